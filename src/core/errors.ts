@@ -1,0 +1,43 @@
+/**
+ * The engine's error types. Each is small, sets `name`, and carries `cause`,
+ * so the HTTP layer can map them to one JSON shape in one place.
+ */
+
+/** Redis answered a command with an error reply (`WRONGTYPE …`, `NOGROUP …`). */
+export class RedisReplyError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "RedisReplyError";
+  }
+}
+
+/**
+ * The request never produced an answer we can trust: the connection dropped,
+ * or the server answered something that is not the protocol. For a write, the
+ * outcome is unknown. Callers must not retry blindly: redelivery settles it.
+ */
+export class TransportError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "TransportError";
+  }
+}
+
+/** An option or input was invalid. The message names what is wrong. */
+export class ConfigError extends TypeError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ConfigError";
+  }
+}
+
+/**
+ * Thrown by a handler to skip the remaining retries: the message goes to the
+ * dead-letter stream at once.
+ */
+export class PermanentError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "PermanentError";
+  }
+}
