@@ -1,0 +1,16 @@
+/**
+ * What `global-setup.ts` hands every test (and the workers project's config)
+ * through `project.provide` / `inject`.
+ */
+declare module "vitest" {
+  interface ProvidedContext {
+    /** The Redis behind the bridge, `redis://127.0.0.1:<port>`; for asserting what Redis really holds. */
+    redisUrl: string;
+    /** The Upstash-compatible bridge in front of it, `http://127.0.0.1:<port>`. */
+    bridgeUrl: string;
+    /** Bearer token the bridge accepts; random per run. */
+    bridgeToken: string;
+  }
+}
+
+export {};
