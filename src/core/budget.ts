@@ -1,0 +1,32 @@
+/**
+ * The run's subrequest budget, shared by Redis requests and handler fetches:
+ * on Workers both count against one per-invocation limit.
+ */
+export class SubrequestBudgetError extends Error {
+  constructor(limit: number) {
+    super(`subrequest budget of ${limit} for this run is spent`);
+    this.name = "SubrequestBudgetError";
+  }
+}
+
+export class SubrequestBudget {
+  #fetches = 0;
+  constructor(
+    readonly limit: number,
+    private readonly redisRequests: () => number,
+  ) {}
+
+  get fetches(): number {
+    return this.#fetches;
+  }
+
+  get used(): number {
+    return this.redisRequests() + this.#fetches;
+  }
+
+  /** Takes one subrequest for a handler fetch, keeping `reserved` for the commit that must follow. */
+  take(reserved: number): void {
+    if (this.used + 1 + reserved > this.limit) throw new SubrequestBudgetError(this.limit);
+    this.#fetches += 1;
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * What one request fetches for the next batch, and what its replies mean.
+ *
+ * - New messages: `XREADGROUP … COUNT n … >`, never BLOCK.
+ * - Recovery: in one MULTI, `XPENDING … IDLE vt cursor + COUNT 2n` then
+ *   `XAUTOCLAIM … vt cursor COUNT n`. XAUTOCLAIM claims atomically (an
+ *   overlapping run cannot claim the same entry: claiming resets its idle
+ *   time) and reports trimmed entries, but not delivery counts; the XPENDING
+ *   just before it, inside the same transaction, lists the same idle entries
+ *   with their counts. So a message already at `maxDeliveries` is
+ *   dead-lettered without being handed to a handler again.
+ *
+ * XAUTOCLAIM scans at most COUNT × 10 PEL entries per call, so a long run of
+ * entries that are not idle (parked retries, another run's batch) could hide
+ * idle ones behind it from a run with a small budget. XPENDING … IDLE has no
+ * such limit: when XAUTOCLAIM claims nothing, the cursor jumps to the first
+ * idle id XPENDING found. Each recovery request therefore either claims or
+ * jumps, and an idle entry is reached however deep it sits.
+ */
+import { xautoclaim, xpendingRange, xreadgroup } from "./commands.js";
+import type { Expired } from "./commit.js";
+import type { Message } from "./define.js";
+import type { AutoClaimReply, PendingEntry, StreamEntry } from "./parse-replies.js";
+import { compareStreamIds } from "./stream-id.js";
+
+export interface Target {
+  stream: string;
+  group: string;
+  consumer: string;
+}
+
+export interface Fetched {
+  toHandle: Message[];
+  expired: Expired[];
+  /** Trimmed ids still pending (Redis 6.2 shape), to acknowledge. */
+  trimmed: string[];
+  released: string[];
+  /** Trimmed or deleted entries found, acknowledged or purged, never handled. */
+  dropped: number;
+}
+
+export const emptyFetch = (): Fetched => ({ toHandle: [], expired: [], trimmed: [], released: [], dropped: 0 });
+
+export const readOp = (t: Target, count: number, noAck: boolean) => xreadgroup(t.stream, t.group, t.consumer, { count, noAck });
+
+export function recoverOps(t: Target, visibilityTimeoutMs: number, cursor: string, count: number) {
+  const start = cursor === "0-0" ? "-" : cursor;
+  return [
+    xpendingRange(t.stream, t.group, { minIdleMs: visibilityTimeoutMs, start, count: count * 2 }),
+    xautoclaim(t.stream, t.group, t.consumer, visibilityTimeoutMs, cursor, count),
+  ] as const;
+}
+
+export function fromRead(t: Target, entries: StreamEntry[]): Fetched {
+  const fetched = emptyFetch();
+  for (const e of entries) {
+    // A new message cannot have been trimmed before its first delivery.
+    if (e.fields) fetched.toHandle.push({ id: e.id, stream: t.stream, group: t.group, fields: e.fields, attempt: 1 });
+  }
+  return fetched;
+}
+
+export interface Recovered extends Fetched {
+  /** Where the next recovery request starts; undefined when no idle entry is left to claim. */
+  nextCursor: string | undefined;
+}
+
+export function fromRecovery(t: Target, before: PendingEntry[], claim: AutoClaimReply, maxDeliveries: number): Recovered {
+  const fetched: Recovered = { ...emptyFetch(), nextCursor: nextCursor(before, claim) };
+  const deliveries = new Map(before.map((p) => [p.id, p.deliveries]));
+  for (const e of claim.claimed) {
+    const counted = deliveries.get(e.id);
+    if (counted === undefined) {
+      // Beyond the XPENDING window (only when many trimmed ids crowd it): put it back untouched.
+      fetched.released.push(e.id);
+      continue;
+    }
+    const message: Message = { id: e.id, stream: t.stream, group: t.group, fields: e.fields ?? {}, attempt: counted + 1 };
+    if (counted >= maxDeliveries) fetched.expired.push({ message, deliveries: counted });
+    else fetched.toHandle.push(message);
+  }
+  if (claim.deletedStillPending) fetched.trimmed.push(...claim.deleted.filter((id) => !claim.claimed.some((e) => e.id === id)));
+  fetched.dropped = claim.deleted.length;
+  return fetched;
+}
+
+function nextCursor(before: PendingEntry[], claim: AutoClaimReply): string | undefined {
+  // XAUTOCLAIM reached the end of the PEL, or XPENDING found nothing idle from here on.
+  if (claim.cursor === "0-0" || before.length === 0) return undefined;
+  if (claim.claimed.length > 0) return claim.cursor;
+  const firstIdle = before[0]!.id;
+  return compareStreamIds(firstIdle, claim.cursor) > 0 ? firstIdle : claim.cursor;
+}

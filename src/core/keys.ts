@@ -1,0 +1,11 @@
+/** Every key cronsumer itself writes, named in one place. */
+
+/** Run reports of one function: a list, newest first, bounded by `REPORTS_KEPT`. */
+export const reportsKey = (fn: string): string => `cronsumer:runs:${fn}`;
+export const REPORTS_KEPT = 50;
+
+/** Consumer names come from a bounded pool, so runs never leak consumers. */
+export const consumerName = (fn: string, slot: number): string => `${fn}-${slot}`;
+
+/** Enqueue idempotency: the ids first written under a producer's key. */
+export const idempotencyKey = (stream: string, key: string): string => `cronsumer:idem:${stream}:${key}`;

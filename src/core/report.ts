@@ -1,0 +1,64 @@
+/**
+ * The run report: what one run did and what it cost. Returned to the caller,
+ * and kept in Redis (bounded, newest first) when the run did any work.
+ */
+import { lpushOp, ltrimOp } from "./list-ops.js";
+import { REPORTS_KEPT, reportsKey } from "./keys.js";
+import type { Command } from "./transport.js";
+
+export type StopReason = "drained" | "time" | "subrequests" | "messages" | "error";
+
+export interface RunReport {
+  function: string;
+  consumer: string;
+  trigger: "cron" | "manual";
+  startedAt: string;
+  durationMs: number;
+  /** New messages read. */
+  read: number;
+  /** Pending messages reclaimed from any consumer after the visibility timeout. */
+  reclaimed: number;
+  /** Handler attempts that finished (successfully or not). */
+  handled: number;
+  acked: number;
+  retried: number;
+  deadLettered: number;
+  /** Pending entries whose payload had been trimmed or deleted: acknowledged, never handled. */
+  dropped: number;
+  /** HTTP requests to Redis. */
+  requests: number;
+  /** Redis commands sent (what Upstash bills). */
+  commands: number;
+  /** Handler fetches counted against the subrequest budget. */
+  fetches: number;
+  stopReason: StopReason;
+  error?: string;
+}
+
+export function emptyReport(fn: string, consumer: string, startedAt: number, trigger: RunReport["trigger"]): RunReport {
+  return {
+    function: fn,
+    consumer,
+    trigger,
+    startedAt: new Date(startedAt).toISOString(),
+    durationMs: 0,
+    read: 0,
+    reclaimed: 0,
+    handled: 0,
+    acked: 0,
+    retried: 0,
+    deadLettered: 0,
+    dropped: 0,
+    requests: 0,
+    commands: 0,
+    fetches: 0,
+    stopReason: "drained",
+  };
+}
+
+/** An idle run (nothing read, reclaimed or dropped) writes nothing: every idle tick is billed. */
+export const didWork = (r: RunReport): boolean => r.read + r.reclaimed + r.dropped > 0 || r.stopReason === "error";
+
+export function storeReportCommands(r: RunReport): Command[] {
+  return [lpushOp(reportsKey(r.function), JSON.stringify(r)).command, ltrimOp(reportsKey(r.function), 0, REPORTS_KEPT - 1).command];
+}

@@ -1,0 +1,49 @@
+/**
+ * `payments`: the seed tutorial's scenario. Validates an order, simulates the
+ * payment provider's latency, and records the charge in `payments:ledger` as
+ * an effect committed with the acknowledgement, so a crash can never charge
+ * twice.
+ *
+ * Demo behaviour (for `npm run demo` and the drill), driven by a `simulate`
+ * field: `fail-once` throws on the first delivery only, `always-fail` throws
+ * every time, `slow:<ms>` adds latency.
+ */
+import { definePollingFunction } from "../core/define.js";
+import { PermanentError } from "../core/errors.js";
+
+export const LEDGER_STREAM = "payments:ledger";
+/** Simulated provider latency unless `PAYMENTS_LATENCY_MS` says otherwise. */
+const DEFAULT_LATENCY_MS = 20;
+
+export const payments = definePollingFunction({
+  name: "payments",
+  description: "Charges orders from orders:payments and records each charge in payments:ledger.",
+  stream: "orders:payments",
+  group: "payment-processors",
+  crons: ["* * * * *"],
+  options: { deadLetterStream: "orders:dlq", startId: "0" },
+  async handle(message, ctx) {
+    const { orderID, amount, simulate } = message.fields;
+    if (!orderID || orderID.trim() === "") throw new PermanentError("orderID is missing");
+    if (amount === undefined || !/^\d+(\.\d+)?$/.test(amount.trim()) || !(Number(amount) > 0)) {
+      throw new PermanentError(`amount must be a positive number; got ${JSON.stringify(amount ?? null)}`);
+    }
+    const configured = Number(ctx.env.PAYMENTS_LATENCY_MS ?? DEFAULT_LATENCY_MS);
+    const extra = simulate?.startsWith("slow:") ? Number(simulate.slice(5)) : 0;
+    await sleep((Number.isFinite(configured) ? configured : DEFAULT_LATENCY_MS) + (Number.isFinite(extra) ? extra : 0), ctx.signal);
+    if (simulate === "always-fail") throw new Error(`simulated provider failure for order ${orderID}`);
+    if (simulate === "fail-once" && message.attempt === 1) throw new Error(`simulated transient failure for order ${orderID}`);
+    ctx.effects.xadd(LEDGER_STREAM, { orderID, amount, attempt: String(message.attempt), messageId: message.id });
+  },
+});
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (ms <= 0) return resolve();
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    }, { once: true });
+  });
+}

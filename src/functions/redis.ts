@@ -1,0 +1,30 @@
+/**
+ * The Redis client the Worker uses, built from its bindings.
+ * - `retry: { retries: 0 }`: the client otherwise re-sends a request whose
+ *   connection dropped, and a commit whose outcome is unknown must never be
+ *   sent twice; redelivery settles it. (`retry: false` is not enough: in
+ *   @upstash/redis 1.39 it still makes two attempts.)
+ * - `automaticDeserialization: false`: field values stay the strings that
+ *   were enqueued; the engine parses replies itself.
+ */
+import { Redis } from "@upstash/redis/cloudflare";
+import { ConfigError } from "../core/errors.js";
+import type { Transport } from "../core/transport.js";
+import { upstashTransport } from "../core/upstash-transport.js";
+import type { Env } from "../env.js";
+
+export function redisFromEnv(env: Env): Redis {
+  const url = env.UPSTASH_REDIS_REST_URL;
+  const token = env.UPSTASH_REDIS_REST_TOKEN;
+  if (!url) throw new ConfigError("UPSTASH_REDIS_REST_URL is not set: add it to .dev.vars locally, or `wrangler secret put UPSTASH_REDIS_REST_URL`");
+  if (!token) throw new ConfigError("UPSTASH_REDIS_REST_TOKEN is not set: add it to .dev.vars locally, or `wrangler secret put UPSTASH_REDIS_REST_TOKEN`");
+  return new Redis({
+    url,
+    token,
+    retry: { retries: 0 },
+    automaticDeserialization: false,
+    enableTelemetry: false,
+  });
+}
+
+export const transportFromEnv = (env: Env): Transport => upstashTransport(redisFromEnv(env));

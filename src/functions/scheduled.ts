@@ -1,0 +1,38 @@
+/**
+ * What a cron tick does: run every function whose schedule is this cron,
+ * side by side, sharing the invocation's subrequest limit. Manual runs
+ * (`POST /functions/:name/run`) go through `runOne`, the same code path.
+ */
+import type { PollingFunction } from "../core/define.js";
+import type { RunReport } from "../core/report.js";
+import { runFunction } from "../core/run.js";
+import type { Transport } from "../core/transport.js";
+import type { Env } from "../env.js";
+import { functions } from "./index.js";
+import { transportFromEnv } from "./redis.js";
+
+export interface Skipped {
+  function: string;
+  skipped: string;
+}
+
+export async function runScheduled(cron: string, scheduledTime: number, env: Env, transport: Transport = transportFromEnv(env)): Promise<(RunReport | Skipped)[]> {
+  const due = functions.filter((f) => f.crons.includes(cron));
+  const active = due.filter((f) => !skipReason(f, env));
+  const slot = Math.floor(scheduledTime / 60_000);
+  const runs = active.map((f) => runFunction(f, { transport, vars: env, trigger: "cron", slot, sharers: active.length }));
+  const skipped = due.filter((f) => skipReason(f, env)).map((f) => ({ function: f.name, skipped: skipReason(f, env)! }));
+  for (const s of skipped) console.log(`cronsumer: skipping ${s.function}: ${s.skipped}`);
+  const reports = await Promise.all(runs);
+  for (const r of reports) if (r.stopReason === "error") console.error(`cronsumer: ${r.function} run failed: ${r.error}`);
+  return [...reports, ...skipped];
+}
+
+export async function runOne(fn: PollingFunction, env: Env, transport: Transport = transportFromEnv(env)): Promise<RunReport | Skipped> {
+  const reason = skipReason(fn, env);
+  if (reason) return { function: fn.name, skipped: reason };
+  // A random slot keeps manual runs within the pool while overlapping a cron run on another name most of the time.
+  return runFunction(fn, { transport, vars: env, trigger: "manual", slot: Math.floor(Math.random() * 1_000) });
+}
+
+const skipReason = (fn: PollingFunction, env: Env): string | undefined => fn.skipReason?.(env);

@@ -1,0 +1,93 @@
+/**
+ * A run against a real Redis through the bridge: it creates what is missing,
+ * consumes, acknowledges, and costs what the design says.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Message } from "../../../src/core/define.js";
+import { runFunction } from "../../../src/core/run.js";
+import { countingTransport } from "../../../src/core/counting-transport.js";
+import { bridgeTransport, enqueue, entries, type Fixture, fixture, pending } from "../../support/engine.js";
+
+let f: Fixture;
+beforeAll(async () => {
+  f = await fixture();
+});
+afterAll(() => f.cleanup());
+
+const transport = bridgeTransport();
+const orders = (n: number) => Array.from({ length: n }, (_, i) => ({ orderID: `o${i}`, amount: "42", n: String(i) }));
+
+describe("a run", () => {
+  it("creates a missing stream and group, then goes on", async () => {
+    const fn = f.fn({ handle: async () => {} });
+    const report = await runFunction(fn, { transport, vars: {}, trigger: "manual" });
+    expect(report.stopReason).toBe("drained");
+    expect(report.error).toBeUndefined();
+    const groups = (await f.tcp.xInfoGroups(fn.stream)) as { name: string }[];
+    expect(groups.map((g) => g.name)).toEqual(["g"]);
+  });
+
+  it("hands each message to the handler with its fields exactly as enqueued, then acknowledges it", async () => {
+    const seen: Message[] = [];
+    const fn = f.fn({ handle: async (m) => void seen.push(m) });
+    await f.tcp.xGroupCreate(fn.stream, fn.group, "0", { MKSTREAM: true });
+    const ids = await enqueue(f.tcp, fn.stream, [{ amount: "42", flag: "true", json: '{"a":1}', empty: "", big: "12345678901234567890" }, ...orders(24)]);
+
+    const report = await runFunction(fn, { transport, vars: {}, trigger: "manual" });
+
+    expect(seen.map((m) => m.id)).toEqual(ids);
+    expect(seen[0]).toEqual({ id: ids[0], stream: fn.stream, group: "g", attempt: 1, fields: { amount: "42", flag: "true", json: '{"a":1}', empty: "", big: "12345678901234567890" } });
+    expect(await pending(f.tcp, fn.stream, fn.group)).toEqual([]);
+    expect(report).toMatchObject({ read: 25, handled: 25, acked: 25, retried: 0, deadLettered: 0, stopReason: "drained" });
+  });
+
+  it("costs one request and two commands when idle, and writes nothing", async () => {
+    const fn = f.fn({ handle: async () => {} });
+    await f.tcp.xGroupCreate(fn.stream, fn.group, "0", { MKSTREAM: true });
+    const counted = countingTransport(transport);
+    const report = await runFunction(fn, { transport: counted, vars: {}, trigger: "cron" });
+    expect({ requests: counted.requests, commands: counted.commands }).toEqual({ requests: 1, commands: 2 });
+    expect(report).toMatchObject({ requests: 1, commands: 2, read: 0, stopReason: "drained" });
+    expect(await f.tcp.exists(`cronsumer:runs:${fn.name}`)).toBe(0);
+  });
+
+  it("costs one request per batch in steady state: the commit of one batch carries the read of the next", async () => {
+    const fn = f.fn({ handle: async () => {}, options: { batchSize: 10 } });
+    await f.tcp.xGroupCreate(fn.stream, fn.group, "0", { MKSTREAM: true });
+    await enqueue(f.tcp, fn.stream, orders(95));
+    const counted = countingTransport(transport);
+    const report = await runFunction(fn, { transport: counted, vars: {}, trigger: "cron" });
+    // 10 batches (the last one short): 10 requests that read, and the last one commits and stores the report.
+    expect(report).toMatchObject({ read: 95, acked: 95 });
+    expect(counted.requests).toBe(11);
+    const batches = Math.ceil(95 / 10);
+    expect(counted.requests - batches).toBe(1);
+    expect(await pending(f.tcp, fn.stream, fn.group)).toEqual([]);
+  });
+
+  it("keeps a bounded report of runs that did work, newest first", async () => {
+    const fn = f.fn({ handle: async () => {} });
+    await f.tcp.xGroupCreate(fn.stream, fn.group, "0", { MKSTREAM: true });
+    await enqueue(f.tcp, fn.stream, orders(3));
+    const report = await runFunction(fn, { transport, vars: {}, trigger: "cron" });
+    await runFunction(fn, { transport, vars: {}, trigger: "cron" });
+    const stored = (await f.tcp.lRange(`cronsumer:runs:${fn.name}`, 0, -1)).map((s) => JSON.parse(s));
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toEqual(report);
+    for (const key of ["function", "consumer", "startedAt", "durationMs", "read", "reclaimed", "handled", "acked", "retried", "deadLettered", "requests", "commands", "stopReason"]) {
+      expect(stored[0]).toHaveProperty(key);
+    }
+  });
+
+  it("re-reads nothing it acknowledged: a second run finds the stream drained", async () => {
+    let calls = 0;
+    const fn = f.fn({ handle: async () => void calls++ });
+    await f.tcp.xGroupCreate(fn.stream, fn.group, "0", { MKSTREAM: true });
+    await enqueue(f.tcp, fn.stream, orders(7));
+    await runFunction(fn, { transport, vars: {}, trigger: "cron" });
+    const second = await runFunction(fn, { transport, vars: {}, trigger: "cron" });
+    expect(calls).toBe(7);
+    expect(second.read).toBe(0);
+    expect((await entries(f.tcp, fn.stream)).length).toBe(7);
+  });
+});

@@ -1,0 +1,123 @@
+/**
+ * Recovery: what a crashed run left pending is reclaimed after the
+ * visibility timeout, from any consumer, however deep it sits in the PEL.
+ * Idle times are set with XCLAIM … IDLE over TCP: Redis measures idle time
+ * on its own clock, so this is exactly what waiting would produce.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Message } from "../../../src/core/define.js";
+import { runFunction } from "../../../src/core/run.js";
+import { age, bridgeTransport, enqueue, entries, faultyBridge, type Fixture, fixture, pending } from "../../support/engine.js";
+
+let f: Fixture;
+beforeAll(async () => {
+  f = await fixture();
+});
+afterAll(() => f.cleanup());
+
+const transport = bridgeTransport();
+const VT = 60_000;
+const orders = (n: number) => Array.from({ length: n }, (_, i) => ({ orderID: `o${i}` }));
+
+describe("recovery", () => {
+  it("redelivers what a crashed run read but never acknowledged, after the visibility timeout, as attempt 2", async () => {
+    const seen: Message[] = [];
+    const fn = f.fn({ handle: async (m) => void seen.push(m), options: { visibilityTimeoutMs: VT } });
+    await f.tcp.xGroupCreate(fn.stream, fn.group, "0", { MKSTREAM: true });
+    const ids = await enqueue(f.tcp, fn.stream, orders(3));
+    // The crash: every commit is lost before Redis sees it.
+    const broken = await faultyBridge({ before: (ctx) => (ctx.path === "/multi-exec" ? "drop" : undefined) });
+    const crashed = await runFunction(fn, { transport: broken.transport, vars: {}, trigger: "cron" });
+    await broken.close();
+    expect(crashed.stopReason).toBe("error");
+    expect((await pending(f.tcp, fn.stream, fn.group)).map((p) => p.id)).toEqual(ids);
+
+    seen.length = 0;
+    const early = await runFunction(fn, { transport, vars: {}, trigger: "cron" });
+    expect(early.reclaimed).toBe(0);
+    expect(seen).toEqual([]);
+
+    await age(f.tcp, fn.stream, fn.group, VT);
+    const late = await runFunction(fn, { transport, vars: {}, trigger: "cron" });
+    expect(seen.map((m) => [m.id, m.attempt])).toEqual(ids.map((id) => [id, 2]));
+    expect(late).toMatchObject({ reclaimed: 3, acked: 3 });
+    expect(await pending(f.tcp, fn.stream, fn.group)).toEqual([]);
+  });
+
+  it("reclaims from any consumer of the group, and never deletes that consumer", async () => {
+    const seen: string[] = [];
+    const fn = f.fn({ handle: async (m) => void seen.push(m.id), options: { visibilityTimeoutMs: VT } });
+    await f.tcp.xGroupCreate(fn.stream, fn.group, "0", { MKSTREAM: true });
+    const ids = await enqueue(f.tcp, fn.stream, orders(4));
+    await f.tcp.sendCommand(["XREADGROUP", "GROUP", fn.group, "old-worker", "COUNT", "10", "STREAMS", fn.stream, ">"]);
+    await age(f.tcp, fn.stream, fn.group, VT + 1);
+    await runFunction(fn, { transport, vars: {}, trigger: "cron" });
+    expect(seen).toEqual(ids);
+    const consumers = (await f.tcp.xInfoConsumers(fn.stream, fn.group)) as { name: string }[];
+    expect(consumers.map((c) => c.name)).toContain("old-worker");
+  });
+
+  it("acknowledges and counts entries whose payload was deleted, and never hands them to a handler", async () => {
+    const seen: string[] = [];
+    const fn = f.fn({ handle: async (m) => void seen.push(m.id), options: { visibilityTimeoutMs: VT } });
+    await f.tcp.xGroupCreate(fn.stream, fn.group, "0", { MKSTREAM: true });
+    const ids = await enqueue(f.tcp, fn.stream, orders(5));
+    await f.tcp.sendCommand(["XREADGROUP", "GROUP", fn.group, "old-worker", "COUNT", "10", "STREAMS", fn.stream, ">"]);
+    // Aged first: in Redis 7 an XCLAIM (which `age` uses) would itself purge deleted entries.
+    await age(f.tcp, fn.stream, fn.group, VT);
+    await f.tcp.xDel(fn.stream, [ids[1]!, ids[3]!]);
+    const report = await runFunction(fn, { transport, vars: {}, trigger: "cron" });
+    expect(seen).toEqual([ids[0], ids[2], ids[4]]);
+    expect(report).toMatchObject({ dropped: 2, reclaimed: 3, acked: 3, stopReason: "drained" });
+    expect(await pending(f.tcp, fn.stream, fn.group)).toEqual([]);
+  });
+
+  it("dead-letters a reclaimed message already at maxDeliveries without delivering it again", async () => {
+    const seen: string[] = [];
+    const fn = f.fn({ handle: async (m) => void seen.push(m.id), options: { visibilityTimeoutMs: VT, maxDeliveries: 3 } });
+    await f.tcp.xGroupCreate(fn.stream, fn.group, "0", { MKSTREAM: true });
+    const [id] = await enqueue(f.tcp, fn.stream, [{ orderID: "x" }]);
+    await f.tcp.sendCommand(["XREADGROUP", "GROUP", fn.group, "old-worker", "COUNT", "10", "STREAMS", fn.stream, ">"]);
+    await f.tcp.sendCommand(["XCLAIM", fn.stream, fn.group, "old-worker", "0", id!, "IDLE", String(VT), "RETRYCOUNT", "3", "JUSTID"]);
+    const report = await runFunction(fn, { transport, vars: {}, trigger: "cron" });
+    expect(seen).toEqual([]);
+    expect(report).toMatchObject({ reclaimed: 1, deadLettered: 1 });
+    const dlq = await entries(f.tcp, fn.options.deadLetterStream!);
+    expect(dlq).toHaveLength(1);
+    expect(dlq[0]!.message).toMatchObject({ "original-id": id, deliveries: "3", group: "g", fields: JSON.stringify({ orderID: "x" }) });
+    expect(dlq[0]!.message.error).toMatch(/never completed/);
+    expect(await pending(f.tcp, fn.stream, fn.group)).toEqual([]);
+  });
+
+  it("finds idle entries behind a long run of entries that are not idle, with a small budget", async () => {
+    const seen: string[] = [];
+    const fn = f.fn({ handle: async (m) => void seen.push(m.id), options: { visibilityTimeoutMs: VT, batchSize: 5, concurrency: 5, maxSubrequests: 4 } });
+    await f.tcp.xGroupCreate(fn.stream, fn.group, "0", { MKSTREAM: true });
+    const ids = await enqueue(f.tcp, fn.stream, orders(400));
+    await f.tcp.sendCommand(["XREADGROUP", "GROUP", fn.group, "busy-worker", "COUNT", "400", "STREAMS", fn.stream, ">"]);
+    // Only the last 3 of 400 pending entries are idle: XAUTOCLAIM alone would scan 50 per call.
+    const deep = ids.slice(-3);
+    for (const id of deep) await f.tcp.sendCommand(["XCLAIM", fn.stream, fn.group, "busy-worker", "0", id, "IDLE", String(VT), "JUSTID"]);
+    const report = await runFunction(fn, { transport, vars: {}, trigger: "cron" });
+    expect(seen).toEqual(deep);
+    expect(report.requests).toBeLessThanOrEqual(4);
+    expect((await pending(f.tcp, fn.stream, fn.group)).length).toBe(397);
+  });
+
+  it("works through a PEL larger than one run's budget across runs, without spinning", async () => {
+    const seen = new Set<string>();
+    const fn = f.fn({ handle: async (m) => void seen.add(m.id), options: { visibilityTimeoutMs: VT, batchSize: 10, maxSubrequests: 6 } });
+    await f.tcp.xGroupCreate(fn.stream, fn.group, "0", { MKSTREAM: true });
+    const ids = await enqueue(f.tcp, fn.stream, orders(120));
+    await f.tcp.sendCommand(["XREADGROUP", "GROUP", fn.group, "dead-worker", "COUNT", "200", "STREAMS", fn.stream, ">"]);
+    await age(f.tcp, fn.stream, fn.group, VT);
+    let runs = 0;
+    while ((await pending(f.tcp, fn.stream, fn.group)).length > 0 && runs < 50) {
+      const report = await runFunction(fn, { transport, vars: {}, trigger: "cron" });
+      expect(report.requests).toBeLessThanOrEqual(6);
+      runs += 1;
+    }
+    expect([...seen].sort()).toEqual([...ids].sort());
+    expect(runs).toBeGreaterThan(1);
+  });
+});

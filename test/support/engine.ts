@@ -1,0 +1,95 @@
+/**
+ * Helpers for engine tests: a transport through the bridge with the
+ * official client (as the Worker builds it), functions on fresh keys, a
+ * bridge with injected faults, and ways to look at and age the PEL directly
+ * over TCP without going through the code under test.
+ */
+import { randomUUID } from "node:crypto";
+import { Redis } from "@upstash/redis";
+import { inject } from "vitest";
+import type { PollingFunction, PollingFunctionDefinition } from "../../src/core/define.js";
+import { definePollingFunction } from "../../src/core/define.js";
+import { reportsKey } from "../../src/core/keys.js";
+import type { Transport } from "../../src/core/transport.js";
+import { upstashTransport } from "../../src/core/upstash-transport.js";
+import { createRedisBackend } from "../../tools/bridge/redis-backend.js";
+import type { Faults } from "../../tools/bridge/faults.js";
+import { startBridge } from "../../tools/bridge/server.js";
+import type { RedisTcp } from "./keys.js";
+import { redisTcp } from "./keys.js";
+
+/** The client exactly as the Worker configures it (see src/functions/redis.ts). */
+export function bridgeTransport(url: string = inject("bridgeUrl"), token: string = inject("bridgeToken")): Transport {
+  return upstashTransport(new Redis({ url, token, retry: { retries: 0 }, automaticDeserialization: false, enableTelemetry: false }));
+}
+
+export interface Fixture {
+  tcp: RedisTcp;
+  /** A polling function on fresh keys; `stream`, `group`, `deadLetterStream` are unique unless given. */
+  fn(def: Partial<PollingFunctionDefinition> & Pick<PollingFunctionDefinition, "handle">): PollingFunction;
+  cleanup(): Promise<void>;
+}
+
+export async function fixture(): Promise<Fixture> {
+  const tcp = await redisTcp();
+  const keys: string[] = [];
+  return {
+    tcp,
+    fn(def) {
+      const id = randomUUID().slice(0, 8);
+      const name = def.name ?? `t-${id}`;
+      const stream = def.stream ?? `test:stream:${id}`;
+      const options = { deadLetterStream: `${stream}:dlq`, startId: "0", ...def.options };
+      keys.push(stream, options.deadLetterStream, reportsKey(name), `test:effects:${id}`);
+      return definePollingFunction({ name, stream, group: "g", crons: ["* * * * *"], ...def, options });
+    },
+    async cleanup() {
+      if (keys.length > 0) await tcp.del(keys);
+      tcp.destroy();
+    },
+  };
+}
+
+/** A second bridge over the same Redis, with faults; for commit-failure tests. */
+export async function faultyBridge(faults: Faults): Promise<{ transport: Transport; stats: { requests: number; commands: number }; close(): Promise<void> }> {
+  const backend = await createRedisBackend(inject("redisUrl"));
+  const token = randomUUID();
+  const bridge = await startBridge({ backend, token, faults });
+  return {
+    transport: bridgeTransport(bridge.url, token),
+    stats: bridge.stats,
+    async close() {
+      await bridge.close();
+      await backend.close();
+    },
+  };
+}
+
+export async function enqueue(tcp: RedisTcp, stream: string, messages: Record<string, string>[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const fields of messages) ids.push(await tcp.xAdd(stream, "*", fields));
+  return ids;
+}
+
+export interface Pending {
+  id: string;
+  consumer: string;
+  idleMs: number;
+  deliveries: number;
+}
+
+export async function pending(tcp: RedisTcp, stream: string, group: string): Promise<Pending[]> {
+  const raw = (await tcp.sendCommand(["XPENDING", stream, group, "-", "+", "10000"])) as [string, string, number, number][];
+  return raw.map(([id, consumer, idleMs, deliveries]) => ({ id, consumer, idleMs, deliveries }));
+}
+
+/** Makes every pending entry look idle for `idleMs`, keeping its owner and delivery count. */
+export async function age(tcp: RedisTcp, stream: string, group: string, idleMs: number): Promise<void> {
+  for (const p of await pending(tcp, stream, group)) {
+    await tcp.sendCommand(["XCLAIM", stream, group, p.consumer, "0", p.id, "IDLE", String(idleMs), "JUSTID"]);
+  }
+}
+
+export async function entries(tcp: RedisTcp, stream: string): Promise<{ id: string; message: Record<string, string> }[]> {
+  return (await tcp.xRange(stream, "-", "+")) as { id: string; message: Record<string, string> }[];
+}
