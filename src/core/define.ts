@@ -8,7 +8,7 @@ import { ConfigError } from "./errors.js";
 import type { FunctionOptions } from "./options.js";
 import { defaultOptions, FREE_PLAN_SUBREQUESTS, validateOptions } from "./options.js";
 import type { Vars } from "./overrides.js";
-import { applyOverrides } from "./overrides.js";
+import { applyOverrides, overrideVarName } from "./overrides.js";
 import type { Fields } from "./parse-replies.js";
 
 export interface Message {
@@ -71,6 +71,7 @@ export function definePollingFunction(def: PollingFunctionDefinition): PollingFu
 
 /**
  * The options a run uses: defaults, then the definition, then `FN_*` vars.
+ * Unless set, the backoff cap shrinks to fit a lowered visibility timeout.
  * Unless set, `maxSubrequests` is this function's share of the Free plan's 50,
  * split between the functions that run on the same cron.
  */
@@ -83,5 +84,9 @@ export function resolveOptions(fn: PollingFunction, vars: Vars, sharers: number)
     backoff: { ...base.backoff, ...fn.options.backoff },
   };
   const { options } = applyOverrides(fn.name, merged, vars);
+  // The default retry cap follows a lowered visibility timeout instead of contradicting it.
+  const backoffSet = fn.options.backoff?.maxDelayMs !== undefined || vars[overrideVarName(fn.name, ["backoff", "maxDelayMs"])] !== undefined;
+  if (!backoffSet) options.backoff.maxDelayMs = Math.min(options.backoff.maxDelayMs, options.visibilityTimeoutMs);
+  if (!backoffSet) options.backoff.baseDelayMs = Math.min(options.backoff.baseDelayMs, options.backoff.maxDelayMs);
   return validateOptions(`polling function ${JSON.stringify(fn.name)}`, options);
 }
