@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { Redis } from "@upstash/redis";
-import { inject } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
 import type { PollingFunction, PollingFunctionDefinition } from "../../src/core/define.js";
 import { definePollingFunction } from "../../src/core/define.js";
 import { reportsKey } from "../../src/core/keys.js";
@@ -47,6 +47,26 @@ export async function fixture(): Promise<Fixture> {
       if (keys.length > 0) await tcp.del(keys);
       tcp.destroy();
     },
+  };
+}
+
+/** A fixture set up before the file's tests and cleaned up after them. */
+export function useFixture(): Fixture {
+  let f: Fixture | undefined;
+  beforeAll(async () => {
+    f = await fixture();
+  });
+  afterAll(() => f?.cleanup());
+  const ready = () => {
+    if (!f) throw new Error("useFixture(): used outside a test");
+    return f;
+  };
+  return {
+    get tcp() {
+      return ready().tcp;
+    },
+    fn: (def) => ready().fn(def),
+    cleanup: () => ready().cleanup(),
   };
 }
 

@@ -2,17 +2,13 @@
  * A run against a real Redis through the bridge: it creates what is missing,
  * consumes, acknowledges, and costs what the design says.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Message } from "../../../src/core/define.js";
 import { runFunction } from "../../../src/core/run.js";
 import { countingTransport } from "../../../src/core/counting-transport.js";
-import { bridgeTransport, enqueue, entries, type Fixture, fixture, pending } from "../../support/engine.js";
+import { bridgeTransport, enqueue, entries, useFixture, pending } from "../../support/engine.js";
 
-let f: Fixture;
-beforeAll(async () => {
-  f = await fixture();
-});
-afterAll(() => f.cleanup());
+const f = useFixture();
 
 const transport = bridgeTransport();
 const orders = (n: number) => Array.from({ length: n }, (_, i) => ({ orderID: `o${i}`, amount: "42", n: String(i) }));

@@ -4,17 +4,13 @@
  * after), the effects are wholly applied or wholly absent, the commit is
  * never re-sent blindly, and after redelivery each effect is in Redis once.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { PollingFunction } from "../../../src/core/define.js";
 import { runFunction } from "../../../src/core/run.js";
 import type { Fault } from "../../../tools/bridge/faults.js";
-import { age, bridgeTransport, enqueue, entries, faultyBridge, type Fixture, fixture, pending } from "../../support/engine.js";
+import { age, bridgeTransport, enqueue, entries, faultyBridge, useFixture, pending } from "../../support/engine.js";
 
-let f: Fixture;
-beforeAll(async () => {
-  f = await fixture();
-});
-afterAll(() => f.cleanup());
+const f = useFixture();
 
 const VT = 60_000;
 

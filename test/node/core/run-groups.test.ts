@@ -2,15 +2,11 @@
  * The seed's independent groups, its fire-and-forget NOACK mode, and safe
  * retention: trimming never removes what some group still needs.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runFunction } from "../../../src/core/run.js";
-import { bridgeTransport, enqueue, entries, type Fixture, fixture, pending } from "../../support/engine.js";
+import { bridgeTransport, enqueue, entries, useFixture, pending } from "../../support/engine.js";
 
-let f: Fixture;
-beforeAll(async () => {
-  f = await fixture();
-});
-afterAll(() => f.cleanup());
+const f = useFixture();
 
 const transport = bridgeTransport();
 const run = (fn: Parameters<typeof runFunction>[0]) => runFunction(fn, { transport, vars: {}, trigger: "cron" });

@@ -4,15 +4,11 @@
  * and however many runs happen, consumer names stay within the pool.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runFunction } from "../../../src/core/run.js";
-import { age, bridgeTransport, enqueue, type Fixture, fixture, pending } from "../../support/engine.js";
+import { age, bridgeTransport, enqueue, useFixture, pending } from "../../support/engine.js";
 
-let f: Fixture;
-beforeAll(async () => {
-  f = await fixture();
-});
-afterAll(() => f.cleanup());
+const f = useFixture();
 
 const transport = bridgeTransport();
 const orders = (n: number) => Array.from({ length: n }, (_, i) => ({ orderID: `o${i}` }));

@@ -4,16 +4,12 @@
  * Idle times are set with XCLAIM … IDLE over TCP: Redis measures idle time
  * on its own clock, so this is exactly what waiting would produce.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Message } from "../../../src/core/define.js";
 import { runFunction } from "../../../src/core/run.js";
-import { age, bridgeTransport, enqueue, entries, faultyBridge, type Fixture, fixture, pending } from "../../support/engine.js";
+import { age, bridgeTransport, enqueue, entries, faultyBridge, useFixture, pending } from "../../support/engine.js";
 
-let f: Fixture;
-beforeAll(async () => {
-  f = await fixture();
-});
-afterAll(() => f.cleanup());
+const f = useFixture();
 
 const transport = bridgeTransport();
 const VT = 60_000;

@@ -3,17 +3,13 @@
  * or at once for a PermanentError, and complete dead-letter entries.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Message } from "../../../src/core/define.js";
 import { PermanentError } from "../../../src/core/errors.js";
 import { runFunction } from "../../../src/core/run.js";
-import { age, bridgeTransport, enqueue, entries, type Fixture, fixture, pending } from "../../support/engine.js";
+import { age, bridgeTransport, enqueue, entries, useFixture, pending } from "../../support/engine.js";
 
-let f: Fixture;
-beforeAll(async () => {
-  f = await fixture();
-});
-afterAll(() => f.cleanup());
+const f = useFixture();
 
 const transport = bridgeTransport();
 const run = (fn: Parameters<typeof runFunction>[0]) => runFunction(fn, { transport, vars: {}, trigger: "cron" });

@@ -3,17 +3,13 @@
  * parallel): validation, the ledger written with the acknowledgement, and the
  * demo's `simulate` field.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { definePollingFunction } from "../../../src/core/define.js";
 import { runFunction } from "../../../src/core/run.js";
 import { LEDGER_STREAM, payments } from "../../../src/functions/payments.js";
-import { age, bridgeTransport, enqueue, entries, type Fixture, fixture, pending } from "../../support/engine.js";
+import { age, bridgeTransport, enqueue, entries, useFixture, pending } from "../../support/engine.js";
 
-let f: Fixture;
-beforeAll(async () => {
-  f = await fixture();
-});
-afterAll(() => f.cleanup());
+const f = useFixture();
 
 const vars = { PAYMENTS_LATENCY_MS: "1" };
 
