@@ -27,6 +27,7 @@ import type { RunReport, StopReason } from "./report.js";
 import { didWork, emptyReport, storeReportCommands } from "./report.js";
 import { applyRetention, RETENTION_REQUESTS } from "./retention.js";
 import { planBatchSize } from "./plan.js";
+import type { FunctionOptions } from "./options.js";
 import type { Transport } from "./transport.js";
 
 export interface RunDeps {
@@ -45,7 +46,13 @@ export interface RunDeps {
 export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<RunReport> {
   const now = deps.now ?? Date.now;
   const startedAt = now();
-  const o = resolveOptions(fn, deps.vars, deps.sharers ?? 1);
+  let o: FunctionOptions;
+  try {
+    o = resolveOptions(fn, deps.vars, deps.sharers ?? 1);
+  } catch (error) {
+    // A bad FN_* override fails this function's run, loudly, not the whole cron tick.
+    return { ...emptyReport(fn.name, "", startedAt, deps.trigger), stopReason: "error", error: describeError(error) };
+  }
   const t = countingTransport(deps.transport);
   const budget = new SubrequestBudget(o.maxSubrequests, () => t.requests);
   const target: Target = { stream: fn.stream, group: fn.group, consumer: consumerName(fn.name, Math.abs(deps.slot ?? 0) % o.consumerPoolSize) };
@@ -158,7 +165,7 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
     }
   } catch (error) {
     r.stopReason = "error";
-    r.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    r.error = describeError(error);
   }
   if (stored === undefined && didWork(r)) {
     // Best effort after an error: the report matters most when a run fails.
@@ -177,3 +184,5 @@ function finish(r: RunReport, t: { requests: number; commands: number }, fetches
   r.durationMs = durationMs;
   return r;
 }
+
+const describeError = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
