@@ -88,6 +88,20 @@ describe("engine vs redis: groups", () => {
     ["XGROUP", "SETID", k("s"), "h", "0", "MKSTREAM"],
   ]);
 
+  check("groups and consumers are listed in byte order, not UTF-16 order", (k) => [
+    ...addEntries(k("s"), 3),
+    ...["z", "Z", "é", "ｱ", "😀", "a b"].flatMap((name) => [
+      ["XGROUP", "CREATE", k("s"), name, "0"],
+      ["XGROUP", "CREATECONSUMER", k("s"), "z", name],
+    ]),
+    ["XREADGROUP", "GROUP", "z", "😀", "COUNT", "1", "STREAMS", k("s"), ">"],
+    ["XREADGROUP", "GROUP", "z", "ｱ", "STREAMS", k("s"), ">"],
+    ["XINFO", "GROUPS", k("s")],
+    ["XINFO", "CONSUMERS", k("s"), "z"],
+    ["XPENDING", k("s"), "z"],
+    ["XINFO", "STREAM", k("s"), "FULL"],
+  ]);
+
   check("which commands mark a consumer as seen", (k) => [
     ...addEntries(k("s"), 2),
     ["XGROUP", "CREATE", k("s"), "g", "0"],
