@@ -9,3 +9,6 @@ export const consumerName = (fn: string, slot: number): string => `${fn}-${slot}
 
 /** Enqueue idempotency: the ids first written under a producer's key. */
 export const idempotencyKey = (stream: string, key: string): string => `cronsumer:idem:${stream}:${key}`;
+
+/** Dead-letter replay: held while one request moves an entry back, so two replays never write it twice. */
+export const replayLockKey = (deadLetterStream: string, id: string): string => `cronsumer:replay:${deadLetterStream}:${id}`;
