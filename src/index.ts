@@ -1,11 +1,12 @@
 /** The Worker: wiring only. The API answers fetches; cron ticks run the polling functions. */
+import { createApp } from "./api/app.js";
 import type { Env } from "./env.js";
 import { runScheduled } from "./functions/scheduled.js";
 
+const app = createApp();
+
 export default {
-  async fetch(): Promise<Response> {
-    return new Response(JSON.stringify({ error: { code: "not_found", message: "no routes yet" } }), { status: 404 });
-  },
+  fetch: app.fetch,
   async scheduled(controller, env, ctx) {
     ctx.waitUntil(runScheduled(controller.cron, controller.scheduledTime, env));
   },

@@ -1,0 +1,57 @@
+/**
+ * The Worker's HTTP API. `createApp()` uses the deployment's functions and
+ * its Upstash client; tests pass their own functions (on unique streams) and
+ * a counting or faulty transport.
+ *
+ * Every route but `/health` needs `Authorization: Bearer <API_TOKEN>`
+ * (auth.ts). Only streams the functions consume, and their dead-letter
+ * streams, are reachable (catalog.ts). Every error has one shape,
+ * `{"error": {"code", "message"}}`, made in one place (errors.ts).
+ * Message fields are strings, kept exactly (enqueue-body.ts).
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { PollingFunction } from "../core/define.js";
+import type { Transport } from "../core/transport.js";
+import type { Env } from "../env.js";
+import { functions as registry } from "../functions/index.js";
+import { transportFromEnv } from "../functions/redis.js";
+import { requireToken } from "./auth.js";
+import { createCatalog } from "./catalog.js";
+import type { ApiApp, ApiEnv } from "./context.js";
+import { onError } from "./errors.js";
+import { notFound } from "./not-found.js";
+import { consumers } from "./routes/consumers.js";
+import { deadLetters } from "./routes/dead-letters.js";
+import { functionRoutes } from "./routes/functions.js";
+import { groups } from "./routes/groups.js";
+import { health } from "./routes/health.js";
+import { messages } from "./routes/messages.js";
+import { metrics } from "./routes/metrics.js";
+import { openapi } from "./routes/openapi.js";
+import { pending } from "./routes/pending.js";
+import { streams } from "./routes/streams.js";
+import { defaultHook } from "./validation.js";
+
+export interface AppOptions {
+  /** @default the Worker's registry, src/functions/index.ts */
+  functions?: readonly PollingFunction[];
+  /** @default `transportFromEnv`: the official @upstash/redis client from the bindings */
+  transport?: (env: Env) => Transport;
+}
+
+export function createApp({ functions = registry, transport = transportFromEnv }: AppOptions = {}): ApiApp {
+  const catalog = createCatalog(functions);
+  const app: ApiApp = new OpenAPIHono<ApiEnv>({ defaultHook });
+  app.onError(onError);
+  app.notFound(notFound(() => app.routes));
+  app.use("*", requireToken({ publicPaths: ["/health"] }));
+  app.use("*", async function context(c, next) {
+    let built: Transport | undefined;
+    c.set("catalog", catalog);
+    c.set("redis", () => (built ??= transport(c.env)));
+    await next();
+  });
+  for (const routes of [health, streams, messages, groups, consumers, pending, deadLetters, functionRoutes, metrics]) app.route("/", routes);
+  app.route("/", openapi(app));
+  return app;
+}

@@ -1,0 +1,34 @@
+/**
+ * Writes a message or a batch: one MULTI/EXEC of XADDs, so a batch is one
+ * HTTP request to Redis and lands whole or not at all. The stream is created
+ * if missing. `maxlen` trims with `MAXLEN ~`, which can drop entries that no
+ * group has processed yet: the caller asked for it.
+ */
+import { xadd } from "../core/commands.js";
+import { RedisReplyError } from "../core/errors.js";
+import type { Op } from "../core/ops.js";
+import { sendTransaction } from "../core/ops.js";
+import type { Fields } from "../core/parse-replies.js";
+import type { Transport } from "../core/transport.js";
+
+export interface EnqueueRequest {
+  stream: string;
+  messages: readonly Fields[];
+  maxlen?: number | undefined;
+}
+
+export function xaddOps({ stream, messages, maxlen }: EnqueueRequest): Op<string | null>[] {
+  const trim = maxlen === undefined ? undefined : { strategy: "MAXLEN" as const, threshold: maxlen, approximate: true };
+  return messages.map((fields) => xadd(stream, fields, trim ? { trim } : {}));
+}
+
+export const idsOf = (replies: readonly (string | null)[]): string[] =>
+  replies.map((id) => {
+    // Only NOMKSTREAM answers nil, and it is never sent.
+    if (id === null) throw new RedisReplyError("XADD answered nil");
+    return id;
+  });
+
+export async function enqueue(t: Transport, request: EnqueueRequest): Promise<string[]> {
+  return idsOf(await sendTransaction(t, xaddOps(request)));
+}

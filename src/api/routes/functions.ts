@@ -1,0 +1,118 @@
+/**
+ * `GET /functions`: each function as this deployment runs it (options after
+ * `FN_*` overrides, the vars that applied, why it is skipped) with its recent
+ * run reports. `POST /functions/:name/run`: one run now, through the same
+ * code path as a cron tick (`runOne`), answering its report.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import type { PollingFunction } from "../../core/define.js";
+import { resolveOptions } from "../../core/define.js";
+import { reportsKey } from "../../core/keys.js";
+import { lrangeOp } from "../../core/list-ops.js";
+import { sendPipeline } from "../../core/ops.js";
+import { applyOverrides, unknownOverrides } from "../../core/overrides.js";
+import type { RunReport } from "../../core/report.js";
+import type { Env } from "../../env.js";
+import { runOne } from "../../functions/scheduled.js";
+import { createRouter } from "../router.js";
+import { errorResponses, FunctionParams, json } from "../schemas.js";
+
+/** Reports listed per function, newest first. */
+export const RECENT_REPORTS = 20;
+
+const Report = z.record(z.string(), z.unknown()).openapi("RunReport", { description: "A run report (see core/report.ts): counts, cost and stop reason" });
+
+const FunctionInfo = z
+  .object({
+    name: z.string(),
+    description: z.string().nullable(),
+    stream: z.string(),
+    group: z.string(),
+    deadLetterStream: z.string(),
+    crons: z.array(z.string()),
+    options: z.record(z.string(), z.unknown()).nullable().openapi({ description: "Effective options; null when an FN_* var is invalid (see `error`)" }),
+    overrides: z.array(z.string()).openapi({ description: "FN_* vars that applied" }),
+    unknownOverrides: z.array(z.string()).openapi({ description: "FN_<NAME>_* vars that match no option: probably typos" }),
+    skipped: z.string().nullable(),
+    error: z.string().nullable(),
+    recentRuns: z.array(Report),
+  })
+  .openapi("FunctionInfo");
+
+const listRoute = createRoute({
+  method: "get",
+  path: "/functions",
+  tags: ["functions"],
+  summary: "The configured functions, their effective options and recent runs",
+  responses: { 200: json(z.object({ functions: z.array(FunctionInfo) }), "The functions"), ...errorResponses(502) },
+});
+
+const runRoute = createRoute({
+  method: "post",
+  path: "/functions/{name}/run",
+  tags: ["functions"],
+  summary: "Run a function now, exactly as a cron tick would",
+  request: { params: FunctionParams },
+  responses: {
+    200: json(z.union([Report, z.object({ function: z.string(), skipped: z.string() })]), "The run report, or why the function is skipped"),
+    ...errorResponses(404, 502),
+  },
+});
+
+/** Functions sharing a cron with `fn` share its subrequests; the busiest of its crons decides. */
+function sharers(fn: PollingFunction, all: readonly PollingFunction[], env: Env): number {
+  const enabled = all.filter((f) => !f.skipReason?.(env));
+  return Math.max(1, ...fn.crons.map((cron) => enabled.filter((f) => f.crons.includes(cron)).length));
+}
+
+function describe(fn: PollingFunction, all: readonly PollingFunction[], env: Env, deadLetterStream: string, reports: string[]) {
+  let options: Record<string, unknown> | null = null;
+  let overrides: string[] = [];
+  let error: string | null = null;
+  try {
+    const resolved = resolveOptions(fn, env, sharers(fn, all, env));
+    overrides = applyOverrides(fn.name, resolved, env).applied;
+    options = { ...resolved };
+  } catch (e) {
+    error = e instanceof Error ? e.message : String(e);
+  }
+  const base = resolveOptions(fn, {}, 1);
+  return {
+    name: fn.name,
+    description: fn.description ?? null,
+    stream: fn.stream,
+    group: fn.group,
+    deadLetterStream,
+    crons: fn.crons,
+    options,
+    overrides,
+    unknownOverrides: unknownOverrides(fn.name, base, env),
+    skipped: fn.skipReason?.(env) ?? null,
+    error,
+    recentRuns: parseReports(reports),
+  };
+}
+
+/** Stored run reports, newest first; one that does not parse is left out. */
+export function parseReports(raw: readonly string[]): RunReport[] {
+  return raw.flatMap((r) => {
+    try {
+      return [JSON.parse(r) as RunReport];
+    } catch {
+      return [];
+    }
+  });
+}
+
+export const functionRoutes = createRouter()
+  .openapi(listRoute, async (c) => {
+    const { functions } = c.var.catalog;
+    const reports = functions.length === 0 ? [] : await sendPipeline(c.var.redis(), functions.map((fn) => lrangeOp(reportsKey(fn.name), 0, RECENT_REPORTS - 1)));
+    const list = functions.map((fn, i) => describe(fn, functions, c.env, c.var.catalog.deadLetterStream(fn), reports[i]!));
+    return c.json({ functions: list }, 200);
+  })
+  .openapi(runRoute, async (c) => {
+    const fn = c.var.catalog.functionNamed(c.req.valid("param").name);
+    const outcome = await runOne(fn, c.env, c.var.redis());
+    return c.json(outcome as unknown as Record<string, unknown>, 200);
+  });

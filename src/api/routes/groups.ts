@@ -1,0 +1,65 @@
+/**
+ * Group management: `PUT /streams/:stream/groups/:group` creates a group
+ * (XGROUP CREATE … MKSTREAM; 201, or 200 when it already exists), and
+ * `POST …/setid` moves its last-delivered id (XGROUP SETID): "0" replays the
+ * whole stream to the group, "$" skips everything not yet delivered.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { xgroupSetId } from "../../core/commands.js";
+import { ensureGroup } from "../../core/ensure-group.js";
+import { sendPipeline } from "../../core/ops.js";
+import { jsonBody } from "../json-body.js";
+import { inGroup } from "../redis-errors.js";
+import { createRouter } from "../router.js";
+import { errorResponses, GroupParams, GroupPosition, json, jsonRequest } from "../schemas.js";
+
+const Created = z.object({ stream: z.string(), group: z.string(), created: z.boolean(), start: z.string() }).openapi("GroupCreated");
+
+const createGroupRoute = createRoute({
+  method: "put",
+  path: "/streams/{stream}/groups/{group}",
+  tags: ["groups"],
+  summary: "Create a consumer group (idempotent)",
+  middleware: [jsonBody()] as const,
+  request: {
+    params: GroupParams,
+    ...jsonRequest(z.object({ start: GroupPosition.default("$").openapi({ description: '"$": only new messages; "0": the whole stream; or an id', example: "$" }) })),
+  },
+  responses: {
+    201: json(Created, "Created"),
+    200: json(Created, "Already existed; unchanged (`start` is ignored)"),
+    ...errorResponses(400, 404, 413, 415, 502),
+  },
+});
+
+const setIdRoute = createRoute({
+  method: "post",
+  path: "/streams/{stream}/groups/{group}/setid",
+  tags: ["groups"],
+  summary: 'Move the group\'s last-delivered id: "0" replays, "$" skips (XGROUP SETID)',
+  middleware: [jsonBody()] as const,
+  request: {
+    params: GroupParams,
+    ...jsonRequest(z.object({ id: GroupPosition.openapi({ example: "0" }) })),
+  },
+  responses: {
+    200: json(z.object({ stream: z.string(), group: z.string(), id: z.string() }), "Moved"),
+    ...errorResponses(400, 404, 413, 415, 502),
+  },
+});
+
+export const groups = createRouter()
+  .openapi(createGroupRoute, async (c) => {
+    const { stream, group } = c.req.valid("param");
+    const { start } = c.req.valid("json");
+    c.var.catalog.requireStream(stream);
+    const outcome = await ensureGroup(c.var.redis(), stream, group, start);
+    return outcome === "created" ? c.json({ stream, group, created: true, start }, 201) : c.json({ stream, group, created: false, start }, 200);
+  })
+  .openapi(setIdRoute, async (c) => {
+    const { stream, group } = c.req.valid("param");
+    const { id } = c.req.valid("json");
+    c.var.catalog.requireStream(stream);
+    await inGroup(stream, group, () => sendPipeline(c.var.redis(), [xgroupSetId(stream, group, id)] as const));
+    return c.json({ stream, group, id }, 200);
+  });

@@ -1,0 +1,64 @@
+/**
+ * `POST /streams/:stream/messages`: enqueue one message or a batch (see
+ * `enqueue-body.ts` for the field rules, `idempotency.ts` for
+ * `Idempotency-Key`). 201 with the new ids; 200 with the original ids when
+ * the key was seen before.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { enqueue } from "../enqueue.js";
+import { checkMessageSizes, EnqueueBody, enqueueHook, messagesOf } from "../enqueue-body.js";
+import { IDEMPOTENCY_KEY, enqueueOnce } from "../idempotency.js";
+import { jsonBody } from "../json-body.js";
+import { limitsFromEnv } from "../limits.js";
+import { createRouter } from "../router.js";
+import { errorResponses, json, StreamParams } from "../schemas.js";
+
+const Ids = z.object({ ids: z.array(z.string()).openapi({ example: ["1700000000000-0"] }) }).openapi("EnqueueResult");
+
+const route = createRoute({
+  method: "post",
+  path: "/streams/{stream}/messages",
+  tags: ["messages"],
+  summary: "Enqueue a message or a batch of up to 500",
+  description:
+    "Field values must be JSON strings; any other JSON type is refused (400) rather than converted, because handlers receive exactly the strings that were enqueued. " +
+    "A batch is one MULTI/EXEC: all or nothing, one request to Redis. `maxlen` trims with `XADD … MAXLEN ~ N`, which can drop messages no group has processed yet.",
+  middleware: [jsonBody()] as const,
+  request: {
+    params: StreamParams,
+    query: z.object({
+      maxlen: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().openapi({ param: { name: "maxlen", in: "query" }, description: "XADD … MAXLEN ~ N: may drop unprocessed messages" }),
+    }),
+    headers: z.object({
+      "idempotency-key": z
+        .string()
+        .regex(IDEMPOTENCY_KEY, "Idempotency-Key must be 1 to 200 printable ASCII characters")
+        .optional()
+        .openapi({ param: { name: "Idempotency-Key", in: "header" }, description: "A repeat within 24 h writes nothing and answers the original ids" }),
+    }),
+    body: { required: true, content: { "application/json": { schema: EnqueueBody } } },
+  },
+  responses: {
+    201: json(Ids, "Written; the new ids in request order"),
+    200: json(Ids, "A repeat of an Idempotency-Key: nothing written, the original ids"),
+    ...errorResponses(400, 404, 409, 413, 415, 422, 502),
+  },
+});
+
+export const messages = createRouter().openapi(
+  route,
+  async (c) => {
+    const { stream } = c.req.valid("param");
+    const { maxlen } = c.req.valid("query");
+    const key = c.req.valid("header")["idempotency-key"];
+    c.var.catalog.requireSource(stream);
+    const raw: unknown = await c.req.json();
+    const messages = messagesOf(raw);
+    checkMessageSizes(messages, limitsFromEnv(c.env).maxMessageBytes, Array.isArray(raw));
+    const request = { stream, messages, maxlen };
+    if (key === undefined) return c.json({ ids: await enqueue(c.var.redis(), request) }, 201);
+    const { created, ids } = await enqueueOnce(c.var.redis(), request, key);
+    return created ? c.json({ ids }, 201) : c.json({ ids }, 200);
+  },
+  (result, c) => enqueueHook(result, c),
+);

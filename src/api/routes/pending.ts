@@ -1,0 +1,56 @@
+/**
+ * `GET …/groups/:group/pending`: the group's pending summary and one page of
+ * its pending entries (XPENDING). `start` is inclusive; `next` is the id to
+ * pass as `start` for the following page (the smallest id after this page),
+ * or null after the last one, so paging visits every entry exactly once.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { xpendingRange, xpendingSummary } from "../../core/commands.js";
+import { sendPipeline } from "../../core/ops.js";
+import { nextStreamId } from "../../core/stream-id.js";
+import { inGroup } from "../redis-errors.js";
+import { createRouter } from "../router.js";
+import { errorResponses, GroupParams, json, PageQuery } from "../schemas.js";
+
+const PendingPage = z
+  .object({
+    stream: z.string(),
+    group: z.string(),
+    summary: z.object({
+      count: z.number().int(),
+      smallestId: z.string().nullable(),
+      largestId: z.string().nullable(),
+      consumers: z.array(z.object({ name: z.string(), pending: z.number().int() })),
+    }),
+    entries: z.array(z.object({ id: z.string(), consumer: z.string(), idleMs: z.number().int(), deliveries: z.number().int() })),
+    next: z.string().nullable().openapi({ description: "Pass as `start` for the next page; null after the last page" }),
+  })
+  .openapi("PendingPage");
+
+const route = createRoute({
+  method: "get",
+  path: "/streams/{stream}/groups/{group}/pending",
+  tags: ["groups"],
+  summary: "Pending summary and one page of pending entries (XPENDING)",
+  request: {
+    params: GroupParams,
+    query: PageQuery.extend({
+      consumer: z.string().min(1).optional().openapi({ param: { name: "consumer", in: "query" }, description: "Only this consumer's entries" }),
+      minIdleMs: z.coerce.number().int().min(0).optional().openapi({ param: { name: "minIdleMs", in: "query" }, description: "Only entries idle at least this long" }),
+    }),
+  },
+  responses: { 200: json(PendingPage, "Summary and one page"), ...errorResponses(400, 404, 502) },
+});
+
+export const pending = createRouter().openapi(route, async (c) => {
+  const { stream, group } = c.req.valid("param");
+  const { start, count, consumer, minIdleMs } = c.req.valid("query");
+  c.var.catalog.requireStream(stream);
+  // One entry past the page tells whether another page follows, without an empty last page.
+  const [summary, found] = await inGroup(stream, group, () =>
+    sendPipeline(c.var.redis(), [xpendingSummary(stream, group), xpendingRange(stream, group, { start, count: count + 1, consumer, minIdleMs })] as const),
+  );
+  const entries = found.slice(0, count);
+  const next = found.length > count ? nextStreamId(entries[entries.length - 1]!.id) : null;
+  return c.json({ stream, group, summary, entries, next }, 200);
+});

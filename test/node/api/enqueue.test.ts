@@ -1,0 +1,71 @@
+/**
+ * Enqueue through the API: strings in, the same strings to the handler; a
+ * batch is one MULTI in one request; the stream is created when missing.
+ */
+import { describe, expect, it } from "vitest";
+import type { Message } from "../../../src/core/define.js";
+import { countingTransport } from "../../../src/core/counting-transport.js";
+import { runFunction } from "../../../src/core/run.js";
+import { bridgeTransport, entries, useFixture } from "../../support/engine.js";
+import { app, call, cleanupIds, enc, idOf } from "./support.js";
+
+const f = useFixture();
+const ids: string[] = [];
+cleanupIds(() => ids);
+
+function setup(handle: (m: Message) => void = () => {}) {
+  const fn = f.fn({ handle: async (m) => handle(m) });
+  ids.push(idOf(fn));
+  return { fn, api: app({ functions: [fn] }) };
+}
+
+describe("POST /streams/:stream/messages", () => {
+  it("writes one message, creating the stream, and the handler gets exactly the strings sent", async () => {
+    const seen: Message[] = [];
+    const { fn, api } = setup((m) => void seen.push(m));
+    const fields = { amount: "12.50", flag: "true", json: '{"a":1}', empty: "", big: "12345678901234567890", "naïve ünïcode": "✓" };
+    const res = await call(api, `/streams/${enc(fn.stream)}/messages`, { body: fields });
+    expect(res.status).toBe(201);
+    expect(res.body.ids).toHaveLength(1);
+    expect(await entries(f.tcp, fn.stream)).toEqual([{ id: res.body.ids[0], message: fields }]);
+    await runFunction(fn, { transport: bridgeTransport(), vars: {}, trigger: "manual" });
+    expect(seen.map((m) => m.fields)).toEqual([fields]);
+  });
+
+  it("keeps a field named __proto__ as a field", async () => {
+    const { fn, api } = setup();
+    const res = await call(api, `/streams/${enc(fn.stream)}/messages`, { raw: '{"__proto__": "x", "b": "y"}', contentType: "application/json" });
+    expect(res.status).toBe(201);
+    const raw = (await f.tcp.sendCommand(["XRANGE", fn.stream, "-", "+"])) as [string, string[]][];
+    expect(raw[0]![1]).toEqual(["__proto__", "x", "b", "y"]);
+  });
+
+  it("accepts raw colons in the path as well as %3A", async () => {
+    const { fn, api } = setup();
+    const res = await call(api, `/streams/${fn.stream}/messages`, { body: { a: "1" } });
+    expect(res.status).toBe(201);
+    expect(await f.tcp.xLen(fn.stream)).toBe(1);
+  });
+
+  it("writes a batch of 500 in one HTTP request to Redis, in order", async () => {
+    const fn = f.fn({ handle: async () => {} });
+    ids.push(idOf(fn));
+    const counted = countingTransport(bridgeTransport());
+    const api = app({ functions: [fn], transport: () => counted });
+    const batch = Array.from({ length: 500 }, (_, i) => ({ n: String(i) }));
+    const res = await call(api, `/streams/${enc(fn.stream)}/messages`, { body: batch });
+    expect(res.status).toBe(201);
+    expect({ requests: counted.requests, commands: counted.commands }).toEqual({ requests: 1, commands: 500 });
+    const written = await entries(f.tcp, fn.stream);
+    expect(written.map((e) => e.id)).toEqual(res.body.ids);
+    expect(written.map((e) => e.message.n)).toEqual(batch.map((m) => m.n));
+  });
+
+  it("trims with ?maxlen=N (MAXLEN ~)", async () => {
+    const { fn, api } = setup();
+    const batch = Array.from({ length: 300 }, (_, i) => ({ n: String(i) }));
+    for (let i = 0; i < 3; i++) expect((await call(api, `/streams/${enc(fn.stream)}/messages?maxlen=10`, { body: batch })).status).toBe(201);
+    // Approximate trimming removes whole macro nodes (100 entries each by default): far fewer than 900 remain.
+    expect(await f.tcp.xLen(fn.stream)).toBeLessThan(900);
+  });
+});
