@@ -12,6 +12,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { PollingFunction } from "../core/define.js";
 import type { Transport } from "../core/transport.js";
+import { dashboard } from "../dashboard/index.js";
 import type { Env } from "../env.js";
 import { functions as registry } from "../functions/index.js";
 import { transportFromEnv } from "../functions/redis.js";
@@ -44,6 +45,7 @@ export function createApp({ functions = registry, transport = transportFromEnv }
   const app: ApiApp = new OpenAPIHono<ApiEnv>({ defaultHook });
   app.onError(onError);
   app.notFound(notFound(() => app.routes));
+  app.route("/", dashboard); // Before auth: the page holds no data; its script calls the API with the user's token.
   app.use("*", requireToken({ publicPaths: ["/health"] }));
   app.use("*", async function context(c, next) {
     let built: Transport | undefined;
