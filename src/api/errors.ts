@@ -50,7 +50,8 @@ function toApiError(error: unknown): ApiError {
 
 export function onError(error: unknown, c: Context): Response {
   const e = toApiError(error);
-  // Our own 5xx (not configured, Redis unreachable) say all there is; anything else needs its stack.
-  if (e.status >= 500) console.error(`cronsumer api: ${c.req.method} ${c.req.path}: ${error instanceof ApiError || !(error instanceof Error) ? e.message : (error.stack ?? error.message)}`);
+  // A known failure (not configured, Redis unreachable) says all there is; an unexpected one needs its stack.
+  const detail = e.code === "internal_error" && error instanceof Error ? (error.stack ?? error.message) : e.message;
+  if (e.status >= 500) console.error(`cronsumer api: ${c.req.method} ${c.req.path}: ${e.code}: ${detail}`);
   return c.json(errorBody(e.code, e.message), e.status, e.headers);
 }

@@ -13,23 +13,25 @@ const token = bindings.API_TOKEN!;
 const redis = new Redis({ url: bindings.UPSTASH_REDIS_REST_URL!, token: bindings.UPSTASH_REDIS_REST_TOKEN!, automaticDeserialization: false, enableTelemetry: false });
 const auth = { Authorization: `Bearer ${token}` };
 const base = "https://cronsumer.test";
+// The main Worker's default export; typed here because `wrangler types` (which declares it) is not run.
+const worker = (exports as unknown as { default: Fetcher }).default;
 
 describe("fetch()", () => {
   it("answers /health without a token", async () => {
-    const res = await exports.default.fetch(`${base}/health`);
+    const res = await worker.fetch(`${base}/health`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ ok: true });
   });
 
   it("refuses a route without a token, in the one error shape", async () => {
-    const res = await exports.default.fetch(`${base}/streams/webhooks%3Aoutbox`);
+    const res = await worker.fetch(`${base}/streams/webhooks%3Aoutbox`);
     expect(res.status).toBe(401);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("missing_token");
   });
 
   it("enqueues onto webhooks:outbox, and the entry is in Redis", async () => {
     const marker = crypto.randomUUID();
-    const res = await exports.default.fetch(`${base}/streams/webhooks%3Aoutbox/messages`, {
+    const res = await worker.fetch(`${base}/streams/webhooks%3Aoutbox/messages`, {
       method: "POST",
       headers: { ...auth, "Content-Type": "application/json" },
       body: JSON.stringify({ marker, amount: "12.50" }),
@@ -38,7 +40,7 @@ describe("fetch()", () => {
     const { ids } = (await res.json()) as { ids: string[] };
     expect(ids).toHaveLength(1);
 
-    const info = await exports.default.fetch(`${base}/streams/webhooks:outbox`, { headers: auth });
+    const info = await worker.fetch(`${base}/streams/webhooks:outbox`, { headers: auth });
     expect(info.status).toBe(200);
     const stream = (await info.json()) as { exists: boolean; length: number; lastGeneratedId: string };
     expect(stream.exists).toBe(true);

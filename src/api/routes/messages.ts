@@ -30,7 +30,7 @@ const route = createRoute({
       maxlen: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().openapi({ param: { name: "maxlen", in: "query" }, description: "XADD … MAXLEN ~ N: may drop unprocessed messages" }),
     }),
     headers: z.object({
-      "idempotency-key": z
+      "Idempotency-Key": z
         .string()
         .regex(IDEMPOTENCY_KEY, "Idempotency-Key must be 1 to 200 printable ASCII characters")
         .optional()
@@ -50,7 +50,7 @@ export const messages = createRouter().openapi(
   async (c) => {
     const { stream } = c.req.valid("param");
     const { maxlen } = c.req.valid("query");
-    const key = c.req.valid("header")["idempotency-key"];
+    const key = c.req.valid("header")["Idempotency-Key"];
     c.var.catalog.requireSource(stream);
     const raw: unknown = await c.req.json();
     const messages = messagesOf(raw);
