@@ -1,0 +1,156 @@
+/**
+ * The local stack, as one call: a stream store, the Upstash-compatible bridge
+ * in front of it, the Worker under `wrangler dev`, and a cron driver firing
+ * its crons. `npm start` is a thin CLI over `startStack`; tests and the
+ * drill call it directly.
+ *
+ * While it runs, `<dir>/stack.json` (mode 0600) tells other tools (the demo)
+ * where everything is and the tokens to use; `<dir>/stack.lock` keeps a
+ * second stack off the same data.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startBridge, type BridgeHandle } from "../bridge/server.js";
+import { readCrons, startCronDriver, type CronDriver } from "./cron-driver.js";
+import { acquireLock, type Lock } from "./lock.js";
+import { assertPortFree, freePort } from "./ports.js";
+import { writeStackFile, type StackFile } from "./stack-file.js";
+import { startStore, type Store, type StoreKind } from "./store.js";
+import { startWorker, type WorkerProcess } from "./worker.js";
+
+export const PROJECT_DIR = fileURLToPath(new URL("../..", import.meta.url));
+
+/**
+ * Option overrides for `payments` on the local stack, so a retry or a
+ * dead letter shows within seconds instead of minutes. Validation requires
+ * visibilityTimeoutMs ≥ handlerTimeoutMs × ceil(batchSize / concurrency) + 5000.
+ */
+export const LOCAL_FUNCTION_VARS: Readonly<Record<string, string>> = {
+  FN_PAYMENTS_HANDLER_TIMEOUT_MS: "2000",
+  FN_PAYMENTS_VISIBILITY_TIMEOUT_MS: "8000",
+  FN_PAYMENTS_BACKOFF_BASE_DELAY_MS: "500",
+  FN_PAYMENTS_BACKOFF_MAX_DELAY_MS: "2000",
+};
+
+export interface StackOptions {
+  /** Where the stack keeps its state. @default `<project>/.cronsumer` */
+  dir?: string;
+  /** The Worker's port. @default 8787 */
+  port?: number;
+  /** The bridge's port. @default 8079 */
+  bridgePort?: number;
+  /** @default random per start */
+  bridgeToken?: string;
+  /** @default random per start */
+  apiToken?: string;
+  /** Use this Redis instead of spawning or embedding one. */
+  redisUrl?: string;
+  /** Force a store instead of choosing (REDIS_URL, then redis-server on PATH, then embedded). */
+  store?: StoreKind;
+  /** Where to look for `redis-server`. @default process.env.PATH */
+  path?: string;
+  /**
+   * Extra bindings (WEBHOOK_URL, WEBHOOK_SECRET, READ_TOKEN, FN_* overrides).
+   * They win over `LOCAL_FUNCTION_VARS`.
+   */
+  vars?: Record<string, string>;
+  /** `false`: no cron driver. `{ everySeconds }`: every cron that often. @default on schedule */
+  cron?: false | { everySeconds?: number };
+  /** The stack's own lines: what it chose, and problems. */
+  log?: (line: string) => void;
+  /** wrangler's output and the Worker's console. */
+  onWorkerOutput?: (line: string) => void;
+}
+
+/** Where everything is (what stack.json holds), and how to stop it. */
+export interface Stack extends StackFile {
+  /** One line: what the store is and where its data lives. */
+  storeDescription: string;
+  /** The non-secret bindings given to the Worker (`FN_*` overrides), for the banner. */
+  functionVars: Record<string, string>;
+  /** Stops the cron, the Worker (its whole process group), the bridge and the store, in that order. */
+  stop(): Promise<void>;
+}
+
+export class StackError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "StackError";
+  }
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const {
+    dir = join(PROJECT_DIR, ".cronsumer"),
+    port = 8787,
+    bridgePort = 8079,
+    bridgeToken = randomBytes(24).toString("base64url"),
+    apiToken = randomBytes(24).toString("base64url"),
+    cron = {},
+    log = () => {},
+    onWorkerOutput,
+  } = options;
+  await mkdir(dir, { recursive: true });
+  const undo: (() => Promise<void>)[] = [];
+  const rollback = async () => {
+    for (const step of undo.reverse()) await step().catch((error: unknown) => log(`stack: while stopping: ${(error as Error).message}`));
+  };
+
+  try {
+    const lock: Lock = await acquireLock(join(dir, "stack.lock"));
+    undo.push(() => lock.release());
+    // Checked before anything starts, so the error names the port instead of a child's stack trace.
+    await assertPortFree(port, "the Worker (wrangler dev)", { hint: "set PORT to another" });
+    await assertPortFree(bridgePort, "the bridge", { hint: "set BRIDGE_PORT to another" });
+
+    const store: Store = await startStore({ dir, redisUrl: options.redisUrl, kind: options.store, path: options.path, log });
+    undo.push(() => store.stop());
+    const bridge: BridgeHandle = await startBridge({ backend: store.backend, token: bridgeToken, port: bridgePort, log });
+    undo.push(() => bridge.close());
+
+    const functionVars = { ...LOCAL_FUNCTION_VARS, ...options.vars };
+    const inspectorPort = await freePort();
+    const worker: WorkerProcess = await startWorker({
+      projectDir: PROJECT_DIR,
+      port,
+      inspectorPort,
+      persistTo: join(dir, "wrangler"),
+      vars: { ...functionVars, UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: bridgeToken, API_TOKEN: apiToken },
+      onOutput: onWorkerOutput,
+    });
+    undo.push(() => worker.stop());
+
+    if (cron !== false) {
+      const crons = await readCrons(join(PROJECT_DIR, "wrangler.toml"));
+      const driver: CronDriver = startCronDriver({ workerUrl: worker.url, crons, everySeconds: cron.everySeconds, log });
+      undo.push(() => driver.stop());
+    }
+
+    const state: StackFile = {
+      apiUrl: worker.url,
+      dashboardUrl: `${worker.url}/`,
+      token: apiToken,
+      bridgeUrl: bridge.url,
+      bridgeToken,
+      redisUrl: store.redisUrl,
+      store: store.kind,
+      pid: process.pid,
+      pids: { wrangler: worker.pid, store: store.pids },
+      ports: { worker: port, bridge: bridge.port, inspector: inspectorPort },
+    };
+    undo.push(await writeStackFile(dir, state));
+
+    let stopping: Promise<void> | undefined;
+    return {
+      ...state,
+      storeDescription: store.describe,
+      functionVars: Object.fromEntries(Object.entries(functionVars).filter(([name]) => name.startsWith("FN_"))),
+      stop: () => (stopping ??= rollback()),
+    };
+  } catch (error) {
+    await rollback();
+    throw error;
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The stream store behind the bridge, picked the way a newcomer's machine
+ * allows: `REDIS_URL` when set; else a `redis-server` from PATH, persistent
+ * under `<dir>/redis`; else the embedded engine, persistent under
+ * `<dir>/engine`. Each is a bridge `Backend`, so everything above the
+ * bridge is the same whichever is chosen.
+ */
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { Backend } from "../bridge/backend.js";
+import { createRedisBackend, redact } from "../bridge/redis-backend.js";
+import { freePort } from "./ports.js";
+import { onPath, spawnRedisServer } from "./redis-server.js";
+
+export type StoreKind = "redis-url" | "redis-server" | "embedded";
+
+export interface StoreOptions {
+  /** `.cronsumer` or wherever the stack keeps its state. */
+  dir: string;
+  /** Takes precedence over everything but `kind`. */
+  redisUrl?: string;
+  /** Forces a kind instead of choosing. */
+  kind?: StoreKind;
+  /** Where to look for `redis-server`. @default process.env.PATH */
+  path?: string;
+  log?: (line: string) => void;
+}
+
+export interface Store {
+  kind: StoreKind;
+  backend: Backend;
+  /** The Redis the backend talks to; absent for the embedded engine. */
+  redisUrl?: string;
+  /** Processes this store spawned (the redis-server), for whoever checks that stop() left none. */
+  pids: number[];
+  /** One line for the banner: what was chosen and why. */
+  describe: string;
+  /** Closes the backend, then stops what was spawned. */
+  stop(): Promise<void>;
+}
+
+export class StoreError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "StoreError";
+  }
+}
+
+export async function startStore(options: StoreOptions): Promise<Store> {
+  const { dir, redisUrl, path = process.env.PATH ?? "", log = () => {} } = options;
+  const kind: StoreKind = options.kind ?? (redisUrl ? "redis-url" : onPath("redis-server", path) ? "redis-server" : "embedded");
+  const why = options.kind ? "forced" : kind === "redis-server" ? "found on PATH" : "no REDIS_URL, no redis-server on PATH";
+
+  if (kind === "redis-url") {
+    if (!redisUrl) throw new StoreError("store redis-url needs REDIS_URL");
+    const backend = await connect(redisUrl, log, `REDIS_URL=${redact(redisUrl)}`);
+    return { kind, backend, redisUrl, pids: [], describe: `Redis at ${redact(redisUrl)} (REDIS_URL)`, stop: () => backend.close() };
+  }
+
+  if (kind === "redis-server") {
+    const dataDir = join(dir, "redis");
+    await mkdir(dataDir, { recursive: true });
+    const server = await spawnRedisServer({ port: await freePort(), dir: dataDir, persist: true, detached: true });
+    const backend = await connect(server.url, log, "the spawned redis-server").catch(async (error: unknown) => {
+      await server.stop();
+      throw error;
+    });
+    return {
+      kind,
+      backend,
+      redisUrl: server.url,
+      pids: [server.pid],
+      describe: `redis-server on ${server.url} (${why}), data in ${dataDir}`,
+      async stop() {
+        await backend.close();
+        await server.stop();
+      },
+    };
+  }
+
+  const dataDir = join(dir, "engine");
+  await mkdir(dataDir, { recursive: true });
+  // Loaded only when chosen: a machine with Redis never needs it.
+  const { createEngineBackend } = await import("../engine/index.js");
+  const backend = await createEngineBackend({ dataDir });
+  return {
+    kind,
+    backend,
+    pids: [],
+    describe: `embedded engine (${why}), data in ${dataDir}`,
+    stop: () => backend.close(),
+  };
+}
+
+/** A store that does not answer PING fails the start, rather than every request after it. */
+async function connect(url: string, log: (line: string) => void, label: string): Promise<Backend> {
+  const backend = await createRedisBackend(url, { log });
+  const pong = await backend.command(["PING"]).catch((error: unknown) => ({ error: (error as Error).message }));
+  if ("result" in pong && pong.result === "PONG") return backend;
+  await backend.close();
+  throw new StoreError(`${label} does not answer PING: ${"error" in pong ? pong.error : JSON.stringify(pong)}`);
+}

@@ -1,0 +1,149 @@
+/**
+ * The Worker under `wrangler dev --test-scheduled`, as a child process.
+ *
+ * Bindings are passed as `--var NAME:VALUE` flags, so no secret is written
+ * to wrangler.toml or to disk (they do show in the process list of this
+ * machine). wrangler runs workerd and esbuild as children of its own; the
+ * child is started in a new process group (`detached`), and stop() signals
+ * the whole group (`process.kill(-pid)`) so none of them outlives the stack.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+
+export interface WorkerOptions {
+  /** The project root: wrangler.toml and node_modules/.bin/wrangler. */
+  projectDir: string;
+  port: number;
+  /** @default "127.0.0.1" */
+  ip?: string;
+  /** Devtools port; each wrangler needs its own. */
+  inspectorPort: number;
+  /** Bindings for the Worker, on top of wrangler.toml's and .dev.vars'. */
+  vars: Record<string, string>;
+  /** wrangler's local state (`--persist-to`). */
+  persistTo: string;
+  /** Readiness: `GET /health` answers 200 within this. @default 60_000 */
+  readyTimeoutMs?: number;
+  /** wrangler's output, line by line, and the Worker's console. */
+  onOutput?: (line: string) => void;
+}
+
+export interface WorkerProcess {
+  url: string;
+  /** wrangler's pid, which is also its process group's id. */
+  pid: number;
+  /** SIGTERM to the process group, SIGKILL after `graceMs`; resolves when no process of the group is left. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export class WorkerStartError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "WorkerStartError";
+  }
+}
+
+export async function startWorker(options: WorkerOptions): Promise<WorkerProcess> {
+  const { projectDir, port, ip = "127.0.0.1", inspectorPort, vars, persistTo, readyTimeoutMs = 60_000, onOutput = () => {} } = options;
+  const args = [
+    join(projectDir, "node_modules", ".bin", "wrangler"),
+    "dev",
+    "--test-scheduled",
+    "--port", String(port),
+    "--ip", ip,
+    "--inspector-port", String(inspectorPort),
+    "--persist-to", persistTo,
+    "--show-interactive-dev-session=false",
+    ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
+  ];
+  // process.execPath rather than the script's `#!/usr/bin/env node`: PATH may hold no node at all.
+  const child = spawn(process.execPath, args, {
+    cwd: projectDir,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      ...process.env,
+      WRANGLER_SEND_METRICS: "false",
+      // No request to workers.cloudflare.com for a `Request.cf` sample: offline it only delays start-up.
+      CLOUDFLARE_CF_FETCH_ENABLED: "false",
+      // No colours or spinners in a log that is not a terminal.
+      FORCE_COLOR: "0",
+    },
+  });
+  const tail: string[] = [];
+  const lines = (chunk: Buffer) => {
+    for (const line of chunk.toString("utf8").split(/\r?\n/)) {
+      if (line.trim() === "") continue;
+      tail.push(line);
+      if (tail.length > 30) tail.shift();
+      onOutput(line);
+    }
+  };
+  child.stdout!.on("data", lines);
+  child.stderr!.on("data", lines);
+  const pid = child.pid;
+  if (pid === undefined) throw new WorkerStartError("could not spawn wrangler");
+  const killOnExit = () => signalGroup(pid, "SIGKILL");
+  process.once("exit", killOnExit);
+
+  const url = `http://${ip}:${port}`;
+  const stop = async (graceMs = 5_000) => {
+    process.off("exit", killOnExit);
+    await stopGroup(child, pid, graceMs);
+  };
+  try {
+    await waitForHealth(url, child, readyTimeoutMs);
+  } catch (error) {
+    await stop();
+    throw new WorkerStartError(`${(error as Error).message}\nwrangler's last lines:\n  ${tail.join("\n  ")}`, { cause: error });
+  }
+  return { url, pid, stop };
+}
+
+async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "no answer";
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`wrangler dev exited (${child.signalCode ?? child.exitCode}) before the Worker answered GET /health`);
+    }
+    try {
+      const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) });
+      await response.arrayBuffer();
+      if (response.status === 200) return;
+      last = `HTTP ${response.status}`;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await sleep(200);
+  }
+  throw new Error(`the Worker at ${url} did not answer GET /health with 200 within ${timeoutMs} ms (last: ${last})`);
+}
+
+/** Signals every process of the group; false when none is left. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ESRCH") return false;
+    throw error;
+  }
+}
+
+async function stopGroup(child: ChildProcess, pgid: number, graceMs: number): Promise<void> {
+  const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  if (!signalGroup(pgid, "SIGTERM")) return;
+  const deadline = Date.now() + graceMs;
+  await Promise.race([exited, sleep(graceMs)]);
+  // wrangler's children (workerd, esbuild) may outlive it by a moment, or hang.
+  while (signalGroup(pgid, 0)) {
+    if (Date.now() >= deadline) {
+      signalGroup(pgid, "SIGKILL");
+      await Promise.race([exited, sleep(1_000)]);
+      break;
+    }
+    await sleep(50);
+  }
+}
