@@ -1,0 +1,18 @@
+/** Every scenario by the name `--scenario` takes, in the order a full run takes them. */
+import type { Context } from "../context.js";
+import type { Section } from "../report.js";
+import { drainScenario } from "./drain.js";
+import { enqueueScenario } from "./enqueue.js";
+import { idleScenario } from "./idle.js";
+import { recoveryScenario } from "./recovery.js";
+import { scalingScenario } from "./scaling.js";
+
+export const SCENARIOS = {
+  drain: drainScenario,
+  scaling: scalingScenario,
+  idle: idleScenario,
+  recovery: recoveryScenario,
+  enqueue: enqueueScenario,
+} satisfies Record<string, (ctx: Context) => Promise<Section>>;
+
+export type ScenarioName = keyof typeof SCENARIOS;
