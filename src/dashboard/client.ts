@@ -64,7 +64,8 @@ export const clientScript = String.raw`
   function table(headings, rows, empty, attrs) {
     if (rows.length === 0) return h("p", Object.assign({}, attrs, { class: "empty" }), empty);
     for (const row of rows) Array.from(row.children).forEach((cell, i) => cell.setAttribute("data-label", headings[i] || ""));
-    return h("div", { class: "scroll" }, h("table", attrs, h("thead", {}, h("tr", {}, headings.map((x) => h("th", { scope: "col" }, x)))), h("tbody", {}, rows)));
+    const numeric = (i) => Boolean(rows[0].children[i] && rows[0].children[i].classList.contains("num"));
+    return h("div", { class: "scroll" }, h("table", attrs, h("thead", {}, h("tr", {}, headings.map((x, i) => h("th", { scope: "col", class: numeric(i) ? "num" : undefined }, x)))), h("tbody", {}, rows)));
   }
 
   async function loadFunction(fn) {
@@ -121,7 +122,7 @@ export const clientScript = String.raw`
       h("h2", { id: "fn-" + fn.name }, fn.name + " ", fn.skipped ? h("span", { class: "badge warn", title: fn.skipped }, "skipped") : "",
         fn.error ? h("span", { class: "badge bad", title: fn.error }, "misconfigured") : ""),
       fn.skipped ? h("p", { class: "sub" }, "Skipped: " + fn.skipped) : "",
-      h("p", { class: "sub" }, fn.stream + " → group " + fn.group + " · dead letters → " + fn.deadLetterStream + " · cron " + (fn.crons || []).join(", ")),
+      h("p", { class: "sub" }, fn.stream + " → group " + fn.group + " · dead letters → " + fn.deadLetterStream + " · cron ", h("code", {}, (fn.crons || []).join(", "))),
       run,
     ];
     const attrs = { class: "card", "data-function": fn.name, "aria-labelledby": "fn-" + fn.name };

@@ -25,8 +25,10 @@ main { padding: 1rem; display: grid; gap: 1rem; grid-template-columns: minmax(0,
 table { border-collapse: collapse; width: 100%; font-size: .85rem; }
 th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { color: var(--muted); font-weight: 600; white-space: nowrap; }
+th.num { text-align: right; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.nowrap { white-space: nowrap; }
+code { white-space: nowrap; }
 code, td.id, .fields { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .8rem; }
 td.id { white-space: nowrap; }
 .fields { color: var(--muted); overflow-wrap: anywhere; margin-top: .15rem; }

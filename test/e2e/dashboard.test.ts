@@ -1,0 +1,151 @@
+/**
+ * The dashboard in a real browser (Debian's chromium driven by
+ * playwright-core) against a real local stack on the embedded engine: sign
+ * in with the token, see the same numbers the store holds, replay a dead
+ * letter and see it consumed. Screenshots go to test-artifacts/.
+ *
+ * Skipped, saying so, only when /usr/bin/chromium is absent (.ci/run
+ * installs it).
+ */
+import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { xadd } from "../../src/core/commands.js";
+import { deadLetterFields } from "../../src/core/dead-letter.js";
+import { sendPipeline } from "../../src/core/ops.js";
+import type { RunReport } from "../../src/core/report.js";
+import { LEDGER_STREAM } from "../../src/functions/payments.js";
+import { freePort } from "../../tools/stack/ports.js";
+import { redisView, type RedisView } from "../../tools/stack/redis-view.js";
+import { PROJECT_DIR, startStack, type Stack } from "../../tools/stack/stack.js";
+import { apiClient, tempDir, waitFor, type Api } from "../node/stack/support.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`dashboard browser test skipped: ${CHROMIUM} is absent (apt-get install -y chromium; .ci/run does this)`);
+
+const STREAM = "orders:payments";
+const DLQ = "orders:dlq";
+
+describe.skipIf(!hasChromium).sequential("the dashboard in chromium", () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let profile: Awaited<ReturnType<typeof tempDir>>;
+  let stack: Stack;
+  let api: Api;
+  let view: RedisView;
+  let browser: BrowserContext;
+  let page: Page;
+  const problems: string[] = [];
+  const tag = `e2e-${Date.now()}`;
+  let replayId: string;
+
+  beforeAll(async () => {
+    dir = await tempDir("e2e");
+    profile = await tempDir("chromium-profile");
+    stack = await startStack({ dir: dir.path, store: "embedded", cron: false, port: await freePort(), bridgePort: await freePort() });
+    api = apiClient(stack.apiUrl, stack.token);
+    view = redisView(stack.bridgeUrl, stack.bridgeToken);
+
+    // Something in every table: a charged order, a retry pending, a dead letter from a run...
+    await api("POST", `/streams/${encodeURIComponent(STREAM)}/messages`, [
+      { orderID: `${tag}-ok`, amount: "5.00" },
+      { orderID: `${tag}-broken`, amount: "6.00", simulate: "always-fail" },
+      { orderID: `${tag}-invalid`, amount: "abc" },
+    ]);
+    expect(await api<RunReport>("POST", "/functions/payments/run")).toMatchObject({ read: 3, acked: 1, retried: 1, deadLettered: 1 });
+    // ...and a dead letter holding a valid order, written in the DLQ format, which a replay will see charged.
+    const [id] = await sendPipeline(view.transport, [
+      xadd(DLQ, deadLetterFields({
+        originalId: "1-0",
+        stream: STREAM,
+        group: "payment-processors",
+        function: "payments",
+        deliveries: 5,
+        error: "simulated outage, since fixed",
+        failedAt: new Date().toISOString(),
+        fields: { orderID: `${tag}-replayed`, amount: "7.50" },
+      })),
+    ] as const);
+    replayId = id!;
+
+    // An empty profile of its own; launchPersistentContext is how playwright takes --user-data-dir.
+    browser = await chromium.launchPersistentContext(profile.path, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1280, height: 900 },
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+    page = await browser.newPage();
+    page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+    page.on("console", (message) => {
+      if (message.type() === "error") problems.push(`console: ${message.text()}`);
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+    await profile?.remove();
+    await dir?.remove();
+  });
+
+  it("asks for the token, keeps it in sessionStorage only, and shows the store's numbers", async () => {
+    await page.goto(stack.dashboardUrl);
+    await expect(page.isVisible("#login")).resolves.toBe(true);
+    await page.fill("#token", stack.token);
+    await page.click("#login button[type=submit]");
+    const payments = page.locator('[data-function="payments"]');
+    await payments.locator('[data-table="dead-letters"]').waitFor();
+
+    expect(page.url()).not.toContain(stack.token);
+    expect(await page.evaluate(() => sessionStorage.getItem("cronsumer.apiToken"))).toBe(stack.token);
+    expect(await page.evaluate(() => localStorage.length)).toBe(0);
+
+    const shown = async (stream: string) => Number(await payments.locator(`[data-stat="length"][data-stream="${stream}"] b`).textContent());
+    expect(await shown(STREAM)).toBe(await view.length(STREAM));
+    expect(await shown(DLQ)).toBe(await view.length(DLQ));
+    expect(await payments.locator('[data-table="dead-letters"] tbody tr').count()).toBe(await view.length(DLQ));
+
+    const pending = await view.pending(STREAM, "payment-processors");
+    expect(pending).toHaveLength(1);
+    const row = payments.locator(`[data-table="pending"] tr[data-id="${pending[0]!.id}"]`);
+    expect(Number(await row.locator("[data-deliveries]").textContent())).toBe(pending[0]!.deliveries);
+    expect(await payments.locator('[data-table="runs"] tbody tr').count()).toBeGreaterThanOrEqual(1);
+  }, 60_000);
+
+  it("replays a dead letter; after a run it is gone from the page and charged in the ledger", async () => {
+    const payments = page.locator('[data-function="payments"]');
+    const row = payments.locator(`[data-table="dead-letters"] tr[data-id="${replayId}"]`);
+    await row.locator("button[data-replay]").click();
+    await row.waitFor({ state: "detached", timeout: 15_000 });
+    await expect(page.textContent("#notice")).resolves.toContain(`Replayed ${replayId} onto ${STREAM}`);
+
+    await payments.locator('button[data-run="payments"]').click();
+    await waitFor("the replayed order in the ledger", async () => {
+      const ledger = await view.entries(LEDGER_STREAM);
+      return ledger.find((e) => e.fields?.orderID === `${tag}-replayed`);
+    }, 15_000);
+    expect((await view.entries(DLQ)).map((e) => e.id)).not.toContain(replayId);
+    // The page catches up on its next refresh.
+    await waitFor("the page to show the new DLQ length", async () => {
+      const shown = Number(await payments.locator(`[data-stat="length"][data-stream="${DLQ}"] b`).textContent());
+      return shown === (await view.length(DLQ)) ? true : undefined;
+    }, 15_000);
+  }, 60_000);
+
+  it("renders on a phone-sized screen without errors; screenshots saved", async () => {
+    const artifacts = join(PROJECT_DIR, "test-artifacts");
+    await mkdir(artifacts, { recursive: true });
+    const desktop = join(artifacts, "dashboard-desktop.png");
+    await page.screenshot({ path: desktop, fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(width).toBeLessThanOrEqual(390);
+    const phone = join(artifacts, "dashboard-phone.png");
+    await page.screenshot({ path: phone, fullPage: true });
+    console.log(`dashboard screenshots: ${desktop} ${phone}`);
+    expect(problems).toEqual([]);
+  }, 30_000);
+});
