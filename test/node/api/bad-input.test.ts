@@ -10,23 +10,21 @@ import type { PollingFunction } from "../../../src/core/define.js";
 import { requestHash } from "../../../src/api/idempotency.js";
 import { deadLetterFields } from "../../../src/core/dead-letter.js";
 import { idempotencyKey } from "../../../src/core/keys.js";
-import { useFixture } from "../../support/engine.js";
 import type { CallOptions } from "./support.js";
-import { app, call, cleanupIds, enc, idOf, READ_TOKEN, snapshot } from "./support.js";
+import { app, call, enc, idOf, READ_TOKEN, snapshot, useApiFixture } from "./support.js";
 
-const f = useFixture();
+const { f, track } = useApiFixture();
 let fn: PollingFunction;
 let api: ApiApp;
 let s: string;
 let dlq: string;
 const dead: { valid: string; foreign: string; malformed: string } = { valid: "", foreign: "", malformed: "" };
-cleanupIds(() => (fn ? [idOf(fn)] : []));
 
 const letter = (stream: string) =>
   deadLetterFields({ originalId: "1-0", stream, group: "g", function: "x", deliveries: 5, error: "boom", failedAt: new Date(0).toISOString(), fields: { a: "1" } });
 
 beforeAll(async () => {
-  fn = f.fn({ handle: async () => {} });
+  fn = track(f.fn({ handle: async () => {} }));
   api = app({ functions: [fn] });
   s = fn.stream;
   dlq = `${s}:dlq`;

@@ -6,18 +6,11 @@ import { describe, expect, it } from "vitest";
 import type { Message } from "../../../src/core/define.js";
 import { countingTransport } from "../../../src/core/counting-transport.js";
 import { runFunction } from "../../../src/core/run.js";
-import { bridgeTransport, entries, useFixture } from "../../support/engine.js";
-import { app, call, cleanupIds, enc, idOf } from "./support.js";
+import { bridgeTransport, entries } from "../../support/engine.js";
+import { call, enc, useApiFixture } from "./support.js";
 
-const f = useFixture();
-const ids: string[] = [];
-cleanupIds(() => ids);
-
-function setup(handle: (m: Message) => void = () => {}) {
-  const fn = f.fn({ handle: async (m) => handle(m) });
-  ids.push(idOf(fn));
-  return { fn, api: app({ functions: [fn] }) };
-}
+const { f, setup: setupFn } = useApiFixture();
+const setup = (handle: (m: Message) => void = () => {}) => setupFn({ handle: async (m) => handle(m) });
 
 describe("POST /streams/:stream/messages", () => {
   it("writes one message, creating the stream, and the handler gets exactly the strings sent", async () => {
@@ -48,10 +41,8 @@ describe("POST /streams/:stream/messages", () => {
   });
 
   it("writes a batch of 500 in one HTTP request to Redis, in order", async () => {
-    const fn = f.fn({ handle: async () => {} });
-    ids.push(idOf(fn));
     const counted = countingTransport(bridgeTransport());
-    const api = app({ functions: [fn], transport: () => counted });
+    const { fn, api } = setupFn(undefined, { transport: () => counted });
     const batch = Array.from({ length: 500 }, (_, i) => ({ n: String(i) }));
     const res = await call(api, `/streams/${enc(fn.stream)}/messages`, { body: batch });
     expect(res.status).toBe(201);

@@ -4,18 +4,17 @@
  */
 import { describe, expect, it } from "vitest";
 import { overrideVarName } from "../../../src/core/overrides.js";
-import { enqueue, useFixture } from "../../support/engine.js";
-import { app, call, cleanupIds, idOf } from "./support.js";
+import { enqueue } from "../../support/engine.js";
+import { app, call, useApiFixture } from "./support.js";
 
-const f = useFixture();
-const ids: string[] = [];
-cleanupIds(() => ids);
+const { f, track } = useApiFixture();
 
 describe("functions", () => {
   it("lists effective options after FN_* overrides, the vars that applied, typos, skip reasons and recent runs", async () => {
     const a = f.fn({ handle: async () => {}, description: "A" });
     const b = f.fn({ handle: async () => {}, skipReason: (env) => (env.B_URL ? undefined : "B_URL is not set") });
-    ids.push(idOf(a), idOf(b));
+    track(a);
+    track(b);
     const api = app({ functions: [a, b] });
     await enqueue(f.tcp, a.stream, [{ n: "1" }, { n: "2" }]);
     expect((await call(api, `/functions/${a.name}/run`, { method: "POST" })).status).toBe(200);
@@ -50,7 +49,7 @@ describe("functions", () => {
 
   it("reports an invalid FN_* var per function instead of failing the route", async () => {
     const a = f.fn({ handle: async () => {} });
-    ids.push(idOf(a));
+    track(a);
     const res = await call(app({ functions: [a] }), "/functions", { env: { [overrideVarName(a.name, ["batchSize"])]: "lots" } });
     expect(res.status).toBe(200);
     expect(res.body.functions[0].options).toBeNull();
@@ -61,7 +60,8 @@ describe("functions", () => {
     const seen: string[] = [];
     const a = f.fn({ handle: async (m) => void seen.push(m.fields.n!) });
     const b = f.fn({ handle: async () => {}, skipReason: () => "never here" });
-    ids.push(idOf(a), idOf(b));
+    track(a);
+    track(b);
     const api = app({ functions: [a, b] });
     await enqueue(f.tcp, a.stream, [{ n: "1" }, { n: "2" }, { n: "3" }]);
     const run = await call(api, `/functions/${a.name}/run`, { method: "POST" });

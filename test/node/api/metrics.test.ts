@@ -5,12 +5,10 @@
 import { describe, expect, it } from "vitest";
 import { PermanentError } from "../../../src/core/errors.js";
 import { runFunction } from "../../../src/core/run.js";
-import { age, bridgeTransport, enqueue, pending, useFixture } from "../../support/engine.js";
-import { app, call, cleanupIds, idOf } from "./support.js";
+import { age, bridgeTransport, enqueue, pending } from "../../support/engine.js";
+import { app, call, useApiFixture } from "./support.js";
 
-const f = useFixture();
-const ids: string[] = [];
-cleanupIds(() => ids);
+const { f, track } = useApiFixture();
 
 type Sample = { labels: Record<string, string>; value: number };
 
@@ -53,7 +51,8 @@ describe("GET /metrics", () => {
       options: { maxDeliveries: 1 },
     });
     const missing = f.fn({ handle: async () => {} });
-    ids.push(idOf(a), idOf(missing));
+    track(a);
+    track(missing);
     const api = app({ functions: [a, missing] });
 
     await enqueue(f.tcp, a.stream, [{ n: "1" }, { n: "bad" }, { n: "2" }]);
@@ -107,7 +106,7 @@ describe("GET /metrics", () => {
 
   it("escapes label values", async () => {
     const a = f.fn({ handle: async () => {}, stream: `test:stream:"q\\${crypto.randomUUID().slice(0, 8)}` });
-    ids.push(idOf(a));
+    track(a);
     const res = await call(app({ functions: [a] }), "/metrics");
     const metrics = parsePrometheus(res.text);
     expect(metrics.get("cronsumer_stream_length")!.samples[0]!.labels.stream).toBe(a.stream);

@@ -11,6 +11,8 @@ import { createApp } from "../../../src/api/app.js";
 import type { ApiApp } from "../../../src/api/context.js";
 import type { PollingFunction } from "../../../src/core/define.js";
 import type { Env } from "../../../src/env.js";
+import type { Fixture } from "../../support/engine.js";
+import { useFixture } from "../../support/engine.js";
 import type { RedisTcp } from "../../support/keys.js";
 import { redisTcp } from "../../support/keys.js";
 
@@ -105,4 +107,33 @@ export function cleanupIds(ids: () => readonly string[]): void {
       tcp.destroy();
     }
   });
+}
+
+export interface ApiFixture {
+  f: Fixture;
+  /** Registers a function made elsewhere for cleanup of the keys the API writes for it. */
+  track(fn: PollingFunction): PollingFunction;
+  /** A function on fresh keys behind its own app; `s` is its stream's path prefix. */
+  setup(def?: FunctionDef, options?: Omit<AppOptions, "functions">): { fn: PollingFunction; api: ApiApp; s: string };
+}
+
+type FunctionDef = Parameters<Fixture["fn"]>[0];
+
+/** `useFixture()` plus cleanup of idempotency records and replay locks, for API test files. */
+export function useApiFixture(): ApiFixture {
+  const f = useFixture();
+  const ids: string[] = [];
+  cleanupIds(() => ids);
+  const track = (fn: PollingFunction) => {
+    ids.push(idOf(fn));
+    return fn;
+  };
+  return {
+    f,
+    track,
+    setup(def = { handle: async () => {} }, options = {}) {
+      const fn = track(f.fn(def));
+      return { fn, api: app({ functions: [fn], ...options }), s: `/streams/${enc(fn.stream)}` };
+    },
+  };
 }

@@ -1,0 +1,109 @@
+/**
+ * Group management through the API: idempotent create, SETID to replay or
+ * skip, and consumer deletion that never drops a pending entry.
+ */
+import { describe, expect, it } from "vitest";
+import { consumerName } from "../../../src/core/keys.js";
+import { age, enqueue, pending } from "../../support/engine.js";
+import { call, useApiFixture } from "./support.js";
+
+const { f, setup } = useApiFixture();
+
+const groupsOf = async (stream: string) => (await f.tcp.xInfoGroups(stream)) as unknown as { name: string; "last-delivered-id": string; pending: number }[];
+
+describe("groups", () => {
+  it("PUT creates a group (and the stream) with 201, then answers 200 unchanged", async () => {
+    const { fn, api, s } = setup();
+    const created = await call(api, `${s}/groups/replayers`, { method: "PUT", body: { start: "0" } });
+    expect(created).toMatchObject({ status: 201, body: { stream: fn.stream, group: "replayers", created: true, start: "0" } });
+    const again = await call(api, `${s}/groups/replayers`, { method: "PUT", body: { start: "$" } });
+    expect(again).toMatchObject({ status: 200, body: { created: false } });
+    expect((await groupsOf(fn.stream)).map((g) => [g.name, g["last-delivered-id"]])).toEqual([["replayers", "0-0"]]);
+  });
+
+  it('PUT starts at "$" by default', async () => {
+    const { fn, api, s } = setup();
+    const [last] = (await enqueue(f.tcp, fn.stream, [{ n: "1" }])).slice(-1);
+    expect((await call(api, `${s}/groups/late`, { method: "PUT", body: {} })).status).toBe(201);
+    expect((await groupsOf(fn.stream))[0]!["last-delivered-id"]).toBe(last);
+  });
+
+  it('setid "0" replays the stream to the group; "$" skips what was not delivered', async () => {
+    const { fn, api, s } = setup();
+    const written = await enqueue(f.tcp, fn.stream, [{ n: "1" }, { n: "2" }]);
+    await f.tcp.xGroupCreate(fn.stream, "g", "$");
+    expect(await call(api, `${s}/groups/g/setid`, { body: { id: "0" } })).toMatchObject({ status: 200, body: { id: "0" } });
+    expect((await groupsOf(fn.stream))[0]!["last-delivered-id"]).toBe("0-0");
+    expect((await call(api, `${s}/groups/g/setid`, { body: { id: written[0] } })).status).toBe(200);
+    expect((await groupsOf(fn.stream))[0]!["last-delivered-id"]).toBe(written[0]);
+    expect((await call(api, `${s}/groups/g/setid`, { body: { id: "$" } })).status).toBe(200);
+    expect((await groupsOf(fn.stream))[0]!["last-delivered-id"]).toBe(written[1]);
+  });
+});
+
+describe("DELETE …/consumers/:consumer", () => {
+  it("moves every pending entry first (past one XPENDING page), keeping delivery counts and idle times", async () => {
+    const { fn, api, s } = setup();
+    await f.tcp.xGroupCreate(fn.stream, "g", "0", { MKSTREAM: true });
+    await enqueue(f.tcp, fn.stream, Array.from({ length: 1_201 }, (_, i) => ({ n: String(i) })));
+    await f.tcp.xReadGroup("g", "doomed", { key: fn.stream, id: ">" }, { COUNT: 1_200 });
+    // Some entries delivered again (count 2), and all of them idle for a while.
+    await f.tcp.sendCommand(["XREADGROUP", "GROUP", "g", "doomed", "COUNT", "10", "STREAMS", fn.stream, "0"]);
+    await age(f.tcp, fn.stream, "g", 90_000);
+    await f.tcp.xReadGroup("g", "other", { key: fn.stream, id: ">" }, { COUNT: 1 });
+    const before = await pending(f.tcp, fn.stream, "g");
+    const summaryBefore = await f.tcp.xPending(fn.stream, "g");
+
+    const res = await call(api, `${s}/groups/g/consumers/doomed`, { method: "DELETE" });
+    expect(res).toMatchObject({ status: 200, body: { deleted: true, moved: 1_200, to: consumerName(fn.name, 0) } });
+
+    const after = await pending(f.tcp, fn.stream, "g");
+    expect((await f.tcp.xPending(fn.stream, "g")).pending).toBe(summaryBefore.pending);
+    expect(after.map((p) => [p.id, p.deliveries])).toEqual(before.map((p) => [p.id, p.deliveries]));
+    expect(after.filter((p) => p.consumer === "doomed")).toEqual([]);
+    expect(after.filter((p) => p.consumer === consumerName(fn.name, 0))).toHaveLength(1_200);
+    expect(before.filter((p) => p.deliveries === 2)).toHaveLength(10);
+    // Idle times carried over (they only grew by the test's own duration).
+    const idleBefore = new Map(before.map((p) => [p.id, p.idleMs]));
+    for (const p of after.filter((x) => x.consumer !== "other")) expect(p.idleMs).toBeGreaterThanOrEqual(idleBefore.get(p.id)!);
+    const consumers = (await f.tcp.xInfoConsumers(fn.stream, "g")).map((c) => c.name).sort();
+    expect(consumers).toEqual([consumerName(fn.name, 0), "other"].sort());
+  });
+
+  it("moves to ?to=<name> when given", async () => {
+    const { fn, api, s } = setup();
+    await f.tcp.xGroupCreate(fn.stream, "g", "0", { MKSTREAM: true });
+    await enqueue(f.tcp, fn.stream, [{ n: "1" }, { n: "2" }]);
+    await f.tcp.xReadGroup("g", "doomed", { key: fn.stream, id: ">" }, { COUNT: 2 });
+    expect(await call(api, `${s}/groups/g/consumers/doomed?to=heir`, { method: "DELETE" })).toMatchObject({ status: 200, body: { moved: 2, to: "heir" } });
+    expect((await pending(f.tcp, fn.stream, "g")).map((p) => p.consumer)).toEqual(["heir", "heir"]);
+  });
+
+  it("deletes a consumer with nothing pending", async () => {
+    const { fn, api, s } = setup();
+    await f.tcp.xGroupCreate(fn.stream, "g", "0", { MKSTREAM: true });
+    await f.tcp.xGroupCreateConsumer(fn.stream, "g", "idle");
+    expect(await call(api, `${s}/groups/g/consumers/idle`, { method: "DELETE" })).toMatchObject({ status: 200, body: { deleted: true, moved: 0 } });
+    expect(await f.tcp.xInfoConsumers(fn.stream, "g")).toEqual([]);
+  });
+
+  it("answers 404 for an unknown consumer and changes nothing", async () => {
+    const { fn, api, s } = setup();
+    await f.tcp.xGroupCreate(fn.stream, "g", "0", { MKSTREAM: true });
+    await enqueue(f.tcp, fn.stream, [{ n: "1" }]);
+    await f.tcp.xReadGroup("g", "someone", { key: fn.stream, id: ">" }, { COUNT: 1 });
+    const before = await pending(f.tcp, fn.stream, "g");
+    const res = await call(api, `${s}/groups/g/consumers/nobody`, { method: "DELETE" });
+    expect(res).toMatchObject({ status: 404, body: { error: { code: "consumer_not_found" } } });
+    expect((await pending(f.tcp, fn.stream, "g")).map((p) => p.consumer)).toEqual(before.map((p) => p.consumer));
+  });
+
+  it("deleting the pool's first consumer moves its entries to the next one", async () => {
+    const { fn, api, s } = setup();
+    await f.tcp.xGroupCreate(fn.stream, "g", "0", { MKSTREAM: true });
+    await enqueue(f.tcp, fn.stream, [{ n: "1" }]);
+    await f.tcp.xReadGroup("g", consumerName(fn.name, 0), { key: fn.stream, id: ">" }, { COUNT: 1 });
+    const res = await call(api, `${s}/groups/g/consumers/${consumerName(fn.name, 0)}`, { method: "DELETE" });
+    expect(res).toMatchObject({ status: 200, body: { moved: 1, to: consumerName(fn.name, 1) } });
+  });
+});
