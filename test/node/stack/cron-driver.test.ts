@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { readCrons, startCronDriver } from "../../../tools/stack/cron-driver.js";
 
 let server: Server | undefined;
@@ -50,6 +50,29 @@ describe("startCronDriver", () => {
     await driver.stop();
     expect(driver.stats.failed).toBeGreaterThan(1);
     expect(lines).toEqual(['cron: firing "* * * * *" failed: HTTP 500']);
+  });
+
+  it("on schedule, fires at each UTC minute boundary only the crons that match that minute", async () => {
+    const worker = await fakeWorker();
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    try {
+      vi.setSystemTime(new Date("2026-03-04T12:00:30Z"));
+      const driver = startCronDriver({ workerUrl: worker.url, crons: ["* * * * *", "*/2 * * * *", "0 13 * * *"] });
+      const fired = async (n: number) => {
+        // The requests are real I/O: wait in real time (timers/promises is not faked) for them to land.
+        for (let i = 0; i < 100 && worker.seen.length < n; i++) await sleep(10);
+        return worker.seen.map((u) => decodeURIComponent(u.slice("/__scheduled?cron=".length)));
+      };
+      await vi.advanceTimersByTimeAsync(29_000);
+      expect(await fired(0)).toEqual([]);
+      await vi.advanceTimersByTimeAsync(1_100); // 12:01
+      expect(await fired(1)).toEqual(["* * * * *"]);
+      await vi.advanceTimersByTimeAsync(60_000); // 12:02
+      expect((await fired(3)).slice(1).sort()).toEqual(["* * * * *", "*/2 * * * *"]);
+      await driver.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("refuses an expression it cannot read before firing anything", async () => {
