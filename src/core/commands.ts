@@ -29,11 +29,15 @@ export function xadd(stream: string, fields: Fields, opts: { id?: string; trim?:
   return op(["XADD", ...args], (r) => (r === null ? null : String(r)));
 }
 
-/** @see https://redis.io/commands/xreadgroup (never BLOCK: not supported over REST). */
-export function xreadgroup(stream: string, group: string, consumer: string, opts: { count: number; id?: string; noAck?: boolean }) {
+/**
+ * @see https://redis.io/commands/xreadgroup (never BLOCK: not supported over REST).
+ * `alsoStreams` are read with the same id; the reply lists the entries of `stream` only.
+ */
+export function xreadgroup(stream: string, group: string, consumer: string, opts: { count: number; id?: string; noAck?: boolean; alsoStreams?: string[] }) {
   const args: Arg[] = ["GROUP", group, consumer, "COUNT", opts.count];
   if (opts.noAck) args.push("NOACK");
-  return op(["XREADGROUP", ...args, "STREAMS", stream, opts.id ?? ">"], p.parseRead);
+  const streams = [stream, ...(opts.alsoStreams ?? [])];
+  return op(["XREADGROUP", ...args, "STREAMS", ...streams, ...streams.map(() => opts.id ?? ">")], (r) => p.parseRead(r, stream));
 }
 
 /** @see https://redis.io/commands/xack */

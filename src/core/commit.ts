@@ -1,18 +1,25 @@
 /**
  * Builds the commit of one batch: every command that settles its messages,
- * meant to be sent as one MULTI/EXEC (see run.ts). For each message:
+ * sent as one MULTI/EXEC (see run.ts). For each message:
  * - success: the handler's effects, then XACK;
  * - failure with deliveries left: XCLAIM … IDLE … JUSTID, which schedules the
  *   retry after the backoff delay (see backoff.ts) without counting a delivery;
  * - failure that is permanent or out of deliveries, or a reclaimed message
- *   already at `maxDeliveries`: XADD to the dead-letter stream, then XACK.
+ *   already at `maxDeliveries`: XADD to the dead-letter stream, then XACK;
+ * - no attempt made (the run's subrequest budget refused the handler's
+ *   fetch): put back at once with its delivery count restored.
  * With NOACK nothing is pending, so successes need no XACK and failures are
  * dead-lettered at once.
+ *
+ * Redis does not roll back a transaction when one command fails at run time,
+ * so `checks` says what each command must achieve; run.ts verifies the
+ * replies, and rescues a message whose dead-letter XADD failed after its XACK.
  */
 import { idleForDelay, retryDelayMs } from "./backoff.js";
 import { xack, xadd, xclaimJustId } from "./commands.js";
 import { deadLetterFields } from "./dead-letter.js";
 import type { Message } from "./define.js";
+import type { Released } from "./fetch.js";
 import type { Outcome } from "./handle-batch.js";
 import type { FunctionOptions } from "./options.js";
 import type { Command } from "./transport.js";
@@ -34,26 +41,43 @@ export interface CommitInput {
   expired: readonly Expired[];
   /** Pending ids whose entries were trimmed (the Redis 6.2 shape): acknowledged, never handled. */
   trimmed: readonly string[];
-  /** Reclaimed ids whose delivery count is unknown: made eligible again at once. */
-  released: readonly string[];
+  /** Reclaimed messages put back without an attempt. */
+  released: readonly Released[];
   now: number;
 }
 
+/** What one command of the commit must achieve. */
+export type Check =
+  | { kind: "effect" }
+  | { kind: "xack"; ids: number }
+  | { kind: "dead-letter"; message: Message }
+  | { kind: "schedule" };
+
 export interface Commit {
   commands: Command[];
+  checks: Check[];
   acked: number;
   retried: number;
   deadLettered: number;
+  released: number;
 }
 
 export function buildCommit(c: CommitInput): Commit {
   const o = c.options;
-  const commands: Command[] = [];
+  const commit: Commit = { commands: [], checks: [], acked: 0, retried: 0, deadLettered: 0, released: 0 };
+  const push = (command: Command, check: Check) => {
+    commit.commands.push(command);
+    commit.checks.push(check);
+  };
   const ack: string[] = [...c.trimmed];
-  const retryByIdle = new Map<number, string[]>();
-  let acked = 0;
-  let deadLettered = 0;
-  let retried = 0;
+  // Grouped by (idle, retry count): one XCLAIM each.
+  const schedule = new Map<string, { idleMs: number; retryCount?: number; ids: string[] }>();
+  const later = (id: string, idleMs: number, retryCount?: number) => {
+    const key = `${idleMs}/${retryCount ?? ""}`;
+    const entry = schedule.get(key) ?? { idleMs, ...(retryCount === undefined ? {} : { retryCount }), ids: [] };
+    entry.ids.push(id);
+    schedule.set(key, entry);
+  };
 
   const deadLetter = (message: Message, deliveries: number, error: string) => {
     const fields = deadLetterFields({
@@ -66,33 +90,36 @@ export function buildCommit(c: CommitInput): Commit {
       failedAt: new Date(c.now).toISOString(),
       fields: message.fields,
     });
-    commands.push(xadd(o.deadLetterStream, fields).command);
+    push(xadd(o.deadLetterStream, fields).command, { kind: "dead-letter", message });
     if (!o.noAck) ack.push(message.id);
-    deadLettered += 1;
+    commit.deadLettered += 1;
   };
 
   for (const outcome of c.outcomes) {
     const { message } = outcome;
     if (outcome.ok) {
-      commands.push(...outcome.effects);
+      for (const effect of outcome.effects) push(effect, { kind: "effect" });
       if (!o.noAck) ack.push(message.id);
-      acked += 1;
+      commit.acked += 1;
+    } else if (outcome.notAttempted && !o.noAck) {
+      later(message.id, o.visibilityTimeoutMs, message.attempt - 1);
+      commit.released += 1;
     } else if (outcome.permanent || o.noAck || message.attempt >= o.maxDeliveries) {
       deadLetter(message, message.attempt, outcome.error);
     } else {
-      const idle = idleForDelay(o.visibilityTimeoutMs, retryDelayMs(o.backoff, message.attempt));
-      retryByIdle.set(idle, [...(retryByIdle.get(idle) ?? []), message.id]);
-      retried += 1;
+      later(message.id, idleForDelay(o.visibilityTimeoutMs, retryDelayMs(o.backoff, message.attempt)));
+      commit.retried += 1;
     }
   }
   for (const { message, deliveries } of c.expired) {
     deadLetter(message, deliveries, `delivery ${deliveries} of ${o.maxDeliveries} never completed (the handler crashed, or overran the visibility timeout)`);
   }
-  if (c.released.length > 0) retryByIdle.set(o.visibilityTimeoutMs, [...(retryByIdle.get(o.visibilityTimeoutMs) ?? []), ...c.released]);
+  for (const r of c.released) later(r.id, o.visibilityTimeoutMs, r.retryCount);
 
-  if (ack.length > 0) commands.push(xack(c.stream, c.group, ack).command);
-  for (const [idleMs, ids] of retryByIdle) {
-    commands.push(xclaimJustId(c.stream, c.group, c.consumer, 0, ids, { idleMs }).command);
+  if (ack.length > 0) push(xack(c.stream, c.group, ack).command, { kind: "xack", ids: ack.length });
+  for (const { idleMs, retryCount, ids } of schedule.values()) {
+    const opts = retryCount === undefined ? { idleMs } : { idleMs, retryCount };
+    push(xclaimJustId(c.stream, c.group, c.consumer, 0, ids, opts).command, { kind: "schedule" });
   }
-  return { commands, acked, retried, deadLettered };
+  return commit;
 }

@@ -29,19 +29,27 @@ export interface Target {
   consumer: string;
 }
 
+/** A message put back without an attempt: eligible again at once, its delivery count reset when known. */
+export interface Released {
+  id: string;
+  /** Deliveries to restore (XCLAIM … RETRYCOUNT), undoing a delivery that never reached a handler. */
+  retryCount?: number;
+}
+
 export interface Fetched {
   toHandle: Message[];
   expired: Expired[];
   /** Trimmed ids still pending (Redis 6.2 shape), to acknowledge. */
   trimmed: string[];
-  released: string[];
+  released: Released[];
   /** Trimmed or deleted entries found, acknowledged or purged, never handled. */
   dropped: number;
 }
 
 export const emptyFetch = (): Fetched => ({ toHandle: [], expired: [], trimmed: [], released: [], dropped: 0 });
 
-export const readOp = (t: Target, count: number, noAck: boolean) => xreadgroup(t.stream, t.group, t.consumer, { count, noAck });
+export const readOp = (t: Target, count: number, noAck: boolean, gate?: string) =>
+  xreadgroup(t.stream, t.group, t.consumer, { count, noAck, alsoStreams: gate === undefined ? [] : [gate] });
 
 export function recoverOps(t: Target, visibilityTimeoutMs: number, cursor: string, count: number) {
   const start = cursor === "0-0" ? "-" : cursor;
@@ -71,16 +79,20 @@ export function fromRecovery(t: Target, before: PendingEntry[], claim: AutoClaim
   for (const e of claim.claimed) {
     const counted = deliveries.get(e.id);
     if (counted === undefined) {
-      // Beyond the XPENDING window (only when many trimmed ids crowd it): put it back untouched.
-      fetched.released.push(e.id);
+      // Beyond the XPENDING window (only when many trimmed ids crowd it): put it back at once.
+      fetched.released.push({ id: e.id });
       continue;
     }
     const message: Message = { id: e.id, stream: t.stream, group: t.group, fields: e.fields ?? {}, attempt: counted + 1 };
     if (counted >= maxDeliveries) fetched.expired.push({ message, deliveries: counted });
     else fetched.toHandle.push(message);
   }
-  if (claim.deletedStillPending) fetched.trimmed.push(...claim.deleted.filter((id) => !claim.claimed.some((e) => e.id === id)));
-  fetched.dropped = claim.deleted.length;
+  for (const nil of claim.nilPositions) {
+    // XAUTOCLAIM and the XPENDING before it walk the same idle entries in the same order.
+    const id = nil.id ?? before[nil.index]?.id;
+    if (id !== undefined) fetched.trimmed.push(id);
+  }
+  fetched.dropped = claim.deleted.length + claim.nilPositions.length;
   return fetched;
 }
 

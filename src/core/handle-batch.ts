@@ -5,6 +5,7 @@
  * its buffer is sealed, so nothing it writes later is committed.
  */
 import type { SubrequestBudget } from "./budget.js";
+import { SubrequestBudgetError } from "./budget.js";
 import type { HandlerContext, Message } from "./define.js";
 import { Effects } from "./effects.js";
 import { PermanentError } from "./errors.js";
@@ -13,12 +14,15 @@ import type { Command } from "./transport.js";
 
 export type Outcome =
   | { message: Message; ok: true; effects: readonly Command[] }
-  | { message: Message; ok: false; permanent: boolean; error: string };
+  /** `notAttempted`: the run's budget refused the handler's fetch; not the message's fault. */
+  | { message: Message; ok: false; permanent: boolean; notAttempted?: boolean; error: string };
 
 export interface BatchOptions {
   concurrency: number;
   handlerTimeoutMs: number;
   budget: SubrequestBudget;
+  /** Subrequests that must stay free after this batch: its commit, and work after the loop. */
+  reservedSubrequests: number;
   env: Vars;
   fetch: typeof fetch;
   handle: (message: Message, ctx: HandlerContext) => Promise<void>;
@@ -63,16 +67,16 @@ async function attempt(message: Message, o: BatchOptions): Promise<Outcome> {
     effects.seal();
     controller.abort(error);
     const permanent = error instanceof PermanentError || (error instanceof Error && error.name === "PermanentError");
-    return { message, ok: false, permanent, error: describe(error) };
+    const notAttempted = error instanceof SubrequestBudgetError;
+    return { message, ok: false, permanent, notAttempted, error: describe(error) };
   } finally {
     clearTimeout(timer);
   }
 }
 
 function budgetedFetch(o: BatchOptions, signal: AbortSignal): typeof fetch {
-  return (input, init) => {
-    // One Redis request must stay free to commit the batch.
-    o.budget.take(1);
+  return async (input, init) => {
+    o.budget.take(o.reservedSubrequests);
     return o.fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal });
   };
 }

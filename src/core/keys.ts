@@ -12,3 +12,12 @@ export const idempotencyKey = (stream: string, key: string): string => `cronsume
 
 /** Dead-letter replay: held while one request moves an entry back, so two replays never write it twice. */
 export const replayLockKey = (deadLetterStream: string, id: string): string => `cronsumer:replay:${deadLetterStream}:${id}`;
+
+/**
+ * The backpressure gate: an empty stream carrying the function's group. The
+ * first read of a run names it beside the real stream, so the read works
+ * while the gate exists and fails with NOGROUP once it is deleted. Reads
+ * stop, at no extra command, while the group has too much pending. The hash
+ * tag keeps it in the stream's cluster slot.
+ */
+export const gateKey = (stream: string): string => (stream.includes("{") ? `${stream}:cronsumer-gate` : `{${stream}}:cronsumer-gate`);

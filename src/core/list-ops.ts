@@ -9,3 +9,5 @@ export const ltrimOp = (key: string, start: number, stop: number) => op(["LTRIM"
 /** @see https://redis.io/commands/lrange */
 export const lrangeOp = (key: string, start: number, stop: number) =>
   op(["LRANGE", key, start, stop], (r) => (Array.isArray(r) ? r.map(String) : []));
+/** @see https://redis.io/commands/lrem */
+export const lremOp = (key: string, value: string) => op(["LREM", key, 1, value], (r) => int("LREM", r));

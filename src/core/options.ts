@@ -61,6 +61,8 @@ export interface FunctionOptions {
 export const VISIBILITY_MARGIN_MS = 5_000;
 /** Upstash refuses XREADGROUP past 1000 pending entries per consumer. */
 export const UPSTASH_PEL_LIMIT = 1000;
+/** Requests retention may take after a run: groups and length, pending floors, the trim. */
+export const RETENTION_REQUESTS = 3;
 /** Workers Free plan: subrequests per invocation, shared by every function on one cron. */
 export const FREE_PLAN_SUBREQUESTS = 50;
 
@@ -141,8 +143,11 @@ export function validateOptions(where: string, o: FunctionOptions): FunctionOpti
   if (o.maxRunMs < o.handlerTimeoutMs) {
     throw new ConfigError(`${where}: \`maxRunMs\` (${o.maxRunMs}) must be at least \`handlerTimeoutMs\` (${o.handlerTimeoutMs}), or no batch could ever be read`);
   }
-  if (o.maxSubrequests < 2 + o.fetchesPerMessage) {
-    throw new ConfigError(`${where}: \`maxSubrequests\` must leave room for one read, one commit and one message's fetches (${2 + o.fetchesPerMessage})`);
+  const least = 2 + o.fetchesPerMessage + (o.retention ? RETENTION_REQUESTS : 0);
+  if (o.maxSubrequests < least) {
+    throw new ConfigError(
+      `${where}: \`maxSubrequests\` (${o.maxSubrequests}) must leave room for one read, one commit, one message's fetches${o.retention ? " and retention" : ""} (${least})`,
+    );
   }
   return o;
 }

@@ -73,12 +73,13 @@ export function parseIds(command: string, r: Reply): string[] {
  * XREADGROUP / XREAD for one stream: nil when nothing is there (Redis), an
  * empty array (some proxies), or `[[stream, entries]]`.
  */
-export function parseRead(r: Reply): StreamEntry[] {
+export function parseRead(r: Reply, only?: string): StreamEntry[] {
   if (r === null) return [];
   if (!isArray(r)) throw new ReplyShapeError("XREADGROUP", r);
   const entries: StreamEntry[] = [];
   for (const perStream of r) {
     if (!isArray(perStream) || perStream.length !== 2) throw new ReplyShapeError("XREADGROUP", r);
+    if (only !== undefined && str("XREADGROUP", perStream[0]) !== only) continue;
     entries.push(...parseEntries("XREADGROUP", perStream[1] ?? null));
   }
   return entries;
@@ -91,22 +92,33 @@ export interface AutoClaimReply {
   claimed: StreamEntry[];
   /**
    * Pending ids whose entries were deleted or trimmed. Redis 7 lists them as a
-   * third element and has already purged them from the PEL; Redis 6.2 returns
-   * them as `[id, nil]` entries and keeps them pending, so they must be XACKed.
+   * third element and has already purged them from the PEL.
    */
   deleted: string[];
-  /** True when the deleted ids are still pending (the 6.2 shape). */
-  deletedStillPending: boolean;
+  /**
+   * Positions (in claim order) of entries Redis 6.2 returned without a payload,
+   * as a bare nil or `[id, nil]`. 6.2 keeps them pending (now claimed by us),
+   * so they must be XACKed; a bare nil carries no id, which the caller finds
+   * by position in the XPENDING listing sent just before in the same MULTI.
+   */
+  nilPositions: { index: number; id: string | null }[];
 }
 
 export function parseAutoClaim(r: Reply): AutoClaimReply {
   if (!isArray(r) || (r.length !== 2 && r.length !== 3)) throw new ReplyShapeError("XAUTOCLAIM", r);
   const cursor = str("XAUTOCLAIM", r[0]);
-  const entries = parseEntries("XAUTOCLAIM", r[1] ?? null);
-  const claimed = entries.filter((e) => e.fields !== null);
-  const nilIds = entries.filter((e) => e.fields === null).map((e) => e.id);
-  const purged = r.length === 3 ? parseIds("XAUTOCLAIM", r[2] ?? null) : [];
-  return { cursor, claimed, deleted: [...purged, ...nilIds], deletedStillPending: nilIds.length > 0 };
+  const list = r[1] ?? null;
+  if (list !== null && !isArray(list)) throw new ReplyShapeError("XAUTOCLAIM", r);
+  const claimed: StreamEntry[] = [];
+  const nilPositions: AutoClaimReply["nilPositions"] = [];
+  (list ?? []).forEach((item, index) => {
+    if (item === null) return nilPositions.push({ index, id: null });
+    const entry = parseEntry("XAUTOCLAIM", item);
+    if (entry.fields === null) nilPositions.push({ index, id: entry.id });
+    else claimed.push(entry);
+  });
+  const deleted = r.length === 3 ? parseIds("XAUTOCLAIM", r[2] ?? null) : [];
+  return { cursor, claimed, deleted, nilPositions };
 }
 
 export interface PendingSummary {

@@ -2,7 +2,7 @@
  * The run report: what one run did and what it cost. Returned to the caller,
  * and kept in Redis (bounded, newest first) when the run did any work.
  */
-import { lpushOp, ltrimOp } from "./list-ops.js";
+import { lpushOp, lremOp, ltrimOp } from "./list-ops.js";
 import { REPORTS_KEPT, reportsKey } from "./keys.js";
 import type { Command } from "./transport.js";
 
@@ -32,6 +32,8 @@ export interface RunReport {
   /** Handler fetches counted against the subrequest budget. */
   fetches: number;
   stopReason: StopReason;
+  /** True when new reads were paused because the group had `maxPending` entries pending. */
+  backpressure: boolean;
   error?: string;
 }
 
@@ -53,6 +55,7 @@ export function emptyReport(fn: string, consumer: string, startedAt: number, tri
     commands: 0,
     fetches: 0,
     stopReason: "drained",
+    backpressure: false,
   };
 }
 
@@ -61,4 +64,9 @@ export const didWork = (r: RunReport): boolean => r.read + r.reclaimed + r.dropp
 
 export function storeReportCommands(r: RunReport): Command[] {
   return [lpushOp(reportsKey(r.function), JSON.stringify(r)).command, ltrimOp(reportsKey(r.function), 0, REPORTS_KEPT - 1).command];
+}
+
+/** Swaps a stored report for a corrected one (its commit turned out to fail in part). */
+export function replaceReportCommands(old: RunReport, corrected: RunReport): Command[] {
+  return [lremOp(reportsKey(old.function), JSON.stringify(old)).command, ...storeReportCommands(corrected).slice(0, 1), ltrimOp(reportsKey(old.function), 0, REPORTS_KEPT - 1).command];
 }

@@ -16,13 +16,15 @@ import { storeReportCommands } from "./report.js";
 import { compareStreamIds, nextStreamId } from "./stream-id.js";
 import type { Transport } from "./transport.js";
 
-/** Requests retention may take: groups and length, pending floors, the trim. */
-export const RETENTION_REQUESTS = 3;
+export { RETENTION_REQUESTS } from "./options.js";
 /** One trim removes at most this many entries beyond the floor's limit, so its reads stay small. */
 const MAXLEN_PAGE = 1_000;
 
-/** Computes the floor and trims; the last request also stores the run report. Returns entries trimmed. */
-export async function applyRetention(t: Transport, stream: string, retention: RetentionOptions, report: () => RunReport): Promise<number> {
+/**
+ * Computes the floor and trims; the last request also stores the run report,
+ * built by `report` given the commands that request carries. Returns the report stored.
+ */
+export async function applyRetention(t: Transport, stream: string, retention: RetentionOptions, report: (commands: number) => RunReport): Promise<RunReport> {
   const [groups, length] = await sendPipeline(t, [xinfoGroups(stream), xlen(stream)] as const);
   const withPending = groups.filter((g) => g.pending > 0);
   const excess = retention.maxLen === undefined ? 0 : Math.min(length - retention.maxLen, MAXLEN_PAGE);
@@ -50,7 +52,8 @@ export async function applyRetention(t: Transport, stream: string, retention: Re
   }
   const ops: Op<unknown>[] = [];
   if (groups.length > 0 && trimBelow !== undefined) ops.push(xtrim(stream, { strategy: "MINID", threshold: trimBelow }));
-  ops.push(...storeReportCommands(report()).map((c) => op(c, (x) => x)));
-  const results = await sendTransaction(t, ops);
-  return ops.length > 2 ? (results[0] as number) : 0;
+  const stored = report(ops.length + 2);
+  ops.push(...storeReportCommands(stored).map((c) => op(c, (x) => x)));
+  await sendTransaction(t, ops);
+  return stored;
 }

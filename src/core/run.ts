@@ -1,34 +1,36 @@
 /**
  * One run of a polling function: recover, consume, handle, commit, report,
- * all within the run's budget. In steady state each HTTP request to Redis is
- * one MULTI/EXEC that commits the finished batch (effects, XACK, retries,
- * dead letters) and fetches the next one, so a batch costs one request.
- *
- * The first request is a pipeline of XPENDING (summary) and XREADGROUP: an
- * idle run costs one request and two commands. Recovery runs only when the
- * summary shows pending entries.
+ * all within the run's budget. The first request (first-request.ts) learns
+ * what is pending and reads the first batch. After it, each HTTP request to
+ * Redis is one MULTI/EXEC that commits the finished batch (effects, XACK,
+ * retries, dead letters) and fetches the next one, so a batch costs one
+ * request. Recovery comes before further new reads whenever anything was
+ * pending at the start.
  */
 import { SubrequestBudget } from "./budget.js";
+import type { Commit } from "./commit.js";
 import { buildCommit } from "./commit.js";
-import { xpendingSummary } from "./commands.js";
 import { countingTransport } from "./counting-transport.js";
 import type { PollingFunction } from "./define.js";
 import { resolveOptions } from "./define.js";
-import { ensureGroup, isMissingGroup } from "./ensure-group.js";
 import { RedisReplyError } from "./errors.js";
 import type { Fetched, Target } from "./fetch.js";
 import { emptyFetch, fromRead, fromRecovery, readOp, recoverOps } from "./fetch.js";
+import { firstRequest, gateOpenOp } from "./first-request.js";
 import { handleBatch } from "./handle-batch.js";
-import { consumerName } from "./keys.js";
+import { delOp } from "./key-ops.js";
+import { consumerName, gateKey } from "./keys.js";
 import type { Op } from "./ops.js";
-import { op, pipelineSettled, transactionSettled } from "./ops.js";
-import type { Vars } from "./overrides.js";
-import type { RunReport, StopReason } from "./report.js";
-import { didWork, emptyReport, storeReportCommands } from "./report.js";
-import { applyRetention, RETENTION_REQUESTS } from "./retention.js";
-import { planBatchSize } from "./plan.js";
+import { op, transactionSettled } from "./ops.js";
 import type { FunctionOptions } from "./options.js";
+import { RETENTION_REQUESTS } from "./options.js";
+import type { Vars } from "./overrides.js";
+import { planBatchSize } from "./plan.js";
+import type { RunReport, StopReason } from "./report.js";
+import { didWork, emptyReport, replaceReportCommands, storeReportCommands } from "./report.js";
+import { applyRetention } from "./retention.js";
 import type { Transport } from "./transport.js";
+import { verifyCommit } from "./verify-commit.js";
 
 export interface RunDeps {
   transport: Transport;
@@ -42,6 +44,8 @@ export interface RunDeps {
   fetch?: typeof fetch;
   now?: () => number;
 }
+
+const asIs = (command: Parameters<typeof op>[0]) => op(command, (x) => x);
 
 export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<RunReport> {
   const now = deps.now ?? Date.now;
@@ -58,53 +62,48 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
   const target: Target = { stream: fn.stream, group: fn.group, consumer: consumerName(fn.name, Math.abs(deps.slot ?? 0) % o.consumerPoolSize) };
   const r = emptyReport(fn.name, target.consumer, startedAt, deps.trigger);
   const reserve = o.retention ? RETENTION_REQUESTS : 0;
-  const plan = () =>
-    planBatchSize(o, { elapsedMs: now() - startedAt, taken: r.read + r.reclaimed, subrequestsUsed: budget.used + reserve });
+  const plan = () => planBatchSize(o, { elapsedMs: now() - startedAt, taken: r.read + r.reclaimed, subrequestsUsed: budget.used + reserve });
+  const gate = o.noAck ? undefined : gateKey(target.stream);
+  const costs = (requests: number, commands: number): RunReport => ({
+    ...r,
+    requests: t.requests + requests,
+    commands: t.commands + commands,
+    fetches: budget.fetches,
+    durationMs: now() - startedAt,
+  });
 
   // When the report is stored, the caller gets exactly what was stored.
   let stored: RunReport | undefined;
   try {
-    // Request 1: how much is pending, and the first batch of new messages.
-    let first = plan();
-    const sendFirst = () => {
-      const ops: Op<unknown>[] = [xpendingSummary(target.stream, target.group)];
-      if (first.size > 0) ops.push(readOp(target, first.size, o.noAck));
-      return pipelineSettled(t, ops);
-    };
-    let [summary, read] = await sendFirst();
-    if (!summary!.ok && isMissingGroup(summary!.error)) {
-      await ensureGroup(t, target.stream, target.group, o.startId);
-      first = plan();
-      [summary, read] = await sendFirst();
-    }
-    if (!summary!.ok) throw new RedisReplyError(summary!.error);
-    if (read && !read.ok) throw new RedisReplyError(read.error);
-    const pendingAtStart = (summary!.value as { count: number }).count;
-
-    let fetched: Fetched = read ? fromRead(target, read.value as never) : emptyFetch();
+    let stop: StopReason | undefined;
+    const first = await firstRequest(t, target, o, gate, () => {
+      const p = plan();
+      if (p.size === 0) stop = p.limit;
+      return p.size;
+    });
+    if (first.readError) r.error = `read refused: ${first.readError}`;
+    let fetched: Fetched = first.entries ? fromRead(target, first.entries) : emptyFetch();
     r.read += fetched.toHandle.length;
-    let recovering = pendingAtStart > 0 && !o.noAck;
+    let recovering = first.pendingAtStart > 0 && !o.noAck;
     let cursor = "0-0";
-    let groupPending = pendingAtStart + (o.noAck ? 0 : fetched.toHandle.length);
-    let requested = first.size;
-    let lastReadShort = read !== undefined && fetched.toHandle.length < requested;
-    let stop: StopReason | undefined = first.size === 0 ? first.limit : undefined;
+    let gateOpen = first.gateOpen;
+    let groupPending = first.pendingAtStart + (o.noAck ? 0 : fetched.toHandle.length);
+    let requested = first.requested;
+    let lastReadShort = first.entries !== undefined && fetched.toHandle.length < requested;
 
     for (;;) {
       const outcomes = await handleBatch(fetched.toHandle, {
         concurrency: o.concurrency,
         handlerTimeoutMs: o.handlerTimeoutMs,
         budget,
+        reservedSubrequests: 1 + reserve,
         env: deps.vars,
         fetch: deps.fetch ?? fetch,
         handle: fn.handle,
       });
-      r.handled += outcomes.length;
+      r.handled += outcomes.filter((x) => x.ok || !x.notAttempted).length;
       const commit = buildCommit({ fn: fn.name, ...target, options: o, outcomes, ...fetched, now: now() });
-      r.acked += commit.acked;
-      r.retried += commit.retried;
-      r.deadLettered += commit.deadLettered;
-      groupPending -= o.noAck ? 0 : commit.acked + commit.deadLettered;
+      const settled = o.noAck ? 0 : commit.acked + commit.deadLettered;
 
       // Plan the next fetch, folded into this commit's request.
       let fetchOps: Op<unknown>[] = [];
@@ -115,33 +114,51 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
         else if (recovering) {
           fetchOps = [...recoverOps(target, o.visibilityTimeoutMs, cursor, next.size)];
           kind = "recover";
-        } else if (!lastReadShort && groupPending < o.maxPending) {
+        } else if (!lastReadShort && groupPending - settled < o.maxPending) {
           fetchOps = [readOp(target, next.size, o.noAck)];
           requested = next.size;
           kind = "read";
-        } else stop = "drained";
+        } else {
+          r.backpressure ||= groupPending - settled >= o.maxPending;
+          stop = "drained";
+        }
+      }
+      // Keep the gate in step with what is pending, so the next run's first read obeys maxPending.
+      const gateOps: Op<unknown>[] = [];
+      const wantOpen = groupPending - settled < o.maxPending;
+      if (gate && wantOpen !== gateOpen) {
+        gateOps.push(wantOpen ? gateOpenOp(gate, target.group) : delOp([gate]));
+        gateOpen = wantOpen;
+        r.backpressure ||= !wantOpen;
       }
 
-      const commitOps = commit.commands.map((c) => op(c, (x) => x));
+      const commitOps = commit.commands.map(asIs);
       const final = kind === undefined;
-      const reportOps: Op<unknown>[] = [];
+      let report: RunReport | undefined;
       if (final && !o.retention && didWork(r)) {
-        r.requests = t.requests + 1;
-        r.commands = t.commands + commitOps.length + 2;
-        r.fetches = budget.fetches;
-        r.durationMs = now() - startedAt;
-        r.stopReason = stop ?? "drained";
-        reportOps.push(...storeReportCommands(r).map((c) => op(c, (x) => x)));
+        // Counted as if the commit succeeds; replaced below if it does not.
+        const cost = costs(1, commitOps.length + gateOps.length + 2);
+        report = { ...cost, ...tally(cost, commit), stopReason: stop ?? "drained" };
       }
-      const ops = [...commitOps, ...fetchOps, ...reportOps];
+      const reportOps = report ? storeReportCommands(report).map(asIs) : [];
+      const ops = [...commitOps, ...gateOps, ...fetchOps, ...reportOps];
       if (ops.length === 0) break;
       const results = await transactionSettled(t, ops);
-      const failed = results.slice(0, commitOps.length).find((x) => !x.ok);
-      if (failed && !failed.ok) r.error ??= `commit: ${failed.error}`;
-      if (reportOps.length > 0) stored = { ...r };
+      Object.assign(r, tally(r, commit));
+      if (report) r.stopReason = report.stopReason;
+      groupPending -= settled;
+      const problems = await verifyCommit(t, commit, results.slice(0, commitOps.length), r);
+      if (report) {
+        stored = report;
+        if (problems.found) {
+          // The stored report predates its own commit's outcome: replace it with the truth.
+          const corrected = costs(1, 3);
+          await t.pipeline(replaceReportCommands(report, corrected)).then(() => (stored = corrected), () => undefined);
+        }
+      }
       if (final) break;
 
-      const got = results.slice(commitOps.length, commitOps.length + fetchOps.length);
+      const got = results.slice(commitOps.length + gateOps.length, commitOps.length + gateOps.length + fetchOps.length);
       const bad = got.find((x) => !x.ok);
       if (bad && !bad.ok) throw new RedisReplyError(bad.error);
       const values = got.map((x) => (x as { value: unknown }).value);
@@ -161,28 +178,21 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
     }
     r.stopReason = stop ?? "drained";
     if (o.retention && didWork(r)) {
-      await applyRetention(t, target.stream, o.retention, () => (stored = { ...finish(r, t, budget.fetches, now() - startedAt, 1, 3) }));
+      stored = await applyRetention(t, target.stream, o.retention, (commands) => costs(1, commands));
     }
   } catch (error) {
     r.stopReason = "error";
     r.error = describeError(error);
+    stored = undefined;
   }
   if (stored === undefined && didWork(r)) {
     // Best effort after an error: the report matters most when a run fails.
-    const report = { ...finish(r, t, budget.fetches, now() - startedAt, 1, 2) };
-    const ok = await t.pipeline(storeReportCommands(report)).then(() => true, () => false);
-    if (ok) stored = report;
+    const report = costs(1, 2);
+    stored = await t.pipeline(storeReportCommands(report)).then(() => report, () => undefined);
   }
-  return stored ?? finish(r, t, budget.fetches, now() - startedAt, 0, 0);
+  return stored ?? costs(0, 0);
 }
 
-/** Fills the cost fields, counting the request about to carry the report itself. */
-function finish(r: RunReport, t: { requests: number; commands: number }, fetches: number, durationMs: number, requests: number, commands: number): RunReport {
-  r.requests = t.requests + requests;
-  r.commands = t.commands + commands;
-  r.fetches = fetches;
-  r.durationMs = durationMs;
-  return r;
-}
+const tally = (r: RunReport, c: Commit) => ({ acked: r.acked + c.acked, retried: r.retried + c.retried, deadLettered: r.deadLettered + c.deadLettered });
 
 const describeError = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));

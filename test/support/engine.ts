@@ -9,7 +9,7 @@ import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, inject } from "vitest";
 import type { PollingFunction, PollingFunctionDefinition } from "../../src/core/define.js";
 import { definePollingFunction } from "../../src/core/define.js";
-import { reportsKey } from "../../src/core/keys.js";
+import { gateKey, reportsKey } from "../../src/core/keys.js";
 import type { Transport } from "../../src/core/transport.js";
 import { upstashTransport } from "../../src/core/upstash-transport.js";
 import { createRedisBackend } from "../../tools/bridge/redis-backend.js";
@@ -25,6 +25,8 @@ export function bridgeTransport(url: string = inject("bridgeUrl"), token: string
 
 export interface Fixture {
   tcp: RedisTcp;
+  /** Creates the function's group at `start` and opens its backpressure gate, as a run that creates it would. */
+  createGroup(fn: PollingFunction, start?: string): Promise<void>;
   /** A polling function on fresh keys; `stream`, `group`, `deadLetterStream` are unique unless given. */
   fn(def: Partial<PollingFunctionDefinition> & Pick<PollingFunctionDefinition, "handle">): PollingFunction;
   cleanup(): Promise<void>;
@@ -35,12 +37,17 @@ export async function fixture(): Promise<Fixture> {
   const keys: string[] = [];
   return {
     tcp,
+    async createGroup(fn, start = "0") {
+      await tcp.xGroupCreate(fn.stream, fn.group, start, { MKSTREAM: true });
+      await tcp.xGroupCreate(gateKey(fn.stream), fn.group, "$", { MKSTREAM: true });
+      keys.push(gateKey(fn.stream));
+    },
     fn(def) {
       const id = randomUUID().slice(0, 8);
       const name = def.name ?? `t-${id}`;
       const stream = def.stream ?? `test:stream:${id}`;
       const options = { deadLetterStream: `${stream}:dlq`, startId: "0", ...def.options };
-      keys.push(stream, options.deadLetterStream, reportsKey(name), `test:effects:${id}`);
+      keys.push(stream, options.deadLetterStream, reportsKey(name), gateKey(stream), `test:effects:${id}`);
       return definePollingFunction({ name, stream, group: "g", crons: ["* * * * *"], ...def, options });
     },
     async cleanup() {
@@ -66,6 +73,7 @@ export function useFixture(): Fixture {
       return ready().tcp;
     },
     fn: (def) => ready().fn(def),
+    createGroup: (fn, start) => ready().createGroup(fn, start),
     cleanup: () => ready().cleanup(),
   };
 }

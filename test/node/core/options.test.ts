@@ -31,7 +31,8 @@ describe("definePollingFunction", () => {
     ],
     ["maxPending near Upstash's PEL limit", { maxPending: 900 }, {}, /`maxPending` \+ `batchSize` must stay below 900/],
     ["a run shorter than one handler", { maxRunMs: 1_000, handlerTimeoutMs: 5_000 }, {}, /`maxRunMs` \(1000\) must be at least `handlerTimeoutMs` \(5000\)/],
-    ["a subrequest budget that cannot carry one message", { maxSubrequests: 2, fetchesPerMessage: 1 }, {}, /`maxSubrequests` must leave room/],
+    ["a subrequest budget that cannot carry one message", { maxSubrequests: 2, fetchesPerMessage: 1 }, {}, /`maxSubrequests` \(2\) must leave room for one read, one commit, one message's fetches \(3\)/],
+    ["a subrequest budget with no room for retention", { maxSubrequests: 4, retention: {} }, {}, /`maxSubrequests` \(4\) must leave room for one read, one commit, one message's fetches and retention \(5\)/],
   ])("rejects %s with an error naming it", (_, options, extra, message) => {
     expect(() => define(options, extra)).toThrow(ConfigError);
     expect(() => define(options, extra)).toThrow(message);

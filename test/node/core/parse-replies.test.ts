@@ -25,7 +25,7 @@ describe("parseRead (XREADGROUP)", () => {
     ],
     ["redis 7.0: history read of a deleted entry is [id, nil]", [["s", [o1, ["2-0", null]]]], [{ id: "1-0", fields: { orderID: "o1", amount: "42" } }, { id: "2-0", fields: null }]],
   ])("%s", (_, reply, expected) => {
-    expect(p.parseRead(reply)).toEqual(expected);
+    expect(p.parseRead(reply, "s")).toEqual(expected);
   });
 
   it("rejects a reply that is not a stream list", () => {
@@ -35,19 +35,13 @@ describe("parseRead (XREADGROUP)", () => {
 });
 
 describe("parseAutoClaim (XAUTOCLAIM)", () => {
+  const claimedO1 = [{ id: "1-0", fields: { orderID: "o1", amount: "42" } }];
   it.each<[string, Reply, p.AutoClaimReply]>([
-    [
-      "redis 7.0: three elements, deleted ids purged",
-      ["0-0", [o1], ["2-0"]],
-      { cursor: "0-0", claimed: [{ id: "1-0", fields: { orderID: "o1", amount: "42" } }], deleted: ["2-0"], deletedStillPending: false },
-    ],
-    [
-      "redis 6.2: two elements, trimmed ids as [id, nil] still pending",
-      ["5-0", [o1, ["2-0", null]]],
-      { cursor: "5-0", claimed: [{ id: "1-0", fields: { orderID: "o1", amount: "42" } }], deleted: ["2-0"], deletedStillPending: true },
-    ],
-    ["redis 7.0: nothing idle", ["0-0", [], []], { cursor: "0-0", claimed: [], deleted: [], deletedStillPending: false }],
-    ["redis 6.2: nothing idle", ["0-0", []], { cursor: "0-0", claimed: [], deleted: [], deletedStillPending: false }],
+    ["redis 7.0: three elements, deleted ids purged", ["0-0", [o1], ["2-0"]], { cursor: "0-0", claimed: claimedO1, deleted: ["2-0"], nilPositions: [] }],
+    ["redis 6.2: a trimmed entry as a bare nil, still pending", ["5-0", [o1, null]], { cursor: "5-0", claimed: claimedO1, deleted: [], nilPositions: [{ index: 1, id: null }] }],
+    ["redis 6.2 variants: a trimmed entry as [id, nil]", ["5-0", [["2-0", null], o1]], { cursor: "5-0", claimed: claimedO1, deleted: [], nilPositions: [{ index: 0, id: "2-0" }] }],
+    ["redis 7.0: nothing idle", ["0-0", [], []], { cursor: "0-0", claimed: [], deleted: [], nilPositions: [] }],
+    ["redis 6.2: nothing idle", ["0-0", []], { cursor: "0-0", claimed: [], deleted: [], nilPositions: [] }],
   ])("%s", (_, reply, expected) => {
     expect(p.parseAutoClaim(reply)).toEqual(expected);
   });
@@ -56,6 +50,7 @@ describe("parseAutoClaim (XAUTOCLAIM)", () => {
     ["nil", null],
     ["one element", ["0-0"]],
     ["four elements", ["0-0", [], [], []]],
+    ["entries that are not a list", ["0-0", "x"]],
   ])("rejects %s", (_, reply) => {
     expect(() => p.parseAutoClaim(reply)).toThrow(/unexpected XAUTOCLAIM reply/);
   });

@@ -26,7 +26,7 @@ describe("a run", () => {
   it("hands each message to the handler with its fields exactly as enqueued, then acknowledges it", async () => {
     const seen: Message[] = [];
     const fn = f.fn({ handle: async (m) => void seen.push(m) });
-    await f.tcp.xGroupCreate(fn.stream, fn.group, "0", { MKSTREAM: true });
+    await f.createGroup(fn);
     const ids = await enqueue(f.tcp, fn.stream, [{ amount: "42", flag: "true", json: '{"a":1}', empty: "", big: "12345678901234567890" }, ...orders(24)]);
 
     const report = await runFunction(fn, { transport, vars: {}, trigger: "manual" });
@@ -39,7 +39,7 @@ describe("a run", () => {
 
   it("costs one request and two commands when idle, and writes nothing", async () => {
     const fn = f.fn({ handle: async () => {} });
-    await f.tcp.xGroupCreate(fn.stream, fn.group, "0", { MKSTREAM: true });
+    await f.createGroup(fn);
     const counted = countingTransport(transport);
     const report = await runFunction(fn, { transport: counted, vars: {}, trigger: "cron" });
     expect({ requests: counted.requests, commands: counted.commands }).toEqual({ requests: 1, commands: 2 });
@@ -49,7 +49,7 @@ describe("a run", () => {
 
   it("costs one request per batch in steady state: the commit of one batch carries the read of the next", async () => {
     const fn = f.fn({ handle: async () => {}, options: { batchSize: 10 } });
-    await f.tcp.xGroupCreate(fn.stream, fn.group, "0", { MKSTREAM: true });
+    await f.createGroup(fn);
     await enqueue(f.tcp, fn.stream, orders(95));
     const counted = countingTransport(transport);
     const report = await runFunction(fn, { transport: counted, vars: {}, trigger: "cron" });
@@ -63,7 +63,7 @@ describe("a run", () => {
 
   it("keeps a bounded report of runs that did work, newest first", async () => {
     const fn = f.fn({ handle: async () => {} });
-    await f.tcp.xGroupCreate(fn.stream, fn.group, "0", { MKSTREAM: true });
+    await f.createGroup(fn);
     await enqueue(f.tcp, fn.stream, orders(3));
     const report = await runFunction(fn, { transport, vars: {}, trigger: "cron" });
     await runFunction(fn, { transport, vars: {}, trigger: "cron" });
@@ -78,7 +78,7 @@ describe("a run", () => {
   it("re-reads nothing it acknowledged: a second run finds the stream drained", async () => {
     let calls = 0;
     const fn = f.fn({ handle: async () => void calls++ });
-    await f.tcp.xGroupCreate(fn.stream, fn.group, "0", { MKSTREAM: true });
+    await f.createGroup(fn);
     await enqueue(f.tcp, fn.stream, orders(7));
     await runFunction(fn, { transport, vars: {}, trigger: "cron" });
     const second = await runFunction(fn, { transport, vars: {}, trigger: "cron" });

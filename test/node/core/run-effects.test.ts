@@ -28,7 +28,7 @@ describe("effects", () => {
     const ledger = `test:effects:ledger-${Math.random()}`;
     const counter = `${ledger}:count`;
     const fn = ledgerFunction(ledger, counter);
-    await f.tcp.xGroupCreate(fn.stream, fn.group, "0", { MKSTREAM: true });
+    await f.createGroup(fn);
     await enqueue(f.tcp, fn.stream, [{ orderID: "a" }, { orderID: "b" }]);
     await runFunction(fn, { transport: bridgeTransport(), vars: {}, trigger: "cron" });
     expect((await entries(f.tcp, ledger)).map((e) => e.message.orderID)).toEqual(["a", "b"]);
@@ -44,7 +44,7 @@ describe("effects", () => {
     const ledger = `test:effects:ledger-${Math.random()}`;
     const counter = `${ledger}:count`;
     const fn = ledgerFunction(ledger, counter);
-    await f.tcp.xGroupCreate(fn.stream, fn.group, "0", { MKSTREAM: true });
+    await f.createGroup(fn);
     const ids = await enqueue(f.tcp, fn.stream, [{ orderID: "a" }, { orderID: "b" }, { orderID: "c" }]);
 
     let commits = 0;
@@ -89,7 +89,7 @@ describe("effects", () => {
       },
       options: { maxDeliveries: 1 },
     });
-    await f.tcp.xGroupCreate(fn.stream, fn.group, "0", { MKSTREAM: true });
+    await f.createGroup(fn);
     await enqueue(f.tcp, fn.stream, [{ orderID: "x" }]);
     const report = await runFunction(fn, { transport: bridgeTransport(), vars: {}, trigger: "cron" });
     expect(report.deadLettered).toBe(1);

@@ -16,7 +16,7 @@ const orders = (n: number) => Array.from({ length: n }, (_, i) => ({ orderID: `o
 describe("budgets", () => {
   it("stops at maxMessages with stopReason 'messages', leaving the rest unread", async () => {
     const fn = f.fn({ handle: async () => {}, options: { batchSize: 10, maxMessages: 15 } });
-    await f.tcp.xGroupCreate(fn.stream, fn.group, "0", { MKSTREAM: true });
+    await f.createGroup(fn);
     await enqueue(f.tcp, fn.stream, orders(40));
     const report = await runFunction(fn, { transport, vars: {}, trigger: "cron" });
     expect(report).toMatchObject({ read: 15, acked: 15, stopReason: "messages" });
@@ -27,7 +27,7 @@ describe("budgets", () => {
 
   it("stops at maxSubrequests with stopReason 'subrequests', never exceeding it, and commits what it read", async () => {
     const fn = f.fn({ handle: async () => {}, options: { batchSize: 10, maxSubrequests: 4 } });
-    await f.tcp.xGroupCreate(fn.stream, fn.group, "0", { MKSTREAM: true });
+    await f.createGroup(fn);
     await enqueue(f.tcp, fn.stream, orders(100));
     const report = await runFunction(fn, { transport, vars: {}, trigger: "cron" });
     expect(report.stopReason).toBe("subrequests");
@@ -49,7 +49,7 @@ describe("budgets", () => {
       },
       options: { batchSize: 10, maxSubrequests: 12, fetchesPerMessage: 1 },
     });
-    await f.tcp.xGroupCreate(fn.stream, fn.group, "0", { MKSTREAM: true });
+    await f.createGroup(fn);
     await enqueue(f.tcp, fn.stream, orders(50));
     const report = await runFunction(fn, { transport, vars: {}, trigger: "cron", fetch: fakeFetch });
     expect(report.stopReason).toBe("subrequests");
@@ -64,7 +64,7 @@ describe("budgets", () => {
       handle: async () => sleep(40),
       options: { batchSize: 2, concurrency: 1, handlerTimeoutMs: 100, maxRunMs: 450 },
     });
-    await f.tcp.xGroupCreate(fn.stream, fn.group, "0", { MKSTREAM: true });
+    await f.createGroup(fn);
     await enqueue(f.tcp, fn.stream, orders(50));
     const report = await runFunction(fn, { transport, vars: {}, trigger: "cron" });
     expect(report.stopReason).toBe("time");
@@ -76,7 +76,7 @@ describe("budgets", () => {
 
   it("stops reading new messages while the group has maxPending entries (backpressure)", async () => {
     const fn = f.fn({ handle: async () => {}, options: { batchSize: 5, concurrency: 5, maxPending: 20 } });
-    await f.tcp.xGroupCreate(fn.stream, fn.group, "0", { MKSTREAM: true });
+    await f.createGroup(fn);
     await enqueue(f.tcp, fn.stream, orders(60));
     await f.tcp.sendCommand(["XREADGROUP", "GROUP", fn.group, "busy", "COUNT", "25", "STREAMS", fn.stream, ">"]);
     const report = await runFunction(fn, { transport, vars: {}, trigger: "cron" });
@@ -96,7 +96,7 @@ describe("overlapping runs", () => {
       },
       options: { batchSize: 7, concurrency: 3 },
     });
-    await f.tcp.xGroupCreate(fn.stream, fn.group, "0", { MKSTREAM: true });
+    await f.createGroup(fn);
     const stuck = await enqueue(f.tcp, fn.stream, orders(60));
     await f.tcp.sendCommand(["XREADGROUP", "GROUP", fn.group, "dead", "COUNT", "60", "STREAMS", fn.stream, ">"]);
     await age(f.tcp, fn.stream, fn.group, 60_000);
@@ -114,7 +114,7 @@ describe("overlapping runs", () => {
 describe("consumers", () => {
   it("stay within consumerPoolSize after 200 runs, and a consumer with pending entries is never deleted", async () => {
     const fn = f.fn({ handle: async () => {}, options: { consumerPoolSize: 2 } });
-    await f.tcp.xGroupCreate(fn.stream, fn.group, "0", { MKSTREAM: true });
+    await f.createGroup(fn);
     await enqueue(f.tcp, fn.stream, orders(1));
     await f.tcp.sendCommand(["XREADGROUP", "GROUP", fn.group, "someone-else", "COUNT", "1", "STREAMS", fn.stream, ">"]);
     for (let i = 0; i < 200; i++) {

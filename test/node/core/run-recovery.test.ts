@@ -19,7 +19,7 @@ describe("recovery", () => {
   it("redelivers what a crashed run read but never acknowledged, after the visibility timeout, as attempt 2", async () => {
     const seen: Message[] = [];
     const fn = f.fn({ handle: async (m) => void seen.push(m), options: { visibilityTimeoutMs: VT } });
-    await f.tcp.xGroupCreate(fn.stream, fn.group, "0", { MKSTREAM: true });
+    await f.createGroup(fn);
     const ids = await enqueue(f.tcp, fn.stream, orders(3));
     // The crash: every commit is lost before Redis sees it.
     const broken = await faultyBridge({ before: (ctx) => (ctx.path === "/multi-exec" ? "drop" : undefined) });
@@ -43,7 +43,7 @@ describe("recovery", () => {
   it("reclaims from any consumer of the group, and never deletes that consumer", async () => {
     const seen: string[] = [];
     const fn = f.fn({ handle: async (m) => void seen.push(m.id), options: { visibilityTimeoutMs: VT } });
-    await f.tcp.xGroupCreate(fn.stream, fn.group, "0", { MKSTREAM: true });
+    await f.createGroup(fn);
     const ids = await enqueue(f.tcp, fn.stream, orders(4));
     await f.tcp.sendCommand(["XREADGROUP", "GROUP", fn.group, "old-worker", "COUNT", "10", "STREAMS", fn.stream, ">"]);
     await age(f.tcp, fn.stream, fn.group, VT + 1);
@@ -56,7 +56,7 @@ describe("recovery", () => {
   it("acknowledges and counts entries whose payload was deleted, and never hands them to a handler", async () => {
     const seen: string[] = [];
     const fn = f.fn({ handle: async (m) => void seen.push(m.id), options: { visibilityTimeoutMs: VT } });
-    await f.tcp.xGroupCreate(fn.stream, fn.group, "0", { MKSTREAM: true });
+    await f.createGroup(fn);
     const ids = await enqueue(f.tcp, fn.stream, orders(5));
     await f.tcp.sendCommand(["XREADGROUP", "GROUP", fn.group, "old-worker", "COUNT", "10", "STREAMS", fn.stream, ">"]);
     // Aged first: in Redis 7 an XCLAIM (which `age` uses) would itself purge deleted entries.
@@ -71,7 +71,7 @@ describe("recovery", () => {
   it("dead-letters a reclaimed message already at maxDeliveries without delivering it again", async () => {
     const seen: string[] = [];
     const fn = f.fn({ handle: async (m) => void seen.push(m.id), options: { visibilityTimeoutMs: VT, maxDeliveries: 3 } });
-    await f.tcp.xGroupCreate(fn.stream, fn.group, "0", { MKSTREAM: true });
+    await f.createGroup(fn);
     const [id] = await enqueue(f.tcp, fn.stream, [{ orderID: "x" }]);
     await f.tcp.sendCommand(["XREADGROUP", "GROUP", fn.group, "old-worker", "COUNT", "10", "STREAMS", fn.stream, ">"]);
     await f.tcp.sendCommand(["XCLAIM", fn.stream, fn.group, "old-worker", "0", id!, "IDLE", String(VT), "RETRYCOUNT", "3", "JUSTID"]);
@@ -88,7 +88,7 @@ describe("recovery", () => {
   it("finds idle entries behind a long run of entries that are not idle, with a small budget", async () => {
     const seen: string[] = [];
     const fn = f.fn({ handle: async (m) => void seen.push(m.id), options: { visibilityTimeoutMs: VT, batchSize: 5, concurrency: 5, maxSubrequests: 4 } });
-    await f.tcp.xGroupCreate(fn.stream, fn.group, "0", { MKSTREAM: true });
+    await f.createGroup(fn);
     const ids = await enqueue(f.tcp, fn.stream, orders(400));
     await f.tcp.sendCommand(["XREADGROUP", "GROUP", fn.group, "busy-worker", "COUNT", "400", "STREAMS", fn.stream, ">"]);
     // Only the last 3 of 400 pending entries are idle: XAUTOCLAIM alone would scan 50 per call.
@@ -103,7 +103,7 @@ describe("recovery", () => {
   it("works through a PEL larger than one run's budget across runs, without spinning", async () => {
     const seen = new Set<string>();
     const fn = f.fn({ handle: async (m) => void seen.add(m.id), options: { visibilityTimeoutMs: VT, batchSize: 10, maxSubrequests: 6 } });
-    await f.tcp.xGroupCreate(fn.stream, fn.group, "0", { MKSTREAM: true });
+    await f.createGroup(fn);
     const ids = await enqueue(f.tcp, fn.stream, orders(120));
     await f.tcp.sendCommand(["XREADGROUP", "GROUP", fn.group, "dead-worker", "COUNT", "200", "STREAMS", fn.stream, ">"]);
     await age(f.tcp, fn.stream, fn.group, VT);

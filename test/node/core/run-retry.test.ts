@@ -26,7 +26,7 @@ describe("retries", () => {
       },
       options: { visibilityTimeoutMs: VT, handlerTimeoutMs: 100, backoff: { strategy: "fixed", baseDelayMs: DELAY, maxDelayMs: DELAY } },
     });
-    await f.tcp.xGroupCreate(fn.stream, fn.group, "0", { MKSTREAM: true });
+    await f.createGroup(fn);
     const [id] = await enqueue(f.tcp, fn.stream, [{ orderID: "a" }]);
 
     const first = await run(fn);
@@ -56,7 +56,7 @@ describe("retries", () => {
       },
       options: { visibilityTimeoutMs: VT, maxDeliveries: 10, backoff: { strategy: "exponential", baseDelayMs: 1_000, maxDelayMs: 30_000 } },
     });
-    await f.tcp.xGroupCreate(fn.stream, fn.group, "0", { MKSTREAM: true });
+    await f.createGroup(fn);
     await enqueue(f.tcp, fn.stream, [{ orderID: "a" }]);
     const idleAfter: number[] = [];
     for (let attempt = 1; attempt <= 4; attempt++) {
@@ -83,7 +83,7 @@ describe("dead letters", () => {
       },
       options: { maxDeliveries: 3, backoff: { strategy: "fixed", baseDelayMs: 0, maxDelayMs: 0 } },
     });
-    await f.tcp.xGroupCreate(fn.stream, fn.group, "0", { MKSTREAM: true });
+    await f.createGroup(fn);
     const [id] = await enqueue(f.tcp, fn.stream, [{ orderID: "o-9", amount: "12.50" }]);
     const before = Date.now();
     for (let i = 0; i < 5; i++) await run(fn);
@@ -115,7 +115,7 @@ describe("dead letters", () => {
         throw new PermanentError("orderID is missing");
       },
     });
-    await f.tcp.xGroupCreate(fn.stream, fn.group, "0", { MKSTREAM: true });
+    await f.createGroup(fn);
     const [id] = await enqueue(f.tcp, fn.stream, [{ amount: "5" }]);
     const report = await run(fn);
     expect(report).toMatchObject({ deadLettered: 1, retried: 0, acked: 0 });
@@ -139,7 +139,7 @@ describe("dead letters", () => {
       },
       options: { handlerTimeoutMs: 50, maxDeliveries: 1 },
     });
-    await f.tcp.xGroupCreate(fn.stream, fn.group, "0", { MKSTREAM: true });
+    await f.createGroup(fn);
     const [id] = await enqueue(f.tcp, fn.stream, [{ orderID: "slow" }]);
     const report = await run(fn);
     expect(aborted).toBe(true);

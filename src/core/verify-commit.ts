@@ -1,0 +1,62 @@
+/**
+ * Checks a commit's replies. Redis runs every command of a MULTI/EXEC even
+ * when one fails at run time, so a failure inside a commit must be found in
+ * its replies:
+ * - an effect that failed (e.g. WRONGTYPE) is reported; its message is still
+ *   acknowledged, which cannot be undone;
+ * - an XACK that settled fewer ids than sent means the group vanished or
+ *   another run settled them: reported, because it is how a duplicate shows;
+ * - a dead-letter XADD that failed while its XACK succeeded would lose the
+ *   message, so it is put back on its source stream as a new entry (the
+ *   original id cannot be restored) and reported.
+ */
+import { xadd } from "./commands.js";
+import type { Commit } from "./commit.js";
+import type { Message } from "./define.js";
+import type { Settled } from "./ops.js";
+import { pipelineSettled } from "./ops.js";
+import type { RunReport } from "./report.js";
+import type { Transport } from "./transport.js";
+
+export interface Problems {
+  found: boolean;
+  /** Extra requests and commands spent on rescues. */
+  requests: number;
+  commands: number;
+}
+
+export async function verifyCommit(t: Transport, commit: Commit, results: Settled<unknown>[], r: RunReport): Promise<Problems> {
+  const problems: Problems = { found: false, requests: 0, commands: 0 };
+  const note = (message: string) => {
+    problems.found = true;
+    r.error ??= message;
+  };
+  const rescue: Message[] = [];
+  commit.checks.forEach((check, i) => {
+    const result = results[i];
+    if (!result) return;
+    if (!result.ok) {
+      if (check.kind === "dead-letter") {
+        rescue.push(check.message);
+        r.deadLettered -= 1;
+      }
+      note(`commit: ${check.kind} failed: ${result.error}`);
+    } else if (check.kind === "xack" && typeof result.value === "number" && result.value < check.ids) {
+      note(`commit: XACK settled ${result.value} of ${check.ids} ids; the group was deleted, or another run settled them`);
+    }
+  });
+  if (rescue.length > 0) {
+    const ops = rescue.map((m) => xadd(m.stream, m.fields));
+    problems.requests += 1;
+    problems.commands += ops.length;
+    const put = await pipelineSettled(t, ops).catch(() => undefined);
+    const lost = rescue.filter((_, i) => !put?.[i]?.ok);
+    const outcome =
+      lost.length === 0
+        ? `${rescue.length} dead letter(s) put back on their source stream as new entries`
+        : `${lost.length} dead letter(s) could not be put back: ${lost.map((m) => `${m.id} ${JSON.stringify(m.fields)}`).join("; ")}`;
+    r.error = `${r.error}; ${outcome}`;
+  }
+  return problems;
+}
+
