@@ -9,7 +9,7 @@
  * budget on recovery instead. A read refused for any other reason (Upstash's
  * per-consumer PEL limit) also reads nothing and lets recovery go on.
  */
-import { xgroupCreate, xpendingSummary } from "./commands.js";
+import { xpendingSummary } from "./commands.js";
 import { ensureGroup, isMissingGroup } from "./ensure-group.js";
 import { RedisReplyError } from "./errors.js";
 import type { Target } from "./fetch.js";
@@ -45,7 +45,6 @@ export async function firstRequest(
   let [summary, read] = await send(requested);
   if (!summary!.ok && isMissingGroup(summary!.error)) {
     await ensureGroup(t, target.stream, target.group, o.startId);
-    if (gate) await pipelineSettled(t, [gateOpenOp(gate, target.group)]);
     requested = size();
     [summary, read] = await send(requested);
   }
@@ -58,5 +57,3 @@ export async function firstRequest(
   return { pendingAtStart, entries: undefined, requested: 0, gateOpen: true, readError: read.error };
 }
 
-/** Opens the gate: an empty stream with the function's group. BUSYGROUP means already open. */
-export const gateOpenOp = (gate: string, group: string) => xgroupCreate(gate, group, "$", { mkStream: true });

@@ -16,7 +16,8 @@ import { resolveOptions } from "./define.js";
 import { RedisReplyError } from "./errors.js";
 import type { Fetched, Target } from "./fetch.js";
 import { emptyFetch, fromRead, fromRecovery, readOp, recoverOps } from "./fetch.js";
-import { firstRequest, gateOpenOp } from "./first-request.js";
+import { gateOpenOp } from "./ensure-group.js";
+import { firstRequest } from "./first-request.js";
 import { handleBatch } from "./handle-batch.js";
 import { delOp } from "./key-ops.js";
 import { consumerName, gateKey } from "./keys.js";
@@ -127,7 +128,7 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
       const gateOps: Op<unknown>[] = [];
       const wantOpen = groupPending - settled < o.maxPending;
       if (gate && wantOpen !== gateOpen) {
-        gateOps.push(wantOpen ? gateOpenOp(gate, target.group) : delOp([gate]));
+        gateOps.push(wantOpen ? gateOpenOp(target.stream, target.group) : delOp([gate]));
         gateOpen = wantOpen;
         r.backpressure ||= !wantOpen;
       }

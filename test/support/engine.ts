@@ -40,7 +40,6 @@ export async function fixture(): Promise<Fixture> {
     async createGroup(fn, start = "0") {
       await tcp.xGroupCreate(fn.stream, fn.group, start, { MKSTREAM: true });
       await tcp.xGroupCreate(gateKey(fn.stream), fn.group, "$", { MKSTREAM: true });
-      keys.push(gateKey(fn.stream));
     },
     fn(def) {
       const id = randomUUID().slice(0, 8);
