@@ -1,7 +1,7 @@
 /**
  * Differential testing: the same steps run against the real Redis from
  * global setup and against a fresh engine, and every reply must match.
- * Exceptions, all listed in tools/engine/DIFFERENCES.md: time-valued fields
+ * Exceptions, all listed in the README ("The embedded engine"): time-valued fields
  * (idle, delivery and seen times, TTLs) match within a tolerance, XINFO's
  * radix-tree-nodes is not compared, KEYS/SCAN are compared as sets.
  */

@@ -18,7 +18,7 @@ function requireStream(ctx: Ctx, key: string): Stream {
 
 /**
  * Redis's rax node count depends on key bytes and history; nothing relies on
- * it, so this only keeps the number plausible (DIFFERENCES.md).
+ * it, so this only keeps the number plausible (README, "The embedded engine").
  */
 function radixTreeNodes(keys: number): number {
   return keys === 0 ? 1 : keys === 1 ? 2 : keys * 2 + 2;
