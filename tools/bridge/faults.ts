@@ -6,6 +6,10 @@
  * which is exactly the case a retrying producer must survive.
  */
 
+import { mulberry32 } from "../prng.js";
+
+export { mulberry32 };
+
 /** Destroy the socket without answering, or answer this status without running anything more. */
 export type Fault = "drop" | { status: number };
 
@@ -49,17 +53,5 @@ export function randomFaults({ rate, seed }: RandomFaultOptions): Faults {
     after: function randomFaultAfter(ctx) {
       return dropAfter.has(ctx) ? "drop" : undefined;
     },
-  };
-}
-
-/** A small seeded PRNG (public domain, Tommy Ettinger): uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }

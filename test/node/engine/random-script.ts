@@ -6,19 +6,11 @@
  * explicit, and idle thresholds are either 0 or far beyond the run's length
  * (entries are aged with XCLAIM IDLE/TIME).
  */
+import { mulberry32 } from "../../../tools/prng.js";
 import type { Step } from "./harness.js";
 
 /** mulberry32: small, fast, and the same sequence everywhere for a seed. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng = mulberry32;
 
 const AGED = "600000";
 const THRESHOLD = "300000";
