@@ -40,6 +40,8 @@ const COMMANDS: Record<string, CommandSpec | ContainerSpec> = {
   flushdb: write(-1, keys.flush),
   flushall: write(-1, keys.flush),
   get: read(2, strings.get),
+  mget: read(-2, strings.mget),
+  strlen: read(2, strings.strlen),
   set: write(-3, strings.set),
   incr: write(2, strings.incr),
   decr: write(2, strings.decr),

@@ -45,10 +45,15 @@ export class Engine {
   /**
    * MULTI … EXEC: a command Redis would refuse while queueing (unknown,
    * wrong arity) discards the whole transaction; otherwise all run, in
-   * order, with one clock value, and run-time errors stay inline.
+   * order, with one clock value, and run-time errors stay inline. The
+   * EXECABORT names the first refusal, as the bridge's Redis backend
+   * reports it, so `/multi-exec` answers alike over either store.
    */
   transaction(commands: string[][], now: number): { results: Outcome[]; writes: string[][] } | { error: string } {
-    if (commands.some((argv) => "error" in lookup(argv))) return { error: EXECABORT };
+    for (const argv of commands) {
+      const found = lookup(argv);
+      if ("error" in found) return { error: `${EXECABORT} ${found.error}` };
+    }
     const writes: string[][] = [];
     return { results: commands.map((argv) => this.runOne(argv, now, writes)), writes };
   }

@@ -52,9 +52,14 @@ export async function realSide(url: string = inject("redisUrl")): Promise<Side> 
     command: async (argv) => toOutcome(await send(argv)),
     async transaction(commands) {
       await send(["MULTI"]);
-      for (const argv of commands) await send(argv);
+      // As the bridge's Redis backend reports a discarded transaction: EXECABORT, then the first refusal.
+      let refused: string | undefined;
+      for (const argv of commands) {
+        const queued = await send(argv);
+        if (queued instanceof Error) refused ??= queued.message;
+      }
       const exec = await send(["EXEC"]);
-      if (exec instanceof Error) return { error: exec.message };
+      if (exec instanceof Error) return { error: refused === undefined ? exec.message : `${exec.message} ${refused}` };
       return { results: (exec as unknown[]).map(toOutcome) };
     },
     async close() {

@@ -63,6 +63,20 @@ describe("engine vs redis: keyspace", () => {
     ["TYPE", k("h")],
   ]);
 
+  check("MGET and STRLEN", (k) => [
+    ["SET", k("a"), "héllo ✓"],
+    ["SET", k("b"), ""],
+    ["HSET", k("h"), "f", "v"],
+    ["MGET", k("a"), k("absent"), k("h"), k("b"), k("a")],
+    ["MGET"],
+    ["STRLEN", k("a")],
+    ["STRLEN", k("b")],
+    ["STRLEN", k("absent")],
+    ["STRLEN", k("h")],
+    ["STRLEN"],
+    ["STRLEN", k("a"), k("b")],
+  ]);
+
   check("hashes and lists", (k) => [
     ["HSET", k("h"), "a"],
     ["HSET", k("h"), "a", "1", "b", "2"],

@@ -1,5 +1,5 @@
 /**
- * GET, SET (EX/PX/EXAT/PXAT/KEEPTTL/NX/XX/GET), INCR, INCRBY, DECR, DECRBY.
+ * GET, MGET, STRLEN, SET (EX/PX/EXAT/PXAT/KEEPTTL/NX/XX/GET), INCR, INCRBY, DECR, DECRBY.
  * @see https://redis.io/commands/set
  */
 import { asciiLower, I64_MAX, I64_MIN, isCanonicalInteger, parseBigInt } from "../args.js";
@@ -8,6 +8,19 @@ import { fail, NOT_INTEGER, SYNTAX } from "../errors.js";
 
 export function get(ctx: Ctx, argv: readonly string[]): Reply {
   return ctx.db.get(argv[1]!, "string") ?? null;
+}
+
+/** A key that is missing or holds another type is nil, never WRONGTYPE. */
+export function mget(ctx: Ctx, argv: readonly string[]): Reply {
+  return argv.slice(1).map((key) => {
+    const value = ctx.db.lookup(key);
+    return typeof value === "string" ? value : null;
+  });
+}
+
+/** In bytes, as Redis stores the string (UTF-8 here). */
+export function strlen(ctx: Ctx, argv: readonly string[]): Reply {
+  return Buffer.byteLength(ctx.db.get(argv[1]!, "string") ?? "");
 }
 
 type ExpiryUnit = "ex" | "px" | "exat" | "pxat";
