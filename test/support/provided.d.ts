@@ -4,7 +4,16 @@
  */
 declare module "vitest" {
   interface ProvidedContext {
-    /** The Redis behind the bridge, `redis://127.0.0.1:<port>`; for asserting what Redis really holds. */
+    /**
+     * What the tests run against: a real Redis, or the embedded engine when
+     * there is none (or `CRONSUMER_TEST_STORE=engine`). Tests that need a
+     * real Redis `describe.skipIf(inject("redisKind") === "engine")`.
+     */
+    redisKind: "redis" | "engine";
+    /**
+     * The Redis behind the bridge, `redis://127.0.0.1:<port>`, for asserting
+     * what Redis really holds; on the engine, its RESP server.
+     */
     redisUrl: string;
     /** The Upstash-compatible bridge in front of it, `http://127.0.0.1:<port>`. */
     bridgeUrl: string;

@@ -3,6 +3,8 @@
  * 127.0.0.1, no persistence, its own temp dir, so test runs never touch a
  * system Redis or each other. Spawning is the local stack's
  * (tools/stack/redis-server.ts); this adds the temp dir and port retries.
+ * `resolveTestStore` decides what the suite runs against: the embedded
+ * engine when there is no Redis at all.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -27,6 +29,35 @@ export async function resolveRedis(): Promise<RedisServer> {
   }
   if (!onPath("redis-server")) throw new Error(NO_REDIS_MESSAGE);
   return startRedisServer();
+}
+
+/** What the test suite runs against: a real Redis, or the embedded engine with the one line that says why. */
+export type TestStore = { kind: "redis"; server: RedisServer } | { kind: "engine"; notice: string };
+
+/**
+ * `resolveRedis`, falling back to the embedded engine when there is no Redis.
+ * `CRONSUMER_TEST_STORE=engine` forces the engine; `=redis` forbids the
+ * fallback, so no Redis is an error.
+ */
+export async function resolveTestStore(): Promise<TestStore> {
+  const forced = process.env.CRONSUMER_TEST_STORE ?? "";
+  if (forced === "engine") {
+    return {
+      kind: "engine",
+      notice: "tests: CRONSUMER_TEST_STORE=engine: running against the embedded engine; the differential suite and the redis-server tests are skipped",
+    };
+  }
+  if (forced !== "" && forced !== "redis") {
+    throw new Error(`CRONSUMER_TEST_STORE must be "engine" or "redis"; got ${JSON.stringify(forced)}`);
+  }
+  if (forced === "redis" || process.env.REDIS_URL || onPath("redis-server")) {
+    return { kind: "redis", server: await resolveRedis() };
+  }
+  return {
+    kind: "engine",
+    notice:
+      "tests: no Redis found (REDIS_URL unset, no redis-server on PATH): running against the embedded engine; install redis-server to run the differential suite",
+  };
 }
 
 export interface StartRedisOptions {

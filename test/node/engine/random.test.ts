@@ -4,6 +4,7 @@
  * ENGINE_FUZZ_SEEDS=1,2,… and ENGINE_FUZZ_STEPS=<n>.
  */
 import { describe, expect, test } from "vitest";
+import { ON_ENGINE, realRedisOnly } from "../../support/store-kind.js";
 import { differentialSuite } from "./differential.js";
 import { describeMismatches, engineSide, keyPrefix, realSide, runDifferential } from "./harness.js";
 import { randomScript } from "./random-script.js";
@@ -11,7 +12,7 @@ import { randomScript } from "./random-script.js";
 const SEEDS = (process.env.ENGINE_FUZZ_SEEDS ?? "1,2,3,4,5").split(",").map(Number);
 const STEPS = Number(process.env.ENGINE_FUZZ_STEPS ?? 1500);
 
-describe("engine vs redis: seeded random sequences", () => {
+describe.skipIf(ON_ENGINE)(realRedisOnly("engine vs redis: seeded random sequences"), () => {
   differentialSuite();
 
   for (const seed of SEEDS) {

@@ -5,12 +5,13 @@
  * with XCLAIM IDLE/TIME), so both sides decide the same way.
  */
 import { describe } from "vitest";
+import { ON_ENGINE, realRedisOnly } from "../../support/store-kind.js";
 import { addEntries, differentialSuite } from "./differential.js";
 
 const AGED = "600000";
 const THRESHOLD = "300000";
 
-describe("engine vs redis: claiming", () => {
+describe.skipIf(ON_ENGINE)(realRedisOnly("engine vs redis: claiming"), () => {
   const { check } = differentialSuite();
 
   check("XPENDING IDLE and XCLAIM with IDLE, TIME, JUSTID, RETRYCOUNT, FORCE, LASTID", (k) => [

@@ -3,9 +3,10 @@
  * consume, acknowledge, inspect; NOACK; XREAD; history reads.
  */
 import { describe } from "vitest";
+import { ON_ENGINE, realRedisOnly } from "../../support/store-kind.js";
 import { addEntries, differentialSuite } from "./differential.js";
 
-describe("engine vs redis: consuming", () => {
+describe.skipIf(ON_ENGINE)(realRedisOnly("engine vs redis: consuming"), () => {
   const { check } = differentialSuite();
 
   check("create with MKSTREAM, read new entries, acknowledge, inspect", (k) => [

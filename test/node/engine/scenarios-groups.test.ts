@@ -4,9 +4,10 @@
  * counts as seen (checked with pauses long enough to show in idle times).
  */
 import { describe } from "vitest";
+import { ON_ENGINE, realRedisOnly } from "../../support/store-kind.js";
 import { addEntries, differentialSuite } from "./differential.js";
 
-describe("engine vs redis: groups", () => {
+describe.skipIf(ON_ENGINE)(realRedisOnly("engine vs redis: groups"), () => {
   const { check } = differentialSuite();
 
   check("entries-read and lag through reads, deletes, trims and SETID", (k) => [

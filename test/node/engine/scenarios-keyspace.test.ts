@@ -4,9 +4,10 @@
  * arities are reported.
  */
 import { describe } from "vitest";
+import { ON_ENGINE, realRedisOnly } from "../../support/store-kind.js";
 import { differentialSuite } from "./differential.js";
 
-describe("engine vs redis: keyspace", () => {
+describe.skipIf(ON_ENGINE)(realRedisOnly("engine vs redis: keyspace"), () => {
   const { check } = differentialSuite();
 
   check("strings, SET options and counters", (k) => [

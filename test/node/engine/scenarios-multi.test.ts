@@ -3,9 +3,10 @@
  * (EXECABORT), run-time errors stay inline and the rest still runs.
  */
 import { describe } from "vitest";
+import { ON_ENGINE, realRedisOnly } from "../../support/store-kind.js";
 import { addEntries, differentialSuite } from "./differential.js";
 
-describe("engine vs redis: transactions", () => {
+describe.skipIf(ON_ENGINE)(realRedisOnly("engine vs redis: transactions"), () => {
   const { check } = differentialSuite();
 
   check("acknowledge and read the next batch in one transaction", (k) => [

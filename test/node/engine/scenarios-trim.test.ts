@@ -4,11 +4,12 @@
  * caps the work, and XINFO's radix-tree-keys counts the nodes.
  */
 import { describe } from "vitest";
+import { ON_ENGINE, realRedisOnly } from "../../support/store-kind.js";
 import { addEntries, differentialSuite } from "./differential.js";
 
 const info = (key: string) => ["XINFO", "STREAM", key];
 
-describe("engine vs redis: adding and trimming", () => {
+describe.skipIf(ON_ENGINE)(realRedisOnly("engine vs redis: adding and trimming"), () => {
   const { check } = differentialSuite();
 
   check("~ trims whole 100-entry nodes, = trims exactly", (k) => [

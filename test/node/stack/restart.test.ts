@@ -11,6 +11,7 @@ import { freePort } from "../../../tools/stack/ports.js";
 import { redisView } from "../../../tools/stack/redis-view.js";
 import { startStack, type Stack } from "../../../tools/stack/stack.js";
 import type { StoreKind } from "../../../tools/stack/store.js";
+import { ON_ENGINE, realRedisOnly } from "../../support/store-kind.js";
 import { apiClient, listening, tempDir } from "./support.js";
 
 const STREAM = "orders:payments";
@@ -36,7 +37,10 @@ async function snapshot(stack: Stack) {
   };
 }
 
-describe.each<StoreKind>(["embedded", "redis-server"])("a restart with the %s store", (kind) => {
+describe("a restart with the embedded store", () => restartSuite("embedded"));
+describe.skipIf(ON_ENGINE)(realRedisOnly("a restart with the redis-server store", "a redis-server binary"), () => restartSuite("redis-server"));
+
+function restartSuite(kind: StoreKind): void {
   let dir: Awaited<ReturnType<typeof tempDir>>;
   let stack: Stack | undefined;
   let ports: { port: number; bridgePort: number };
@@ -80,4 +84,4 @@ describe.each<StoreKind>(["embedded", "redis-server"])("a restart with the %s st
     stack = await start();
     expect(await snapshot(stack)).toEqual(before);
   }, 120_000);
-});
+}
