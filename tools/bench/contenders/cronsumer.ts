@@ -6,7 +6,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { definePollingFunction } from "../../../src/core/define.js";
-import { reportsKey } from "../../../src/core/keys.js";
+import { gateOpenOp } from "../../../src/core/ensure-group.js";
+import { gateKey, reportsKey } from "../../../src/core/keys.js";
 import type { FunctionOptions } from "../../../src/core/options.js";
 import { runFunction } from "../../../src/core/run.js";
 import { transportFromEnv } from "../../../src/functions/redis.js";
@@ -41,6 +42,16 @@ export function sweptSetup(batchSize: number, concurrency: number): CronsumerSet
     label: `cronsumer batch ${batchSize}, conc. ${concurrency}`,
     options: { ...PAID_BUDGET, batchSize, concurrency, handlerTimeoutMs: SWEEP_HANDLER_TIMEOUT_MS, visibilityTimeoutMs, maxMessages: messagesPerRun(batchSize) },
   };
+}
+
+/**
+ * Puts a group created over TCP in the state cronsumer's own first run
+ * (`ensureGroup`) leaves it in: with its backpressure gate open. Without it
+ * the first measured run would pay that one-time setup.
+ */
+export async function openGate(stack: Stack, stream: string, group: string): Promise<void> {
+  stack.track(gateKey(stream));
+  await stack.tcp.sendCommand([...gateOpenOp(stream, group).command].map(String));
 }
 
 export interface CronsumerRunOptions {

@@ -9,6 +9,7 @@
  */
 import { transportFromEnv } from "../../../src/functions/redis.js";
 import { medianMs } from "../measure.js";
+import { percent } from "../report.js";
 import type { BenchBridge } from "../stack.js";
 
 export const PING_SAMPLES = 50;
@@ -24,3 +25,7 @@ export async function measureRoundTripMs(bridge: BenchBridge): Promise<number> {
 export function physicalLimit(roundTripMs: number, batchSize: number, concurrency: number, handlerMs: number): number {
   return (batchSize * 1000) / (roundTripMs + Math.ceil(batchSize / concurrency) * handlerMs);
 }
+
+/** A measured rate as a share of its limit. At 0 ms the "round trip" is a fraction of a millisecond of CPU, so the model bounds nothing there. */
+export const limitShare = (r: { delayMs: number | null; rate: number; limit?: number }): string =>
+  r.delayMs === 0 ? "n/a at 0 ms" : percent(r.rate, r.limit ?? 0);

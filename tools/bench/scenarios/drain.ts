@@ -4,9 +4,9 @@
  * configuration that is best across all cells; then each contender drains
  * the full backlog, side by side, each capped in wall time.
  */
-import { defaultsSetup, drainCronsumer, sweptSetup } from "../contenders/cronsumer.js";
+import { defaultsSetup, drainCronsumer, openGate, sweptSetup } from "../contenders/cronsumer.js";
 import type { CronsumerSetup } from "../contenders/cronsumer.js";
-import { measureRoundTripMs, physicalLimit } from "../contenders/physical-limit.js";
+import { limitShare, measureRoundTripMs, physicalLimit } from "../contenders/physical-limit.js";
 import { drainSeedStyle } from "../contenders/seed-style.js";
 import { drainTcp, TCP_BATCH } from "../contenders/tcp.js";
 import { drainUpstashQueue, QUEUE_PREFIX, queueEnvelope } from "../contenders/upstash-queue.js";
@@ -14,7 +14,7 @@ import type { Context } from "../context.js";
 import type { Measured, Outcome } from "../measure.js";
 import { measure, perSecond } from "../measure.js";
 import type { Section, Table } from "../report.js";
-import { int, ms, per, percent, rate, ratioPerMessage, times } from "../report.js";
+import { int, ms, per, rate, ratioPerMessage, times } from "../report.js";
 import type { BenchBridge } from "../stack.js";
 import type { HandlerSpec, Job } from "../workload.js";
 import { backlog, consumerCount, freshStream, handlerFor, pendingCount } from "../workload.js";
@@ -49,6 +49,7 @@ async function runOne(ctx: Context, bridge: BenchBridge | undefined, label: stri
   const stream = queue ? `${QUEUE_PREFIX}${freshStream(stack, "queue")}` : freshStream(stack, "drain");
   if (queue) stack.track(stream);
   await backlog(stack.tcp, stream, target, GROUP, queue ? queueEnvelope : undefined);
+  if (!queue) await openGate(stack, stream, GROUP);
   ctx.log(`  ${label} (${spec.name}${bridge ? `, delay ${bridge.delayMs} ms` : ""}) …`);
   const job: Job = { stream, group: GROUP, total: target, handle: handlerFor(spec), deadline: performance.now() + settings.capMs };
   const m = await measure(bridge?.stats, () => drain(job));
@@ -107,7 +108,7 @@ export async function drainScenario(ctx: Context): Promise<Section> {
       add("@upstash/queue 1.0.1", await runOne(ctx, bridge, "@upstash/queue", n, spec, (job) => drainUpstashQueue(bridge, job), true));
       for (const [b, c] of [[10, 10], [best.batchSize, best.concurrency]] as const) {
         const limit = physicalLimit(rtt, b, c, spec.ioMs);
-        rows.push({ ...base, contender: `physical limit, batch ${b} conc. ${c} (computed)`, processed: n, ms: (n * 1000) / limit, requests: Math.ceil(n / b), commands: 0, capped: false, rate: limit, computed: true });
+        rows.push({ ...base, contender: `physical limit, batch ${b} conc. ${c} (computed${d === 0 ? "; not a bound at 0 ms" : ""})`, processed: n, ms: (n * 1000) / limit, requests: Math.ceil(n / b), commands: 0, capped: false, rate: limit, computed: true });
       }
     }
   }
@@ -153,7 +154,7 @@ function sweepTable(rows: SweepRow[], best: { batchSize: number; concurrency: nu
     columns: ["Delay", "Handler", "Batch", "Conc.", "msg/s", "HTTP req/msg", "cmd/msg", "× vs batch 10 conc. 10", "% of physical limit", "Notes"],
     rows: rows.map((r) => [
       `${r.delayMs} ms`, r.handler, String(r.batchSize), String(r.concurrency), rate(r.rate), ratioPerMessage(r.requests, r.processed), ratioPerMessage(r.commands, r.processed),
-      base(r) ? times(r.rate, base(r)!.rate) : "–", percent(r.rate, r.limit ?? 0), [r.capped ? `capped, ${int(r.processed)} of ${int(r.target)}` : "", r.repetitions > 1 ? `median of ${r.repetitions}` : "", crossCheck(r)].filter(Boolean).join("; "),
+      base(r) ? times(r.rate, base(r)!.rate) : "–", limitShare(r), [r.capped ? `capped, ${int(r.processed)} of ${int(r.target)}` : "", r.repetitions > 1 ? `median of ${r.repetitions}` : "", crossCheck(r)].filter(Boolean).join("; "),
     ]),
     notes: [
       `Best across all cells (geometric mean of the rate relative to each cell's best): **batch ${best.batchSize}, concurrency ${best.concurrency}**.`,
@@ -178,7 +179,7 @@ function drainTable(rows: Row[], messages: number, capMs: number, rtts: RoundTri
         r.computed ? per(1 / Number(r.contender.match(/batch (\d+)/)![1])) : r.delayMs === null ? "0 (TCP)" : ratioPerMessage(r.requests, r.processed),
         r.computed || r.delayMs === null ? "–" : ratioPerMessage(r.commands, r.processed),
         seed && !isPeer ? times(r.rate, seed.rate) : "–", queue && !isPeer ? times(r.rate, queue.rate) : "–",
-        r.limit ? percent(r.rate, r.limit) : "–",
+        r.limit ? limitShare(r) : "–",
         [capNote(r, capMs), ...(r.notes ?? []), crossCheck(r)].filter(Boolean).join("; "),
       ];
     }),

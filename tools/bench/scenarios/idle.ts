@@ -2,7 +2,7 @@
  * Scenario 3: what a run costs when there is nothing to do. On a one-minute
  * cron that is paid 43,200 times a month, per function.
  */
-import { drainCronsumer } from "../contenders/cronsumer.js";
+import { drainCronsumer, openGate } from "../contenders/cronsumer.js";
 import { idleSeedStyle } from "../contenders/seed-style.js";
 import { idleUpstashQueue, QUEUE_PREFIX, queueFor } from "../contenders/upstash-queue.js";
 import type { Context } from "../context.js";
@@ -49,6 +49,7 @@ export async function idleScenario(ctx: Context): Promise<Section> {
       results.push({ ...m, contender, delayMs: d, runs, consumersLeft: await consumerCount(stack.tcp, job.stream, GROUP) });
     };
     const c = await empty();
+    await openGate(stack, c.stream, GROUP);
     // True defaults: an idle run costs the same under any budget.
     const setup = { label: "cronsumer (defaults)", options: {} };
     // One run at a time, stopping on the first idle run, is exactly one cron tick.

@@ -5,7 +5,7 @@
  * tick, until every entry is reclaimed, handled and acknowledged.
  */
 import type { CronsumerSetup } from "../contenders/cronsumer.js";
-import { drainCronsumer, PAID_BUDGET, sweptSetup } from "../contenders/cronsumer.js";
+import { drainCronsumer, openGate, PAID_BUDGET, sweptSetup } from "../contenders/cronsumer.js";
 import type { Context } from "../context.js";
 import { measure, perSecond } from "../measure.js";
 import type { Section } from "../report.js";
@@ -37,6 +37,7 @@ export async function recoveryScenario(ctx: Context): Promise<Section> {
       const stream = freshStream(stack, "recovery");
       const visibilityTimeoutMs = v.options.visibilityTimeoutMs ?? DEFAULT_VISIBILITY_MS;
       await crashedConsumer(stack.tcp, stream, n, visibilityTimeoutMs + 60_000);
+      await openGate(stack, stream, GROUP);
       ctx.log(`  ${v.label}, delay ${d} ms …`);
       const job = { stream, group: GROUP, total: n, handle: handlerFor({ name: "no-op", ioMs: 0 }), deadline: performance.now() + settings.recoveryCapMs };
       const m = await measure(bridge.stats, () => drainCronsumer(stack, bridge, job, v, { until: n }));

@@ -3,12 +3,12 @@
  * batch size for every row, so only the concurrency changes. The seed
  * tutorial claims 10× at 10 coroutines; this is what cronsumer measures.
  */
-import { drainCronsumer, sweptSetup } from "../contenders/cronsumer.js";
-import { measureRoundTripMs, physicalLimit } from "../contenders/physical-limit.js";
+import { drainCronsumer, openGate, sweptSetup } from "../contenders/cronsumer.js";
+import { limitShare, measureRoundTripMs, physicalLimit } from "../contenders/physical-limit.js";
 import type { Context } from "../context.js";
 import { measure, perSecond } from "../measure.js";
 import type { Section } from "../report.js";
-import { int, ms, percent, rate, ratioPerMessage, times } from "../report.js";
+import { int, ms, rate, ratioPerMessage, times } from "../report.js";
 import { backlog, freshStream, handlerFor } from "../workload.js";
 
 const HANDLER_MS = 50;
@@ -29,6 +29,7 @@ export async function scalingScenario(ctx: Context): Promise<Section> {
       const setup = sweptSetup(BATCH, c);
       const stream = freshStream(stack, "scaling");
       await backlog(stack.tcp, stream, n, GROUP);
+      await openGate(stack, stream, GROUP);
       ctx.log(`  concurrency ${c}, delay ${d} ms …`);
       const job = { stream, group: GROUP, total: n, handle: handlerFor({ name: "50 ms I/O", ioMs: HANDLER_MS }), deadline: performance.now() + settings.capMs };
       const m = await measure(bridge.stats, () => drainCronsumer(stack, bridge, job, setup));
@@ -39,7 +40,7 @@ export async function scalingScenario(ctx: Context): Promise<Section> {
       data.push({ delayMs: d, concurrency: c, batchSize: BATCH, ...m, rate: r, limit });
       rows.push([
         `${d} ms`, String(c), String(BATCH), int(m.processed), ms(m.ms), rate(r), ratioPerMessage(m.requests, m.processed),
-        times(r, base), times(limit, physicalLimit(rtt, BATCH, 1, HANDLER_MS)), percent(r, limit),
+        times(r, base), times(limit, physicalLimit(rtt, BATCH, 1, HANDLER_MS)), limitShare({ delayMs: d, rate: r, limit }),
         m.processed < n ? `capped at ${settings.capMs / 1000} s (checked between runs), ${int(m.processed)} of ${int(n)}` : "",
       ]);
       ctx.log(`    ${rate(r)} msg/s`);
