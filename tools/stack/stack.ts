@@ -12,10 +12,11 @@ import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Faults } from "../bridge/faults.js";
 import { startBridge, type BridgeHandle } from "../bridge/server.js";
 import { readCrons, startCronDriver, type CronDriver } from "./cron-driver.js";
 import { acquireLock, type Lock } from "./lock.js";
-import { assertPortFree, freePort } from "./ports.js";
+import { assertPortFree, freePort, waitUntilClosed } from "./ports.js";
 import { writeStackFile, type StackFile } from "./stack-file.js";
 import { startStore, type Store, type StoreKind } from "./store.js";
 import { startWorker, type WorkerProcess } from "./worker.js";
@@ -58,6 +59,8 @@ export interface StackOptions {
   vars?: Record<string, string>;
   /** `false`: no cron driver. `{ everySeconds }`: every cron that often. @default on schedule */
   cron?: false | { everySeconds?: number };
+  /** Faults the bridge injects into every request (the drill). */
+  faults?: Faults;
   /** The stack's own lines: what it chose, and problems. */
   log?: (line: string) => void;
   /** wrangler's output and the Worker's console. */
@@ -72,6 +75,8 @@ export interface Stack extends StackFile {
   functionVars: Record<string, string>;
   /** Stops the cron, the Worker (its whole process group), the bridge and the store, in that order. */
   stop(): Promise<void>;
+  /** A crash, for the drill: SIGKILL to the Worker's process group, then the same Worker started again on the same port. */
+  crashWorker(): Promise<void>;
 }
 
 export class StackError extends Error {
@@ -107,19 +112,21 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
     const store: Store = await startStore({ dir, redisUrl: options.redisUrl, kind: options.store, path: options.path, log });
     undo.push(() => store.stop());
-    const bridge: BridgeHandle = await startBridge({ backend: store.backend, token: bridgeToken, port: bridgePort, log });
+    const bridge: BridgeHandle = await startBridge({ backend: store.backend, token: bridgeToken, port: bridgePort, faults: options.faults, log });
     undo.push(() => bridge.close());
 
     const functionVars = { ...LOCAL_FUNCTION_VARS, ...options.vars };
     const inspectorPort = await freePort();
-    const worker: WorkerProcess = await startWorker({
-      projectDir: PROJECT_DIR,
-      port,
-      inspectorPort,
-      persistTo: join(dir, "wrangler"),
-      vars: { ...functionVars, UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: bridgeToken, API_TOKEN: apiToken },
-      onOutput: onWorkerOutput,
-    });
+    const launch = () =>
+      startWorker({
+        projectDir: PROJECT_DIR,
+        port,
+        inspectorPort,
+        persistTo: join(dir, "wrangler"),
+        vars: { ...functionVars, UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: bridgeToken, API_TOKEN: apiToken },
+        onOutput: onWorkerOutput,
+      });
+    let worker: WorkerProcess = await launch();
     undo.push(() => worker.stop());
 
     if (cron !== false) {
@@ -148,6 +155,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       storeDescription: store.describe,
       functionVars: Object.fromEntries(Object.entries(functionVars).filter(([name]) => name.startsWith("FN_"))),
       stop: () => (stopping ??= rollback()),
+      async crashWorker() {
+        await worker.kill();
+        if (!(await waitUntilClosed(port, 10_000))) throw new StackError(`port ${port} still listens 10 s after the Worker was killed`);
+        worker = await launch();
+        state.pids.wrangler = worker.pid;
+        await writeStackFile(dir, state);
+      },
     };
   } catch (error) {
     await rollback();

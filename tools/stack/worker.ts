@@ -35,6 +35,8 @@ export interface WorkerProcess {
   pid: number;
   /** SIGTERM to the process group, SIGKILL after `graceMs`; resolves when no process of the group is left. */
   stop(graceMs?: number): Promise<void>;
+  /** A crash, for the drill: SIGKILL to the process group at once; resolves when no process of the group is left. */
+  kill(): Promise<void>;
 }
 
 export class WorkerStartError extends Error {
@@ -92,13 +94,17 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerProcess
     process.off("exit", killOnExit);
     await stopGroup(child, pid, graceMs);
   };
+  const kill = async () => {
+    process.off("exit", killOnExit);
+    await stopGroup(child, pid, 0, "SIGKILL");
+  };
   try {
     await waitForHealth(url, child, readyTimeoutMs);
   } catch (error) {
     await stop();
     throw new WorkerStartError(`${(error as Error).message}\nwrangler's last lines:\n  ${tail.join("\n  ")}`, { cause: error });
   }
-  return { url, pid, stop };
+  return { url, pid, stop, kill };
 }
 
 async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
@@ -132,9 +138,9 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   }
 }
 
-async function stopGroup(child: ChildProcess, pgid: number, graceMs: number): Promise<void> {
+async function stopGroup(child: ChildProcess, pgid: number, graceMs: number, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
   const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  if (!signalGroup(pgid, "SIGTERM")) return;
+  if (!signalGroup(pgid, signal)) return;
   const deadline = Date.now() + graceMs;
   await Promise.race([exited, sleep(graceMs)]);
   // wrangler's children (workerd, esbuild) may outlive it by a moment, or hang.
