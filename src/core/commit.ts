@@ -59,12 +59,11 @@ export interface Commit {
   acked: number;
   retried: number;
   deadLettered: number;
-  released: number;
 }
 
 export function buildCommit(c: CommitInput): Commit {
   const o = c.options;
-  const commit: Commit = { commands: [], checks: [], acked: 0, retried: 0, deadLettered: 0, released: 0 };
+  const commit: Commit = { commands: [], checks: [], acked: 0, retried: 0, deadLettered: 0 };
   const push = (command: Command, check: Check) => {
     commit.commands.push(command);
     commit.checks.push(check);
@@ -103,7 +102,6 @@ export function buildCommit(c: CommitInput): Commit {
       commit.acked += 1;
     } else if (outcome.notAttempted && !o.noAck) {
       later(message.id, o.visibilityTimeoutMs, message.attempt - 1);
-      commit.released += 1;
     } else if (outcome.permanent || o.noAck || message.attempt >= o.maxDeliveries) {
       deadLetter(message, message.attempt, outcome.error);
     } else {

@@ -11,10 +11,6 @@ export function parseStreamId(id: string): [bigint, bigint] {
   return [BigInt(match[1]!), BigInt(match[2]!)];
 }
 
-export function isStreamId(id: string): boolean {
-  return ID.test(id);
-}
-
 export function compareStreamIds(a: string, b: string): number {
   const [am, as] = parseStreamId(a);
   const [bm, bs] = parseStreamId(b);
@@ -30,13 +26,3 @@ export function nextStreamId(id: string): string {
   return seq === maxSeq ? `${ms + 1n}-0` : `${ms}-${seq + 1n}`;
 }
 
-export function minStreamId(ids: readonly string[]): string | undefined {
-  let min: string | undefined;
-  for (const id of ids) if (min === undefined || compareStreamIds(id, min) < 0) min = id;
-  return min;
-}
-
-/** Milliseconds part of an id: when Redis generated it. */
-export function streamIdTime(id: string): number {
-  return Number(parseStreamId(id)[0]);
-}
