@@ -3,6 +3,7 @@
  * them in `/openapi.json`: one definition for both.
  */
 import { z } from "@hono/zod-openapi";
+import { canonicalStreamId } from "../core/stream-id.js";
 import { MAX_FIELD_NAME_BYTES, utf8Bytes } from "./limits.js";
 
 export const ErrorSchema = z
@@ -60,15 +61,30 @@ export const FunctionParams = z.object({ name: name("function name", "payments")
 
 /** A complete stream id, or a bare millisecond time. */
 export const STREAM_ID = /^\d+(-\d+)?$/;
-export const StreamId = z.string().regex(STREAM_ID, 'must be a stream id such as "1700000000000-0"');
+const ID_RULE = 'must be a stream id such as "1700000000000-0", each part at most 2^64-1';
+/**
+ * A stream id, handed to the route in Redis's own spelling (`05-0`, `5-00`
+ * and `5` all arrive as `5-0`), so ids are compared, de-duplicated and
+ * locked as Redis reads them. Parts beyond 64 bits are refused here with a
+ * 400 instead of reaching Redis.
+ */
+export const StreamId = z
+  .string()
+  .refine((id) => canonicalStreamId(id) !== null, ID_RULE)
+  .transform((id) => canonicalStreamId(id)!)
+  .openapi({ type: "string", pattern: STREAM_ID.source, example: "1700000000000-0" });
 /** Where a group starts, or is moved to: "$" (new messages only), "0" (the whole stream), or an id. */
-export const GroupPosition = z.string().regex(/^(\$|\d+(-\d+)?)$/, 'must be "$", "0" or a stream id such as "1700000000000-0"');
+export const GroupPosition = z
+  .string()
+  .refine((id) => id === "$" || canonicalStreamId(id) !== null, `must be "$", "0" or a stream id such as "1700000000000-0", each part at most 2^64-1`)
+  .openapi({ type: "string", pattern: "^(\\$|\\d+(-\\d+)?)$", example: "0" });
 
 /** Page of a range: `start` is inclusive; pass the answer's `next` to go on. */
 export const PageQuery = z.object({
   start: z
     .string()
-    .regex(/^(-|\d+(-\d+)?)$/, 'must be "-" or a stream id')
+    .refine((id) => id === "-" || canonicalStreamId(id) !== null, 'must be "-" or a stream id, each part at most 2^64-1')
+    .transform((id) => (id === "-" ? id : canonicalStreamId(id)!))
     .default("-")
     .openapi({ param: { name: "start", in: "query" }, description: 'Inclusive; "-" is the beginning. Pass the previous answer\'s `next`.' }),
   count: z.coerce.number().int().min(1).max(1000).default(100).openapi({ param: { name: "count", in: "query" } }),
