@@ -22,6 +22,8 @@ import type { Message } from "./define.js";
 import type { Released } from "./fetch.js";
 import type { Outcome } from "./handle-batch.js";
 import type { FunctionOptions } from "./options.js";
+import type { ReplayOf } from "./replay-target.js";
+import { settleCommands } from "./replay-target.js";
 import type { Command } from "./transport.js";
 
 export interface Expired {
@@ -43,6 +45,10 @@ export interface CommitInput {
   trimmed: readonly string[];
   /** Reclaimed messages put back without an attempt. */
   released: readonly Released[];
+  /** Entries replayed to another group: acknowledged, never handled (see replay-target.ts). */
+  skipped?: readonly string[];
+  /** Dead letters whose replayed entry was fetched: deleted from the dead-letter stream, with their replay locks. */
+  replayOf?: readonly ReplayOf[];
   now: number;
 }
 
@@ -51,7 +57,8 @@ export type Check =
   | { kind: "effect" }
   | { kind: "xack"; ids: number }
   | { kind: "dead-letter"; message: Message }
-  | { kind: "schedule" };
+  | { kind: "schedule" }
+  | { kind: "replay-settle" };
 
 export interface Commit {
   commands: Command[];
@@ -59,16 +66,17 @@ export interface Commit {
   acked: number;
   retried: number;
   deadLettered: number;
+  skipped: number;
 }
 
 export function buildCommit(c: CommitInput): Commit {
   const o = c.options;
-  const commit: Commit = { commands: [], checks: [], acked: 0, retried: 0, deadLettered: 0 };
+  const commit: Commit = { commands: [], checks: [], acked: 0, retried: 0, deadLettered: 0, skipped: c.skipped?.length ?? 0 };
   const push = (command: Command, check: Check) => {
     commit.commands.push(command);
     commit.checks.push(check);
   };
-  const ack: string[] = [...c.trimmed];
+  const ack: string[] = [...c.trimmed, ...(o.noAck ? [] : (c.skipped ?? []))];
   // Grouped by (idle, retry count): one XCLAIM each.
   const schedule = new Map<string, { idleMs: number; retryCount?: number; ids: string[] }>();
   const later = (id: string, idleMs: number, retryCount?: number) => {
@@ -113,6 +121,7 @@ export function buildCommit(c: CommitInput): Commit {
     deadLetter(message, deliveries, `delivery ${deliveries} of ${o.maxDeliveries} never completed (the handler crashed, or overran the visibility timeout)`);
   }
   for (const r of c.released) later(r.id, o.visibilityTimeoutMs, r.retryCount);
+  for (const command of settleCommands(o.deadLetterStream, c.replayOf ?? [])) push(command, { kind: "replay-settle" });
 
   if (ack.length > 0) push(xack(c.stream, c.group, ack).command, { kind: "xack", ids: ack.length });
   for (const { idleMs, retryCount, ids } of schedule.values()) {

@@ -21,6 +21,8 @@ import { xautoclaim, xpendingRange, xreadgroup } from "./commands.js";
 import type { Expired } from "./commit.js";
 import type { Message } from "./define.js";
 import type { AutoClaimReply, PendingEntry, StreamEntry } from "./parse-replies.js";
+import type { ReplaySorting } from "./replay-target.js";
+import { sortInto } from "./replay-target.js";
 import { compareStreamIds } from "./stream-id.js";
 
 export interface Target {
@@ -36,7 +38,7 @@ export interface Released {
   retryCount?: number;
 }
 
-export interface Fetched {
+export interface Fetched extends ReplaySorting {
   toHandle: Message[];
   expired: Expired[];
   /** Trimmed ids still pending (Redis 6.2 shape), to acknowledge. */
@@ -46,7 +48,7 @@ export interface Fetched {
   dropped: number;
 }
 
-export const emptyFetch = (): Fetched => ({ toHandle: [], expired: [], trimmed: [], released: [], dropped: 0 });
+export const emptyFetch = (): Fetched => ({ toHandle: [], expired: [], trimmed: [], released: [], dropped: 0, skipped: [], replayOf: [] });
 
 export const readOp = (t: Target, count: number, noAck: boolean, gate?: string) =>
   xreadgroup(t.stream, t.group, t.consumer, { count, noAck, alsoStreams: gate === undefined ? [] : [gate] });
@@ -73,7 +75,8 @@ export function fromRead(t: Target, entries: StreamEntry[]): Fetched {
   const fetched = emptyFetch();
   for (const e of entries) {
     // A new message cannot have been trimmed before its first delivery.
-    if (e.fields) fetched.toHandle.push({ id: e.id, stream: t.stream, group: t.group, fields: e.fields, attempt: 1 });
+    const fields = e.fields && sortInto(fetched, t.group, e.id, e.fields);
+    if (fields) fetched.toHandle.push({ id: e.id, stream: t.stream, group: t.group, fields, attempt: 1 });
   }
   return fetched;
 }
@@ -93,7 +96,9 @@ export function fromRecovery(t: Target, before: PendingEntry[], claim: AutoClaim
       fetched.released.push({ id: e.id });
       continue;
     }
-    const message: Message = { id: e.id, stream: t.stream, group: t.group, fields: e.fields ?? {}, attempt: counted + 1 };
+    const fields = sortInto(fetched, t.group, e.id, e.fields ?? {});
+    if (!fields) continue;
+    const message: Message = { id: e.id, stream: t.stream, group: t.group, fields, attempt: counted + 1 };
     if (counted >= maxDeliveries) fetched.expired.push({ message, deliveries: counted });
     else fetched.toHandle.push(message);
   }

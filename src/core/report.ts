@@ -25,6 +25,8 @@ export interface RunReport {
   deadLettered: number;
   /** Pending entries whose payload had been trimmed or deleted: acknowledged, never handled. */
   dropped: number;
+  /** Entries replayed to another group (see replay-target.ts): acknowledged, never handled. */
+  skippedReplays: number;
   /** HTTP requests to Redis. */
   requests: number;
   /** Redis commands sent (what Upstash bills). */
@@ -51,6 +53,7 @@ export function emptyReport(fn: string, consumer: string, startedAt: number, tri
     retried: 0,
     deadLettered: 0,
     dropped: 0,
+    skippedReplays: 0,
     requests: 0,
     commands: 0,
     fetches: 0,
@@ -59,8 +62,8 @@ export function emptyReport(fn: string, consumer: string, startedAt: number, tri
   };
 }
 
-/** An idle run (nothing read, reclaimed or dropped) writes nothing: every idle tick is billed. */
-export const didWork = (r: RunReport): boolean => r.read + r.reclaimed + r.dropped > 0 || r.stopReason === "error";
+/** An idle run (nothing read, reclaimed, dropped or skipped) writes nothing: every idle tick is billed. */
+export const didWork = (r: RunReport): boolean => r.read + r.reclaimed + r.dropped + r.skippedReplays > 0 || r.stopReason === "error";
 
 export function storeReportCommands(r: RunReport): Command[] {
   return [lpushOp(reportsKey(r.function), JSON.stringify(r)).command, ltrimOp(reportsKey(r.function), 0, REPORTS_KEPT - 1).command];

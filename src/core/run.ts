@@ -85,6 +85,7 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
     if (first.readError) r.error = `read refused: ${first.readError}`;
     let fetched: Fetched = first.entries ? fromRead(target, first.entries) : emptyFetch();
     r.read += fetched.toHandle.length;
+    r.skippedReplays += fetched.skipped.length;
     let recovering = first.pendingAtStart > 0 && !o.noAck;
     let cursor = "0-0";
     let gateOpen = first.gateOpen;
@@ -167,12 +168,14 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
         const recovered = fromRecovery(target, values[0] as never, values[1] as never, o.maxDeliveries);
         fetched = recovered;
         r.reclaimed += recovered.toHandle.length + recovered.expired.length;
+        r.skippedReplays += recovered.skipped.length;
         r.dropped += recovered.dropped;
         if (recovered.nextCursor === undefined) recovering = false;
         else cursor = recovered.nextCursor;
       } else {
         fetched = fromRead(target, values[0] as never);
         r.read += fetched.toHandle.length;
+        r.skippedReplays += fetched.skipped.length;
         groupPending += o.noAck ? 0 : fetched.toHandle.length;
         lastReadShort = fetched.toHandle.length < requested;
       }

@@ -44,16 +44,22 @@ const listRoute = createRoute({
   },
 });
 
+const AllGroups = z
+  .boolean()
+  .default(false)
+  .openapi({ description: "Deliver to every group of the stream; by default only the group that failed the message gets it again" });
+
 const ReplayBody = z
   .union([
-    z.object({ ids: z.array(StreamId).min(1).max(MAX_REPLAY).openapi({ description: "Dead-letter ids to replay" }) }).strict(),
+    z.object({ ids: z.array(StreamId).min(1).max(MAX_REPLAY).openapi({ description: "Dead-letter ids to replay" }), allGroups: AllGroups }).strict(),
     z
       .object({
         all: z.literal(true),
         limit: z.number().int().min(1).max(MAX_REPLAY).default(100).openapi({ description: "Replay at most this many, oldest first" }),
+        allGroups: AllGroups,
       })
       .strict(),
-  ], { error: 'send {"ids": ["<dead-letter id>", …]} or {"all": true, "limit": <1 to 1000>}' })
+  ], { error: 'send {"ids": ["<dead-letter id>", …]} or {"all": true, "limit": <1 to 1000>}, optionally with "allGroups": true' })
   .openapi("ReplayRequest");
 
 const replayRoute = createRoute({
@@ -62,16 +68,23 @@ const replayRoute = createRoute({
   tags: ["dead letters"],
   summary: "Move dead letters back onto their source streams",
   description:
-    "Each message is XADDed to its source stream (new id, original fields) and XDELed from the dead-letter stream in one MULTI/EXEC, so it is in exactly one of them. " +
-    "Unknown ids answer 404 and nothing moves.",
+    "Each message is XADDed to its source stream (new id, original fields) for the group that failed it only (or every group with allGroups), " +
+    "then XDELed from the dead-letter stream once its XADD succeeded. A failed XADD leaves it in the dead-letter stream (409 replay_target_unwritable). " +
+    "Unknown ids answer 404 and nothing moves. See the README for what an interrupted replay leaves.",
   middleware: [jsonBody()] as const,
   request: { params: StreamParams, ...jsonRequest(ReplayBody) },
   responses: {
     200: json(
-      z.object({ replayed: z.array(z.object({ deadLetterId: z.string(), originalId: z.string(), stream: z.string(), newId: z.string() })) }).openapi("ReplayResult"),
+      z.object({ replayed: z.array(z.object({
+            deadLetterId: z.string(),
+            originalId: z.string(),
+            stream: z.string(),
+            group: z.string().nullable().openapi({ description: "The only group it is delivered to; null with allGroups" }),
+            newId: z.string(),
+          })) }).openapi("ReplayResult"),
       "Replayed, oldest first",
     ),
-    ...errorResponses(400, 404, 409, 413, 415, 422, 502),
+    ...errorResponses(400, 404, 409, 413, 415, 422, 502, 503),
   },
 });
 
@@ -90,6 +103,6 @@ export const deadLetters = createRouter()
     const { stream } = c.req.valid("param");
     const body = c.req.valid("json");
     const dlq = c.var.catalog.deadLetterStreamFor(stream);
-    const selection = "ids" in body ? { ids: body.ids } : { limit: body.limit };
+    const selection = "ids" in body ? { ids: body.ids, allGroups: body.allGroups } : { limit: body.limit, allGroups: body.allGroups };
     return c.json({ replayed: await replay(c.var.redis(), c.var.catalog, dlq, selection) }, 200);
   });
