@@ -43,10 +43,7 @@ export function startOverlap(o: OverlapOptions): Overlap {
   const fire = () => {
     if (turn++ % 2 === 0) {
       stats.cronFired += 1;
-      track(fetch(`${o.apiUrl}/__scheduled?cron=${encodeURIComponent(o.cron)}`, { signal: AbortSignal.timeout(30_000) }).then(
-        (r) => void r.arrayBuffer().then(() => void (r.ok || (stats.cronFailed += 1))),
-        () => void (stats.cronFailed += 1),
-      ));
+      track(tick());
       return;
     }
     if (manualInFlight >= o.maxInFlight) {
@@ -60,6 +57,16 @@ export function startOverlap(o: OverlapOptions): Overlap {
     track(manualRun(o, stats.manual).finally(() => (manualInFlight -= 1)));
   };
   let manualInFlight = 0;
+  // Never rejects: a tick cut by a kill or a dropped connection is counted, not thrown.
+  async function tick(): Promise<void> {
+    try {
+      const r = await fetch(`${o.apiUrl}/__scheduled?cron=${encodeURIComponent(o.cron)}`, { signal: AbortSignal.timeout(30_000) });
+      await r.arrayBuffer();
+      if (!r.ok) stats.cronFailed += 1;
+    } catch {
+      stats.cronFailed += 1;
+    }
+  }
   const timer = setInterval(fire, 1000 / o.perSecond);
   return {
     stats,
