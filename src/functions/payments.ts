@@ -6,12 +6,16 @@
  *
  * Demo behaviour (for `npm run demo` and the drill), driven by a `simulate`
  * field: `fail-once` throws on the first delivery only, `always-fail` throws
- * every time, `slow:<ms>` adds latency.
+ * every time, `slow:<ms>` adds latency. With `PAYMENTS_LOG_ATTEMPTS=1` every
+ * attempt is logged as it starts, so the drill can tell deliveries a handler
+ * saw from deliveries Redis only counted.
  */
 import { definePollingFunction } from "../core/define.js";
 import { PermanentError } from "../core/errors.js";
 
 export const LEDGER_STREAM = "payments:ledger";
+/** The start of the line logged per attempt under `PAYMENTS_LOG_ATTEMPTS=1`: `payments: attempt <n> of <id>`. */
+export const ATTEMPT_LOG = "payments: attempt";
 /** Simulated provider latency unless `PAYMENTS_LATENCY_MS` says otherwise. */
 const DEFAULT_LATENCY_MS = 20;
 
@@ -24,6 +28,7 @@ export const payments = definePollingFunction({
   options: { deadLetterStream: "orders:dlq", startId: "0" },
   async handle(message, ctx) {
     const { orderID, amount, simulate } = message.fields;
+    if (ctx.env.PAYMENTS_LOG_ATTEMPTS === "1") console.log(`${ATTEMPT_LOG} ${message.attempt} of ${message.id}`);
     if (!orderID || orderID.trim() === "") throw new PermanentError("orderID is missing");
     if (amount === undefined || !/^\d+(\.\d+)?$/.test(amount.trim()) || !(Number(amount) > 0)) {
       throw new PermanentError(`amount must be a positive number; got ${JSON.stringify(amount ?? null)}`);

@@ -21,7 +21,8 @@ export interface FaultContext {
 
 export interface Faults {
   before?(ctx: FaultContext): Fault | undefined;
-  after?(ctx: FaultContext): Fault | undefined;
+  /** `answer` is the body Redis's replies would be sent in (before base64): the drill reads dropped deliveries from it. */
+  after?(ctx: FaultContext, answer?: unknown): Fault | undefined;
 }
 
 export interface RandomFaultOptions {

@@ -120,7 +120,7 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
     const ctx: FaultContext = { path, commands };
     if (inject(faults?.before?.(ctx), res)) return;
     const answer = await run(path, commands);
-    if (inject(faults?.after?.(ctx), res)) return;
+    if (inject(faults?.after?.(ctx, answer.body), res)) return;
     const base64 = String(req.headers["upstash-encoding"] ?? "").toLowerCase() === "base64";
     send(res, answer.status, base64 ? encodeResults(answer.body) : answer.body);
   }

@@ -11,11 +11,15 @@
  *   exception, under faults only: a good order whose deliveries all went
  *   to faults (each fetch answer or commit lost) reaches `maxDeliveries`
  *   and is dead-lettered as "never completed", as designed. Those are
- *   counted apart as `exhausted`, with their entries kept as evidence;
+ *   counted apart as `exhausted`, with their entries kept as evidence, and
+ *   each is checked to have really had `maxDeliveries` deliveries
+ *   (exhausted.ts);
  * - redeliveries: handler runs beyond the expected (clean 1, fail-once 2,
  *   always-fail `maxDeliveries`, invalid 1), which faults legitimately cause.
  */
 import { parseDeadLetter } from "../../src/core/dead-letter.js";
+import type { Exhausted, ExhaustedInput } from "./exhausted.js";
+import { checkExhausted, describeExhausted } from "./exhausted.js";
 import type { Entry } from "./reader.js";
 import type { OrderKind } from "./workload.js";
 import { keyOf } from "./workload.js";
@@ -28,6 +32,10 @@ export interface AccountingInput {
   ledger: readonly Entry[];
   deadLetters: readonly Entry[];
   maxDeliveries: number;
+  /** What handlers saw, what the bridge sent and when the Worker died: see exhausted.ts. */
+  attempts: ExhaustedInput["attempts"];
+  deliveries: ExhaustedInput["deliveries"];
+  killsAtMs: readonly number[];
   /** Whether any fault was injected: without, every count must be exact. */
   faulty: boolean;
   /** The group at the end, and the largest pending count one consumer ever had. */
@@ -64,6 +72,7 @@ export function account(input: AccountingInput) {
   const idMismatch: Odd[] = [];
   const misplaced: Odd[] = [];
   const exhausted: Odd[] = [];
+  const exhaustedChecks: Exhausted[] = [];
   const deliveryViolations: Odd[] = [];
 
   const streamKeys = group(input.stream, (e) => keyOf(e.fields), (e, key) => unexpected.push({ key, where: "stream", id: e.id }), kindOf);
@@ -113,7 +122,10 @@ export function account(input: AccountingInput) {
     for (const d of entries) {
       if (kind === "clean" || kind === "fail-once") {
         const lostToFaults = input.faulty && d.deliveries >= maxDeliveries && d.error.includes("never completed");
-        (lostToFaults ? exhausted : misplaced).push({ key, where: "dlq", id: d.id, note: `${kind} order dead-lettered after ${d.deliveries} deliveries: ${d.error.slice(0, 80)}` });
+        const check = lostToFaults ? checkExhausted(key, d.originalId, d.deliveries, input) : undefined;
+        if (check) exhaustedChecks.push(check);
+        const note = check ? describeExhausted(check, maxDeliveries) : d.error.slice(0, 80);
+        (lostToFaults ? exhausted : misplaced).push({ key, where: "dlq", id: d.id, note: `${kind} order dead-lettered after ${d.deliveries} deliveries: ${note}` });
       }
       else {
         deliveries[kind][d.deliveries] = (deliveries[kind][d.deliveries] ?? 0) + 1;
@@ -134,6 +146,7 @@ export function account(input: AccountingInput) {
   ) as Record<OrderKind, { orders: number; acknowledged: number; charged: number; deadLettered: number }>;
 
   // What Redis holds for each flagged order, so a finding can be traced to its entries (and their times).
+  const phantom = exhaustedChecks.filter((e) => !e.ok);
   const flagged = [...new Set([...lost, ...Object.values(duplicates).flat(), ...[...unexpected, ...misplaced, ...exhausted, ...idMismatch, ...deliveryViolations].flatMap((o) => o.key ?? [])])];
   const evidence = Object.fromEntries(
     flagged.slice(0, EVIDENCE_KEPT).map((key) => [key, { stream: streamKeys.get(key) ?? [], ledger: ledgerKeys.get(key) ?? [], dlq: (dlqKeys.get(key) ?? []).map((d) => input.deadLetters.find((e) => e.id === d.id)!) }]),
@@ -154,6 +167,11 @@ export function account(input: AccountingInput) {
       "DLQ = always-fail + invalid, exactly",
       misplaced.length === 0,
       `${misplaced.length} misplaced${exhausted.length ? `; ${exhausted.length} good orders' deliveries all lost to faults` : ""}`,
+    ),
+    check(
+      `good dead-lettered after maxDeliveries: each had ${maxDeliveries} real deliveries`,
+      phantom.length === 0,
+      `${exhaustedChecks.length} checked, ${phantom.length} not (each delivery seen by a handler, or its answer dropped, or the Worker killed)`,
     ),
     check("ids as acknowledged", idMismatch.length === 0, `${idMismatch.length} mismatched`),
     check("entries well-formed", malformed.length === 0, `${malformed.length} malformed`),
@@ -178,6 +196,15 @@ export function account(input: AccountingInput) {
     duplicates,
     misplaced,
     exhausted,
+    exhaustedChecks,
+    /** The headline: every count but the last must be 0; the last is what faults legitimately cost. */
+    summary: {
+      lost: lost.length,
+      unexpected: unexpected.length,
+      duplicated: new Set(Object.values(duplicates).flat()).size,
+      goodDeadLetteredAfterMaxDeliveries: exhaustedChecks.length,
+      withPhantomDeliveries: phantom.length,
+    },
     idMismatch,
     malformed,
     deliveries,

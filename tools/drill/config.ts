@@ -24,6 +24,8 @@ export const DLQ = payments.options.deadLetterStream ?? `${payments.stream}:dlq`
  */
 export const DRILL_VARS: Readonly<Record<string, string>> = {
   PAYMENTS_LATENCY_MS: "1",
+  // Every attempt the handler sees, in the Worker's log: the accounting checks dead letters' deliveries against them.
+  PAYMENTS_LOG_ATTEMPTS: "1",
   FN_PAYMENTS_HANDLER_TIMEOUT_MS: "1000",
   FN_PAYMENTS_VISIBILITY_TIMEOUT_MS: "6000",
   FN_PAYMENTS_BATCH_SIZE: "50",
@@ -53,6 +55,12 @@ export interface DrillConfig {
   /** Lanes of back-to-back `POST /functions/payments/run`; 0 for none. */
   manualLanes: number;
   manualEveryMs: number;
+  /** Overlap mode: runs fired per second without waiting for any, cron and manual alternating; 0 for off. */
+  overlap: number;
+  /** Overlap mode: manual runs unanswered beyond which a manual fire is skipped. */
+  overlapInFlight: number;
+  /** Overlap mode: after the firing stops, every run counts as finished once nothing changed for this long. */
+  quietS: number;
   /** Faults stop once this share of the messages has settled (and the producer and the kills are done). */
   faultsUntil: number;
   faultTimeoutS: number;
@@ -75,6 +83,9 @@ export const DEFAULTS: Omit<DrillConfig, "seed" | "store" | "redisUrl" | "vars" 
   cronEvery: 1,
   manualLanes: 2,
   manualEveryMs: 200,
+  overlap: 0,
+  overlapInFlight: 12,
+  quietS: 4,
   faultsUntil: 0.9,
   faultTimeoutS: 900,
   drainTimeoutS: 300,

@@ -5,9 +5,13 @@
  * 2. under faults: the producer enqueues through the API, manual runs
  *    overlap the cron's, the bridge fails requests, the killer crashes
  *    the Worker at seeded progress points;
+ *    With `overlap` > 0, runs are instead fired at that rate without
+ *    waiting for any (overlap.ts), so many runs of payments overlap;
  * 3. once the producer and the kills are done and `faultsUntil` of the
- *    messages have settled, faults stop and the runs go on until the
- *    group's PEL is empty and its lag is 0 (or `drainTimeoutS` passes);
+ *    messages have settled, faults stop. In overlap mode the firing stops
+ *    and the drill waits until every run has finished (quiesce); then
+ *    normal runs go on until the group's PEL is empty and its lag is 0
+ *    (or `drainTimeoutS` passes);
  * 4. everything is read back over TCP and accounted (accounting.ts), and
  *    the stack is stopped, with a check that none of its processes is left.
  */
@@ -19,17 +23,23 @@ import { mulberry32 } from "../prng.js";
 import { freePort } from "../stack/ports.js";
 import type { Stack } from "../stack/stack.js";
 import { startStack } from "../stack/stack.js";
+import { startCronDriver } from "../stack/cron-driver.js";
+import { payments } from "../../src/functions/payments.js";
+import { reportsKey } from "../../src/core/keys.js";
 import { signalGroup } from "../stack/worker.js";
 import { account } from "./accounting.js";
 import type { DrillConfig } from "./config.js";
 import { consumerPool, DLQ, effectiveOptions, FUNCTION, GROUP, LEDGER, STREAM } from "./config.js";
 import { switchableFaults } from "./faults/bridge-faults.js";
+import { deliveryLog } from "./faults/deliveries.js";
 import { killPoints, startKiller } from "./faults/killer.js";
+import { quiesce, startOverlap } from "./overlap.js";
 import type { Produced } from "./producer.js";
 import { produce } from "./producer.js";
 import type { Reader } from "./reader.js";
 import { bridgeReader, readStream, tcpReader } from "./reader.js";
-import { startRunner } from "./runner.js";
+import type { Runner } from "./runner.js";
+import { emptyRunnerStats, startRunner } from "./runner.js";
 import { groupState, startSampler } from "./sampler.js";
 import { workerOutput } from "./worker-output.js";
 import { makeOrders } from "./workload.js";
@@ -54,7 +64,9 @@ export async function runDrill(c: DrillConfig, paths: DrillPaths, log: (line: st
   // Independent seeded streams, so changing one knob does not reshuffle the others.
   const orders = makeOrders(c.messages, c.mix, mulberry32(c.seed), `ord-${c.seed}`);
   const killRandom = mulberry32(c.seed ^ 0x2545f491);
-  const bridge = switchableFaults({ rate: c.faultRate, seed: c.seed });
+  const deliveries = deliveryLog(STREAM, startedAt);
+  const bridge = switchableFaults({ rate: c.faultRate, seed: c.seed, onAnswer: (ctx, answer, dropped) => deliveries.record(ctx.commands, answer, dropped) });
+  const overlapping = c.overlap > 0;
   const output = workerOutput(paths.workerLog);
   const dir = await mkdtemp(join(tmpdir(), "cronsumer-drill-"));
   const wranglerGroups: number[] = [];
@@ -83,7 +95,8 @@ export async function runDrill(c: DrillConfig, paths: DrillPaths, log: (line: st
       store: c.store,
       redisUrl: c.redisUrl,
       vars: c.vars,
-      cron: { everySeconds: c.cronEvery },
+      // In overlap mode the drill fires the ticks itself, and starts a normal cron for the drain.
+      cron: overlapping ? false : { everySeconds: c.cronEvery },
       faults: bridge.faults,
       log,
       onWorkerOutput: output.onLine,
@@ -113,13 +126,20 @@ export async function runDrill(c: DrillConfig, paths: DrillPaths, log: (line: st
     const faultStart = elapsed();
     const sampler = startSampler({ reader: r, stream: STREAM, group: GROUP, sinks: [LEDGER, DLQ], startedAt });
     stops.push(() => sampler.stop());
-    const runner = startRunner({ apiUrl: s.apiUrl, token: s.token, fn: FUNCTION, lanes: c.manualLanes, everyMs: c.manualEveryMs });
-    if (c.manualLanes > 0) stops.push(() => runner.stop());
+    const normalRuns = () => {
+      const r = startRunner({ apiUrl: s.apiUrl, token: s.token, fn: FUNCTION, lanes: c.manualLanes, everyMs: c.manualEveryMs }, manualStats);
+      if (c.manualLanes > 0) stops.push(() => r.stop());
+      return r;
+    };
+    const manualStats = emptyRunnerStats();
+    const overlap = overlapping ? startOverlap({ apiUrl: s.apiUrl, token: s.token, fn: FUNCTION, cron: payments.crons[0]!, perSecond: c.overlap, maxInFlight: c.overlapInFlight }) : undefined;
+    if (overlap) stops.push(() => overlap.stop());
+    let runner: Runner | undefined = overlap ? undefined : normalRuns();
     const killer = startKiller({
       points: killPoints(c.kills, killRandom),
       random: killRandom,
       progress: () => sampler.settled / c.messages,
-      runsInFlight: () => runner.inFlight,
+      runsInFlight: () => (overlap ?? runner)?.inFlight ?? 0,
       kill: async () => {
         await s.crashWorker();
         wranglerGroups.push(s.pids.wrangler);
@@ -146,7 +166,17 @@ export async function runDrill(c: DrillConfig, paths: DrillPaths, log: (line: st
     await producing;
     if (killFailed()) throw new DrillError(`the Worker did not come back after a kill: ${killer.kills.find((k) => k.error)?.error}`);
     const faultPhaseMs = elapsed() - faultStart;
-    log(`drill: faults off after ${faultPhaseMs} ms (${sampler.settled} settled); draining`);
+    log(`drill: faults off after ${faultPhaseMs} ms (${sampler.settled} settled)${overlap ? "; stopping the overlapping runs" : "; draining"}`);
+
+    let quiesced: Awaited<ReturnType<typeof quiesce>> | undefined;
+    if (overlap) {
+      await overlap.stop();
+      quiesced = await quiesce({ reader: r, stream: STREAM, group: GROUP, watched: { lists: [reportsKey(FUNCTION)], streams: [LEDGER, DLQ] }, quietMs: c.quietS * 1000, timeoutMs: c.drainTimeoutS * 1000 });
+      log(`drill: ${quiesced.quiet ? "every run finished" : "runs still going"} after ${quiesced.waitedMs} ms (${quiesced.pendingLeft} pending); draining with normal runs`);
+      const cron = startCronDriver({ workerUrl: s.apiUrl, crons: payments.crons, everySeconds: c.cronEvery, log });
+      stops.push(() => cron.stop());
+      runner = normalRuns();
+    }
 
     const drainStart = elapsed();
     const drained = await until("the drain", async () => {
@@ -155,7 +185,7 @@ export async function runDrill(c: DrillConfig, paths: DrillPaths, log: (line: st
     }, c.drainTimeoutS, 500);
     const drainMs = elapsed() - drainStart;
     log(drained ? `drill: drained in ${drainMs} ms` : `drill: NOT drained after ${c.drainTimeoutS} s`);
-    await runner.stop();
+    await runner?.stop();
     await sampler.stop();
 
     const [stream, ledger, deadLetters, group] = [await readStream(r, STREAM), await readStream(r, LEDGER), await readStream(r, DLQ), await groupState(r, STREAM, GROUP)];
@@ -167,6 +197,9 @@ export async function runDrill(c: DrillConfig, paths: DrillPaths, log: (line: st
       ledger,
       deadLetters,
       maxDeliveries: options.maxDeliveries,
+      attempts: output.attempts,
+      deliveries: deliveries.byId,
+      killsAtMs: killer.kills.map((k) => k.atMs),
       faulty,
       group: group && { pending: group.pending, lag: group.lag, consumers: group.consumers.map((x) => x.name) },
       consumerPool: consumerPool(options),
@@ -178,13 +211,13 @@ export async function runDrill(c: DrillConfig, paths: DrillPaths, log: (line: st
       ok: drained && accounting.ok,
       startedAt: new Date(startedAt).toISOString(),
       durationMs: elapsed(),
-      phases: { faultsMs: faultPhaseMs, faultPhaseCompleted: faultPhaseDone, drainMs },
+      phases: { faultsMs: faultPhaseMs, faultPhaseCompleted: faultPhaseDone, quiesce: quiesced, drainMs },
       store: s.storeDescription,
       readVia: r.via,
       options,
       faults: { bridge: bridge.counts, kills: killer.kills },
       producer: { ...produced!.stats, durationMs: produced!.durationMs, indeterminate: produced!.indeterminate.length },
-      runs: { manual: runner.stats, cronTicks: output.stats.cronTicks, cronRunErrors: output.stats.cronRunErrors },
+      runs: { manual: manualStats, overlap: overlap && { perSecond: c.overlap, ...overlap.stats }, cronTicks: output.stats.cronTicks, cronRunErrors: output.stats.cronRunErrors },
       consumers: { seen: [...sampler.consumersSeen].sort(), maxPending: sampler.maxConsumerPending, maxGroupPending: sampler.maxGroupPending, atEnd: group?.consumers ?? [] },
       timeline: sampler.timeline,
       accounting,

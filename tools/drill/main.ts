@@ -35,6 +35,10 @@ runs
   --cron-every S       fire the cron every S seconds (${DEFAULTS.cronEvery})
   --manual-lanes N     lanes of back-to-back POST /functions/payments/run (${DEFAULTS.manualLanes})
   --manual-every MS    pause between one lane's runs (${DEFAULTS.manualEveryMs})
+  --overlap N          overlap mode: fire N runs a second (cron tick and manual run in turn) without
+                       waiting for any; at the end stop, wait until every run finished, then drain (off)
+  --overlap-in-flight N  overlap mode: skip a manual fire while N are unanswered (${DEFAULTS.overlapInFlight})
+  --quiet S            overlap mode: runs count as finished after S seconds without a change (${DEFAULTS.quietS})
   --var NAME=VALUE     a Worker var (FN_PAYMENTS_*, PAYMENTS_LATENCY_MS), repeatable
   --max-deliveries N   shorthand for --var FN_PAYMENTS_MAX_DELIVERIES=N
 bounds and output
@@ -55,7 +59,7 @@ try {
   parsed = parseArgs({
     options: {
       messages: string, seed: string, "fail-once": string, "always-fail": string, invalid: string, batch: string, producers: string,
-      kills: string, "fault-rate": string, "faults-until": string, "cron-every": string, "manual-lanes": string, "manual-every": string,
+      overlap: string, "overlap-in-flight": string, quiet: string, kills: string, "fault-rate": string, "faults-until": string, "cron-every": string, "manual-lanes": string, "manual-every": string,
       var: { type: "string", multiple: true }, "max-deliveries": string, "fault-timeout": string, "drain-timeout": string,
       store: string, out: string, json: string, help: { type: "boolean", short: "h" },
     },
@@ -107,6 +111,9 @@ const config: DrillConfig = {
   cronEvery: num("cron-every", DEFAULTS.cronEvery, (n) => n > 0, "seconds above 0"),
   manualLanes: num("manual-lanes", DEFAULTS.manualLanes, count, "a whole number"),
   manualEveryMs: num("manual-every", DEFAULTS.manualEveryMs, count, "milliseconds"),
+  overlap: num("overlap", DEFAULTS.overlap, (n) => n >= 0 && n <= 100, "runs a second from 0 to 100"),
+  overlapInFlight: num("overlap-in-flight", DEFAULTS.overlapInFlight, positive, "a whole number above 0"),
+  quietS: num("quiet", DEFAULTS.quietS, (n) => n > 0, "seconds above 0"),
   faultTimeoutS: num("fault-timeout", DEFAULTS.faultTimeoutS, (n) => n > 0, "seconds above 0"),
   drainTimeoutS: num("drain-timeout", DEFAULTS.drainTimeoutS, (n) => n > 0, "seconds above 0"),
   store,
@@ -132,7 +139,7 @@ const workerLog = json.replace(/\.json$/, "") + ".worker.log";
 
 const log = (line: string) => console.error(line);
 log(`drill: seed ${config.seed}; reproduce with: ${reproduce}`);
-log(`drill: ${config.messages} messages (fail-once ${config.mix.failOnce}, always-fail ${config.mix.alwaysFail}, invalid ${config.mix.invalid}), ${config.kills} kills, bridge fault rate ${config.faultRate}, cron every ${config.cronEvery} s, ${config.manualLanes} manual lanes`);
+log(`drill: ${config.messages} messages (fail-once ${config.mix.failOnce}, always-fail ${config.mix.alwaysFail}, invalid ${config.mix.invalid}), ${config.kills} kills, bridge fault rate ${config.faultRate}, cron every ${config.cronEvery} s, ${config.manualLanes} manual lanes${config.overlap ? `; overlap mode: ${config.overlap} runs/s, at most ${config.overlapInFlight} manual unanswered` : ""}`);
 log(`drill: Worker vars ${Object.entries(vars).map(([k, v]) => `${k}=${v}`).join(" ")}`);
 
 const abort = new AbortController();

@@ -31,6 +31,8 @@ export function formatReport(r: DrillResult, c: DrillConfig, reproduce: string):
     "",
     `\`${reproduce}\``,
     "",
+    `lost **${a.summary.lost}**, unexpected **${a.summary.unexpected}**, duplicated **${a.summary.duplicated}**; good messages dead-lettered after maxDeliveries (${r.options.maxDeliveries}) deliveries cut short by faults: **${a.summary.goodDeadLetteredAfterMaxDeliveries}**, of which with deliveries no handler saw and no fault explains: **${a.summary.withPhantomDeliveries}**`,
+    "",
     table(["invariant", "ok", "detail"], a.invariants.map((i) => [i.name, i.ok ? "✅" : "❌", i.detail])),
     "",
     table(
@@ -46,6 +48,7 @@ export function formatReport(r: DrillResult, c: DrillConfig, reproduce: string):
       ["bridge faults by route", tally(f.byRoute)],
       ["enqueue", `${Math.ceil(a.orders / c.batch)} batches, ${p.posts} POSTs in ${seconds(p.durationMs)}; 201 ×${p.created}, 200 (repeat) ×${p.repeated}; retries: ${tally(p.retries)}`],
       ["runs", `cron ticks ×${r.runs.cronTicks}; manual ×${m.runs} (no report ×${m.failed}); stop reasons: ${tally(m.stopReasons)}`],
+      ...(r.runs.overlap ? [overlapRow(r)] : []),
       ["run errors (manual reports)", tally(m.errors)],
       ["run errors (cron, Worker log)", tally(r.runs.cronRunErrors)],
       ["entries", `stream ${a.entries.stream}, ledger ${a.entries.ledger}, DLQ ${a.entries.dlq}`],
@@ -67,6 +70,16 @@ export function formatReport(r: DrillResult, c: DrillConfig, reproduce: string):
   ];
   if (findings.length > 0) out.push("", "Findings (first 10 of each):", ...findings);
   return out.join("\n");
+}
+
+function overlapRow(r: DrillResult): [string, string] {
+  const o = r.runs.overlap!;
+  const q = r.phases.quiesce;
+  const quiet = q ? `; after the firing stopped, ${q.quiet ? "every run finished" : "runs were still going"} in ${seconds(q.waitedMs)} with ${q.pendingLeft} pending` : "";
+  return [
+    "overlap mode (fired, never awaited)",
+    `${o.perSecond} runs/s: cron ticks ×${o.cronFired} (failed ×${o.cronFailed}), manual ×${o.manualFired} (no report ×${o.manual.failed}, skipped at the in-flight cap ×${o.skipped}, most unanswered at once ${o.maxInFlight}); manual stop reasons: ${tally(o.manual.stopReasons)}; errors: ${tally(o.manual.errors)}${quiet}`,
+  ];
 }
 
 const oddLines = (what: string, list: readonly Odd[]) => list.slice(0, 10).map((o) => `- ${what}: ${o.key ?? "(no key)"} ${o.where} ${o.id}${o.note ? `: ${o.note}` : ""}`);

@@ -33,9 +33,31 @@ export interface Runner {
   stop(): Promise<void>;
 }
 
-export function startRunner(o: RunnerOptions): Runner {
+export const emptyRunnerStats = (): RunnerStats => ({ runs: 0, failed: 0, stopReasons: {}, totals: { read: 0, reclaimed: 0, acked: 0, retried: 0, deadLettered: 0, dropped: 0 }, errors: {} });
+
+/** One `POST /functions/:fn/run`, its report tallied into `stats` (or counted as failed). */
+export async function manualRun(o: Pick<RunnerOptions, "apiUrl" | "token" | "fn">, stats: RunnerStats): Promise<void> {
+  try {
+    const response = await fetch(`${o.apiUrl}/functions/${o.fn}/run`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${o.token}` },
+      signal: AbortSignal.timeout(60_000),
+    });
+    const report = (await response.json()) as Partial<RunReport>;
+    if (!response.ok || report.stopReason === undefined) throw new Error(`HTTP ${response.status}`);
+    stats.stopReasons[report.stopReason] = (stats.stopReasons[report.stopReason] ?? 0) + 1;
+    for (const k of Object.keys(stats.totals) as (keyof RunnerStats["totals"])[]) stats.totals[k] += report[k] ?? 0;
+    if (report.error) {
+      const key = report.error.slice(0, 120);
+      stats.errors[key] = (stats.errors[key] ?? 0) + 1;
+    }
+  } catch {
+    stats.failed += 1;
+  }
+}
+
+export function startRunner(o: RunnerOptions, stats: RunnerStats = emptyRunnerStats()): Runner {
   const { lanes = 2, everyMs = 200 } = o;
-  const stats: RunnerStats = { runs: 0, failed: 0, stopReasons: {}, totals: { read: 0, reclaimed: 0, acked: 0, retried: 0, deadLettered: 0, dropped: 0 }, errors: {} };
   let inFlight = 0;
   let stopped = false;
 
@@ -43,21 +65,7 @@ export function startRunner(o: RunnerOptions): Runner {
     stats.runs += 1;
     inFlight += 1;
     try {
-      const response = await fetch(`${o.apiUrl}/functions/${o.fn}/run`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${o.token}` },
-        signal: AbortSignal.timeout(60_000),
-      });
-      const report = (await response.json()) as Partial<RunReport>;
-      if (!response.ok || report.stopReason === undefined) throw new Error(`HTTP ${response.status}`);
-      stats.stopReasons[report.stopReason] = (stats.stopReasons[report.stopReason] ?? 0) + 1;
-      for (const k of Object.keys(stats.totals) as (keyof RunnerStats["totals"])[]) stats.totals[k] += report[k] ?? 0;
-      if (report.error) {
-        const key = report.error.slice(0, 120);
-        stats.errors[key] = (stats.errors[key] ?? 0) + 1;
-      }
-    } catch {
-      stats.failed += 1;
+      await manualRun(o, stats);
     } finally {
       inFlight -= 1;
     }

@@ -10,6 +10,7 @@ import type { Fields } from "../../../src/core/parse-replies.js";
 import type { AccountingInput } from "../../../tools/drill/accounting.js";
 import { account } from "../../../tools/drill/accounting.js";
 import type { Entry } from "../../../tools/drill/reader.js";
+import type { Delivery } from "../../../tools/drill/faults/deliveries.js";
 import type { OrderKind } from "../../../tools/drill/workload.js";
 
 const orders: { key: string; kind: OrderKind }[] = [
@@ -44,6 +45,9 @@ function base(): Input {
     ledger: [charge("c1", 1), charge("c2", 1), charge("f1", 2)],
     deadLetters: [deadLetter("a1", 5), deadLetter("i1", 1)],
     maxDeliveries: 5,
+    attempts: new Map(),
+    deliveries: new Map(),
+    killsAtMs: [],
     faulty: false,
     group: { pending: 0, lag: 0, consumers: ["payments-0", "payments-1"] },
     consumerPool: ["payments-0", "payments-1"],
@@ -119,6 +123,8 @@ describe("drill accounting", () => {
     const input = { ...base(), faulty: true };
     input.ledger = [charge("c1", 1), charge("c2", 1)];
     input.deadLetters = [...input.deadLetters, expired("f1", 5)];
+    // Its handler saw all five deliveries (see the next describe for deliveries it did not see).
+    input.attempts = new Map([[idOf("f1"), [1, 2, 3, 4, 5]]]);
     expect(failing(input)).toEqual([]);
     expect(account(input).exhausted.map((o) => o.key)).toEqual(["f1"]);
     // Without faults, or before maxDeliveries, it is misplaced.
@@ -131,5 +137,57 @@ describe("drill accounting", () => {
     const input = base();
     input.ledger = [charge("c1", 2), charge("c2", 1), charge("f1", 2)];
     expect(failing(input)).toEqual(["deliveries exact (no faults)"]);
+  });
+});
+
+describe("drill accounting: good messages dead-lettered after maxDeliveries", () => {
+  const expired = (key: string, deliveries: number): Entry => {
+    const e = deadLetter(key, deliveries);
+    e.fields.error = `delivery ${deliveries} of 5 never completed (the handler crashed, or overran the visibility timeout)`;
+    return e;
+  };
+  const sent = (...dropped: boolean[]): Delivery[] => dropped.map((d, i) => ({ tMs: 1_000 * (i + 1), dropped: d }));
+  const ok = false;
+  const DROP = true;
+  /** f1 (a fail-once order) dead-lettered as never completed, under faults; the rest as in a perfect run. */
+  function exhaustedRun(dlqDeliveries: number, seen: number[], deliveries: Delivery[], killsAtMs: number[] = []): Input {
+    return {
+      ...base(),
+      faulty: true,
+      ledger: [charge("c1", 1), charge("c2", 1)],
+      deadLetters: [deadLetter("a1", 5), deadLetter("i1", 1), expired("f1", dlqDeliveries)],
+      attempts: new Map([[idOf("f1"), seen]]),
+      deliveries: new Map([[idOf("f1"), deliveries]]),
+      killsAtMs,
+    };
+  }
+  const CHECK = "good dead-lettered after maxDeliveries: each had 5 real deliveries";
+
+  it.each<[string, Input, { unseen: number[]; lostToFaults: string[]; ok: boolean }]>([
+    ["every delivery seen by a handler", exhaustedRun(5, [1, 2, 3, 4, 5], sent(ok, ok, ok, ok, ok)), { unseen: [], lostToFaults: [], ok: true }],
+    ["a delivery whose answer the bridge dropped", exhaustedRun(5, [1, 2, 4, 5], sent(ok, ok, DROP, ok, ok)), { unseen: [], lostToFaults: ["3 answer dropped"], ok: true }],
+    ["a delivery sent a second before the Worker was killed", exhaustedRun(5, [1, 2, 4, 5], sent(ok, ok, ok, ok, ok), [4_000]), { unseen: [], lostToFaults: ["3 Worker killed"], ok: true }],
+    ["a delivery answered, with no fault, that no handler saw", exhaustedRun(5, [1, 2, 4, 5], sent(ok, ok, ok, ok, ok)), { unseen: [3], lostToFaults: [], ok: false }],
+    ["a kill long after the unseen delivery explains nothing", exhaustedRun(5, [1, 2, 4, 5], sent(ok, ok, ok, ok, ok), [3_000 + 10_000]), { unseen: [3], lostToFaults: [], ok: false }],
+    ["a kill before the unseen delivery explains nothing", exhaustedRun(5, [1, 2, 4, 5], sent(ok, ok, ok, ok, ok), [2_500]), { unseen: [3], lostToFaults: [], ok: false }],
+    ["deliveries neither seen nor ever sent", exhaustedRun(5, [1, 2], sent(ok, ok)), { unseen: [3, 4, 5], lostToFaults: [], ok: false }],
+    ["a dead letter counting more deliveries than maxDeliveries", exhaustedRun(6, [1, 2, 3, 4, 5], sent(ok, ok, ok, ok, ok, ok)), { unseen: [], lostToFaults: [], ok: false }],
+  ])("%s", (_, input, expected) => {
+    const a = account(input);
+    expect(a.summary).toEqual({ lost: 0, unexpected: 0, duplicated: 0, goodDeadLetteredAfterMaxDeliveries: 1, withPhantomDeliveries: expected.ok ? 0 : 1 });
+    const [check] = a.exhaustedChecks;
+    expect({ unseen: check!.unseen, lostToFaults: check!.lostToFaults.map((l) => `${l.delivery} ${l.fault}`), ok: check!.ok }).toEqual(expected);
+    expect(failing(input)).toEqual(expected.ok ? [] : [CHECK]);
+  });
+
+  it("names the phantom deliveries in the finding", () => {
+    const a = account(exhaustedRun(5, [1, 2, 4, 5], sent(ok, DROP, ok, ok, ok)));
+    expect(a.exhausted.map((o) => o.note)).toEqual(["fail-once order dead-lettered after 5 deliveries: charged deliveries no handler saw: 3 (handler saw 1, 2, 4, 5; lost to faults none)"]);
+  });
+
+  it("counts none in a run where no good message reached the DLQ, next to lost, unexpected and duplicated", () => {
+    const input = base();
+    input.ledger.push(charge("c1", 2));
+    expect(account(input).summary).toEqual({ lost: 0, unexpected: 0, duplicated: 1, goodDeadLetteredAfterMaxDeliveries: 0, withPhantomDeliveries: 0 });
   });
 });

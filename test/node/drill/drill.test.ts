@@ -2,7 +2,8 @@
  * A small drill inside `npm test`: 300 messages through the real stack
  * (Worker under `wrangler dev`, the bridge injecting faults, a redis-server
  * of its own on free ports, never the suite's), one Worker crash, then the
- * accounting. Where the suite runs on the embedded engine (no redis-server),
+ * accounting. Its runs are fired in overlap mode (4 a second, never
+ * awaited), then quiesced, then drained by normal runs. Where the suite runs on the embedded engine (no redis-server),
  * the drill does too. The CLI runs as a child process, exactly as `npm run drill`;
  * it must exit 0, its JSON must show every invariant held, and none of the
  * processes it started may be left.
@@ -17,11 +18,21 @@ import { ON_ENGINE } from "../../support/store-kind.js";
 import { killGroups, processesInGroups, tempDir, waitFor } from "../stack/support.js";
 
 const STORE = ON_ENGINE ? "embedded" : "redis-server";
-const ARGS = ["--messages", "300", "--kills", "1", "--fault-rate", "0.03", "--seed", "20240607", "--store", STORE, "--drain-timeout", "120", "--fault-timeout", "120"];
+const ARGS = ["--messages", "300", "--kills", "1", "--fault-rate", "0.03", "--seed", "20240607", "--overlap", "4", "--store", STORE, "--drain-timeout", "120", "--fault-timeout", "120"];
 
 interface DrillJson {
   ok: boolean;
-  accounting: { invariants: Invariant[]; lost: string[]; orders: number; acknowledged: number; entries: { ledger: number; dlq: number } };
+  accounting: {
+    invariants: Invariant[];
+    lost: string[];
+    orders: number;
+    acknowledged: number;
+    entries: { ledger: number; dlq: number };
+    summary: { lost: number; unexpected: number; duplicated: number; goodDeadLetteredAfterMaxDeliveries: number; withPhantomDeliveries: number };
+    exhaustedChecks: { ok: boolean }[];
+  };
+  runs: { overlap?: { cronFired: number; manualFired: number } };
+  phases: { quiesce?: { quiet: boolean } };
   faults: { kills: { error?: string }[] };
   processes: { wranglerGroups: number[]; store: number[] };
   leftBehind: number[];
@@ -61,6 +72,13 @@ describe(`npm run drill, small, on ${STORE}`, () => {
     expect(result.ok).toBe(true);
     expect(result.accounting).toMatchObject({ orders: 300, acknowledged: 300, lost: [] });
     expect(result.accounting.entries.ledger + result.accounting.entries.dlq).toBe(300);
+    // Overlap mode fired both kinds of run, and every run had finished before the drain.
+    expect(result.runs.overlap!.cronFired).toBeGreaterThan(0);
+    expect(result.runs.overlap!.manualFired).toBeGreaterThan(0);
+    expect(result.phases.quiesce?.quiet).toBe(true);
+    const { goodDeadLetteredAfterMaxDeliveries, ...mustBeZero } = result.accounting.summary;
+    expect(mustBeZero).toEqual({ lost: 0, unexpected: 0, duplicated: 0, withPhantomDeliveries: 0 });
+    expect(result.accounting.exhaustedChecks).toHaveLength(goodDeadLetteredAfterMaxDeliveries);
     expect(result.faults.kills).toHaveLength(1);
     expect(result.faults.kills[0]!.error).toBeUndefined();
     // The crash started a second wrangler.

@@ -2,7 +2,8 @@
  * The bridge's faults during a drill: the seeded `randomFaults`, behind a
  * switch (the drain phase turns them off) and a counter of what was
  * injected, by kind and by route. While off, the random sequence is not
- * consumed.
+ * consumed. Every answer, dropped or not, is shown to `onAnswer` (the
+ * drill's delivery log).
  */
 import type { Fault, FaultContext, Faults } from "../../bridge/faults.js";
 import { randomFaults } from "../../bridge/faults.js";
@@ -26,7 +27,13 @@ export interface SwitchableFaults {
   readonly counts: FaultCounts;
 }
 
-export function switchableFaults({ rate, seed }: { rate: number; seed: number }): SwitchableFaults {
+export interface SwitchableFaultOptions {
+  rate: number;
+  seed: number;
+  onAnswer?: (ctx: FaultContext, answer: unknown, dropped: boolean) => void;
+}
+
+export function switchableFaults({ rate, seed, onAnswer }: SwitchableFaultOptions): SwitchableFaults {
   const inner = randomFaults({ rate, seed });
   const counts: FaultCounts = { status503: 0, dropBefore: 0, dropAfter: 0, byRoute: {}, requests: 0 };
   const count = (ctx: FaultContext, kind: "status503" | "dropBefore" | "dropAfter", label: string) => {
@@ -46,10 +53,11 @@ export function switchableFaults({ rate, seed }: { rate: number; seed: number })
         else if (fault !== undefined) count(ctx, "status503", String(fault.status));
         return fault;
       },
-      after(ctx): Fault | undefined {
+      after(ctx, answer): Fault | undefined {
         // Decided in before(); honoured even if the switch went off in between.
-        const fault = inner.after?.(ctx);
+        const fault = inner.after?.(ctx, answer);
         if (fault === "drop") count(ctx, "dropAfter", "drop-after");
+        onAnswer?.(ctx, answer, fault === "drop");
         return fault;
       },
     },
