@@ -15,6 +15,7 @@
 import type { Message } from "./define.js";
 import type { Outcome } from "./handle-batch.js";
 import { attemptErrorsKey } from "./keys.js";
+import { op } from "./ops.js";
 import type { Command } from "./transport.js";
 
 /** Failures a run report keeps as a sample. */
@@ -95,3 +96,7 @@ export function parseAttemptError(raw: unknown): AttemptError | null {
   }
   return null;
 }
+
+/** The last errors of these pending ids, in order; null where none is recorded. @see https://redis.io/commands/hmget */
+export const lastErrorsOp = (stream: string, group: string, ids: readonly string[]) =>
+  op(["HMGET", attemptErrorsKey(stream, group), ...ids], (r) => (Array.isArray(r) ? r.map(parseAttemptError) : ids.map(() => null)));
