@@ -11,10 +11,14 @@
  * With NOACK nothing is pending, so successes need no XACK and failures are
  * dead-lettered at once.
  *
+ * Each retry's error is recorded, and cleared once its message is settled
+ * (attempt-errors.ts).
+ *
  * Redis does not roll back a transaction when one command fails at run time,
  * so `checks` says what each command must achieve; run.ts verifies the
  * replies, and rescues a message whose dead-letter XADD failed after its XACK.
  */
+import { attemptErrorCommands } from "./attempt-errors.js";
 import { idleForDelay, retryDelayMs } from "./backoff.js";
 import { xack, xadd, xclaimJustId } from "./commands.js";
 import { deadLetterFields } from "./dead-letter.js";
@@ -58,7 +62,8 @@ export type Check =
   | { kind: "xack"; ids: number }
   | { kind: "dead-letter"; message: Message }
   | { kind: "schedule" }
-  | { kind: "replay-settle" };
+  | { kind: "replay-settle" }
+  | { kind: "trace" };
 
 export interface Commit {
   commands: Command[];
@@ -77,6 +82,7 @@ export function buildCommit(c: CommitInput): Commit {
     commit.checks.push(check);
   };
   const ack: string[] = [...c.trimmed, ...(o.noAck ? [] : (c.skipped ?? []))];
+  const retrying: Outcome[] = [];
   // Grouped by (idle, retry count): one XCLAIM each.
   const schedule = new Map<string, { idleMs: number; retryCount?: number; ids: string[] }>();
   const later = (id: string, idleMs: number, retryCount?: number) => {
@@ -114,6 +120,7 @@ export function buildCommit(c: CommitInput): Commit {
       deadLetter(message, message.attempt, outcome.error);
     } else {
       later(message.id, idleForDelay(o.visibilityTimeoutMs, retryDelayMs(o.backoff, message.attempt)));
+      retrying.push(outcome);
       commit.retried += 1;
     }
   }
@@ -128,5 +135,6 @@ export function buildCommit(c: CommitInput): Commit {
     const opts = retryCount === undefined ? { idleMs } : { idleMs, retryCount };
     push(xclaimJustId(c.stream, c.group, c.consumer, 0, ids, opts).command, { kind: "schedule" });
   }
+  for (const command of attemptErrorCommands({ ...c, noAck: o.noAck, retrying })) push(command, { kind: "trace" });
   return commit;
 }

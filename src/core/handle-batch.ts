@@ -24,6 +24,7 @@ export interface BatchOptions {
   /** Subrequests that must stay free after this batch: its commit, and work after the loop. */
   reservedSubrequests: number;
   env: Vars;
+  /** Called as a plain function, never as `o.fetch`; a method of some object (a service binding's) must come bound. */
   fetch: typeof fetch;
   handle: (message: Message, ctx: HandlerContext) => Promise<void>;
 }
@@ -75,9 +76,12 @@ async function attempt(message: Message, o: BatchOptions): Promise<Outcome> {
 }
 
 function budgetedFetch(o: BatchOptions, signal: AbortSignal): typeof fetch {
+  // Called as a plain function: workerd's built-in fetch throws "Illegal
+  // invocation" when called as a method of another object (`o.fetch(…)`).
+  const send = o.fetch;
   return async (input, init) => {
     o.budget.take(o.reservedSubrequests);
-    return o.fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal });
+    return send(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal });
   };
 }
 

@@ -21,3 +21,13 @@ export const replayLockKey = (deadLetterStream: string, id: string): string => `
  * tag keeps it in the stream's cluster slot.
  */
 export const gateKey = (stream: string): string => (stream.includes("{") ? `${stream}:cronsumer-gate` : `{${stream}}:cronsumer-gate`);
+
+/**
+ * The last error of each message of a group that failed and waits for a
+ * retry: a hash, field = message id, value = JSON `{attempt, error, at}`.
+ * Written with the retry, cleared when the message is acknowledged or
+ * dead-lettered (see attempt-errors.ts). Hash-tagged like the gate, so it
+ * sits in the stream's cluster slot and can share the stream's MULTI/EXEC.
+ */
+export const attemptErrorsKey = (stream: string, group: string): string =>
+  stream.includes("{") ? `${stream}:cronsumer-errors:${group}` : `{${stream}}:cronsumer-errors:${group}`;

@@ -2,6 +2,7 @@
  * The run report: what one run did and what it cost. Returned to the caller,
  * and kept in Redis (bounded, newest first) when the run did any work.
  */
+import type { Failure } from "./attempt-errors.js";
 import { lpushOp, lremOp, ltrimOp } from "./list-ops.js";
 import { REPORTS_KEPT, reportsKey } from "./keys.js";
 import type { Command } from "./transport.js";
@@ -36,6 +37,8 @@ export interface RunReport {
   stopReason: StopReason;
   /** True when new reads were paused because the group had `maxPending` entries pending. */
   backpressure: boolean;
+  /** The first failed attempts of the run (at most FAILURES_KEPT), with their errors. */
+  failures: Failure[];
   error?: string;
 }
 
@@ -59,6 +62,7 @@ export function emptyReport(fn: string, consumer: string, startedAt: number, tri
     fetches: 0,
     stopReason: "drained",
     backpressure: false,
+    failures: [],
   };
 }
 

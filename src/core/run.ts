@@ -7,6 +7,7 @@
  * request. Recovery comes before further new reads whenever anything was
  * pending at the start.
  */
+import { traceFailures } from "./attempt-errors.js";
 import { SubrequestBudget } from "./budget.js";
 import type { Commit } from "./commit.js";
 import { buildCommit } from "./commit.js";
@@ -42,6 +43,7 @@ export interface RunDeps {
   slot?: number;
   /** Functions sharing this invocation's subrequest limit. @default 1 */
   sharers?: number;
+  /** What `ctx.fetch` sends through. Pass a plain function: a binding's `fetch` must be bound to it. @default the global fetch */
   fetch?: typeof fetch;
   now?: () => number;
 }
@@ -104,6 +106,7 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
         handle: fn.handle,
       });
       r.handled += outcomes.filter((x) => x.ok || !x.notAttempted).length;
+      traceFailures(fn.name, outcomes, r);
       const commit = buildCommit({ fn: fn.name, ...target, options: o, outcomes, ...fetched, now: now() });
       const settled = o.noAck ? 0 : commit.acked + commit.deadLettered;
 

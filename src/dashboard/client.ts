@@ -89,11 +89,18 @@ export const clientScript = String.raw`
           h("td", {}, c.stale ? h("span", { class: "badge bad", title: "idle past " + duration(consumers.staleAfterMs) + " while holding pending entries" }, "stale") : ""))),
         "No consumers yet.", { "data-table": "consumers", "data-group": group.name }),
       h("h3", {}, "Pending in " + group.name + " (" + pending.summary.count + ")"),
-      table(["id", "consumer", "idle", "deliveries"], pending.entries.map((p) =>
-        h("tr", { "data-id": p.id }, h("td", { class: "id" }, p.id), h("td", { class: "id" }, p.consumer), num(duration(p.idleMs)), num(p.deliveries, { "data-deliveries": p.deliveries }))),
+      table(["id", "consumer", "idle", "deliveries", "last error"], pending.entries.map((p) =>
+        h("tr", { "data-id": p.id }, h("td", { class: "id" }, p.id), h("td", { class: "id" }, p.consumer), num(duration(p.idleMs), { "data-idle-ms": p.idleMs }),
+          num(p.deliveries, { "data-deliveries": p.deliveries }), lastErrorCell(p.lastError))),
         "Nothing pending.", { "data-table": "pending", "data-stream": stream, "data-group": group.name }),
       pending.next ? h("p", { class: "sub" }, "Showing the first " + pending.entries.length + " of " + pending.summary.count + ".") : "",
     ];
+  }
+
+  // What the entry's last failed attempt said, while it waits for its retry (see core/attempt-errors.ts).
+  function lastErrorCell(e) {
+    if (!e) return h("td", { "data-last-error": "" }, "–");
+    return h("td", { "data-last-error": e.error, "data-attempt": e.attempt }, h("span", { class: "badge bad" }, "attempt " + e.attempt), " ", e.error, h("div", { class: "sub" }, time(e.at)));
   }
 
   function deadLetterRow(stream, d) {

@@ -3,12 +3,20 @@
  * to WEBHOOK_URL (see core/signature.ts for the headers). 2xx acknowledges;
  * 4xx other than 408 and 429 is permanent (dead-lettered at once); 5xx,
  * timeouts and network errors are retried with backoff.
+ *
+ * Redirects are never followed: following a 301/302/303 turns the POST into
+ * a body-less GET, which a receiver may answer 200, and the message would
+ * count as delivered. A permanent redirect (301, 308) says WEBHOOK_URL is
+ * wrong and stays wrong, so retries cannot succeed: dead-lettered at once,
+ * with the new location in the error, to replay once the URL is fixed. A
+ * temporary one (302, 303, 307) is retried like a 5xx.
  */
 import { definePollingFunction } from "../core/define.js";
 import { PermanentError } from "../core/errors.js";
 import { signWebhook } from "../core/signature.js";
 
 const RETRYABLE_4XX = new Set([408, 429]);
+const PERMANENT_REDIRECTS = new Set([301, 308]);
 
 export const webhook = definePollingFunction({
   name: "webhook",
@@ -35,12 +43,20 @@ export const webhook = definePollingFunction({
         "cronsumer-signature": await signWebhook(String(ctx.env.WEBHOOK_SECRET), timestamp, body),
       },
       body,
+      redirect: "manual",
     });
     // Read the body so the connection is released; its content is not needed.
     await response.arrayBuffer().catch(() => undefined);
     if (response.ok) return;
-    const problem = `webhook answered ${response.status}`;
+    const problem = `webhook answered ${response.status}${redirectNote(response)}`;
+    if (PERMANENT_REDIRECTS.has(response.status)) throw new PermanentError(problem);
     if (response.status >= 400 && response.status < 500 && !RETRYABLE_4XX.has(response.status)) throw new PermanentError(problem);
     throw new Error(problem);
   },
 });
+
+function redirectNote(response: Response): string {
+  if (response.status < 300 || response.status >= 400) return "";
+  const location = (response.headers.get("location") ?? "no location").slice(0, 200);
+  return ` (a redirect to ${location}; redirects are not followed: set WEBHOOK_URL to the final URL)`;
+}

@@ -12,7 +12,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { xadd } from "../../src/core/commands.js";
+import { xadd, xinfoConsumers } from "../../src/core/commands.js";
 import { deadLetterFields } from "../../src/core/dead-letter.js";
 import { sendPipeline } from "../../src/core/ops.js";
 import type { RunReport } from "../../src/core/report.js";
@@ -27,7 +27,10 @@ const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`dashboard browser test skipped: ${CHROMIUM} is absent (apt-get install -y chromium; .ci/run does this)`);
 
 const STREAM = "orders:payments";
+const GROUP = "payment-processors";
 const DLQ = "orders:dlq";
+/** Short, so the consumer holding the parked retry is flagged stale within the test. */
+const STALE_MS = 1_000;
 
 describe.skipIf(!hasChromium).sequential("the dashboard in chromium", () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
@@ -44,7 +47,7 @@ describe.skipIf(!hasChromium).sequential("the dashboard in chromium", () => {
   beforeAll(async () => {
     dir = await tempDir("e2e");
     profile = await tempDir("chromium-profile");
-    stack = await startStack({ dir: dir.path, store: "embedded", cron: false, port: await freePort(), bridgePort: await freePort() });
+    stack = await startStack({ dir: dir.path, store: "embedded", cron: false, port: await freePort(), bridgePort: await freePort(), vars: { STALE_CONSUMER_MS: String(STALE_MS) } });
     api = apiClient(stack.apiUrl, stack.token);
     view = redisView(stack.bridgeUrl, stack.bridgeToken);
 
@@ -113,6 +116,36 @@ describe.skipIf(!hasChromium).sequential("the dashboard in chromium", () => {
     const row = payments.locator(`[data-table="pending"] tr[data-id="${pending[0]!.id}"]`);
     expect(Number(await row.locator("[data-deliveries]").textContent())).toBe(pending[0]!.deliveries);
     expect(await payments.locator('[data-table="runs"] tbody tr').count()).toBeGreaterThanOrEqual(1);
+  }, 60_000);
+
+  it("shows each pending entry's idle time and last error, and flags the consumer holding it stale", async () => {
+    const payments = page.locator('[data-function="payments"]');
+    const [parked] = await view.pending(STREAM, GROUP);
+    const row = payments.locator(`[data-table="pending"] tr[data-id="${parked!.id}"]`);
+    // The failed attempt's error, recorded with its retry.
+    const lastError = row.locator("[data-last-error]");
+    expect(await lastError.getAttribute("data-last-error")).toBe(`simulated provider failure for order ${tag}-broken`);
+    expect(await lastError.getAttribute("data-attempt")).toBe("1");
+    expect(await lastError.textContent()).toContain(`attempt 1 simulated provider failure for order ${tag}-broken`);
+
+    // Idle: what the page shows was read at its last refresh, so it trails the store by at most a refresh or two.
+    const shownIdle = Number(await row.locator("[data-idle-ms]").getAttribute("data-idle-ms"));
+    const [live] = await view.pending(STREAM, GROUP);
+    expect(shownIdle).toBeLessThanOrEqual(live!.idleMs);
+    expect(live!.idleMs - shownIdle).toBeLessThan(15_000);
+    expect(await row.locator("[data-idle-ms]").textContent()).toMatch(/^\d+(\.\d)? (ms|s|min)$/);
+
+    // Stale: the owner of the parked entry, once idle past STALE_CONSUMER_MS; a consumer holding nothing never is.
+    const consumers = payments.locator('[data-table="consumers"]');
+    const owner = consumers.locator(`tr[data-consumer="${parked!.consumer}"]`);
+    await owner.locator(".badge", { hasText: "stale" }).waitFor({ timeout: 15_000 });
+    const [listed] = await sendPipeline(view.transport, [xinfoConsumers(STREAM, GROUP)] as const);
+    for (const c of listed) {
+      const cells = consumers.locator(`tr[data-consumer="${c.name}"]`);
+      expect(Number(await cells.locator("td").nth(1).textContent())).toBe(c.pending);
+      expect(await cells.locator(".badge", { hasText: "stale" }).count()).toBe(c.pending > 0 && c.idleMs > STALE_MS ? 1 : 0);
+      expect(Number(await cells.locator("[data-idle-ms]").getAttribute("data-idle-ms"))).toBeLessThanOrEqual(c.idleMs);
+    }
   }, 60_000);
 
   it("replays a dead letter; after a run it is gone from the page and charged in the ledger", async () => {

@@ -4,8 +4,9 @@
  * The store is a real Redis (REDIS_URL, or a spawned `redis-server`) or,
  * when there is none, the embedded engine, reachable over TCP too through
  * its RESP server so the tests' independent view of the store still works.
- * Tests read the addresses with `inject("redisUrl" | "bridgeUrl" |
- * "bridgeToken")`, and `inject("redisKind")` to skip what needs a real
+ * A webhook receiver (receiver.ts) stands in for the outside world that
+ * handlers `fetch`. Tests read the addresses with `inject("redisUrl" |
+ * "bridgeUrl" | "bridgeToken" | "receiverUrl" | "receiverSecret")`, and `inject("redisKind")` to skip what needs a real
  * Redis; the workers project passes them to miniflare as bindings in
  * vitest.config.ts.
  */
@@ -16,6 +17,7 @@ import { createRedisBackend, redact } from "../../tools/bridge/redis-backend.js"
 import { startBridge, type BridgeHandle } from "../../tools/bridge/server.js";
 import { createEngineBackend } from "../../tools/engine/index.js";
 import { startRespServer } from "../../tools/engine/resp-server.js";
+import { startReceiver } from "./receiver.js";
 import { resolveTestStore } from "./redis-server.js";
 
 interface Store {
@@ -81,12 +83,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw error;
   }
 
+  const receiverSecret = randomBytes(16).toString("hex");
+  const receiver = await startReceiver(receiverSecret);
+
   project.provide("redisKind", store.kind);
   project.provide("redisUrl", store.url);
   project.provide("bridgeUrl", bridge.url);
   project.provide("bridgeToken", token);
+  project.provide("receiverUrl", receiver.url);
+  project.provide("receiverSecret", receiverSecret);
 
   return async function teardown() {
+    await receiver.close();
     await bridge.close();
     await store.stop();
   };

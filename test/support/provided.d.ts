@@ -19,6 +19,10 @@ declare module "vitest" {
     bridgeUrl: string;
     /** Bearer token the bridge accepts; random per run. */
     bridgeToken: string;
+    /** The HTTP receiver handlers fetch (receiver.ts): `POST /hook/<box>` records, `GET /box/<box>` answers what arrived. */
+    receiverUrl: string;
+    /** The secret the receiver verifies webhook signatures with; random per run. */
+    receiverSecret: string;
   }
 }
 

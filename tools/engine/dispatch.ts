@@ -49,6 +49,7 @@ const COMMANDS: Record<string, CommandSpec | ContainerSpec> = {
   decrby: write(3, strings.decrby),
   hset: write(-4, hashes.hset),
   hget: read(3, hashes.hget),
+  hmget: read(-3, hashes.hmget),
   hgetall: read(2, hashes.hgetall),
   hdel: write(-3, hashes.hdel),
   hincrby: write(4, hashes.hincrby),

@@ -3,8 +3,11 @@
  * its pending entries (XPENDING). `start` is inclusive; `next` is the id to
  * pass as `start` for the following page (the smallest id after this page),
  * or null after the last one, so paging visits every entry exactly once.
+ * Each entry carries its last failed attempt's error while it waits for a
+ * retry (core/attempt-errors.ts), read with one HMGET for the page.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { lastErrorsOp } from "../../core/attempt-errors.js";
 import { xpendingRange, xpendingSummary } from "../../core/commands.js";
 import { sendPipeline } from "../../core/ops.js";
 import { nextStreamId } from "../../core/stream-id.js";
@@ -22,7 +25,18 @@ const PendingPage = z
       largestId: z.string().nullable(),
       consumers: z.array(z.object({ name: z.string(), pending: z.number().int() })),
     }),
-    entries: z.array(z.object({ id: z.string(), consumer: z.string(), idleMs: z.number().int(), deliveries: z.number().int() })),
+    entries: z.array(
+      z.object({
+        id: z.string(),
+        consumer: z.string(),
+        idleMs: z.number().int(),
+        deliveries: z.number().int(),
+        lastError: z
+          .object({ attempt: z.number().int(), error: z.string(), at: z.string() })
+          .nullable()
+          .openapi({ description: "The last failed attempt, while the entry waits for its retry; null when none is recorded" }),
+      }),
+    ),
     next: z.string().nullable().openapi({ description: "Pass as `start` for the next page; null after the last page" }),
   })
   .openapi("PendingPage");
@@ -50,7 +64,9 @@ export const pending = createRouter().openapi(route, async (c) => {
   const [summary, found] = await inGroup(stream, group, () =>
     sendPipeline(c.var.redis(), [xpendingSummary(stream, group), xpendingRange(stream, group, { start, count: count + 1, consumer, minIdleMs })] as const),
   );
-  const entries = found.slice(0, count);
-  const next = found.length > count ? nextStreamId(entries[entries.length - 1]!.id) : null;
+  const page = found.slice(0, count);
+  const next = found.length > count ? nextStreamId(page[page.length - 1]!.id) : null;
+  const [lastErrors] = page.length === 0 ? [[]] : await sendPipeline(c.var.redis(), [lastErrorsOp(stream, group, page.map((e) => e.id))] as const);
+  const entries = page.map((e, i) => ({ ...e, lastError: lastErrors[i] ?? null }));
   return c.json({ stream, group, summary, entries, next }, 200);
 });

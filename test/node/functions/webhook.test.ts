@@ -45,11 +45,12 @@ afterAll(async () => {
 describe("webhook", () => {
   it("signs every delivery, acknowledges 2xx, retries 5xx, 408, 429 and timeouts, and dead-letters other 4xx", async () => {
     const base = f.fn({ handle: webhook.handle });
+    // Generous: on a loaded machine the first signed POST alone can take 300 ms, and a timeout is a retry.
     const fn = definePollingFunction({
       ...webhook,
       name: base.name,
       stream: base.stream,
-      options: { ...webhook.options, ...base.options, handlerTimeoutMs: 300, maxDeliveries: 3, backoff: { strategy: "fixed", baseDelayMs: 0, maxDelayMs: 0 } },
+      options: { ...webhook.options, ...base.options, handlerTimeoutMs: 1_500, maxDeliveries: 3, backoff: { strategy: "fixed", baseDelayMs: 0, maxDelayMs: 0 } },
     });
     const ids = await enqueue(f.tcp, fn.stream, ["200", "204", "flaky", "404", "410", "408", "429", "500", "hang"].map((respond) => ({ respond })));
     const vars = { WEBHOOK_URL: url, WEBHOOK_SECRET: SECRET };
@@ -70,7 +71,7 @@ describe("webhook", () => {
     expect(Object.keys(dead).sort()).toEqual(["404", "408", "410", "429", "500", "hang"]);
     expect(dead["404"]).toMatchObject({ deliveries: "1", error: "PermanentError: webhook answered 404" });
     expect(dead["500"]).toMatchObject({ deliveries: "3", error: "webhook answered 500" });
-    expect(dead.hang).toMatchObject({ deliveries: "3", error: "handler timed out after 300 ms" });
+    expect(dead.hang).toMatchObject({ deliveries: "3", error: "handler timed out after 1500 ms" });
     expect(await pending(f.tcp, fn.stream, fn.group)).toEqual([]);
     expect(ids).toHaveLength(9);
   });

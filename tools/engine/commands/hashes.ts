@@ -1,5 +1,5 @@
 /**
- * HSET, HGET, HGETALL, HDEL, HINCRBY, HLEN. Fields keep insertion order, as
+ * HSET, HGET, HMGET, HGETALL, HDEL, HINCRBY, HLEN. Fields keep insertion order, as
  * Redis's small (listpack) hashes do.
  * @see https://redis.io/commands/hset
  */
@@ -22,6 +22,11 @@ export function hset(ctx: Ctx, argv: readonly string[]): Reply {
 
 export function hget(ctx: Ctx, argv: readonly string[]): Reply {
   return ctx.db.get(argv[1]!, "hash")?.get(argv[2]!) ?? null;
+}
+
+export function hmget(ctx: Ctx, argv: readonly string[]): Reply {
+  const hash = ctx.db.get(argv[1]!, "hash");
+  return argv.slice(2).map((field) => hash?.get(field) ?? null);
 }
 
 export function hgetall(ctx: Ctx, argv: readonly string[]): Reply {
