@@ -10,7 +10,7 @@ import { runFunction } from "../../../src/core/run.js";
 import { bridgeTransport, entries } from "../../support/engine.js";
 import { call, enc, useApiFixture } from "./support.js";
 
-const { f, setup: setupFn } = useApiFixture();
+const { f, setup: setupFn, track } = useApiFixture();
 const setup = (handle: (m: Message) => void = () => {}) => setupFn({ handle: async (m) => handle(m) });
 
 describe("POST /streams/:stream/messages", () => {
@@ -85,5 +85,41 @@ describe("POST /streams/:stream/messages", () => {
     for (let i = 0; i < 3; i++) expect((await call(api, `/streams/${enc(fn.stream)}/messages?maxlen=10`, { body: batch })).status).toBe(201);
     // Approximate trimming removes whole macro nodes (100 entries each by default): far fewer than 900 remain.
     expect(await f.tcp.xLen(fn.stream)).toBeLessThan(900);
+  });
+});
+
+describe("a function's first run (default startId)", () => {
+  const run = (fn: Parameters<typeof runFunction>[0]) => runFunction(fn, { transport: bridgeTransport(), vars: {}, trigger: "manual" });
+
+  it("handles every message enqueued before it, through the API and straight into Redis", async () => {
+    const seen: string[] = [];
+    const { fn, api } = setup((m) => void seen.push(m.fields.n!));
+    expect((await call(api, `/streams/${enc(fn.stream)}/messages`, { body: [{ n: "1" }, { n: "2" }] })).status).toBe(201);
+    await f.tcp.xAdd(fn.stream, "*", { n: "3" });
+    expect(await f.tcp.exists(fn.stream)).toBe(1);
+    const report = await run(fn);
+    expect(report).toMatchObject({ read: 3, acked: 3 });
+    expect(seen).toEqual(["1", "2", "3"]);
+  });
+
+  it("handles what is written after the stream was deleted and written again", async () => {
+    const seen: string[] = [];
+    const { fn, api } = setup((m) => void seen.push(m.fields.n!));
+    await call(api, `/streams/${enc(fn.stream)}/messages`, { body: { n: "1" } });
+    await run(fn);
+    await f.tcp.del(fn.stream);
+    await call(api, `/streams/${enc(fn.stream)}/messages`, { body: [{ n: "2" }, { n: "3" }] });
+    await run(fn);
+    expect(seen).toEqual(["1", "2", "3"]);
+  });
+
+  it('with startId "$", skips what is already there, as documented', async () => {
+    const seen: string[] = [];
+    const fn = track(f.fn({ handle: async (m) => void seen.push(m.fields.n!), options: { startId: "$" } }));
+    await f.tcp.xAdd(fn.stream, "*", { n: "old" });
+    await run(fn);
+    await f.tcp.xAdd(fn.stream, "*", { n: "new" });
+    await run(fn);
+    expect(seen).toEqual(["new"]);
   });
 });
