@@ -52,7 +52,7 @@ export function checkMessageSizes(messages: readonly Fields[], maxMessageBytes: 
 }
 
 /** What to send instead of a non-string value. */
-function suggestion(value: unknown): string {
+export function suggestion(value: unknown): string {
   if (value === null) return 'null is not a string; send "" for an empty value, or leave the field out';
   if (typeof value === "object") return `send it JSON-encoded as a string: ${JSON.stringify(JSON.stringify(value)).slice(0, 120)}`;
   return `send ${JSON.stringify(JSON.stringify(value))}`;

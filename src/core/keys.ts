@@ -7,8 +7,16 @@ export const REPORTS_KEPT = 50;
 /** Consumer names come from a bounded pool, so runs never leak consumers. */
 export const consumerName = (fn: string, slot: number): string => `${fn}-${slot}`;
 
-/** Enqueue idempotency: the ids first written under a producer's key. */
-export const idempotencyKey = (stream: string, key: string): string => `cronsumer:idem:${stream}:${key}`;
+const utf8 = new TextEncoder();
+
+/**
+ * Enqueue idempotency: the ids first written under a producer's key. The
+ * stream's length in UTF-8 bytes comes first, so the split between stream and
+ * key is never ambiguous, whatever colons either holds: stream `orders` with
+ * key `eu:1` is `cronsumer:idem:6:orders:eu:1`, and stream `orders:eu` with
+ * key `1` is `cronsumer:idem:9:orders:eu:1`.
+ */
+export const idempotencyKey = (stream: string, key: string): string => `cronsumer:idem:${utf8.encode(stream).length}:${stream}:${key}`;
 
 /** Dead-letter replay: held while one request moves an entry back, so two replays never write it twice. */
 export const replayLockKey = (deadLetterStream: string, id: string): string => `cronsumer:replay:${deadLetterStream}:${id}`;

@@ -39,7 +39,12 @@ export interface FunctionOptions {
   deadLetterStream: string;
   /** Read with NOACK: at-most-once, nothing pending, failures go straight to the dead-letter stream. @default false */
   noAck: boolean;
-  /** Where a missing group starts: "$" (only new messages) or "0" (the whole stream). @default "$" */
+  /**
+   * Where the group starts when a run finds it missing (the first run, or after
+   * the stream was deleted): "0" hands over the whole stream, so nothing
+   * written before the first run is skipped; "$" skips what is already there.
+   * @default "0"
+   */
   startId: string;
   /** Stop reading new messages while the group has this many pending (backpressure; Upstash caps a consumer at 1000). @default 250 */
   maxPending: number;
@@ -76,7 +81,7 @@ export function defaultOptions(stream: string): FunctionOptions {
     backoff: { strategy: "exponential", baseDelayMs: 1_000, maxDelayMs: 30_000 },
     deadLetterStream: `${stream}:dlq`,
     noAck: false,
-    startId: "$",
+    startId: "0",
     maxPending: 250,
     consumerPoolSize: 2,
     maxRunMs: 25_000,

@@ -45,7 +45,7 @@ export async function fixture(): Promise<Fixture> {
       const id = randomUUID().slice(0, 8);
       const name = def.name ?? `t-${id}`;
       const stream = def.stream ?? `test:stream:${id}`;
-      const options = { deadLetterStream: `${stream}:dlq`, startId: "0", ...def.options };
+      const options = { deadLetterStream: `${stream}:dlq`, ...def.options };
       keys.push(stream, options.deadLetterStream, reportsKey(name), gateKey(stream), `test:effects:${id}`);
       return definePollingFunction({ name, stream, group: "g", crons: ["* * * * *"], ...def, options });
     },

@@ -11,6 +11,7 @@ import { IDEMPOTENCY_KEY, enqueueOnce } from "../idempotency.js";
 import { jsonBody } from "../json-body.js";
 import { limitsFromEnv } from "../limits.js";
 import { createRouter } from "../router.js";
+import { checkWrittenFields } from "../written-fields.js";
 import { errorResponses, json, StreamParams } from "../schemas.js";
 
 const Ids = z.object({ ids: z.array(z.string()).openapi({ example: ["1700000000000-0"] }) }).openapi("EnqueueResult");
@@ -54,6 +55,7 @@ export const messages = createRouter().openapi(
     c.var.catalog.requireSource(stream);
     const raw: unknown = await c.req.json();
     const messages = messagesOf(raw);
+    checkWrittenFields(messages, Array.isArray(raw));
     checkMessageSizes(messages, limitsFromEnv(c.env).maxMessageBytes, Array.isArray(raw));
     const request = { stream, messages, maxlen };
     if (key === undefined) return c.json({ ids: await enqueue(c.var.redis(), request) }, 201);

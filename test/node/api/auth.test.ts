@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ApiApp } from "../../../src/api/context.js";
 import type { PollingFunction } from "../../../src/core/define.js";
-import { useFixture } from "../../support/engine.js";
+import { faultyBridge, useFixture } from "../../support/engine.js";
 import { app, call, enc, READ_TOKEN, TOKEN } from "./support.js";
 
 const f = useFixture();
@@ -84,8 +84,24 @@ describe("auth", () => {
     expect(await call(api, "/health", { token: null, env: { API_TOKEN: undefined } })).toMatchObject({ status: 200, body: { ok: true } });
   });
 
-  it("answers /health 503 with the reason when Redis is unreachable or not configured", async () => {
-    const down = await call(api, "/health", { token: null, env: { UPSTASH_REDIS_REST_URL: "http://127.0.0.1:9" } });
+  it("sends no Redis command for /health without a token; PINGs once for a valid token; refuses a bad one", async () => {
+    const bridge = await faultyBridge({});
+    try {
+      const counted = app({ functions: [fn], transport: () => bridge.transport });
+      for (let i = 0; i < 20; i++) expect(await call(counted, "/health", { token: null })).toMatchObject({ status: 200, body: { ok: true } });
+      expect(bridge.stats).toEqual({ requests: 0, commands: 0 });
+      expect(await call(counted, "/health", { token: "nope" })).toMatchObject({ status: 401, body: { error: { code: "invalid_token" } } });
+      expect(bridge.stats).toEqual({ requests: 0, commands: 0 });
+      expect(await call(counted, "/health")).toMatchObject({ status: 200, body: { ok: true, redis: "PONG" } });
+      expect(await call(counted, "/health", { token: READ_TOKEN })).toMatchObject({ status: 200, body: { ok: true, redis: "PONG" } });
+      expect(bridge.stats).toEqual({ requests: 2, commands: 2 });
+    } finally {
+      await bridge.close();
+    }
+  });
+
+  it("answers /health 503 with the reason when Redis is not configured, and with a token when it is unreachable", async () => {
+    const down = await call(api, "/health", { env: { UPSTASH_REDIS_REST_URL: "http://127.0.0.1:9" } });
     expect(down.status).toBe(503);
     expect(down.body.error.code).toBe("redis_unavailable");
     const unset = await call(api, "/health", { token: null, env: { UPSTASH_REDIS_REST_URL: undefined } });

@@ -1,16 +1,24 @@
 /**
  * `Idempotency-Key`: a repeat writes nothing and answers the original ids,
- * also under concurrency, after a lost step-3 write, and after a lost
- * response to the write itself.
+ * also under concurrency, after a lost answer, and when the write is held in
+ * flight while a repeat goes through. On Redis the check and the write are
+ * one Lua script; on a store without EVAL (the embedded engine) the API falls
+ * back to three requests, tested here against the real engine.
  */
-import { describe, expect, it } from "vitest";
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { xrange } from "../../../src/core/commands.js";
 import { TransportError } from "../../../src/core/errors.js";
+import { getOp } from "../../../src/core/key-ops.js";
 import { idempotencyKey } from "../../../src/core/keys.js";
-import type { Transport } from "../../../src/core/transport.js";
+import { sendPipeline } from "../../../src/core/ops.js";
+import type { Command, Transport } from "../../../src/core/transport.js";
+import { createEngineBackend } from "../../../tools/engine/index.js";
+import { startBridge } from "../../../tools/bridge/server.js";
 import { bridgeTransport, entries } from "../../support/engine.js";
-import { call, enc, useApiFixture } from "./support.js";
+import { app, call, enc, useApiFixture } from "./support.js";
 
-const { f, setup: setupFn } = useApiFixture();
+const { f, setup: setupFn, track } = useApiFixture();
 
 function setup(transport?: Transport) {
   const { fn, api } = setupFn(undefined, transport ? { transport: () => transport } : {});
@@ -18,11 +26,14 @@ function setup(transport?: Transport) {
   return { fn, api, send };
 }
 
+type Batch = readonly Command[];
+/** The request that writes messages: the script, or the MULTI of XADDs. */
+const writes = (batch: Batch) => batch.some((c) => c[0] === "XADD" || c[0] === "EVAL");
+
 /** Lets `fail` decide, per request, to throw instead of sending (before) or after sending (a lost response). */
-function lossy(fail: (kind: "pipeline" | "transaction", batch: readonly (readonly unknown[])[]) => "before" | "after" | undefined): Transport {
-  const inner = bridgeTransport();
-  const wrap = (kind: "pipeline" | "transaction") => async (batch: readonly (readonly [string, ...(string | number)[]])[]) => {
-    const when = fail(kind, batch);
+function lossy(fail: (batch: Batch) => "before" | "after" | undefined, inner: Transport = bridgeTransport()): Transport {
+  const wrap = (kind: "pipeline" | "transaction") => async (batch: Batch) => {
+    const when = fail(batch);
     if (when === "before") throw new TransportError("connection reset before sending");
     const outcomes = await inner[kind](batch);
     if (when === "after") throw new TransportError("connection reset before the answer arrived");
@@ -45,11 +56,46 @@ describe("Idempotency-Key", () => {
     expect(ttl).toBeLessThanOrEqual(86_400);
   });
 
+  it("keeps every field and value exactly, with ?maxlen", async () => {
+    const { fn, api } = setup();
+    const message = { "a b": "", quote: '"\\', naïve: "✓ 𝄞", n: "12.50" };
+    const res = await call(api, `/streams/${enc(fn.stream)}/messages?maxlen=1000`, { body: [message, { only: "one" }], headers: { "Idempotency-Key": "exact" } });
+    expect(res.status).toBe(201);
+    expect(await entries(f.tcp, fn.stream)).toEqual([
+      { id: res.body.ids[0], message },
+      { id: res.body.ids[1], message: { only: "one" } },
+    ]);
+  });
+
+  it("writes a message of 3,000 fields, and refuses 3,001 (Lua's unpack limit) with a 400, writing nothing", async () => {
+    const { fn, send } = setup();
+    const fields = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`f${i}`, ""]));
+    expect((await send(fields(3_000), "wide")).status).toBe(201);
+    const refused = await send([{ a: "1" }, fields(3_001)], "wider");
+    expect(refused).toMatchObject({ status: 400, body: { error: { code: "too_many_fields" } } });
+    expect(refused.body.error.message).toContain("message 1 has 3001 fields");
+    expect(await f.tcp.xLen(fn.stream)).toBe(1);
+    expect(await f.tcp.exists(idempotencyKey(fn.stream, "wider"))).toBe(0);
+  });
+
   it("keys are per stream", async () => {
     const a = setup();
     const b = setup();
     expect((await a.send({ x: "1" }, "same")).status).toBe(201);
     expect((await b.send({ x: "1" }, "same")).status).toBe(201);
+  });
+
+  it("keeps keys of streams that differ only in where a colon falls apart", async () => {
+    // cronsumer:idem:<stream>:<key> once made these two the same Redis key.
+    const a = track(f.fn({ handle: async () => {} }));
+    const b = track(f.fn({ handle: async () => {}, stream: `${a.stream}:eu` }));
+    const api = app({ functions: [a, b] });
+    const send = (stream: string, key: string) => call(api, `/streams/${enc(stream)}/messages`, { body: { x: "1" }, headers: { "Idempotency-Key": key } });
+    const first = await send(a.stream, "eu:order-1");
+    const second = await send(b.stream, "order-1");
+    expect([first.status, second.status]).toEqual([201, 201]);
+    expect((await entries(f.tcp, b.stream)).map((e) => e.id)).toEqual(second.body.ids);
+    expect(await f.tcp.xLen(a.stream)).toBe(1);
   });
 
   it("answers 422 for the same key with another body, writing nothing", async () => {
@@ -60,41 +106,19 @@ describe("Idempotency-Key", () => {
     expect(await f.tcp.xLen(fn.stream)).toBe(1);
   });
 
-  it("writes once when 5 requests with the same key arrive together", async () => {
+  it("writes once when 5 requests with the same key arrive together, and all 5 answer its ids", async () => {
     const { fn, send } = setup();
     const batch = [{ a: "1" }, { a: "2" }, { a: "3" }];
     const answers = await Promise.all(Array.from({ length: 5 }, () => send(batch, "burst")));
-    const created = answers.filter((a) => a.status === 201);
-    expect(created).toHaveLength(1);
-    for (const a of answers) {
-      if (a.status === 200) expect(a.body.ids).toEqual(created[0]!.body.ids);
-      else if (a.status === 409) expect(a.headers.get("Retry-After")).toMatch(/^\d+$/);
-      else expect(a.status).toBe(201);
-    }
-    expect(await f.tcp.xLen(fn.stream)).toBe(3);
-    expect((await send(batch, "burst")).body.ids).toEqual(created[0]!.body.ids);
-  });
-
-  it("finds the ids in the stream when the write landed but recording them did not", async () => {
-    let dropDone = true;
-    const { fn, send } = setup(
-      lossy((kind, batch) => (kind === "pipeline" && dropDone && batch[0]![0] === "SET" && String(batch[0]![2]).includes('"done"') ? "before" : undefined)),
-    );
-    const first = await send([{ a: "1" }, { a: "2" }], "k");
-    expect(first.status).toBe(201);
-    expect(JSON.parse((await f.tcp.get(idempotencyKey(fn.stream, "k")))!).state).toBe("committed");
-    // Other producers write between the two requests.
-    await f.tcp.xAdd(fn.stream, "*", { a: "1" });
-    dropDone = false;
-    const again = await send([{ a: "1" }, { a: "2" }], "k");
-    expect(again).toMatchObject({ status: 200, body: { ids: first.body.ids } });
-    expect(await f.tcp.xLen(fn.stream)).toBe(3);
-    expect(JSON.parse((await f.tcp.get(idempotencyKey(fn.stream, "k")))!)).toMatchObject({ state: "done", ids: first.body.ids });
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 200, 201]);
+    const ids = (await entries(f.tcp, fn.stream)).map((e) => e.id);
+    expect(ids).toHaveLength(3);
+    for (const a of answers) expect(a.body.ids).toEqual(ids);
   });
 
   it("after a lost answer to the write, a repeat answers the ids that were written", async () => {
     let lose = true;
-    const { fn, send } = setup(lossy((kind) => (kind === "transaction" && lose ? "after" : undefined)));
+    const { fn, send } = setup(lossy((batch) => (writes(batch) && lose ? "after" : undefined)));
     const lost = await send({ a: "1" }, "k");
     expect(lost.status).toBe(503);
     expect(lost.body.error.message).toContain("Idempotency-Key");
@@ -105,21 +129,107 @@ describe("Idempotency-Key", () => {
     expect(again).toMatchObject({ status: 200, body: { ids: [written[0]!.id] } });
   });
 
+  it("after a write that never reached Redis, a repeat writes once at once", async () => {
+    let lose = true;
+    const { fn, send } = setup(lossy((batch) => (writes(batch) && lose ? "before" : undefined)));
+    expect((await send({ a: "1" }, "k")).status).toBe(503);
+    lose = false;
+    expect((await send({ a: "1" }, "k")).status).toBe(201);
+    expect((await send({ a: "1" }, "k")).status).toBe(200);
+    expect(await f.tcp.xLen(fn.stream)).toBe(1);
+  });
+
+  it("writes once when the write is held in flight past the 30 s marker and a repeat goes through meanwhile", async () => {
+    // The first request's write is held on its way to Redis (a slow network);
+    // meanwhile anything that guarded the key by time runs out, and a repeat
+    // arrives. Exactly one of the two may write, and both answer its ids.
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let held!: () => void;
+    const holding = new Promise<void>((r) => (held = r));
+    const inner = bridgeTransport();
+    let first = true;
+    const hold = (kind: "pipeline" | "transaction") => async (batch: Batch) => {
+      if (first && writes(batch)) {
+        first = false;
+        held();
+        await released;
+      }
+      return inner[kind](batch);
+    };
+    const { fn, send } = setup({ pipeline: hold("pipeline"), transaction: hold("transaction") });
+    const original = send([{ a: "1" }, { a: "2" }], "held");
+    await holding;
+    // Whatever the key holds now (a marker with a TTL, or nothing), it runs out.
+    await f.tcp.pExpire(idempotencyKey(fn.stream, "held"), 1);
+    await new Promise((r) => setTimeout(r, 10));
+    const repeat = await send([{ a: "1" }, { a: "2" }], "held");
+    release();
+    const late = await original;
+    const written = (await entries(f.tcp, fn.stream)).map((e) => e.id);
+    expect(written).toHaveLength(2);
+    expect([late.status, repeat.status].sort()).toEqual([200, 201]);
+    expect(late.body.ids).toEqual(written);
+    expect(repeat.body.ids).toEqual(written);
+  });
+});
+
+describe("Idempotency-Key on a store without EVAL (the embedded engine)", () => {
+  let engine: Transport;
+  let close: () => Promise<void>;
+  beforeAll(async () => {
+    const backend = await createEngineBackend();
+    const token = randomUUID();
+    const bridge = await startBridge({ backend, token });
+    engine = bridgeTransport(bridge.url, token);
+    close = async () => {
+      await bridge.close();
+      await backend.close();
+    };
+  });
+  afterAll(() => close());
+
+  const read = async (stream: string) => (await sendPipeline(engine, [xrange(stream)] as const))[0];
+  const record = async (stream: string, key: string) => (await sendPipeline(engine, [getOp(idempotencyKey(stream, key))] as const))[0];
+
+  it("falls back to three requests and still writes once", async () => {
+    const { fn, send } = setup(engine);
+    const first = await send([{ a: "1" }, { a: "2" }], "k");
+    expect(first.status).toBe(201);
+    expect(await send([{ a: "1" }, { a: "2" }], "k")).toMatchObject({ status: 200, body: { ids: first.body.ids } });
+    expect((await read(fn.stream)).map((e) => e.id)).toEqual(first.body.ids);
+  });
+
+  it("finds the ids in the stream when the write landed but recording them did not", async () => {
+    let dropDone = true;
+    const { fn, send } = setup(lossy((batch) => (dropDone && batch[0]![0] === "SET" && String(batch[0]![2]).includes('"done"') ? "before" : undefined), engine));
+    const first = await send([{ a: "1" }, { a: "2" }], "k");
+    expect(first.status).toBe(201);
+    expect(JSON.parse((await record(fn.stream, "k"))!).state).toBe("committed");
+    // Other producers write between the two requests.
+    await engine.pipeline([["XADD", fn.stream, "*", "a", "1"]]);
+    dropDone = false;
+    const again = await send([{ a: "1" }, { a: "2" }], "k");
+    expect(again).toMatchObject({ status: 200, body: { ids: first.body.ids } });
+    expect(await read(fn.stream)).toHaveLength(3);
+    expect(JSON.parse((await record(fn.stream, "k"))!)).toMatchObject({ state: "done", ids: first.body.ids });
+  });
+
   it("after a write that never reached Redis, a repeat waits for the marker to expire, then writes once", async () => {
     let lose = true;
-    const { fn, send } = setup(lossy((kind) => (kind === "transaction" && lose ? "before" : undefined)));
+    const { fn, send } = setup(lossy((batch) => (batch[0]![0] === "XADD" && lose ? "before" : undefined), engine));
     expect((await send({ a: "1" }, "k")).status).toBe(503);
     lose = false;
     const waiting = await send({ a: "1" }, "k");
     expect(waiting).toMatchObject({ status: 409, body: { error: { code: "idempotency_in_progress" } } });
     expect(Number(waiting.headers.get("Retry-After"))).toBeGreaterThan(0);
     expect(Number(waiting.headers.get("Retry-After"))).toBeLessThanOrEqual(30);
-    expect(await f.tcp.xLen(fn.stream)).toBe(0);
+    expect(await read(fn.stream)).toHaveLength(0);
     // The 30 s marker runs out.
-    await f.tcp.pExpire(idempotencyKey(fn.stream, "k"), 1);
+    await engine.pipeline([["PEXPIRE", idempotencyKey(fn.stream, "k"), 1]]);
     await new Promise((r) => setTimeout(r, 10));
     expect((await send({ a: "1" }, "k")).status).toBe(201);
     expect((await send({ a: "1" }, "k")).status).toBe(200);
-    expect(await f.tcp.xLen(fn.stream)).toBe(1);
+    expect(await read(fn.stream)).toHaveLength(1);
   });
 });
