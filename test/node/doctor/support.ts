@@ -44,25 +44,35 @@ export async function bridgeOver(backend: Backend, maxBodyBytes?: number): Promi
 }
 
 export interface Misbehaviour {
+  /** Answers a command without running it; undefined runs it. */
+  intercept?(argv: string[]): Outcome | undefined;
   /** Rewrites a command before the store sees it. */
   command?(argv: string[]): string[];
   /** Rewrites a command's outcome before the client sees it. */
   outcome?(argv: string[], outcome: Outcome): Outcome;
+  /** Runs a transaction as a plain pipeline: no queue-time refusal. */
+  transactionAsPipeline?: boolean;
 }
 
 /** `backend`, wrong in the ways `m` says, on every route. */
 export function misbehaving(backend: Backend, m: Misbehaviour): Backend {
   const before = (argv: string[]) => m.command?.(argv) ?? argv;
   const after = (argv: string[], o: Outcome) => m.outcome?.(argv, o) ?? o;
+  async function pipeline(commands: string[][]): Promise<Outcome[]> {
+    const intercepted = commands.map((argv) => m.intercept?.(argv));
+    const run = commands.filter((_, i) => intercepted[i] === undefined);
+    const outcomes = run.length > 0 ? await backend.pipeline(run.map(before)) : [];
+    let next = 0;
+    return commands.map((argv, i) => intercepted[i] ?? after(argv, outcomes[next++]!));
+  }
   return {
     async command(argv) {
-      return after(argv, await backend.command(before(argv)));
+      const [outcome] = await pipeline([argv]);
+      return outcome!;
     },
-    async pipeline(commands) {
-      const outcomes = await backend.pipeline(commands.map(before));
-      return outcomes.map((o, i) => after(commands[i]!, o));
-    },
+    pipeline,
     async transaction(commands) {
+      if (m.transactionAsPipeline) return { results: await pipeline(commands) };
       const answer = await backend.transaction(commands.map(before));
       return "error" in answer ? answer : { results: answer.results.map((o, i) => after(commands[i]!, o)) };
     },
