@@ -13,7 +13,7 @@ export const NAME = "XAUTOCLAIM reply";
 
 export const autoclaimCheck: Check = {
   name: NAME,
-  cost: "2 requests, 11 commands",
+  cost: "2 requests, 9 commands",
   async run(ctx) {
     const stream = ctx.key("autoclaim");
     const setup = await ctx.transport.pipeline([

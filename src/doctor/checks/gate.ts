@@ -13,7 +13,7 @@ export const NAME = "XREADGROUP gate (NOGROUP)";
 
 export const gateCheck: Check = {
   name: NAME,
-  cost: "3 requests, 11 commands",
+  cost: "3 requests, 10 commands",
   async run(ctx) {
     const stream = ctx.key("gate:stream");
     const gate = ctx.key("gate:gate");

@@ -14,7 +14,7 @@ export const NAME = "MULTI/EXEC";
 
 export const multiExecCheck: Check = {
   name: NAME,
-  cost: "4 requests, 10 commands",
+  cost: "4 requests, 7 commands",
   async run(ctx) {
     const a = ctx.key("multi:a");
     const b = ctx.key("multi:b");

@@ -18,7 +18,7 @@ const underBytes = (cap: number) => Math.min(1024 * 1024, Math.floor(cap / 10));
 
 export const requestSizeCheck: Check = {
   name: NAME,
-  cost: "4 requests, 5 commands, about 11 MB uploaded",
+  cost: "2 requests, 4 commands, plus one refused request of about 10 MB",
   async run(ctx) {
     const cap = ctx.maxRequestBytes;
     const key = ctx.key("request-size");

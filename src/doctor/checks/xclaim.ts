@@ -17,7 +17,7 @@ const IDLE_SLACK_MS = 30_000;
 
 export const xclaimCheck: Check = {
   name: NAME,
-  cost: "2 requests, 10 commands",
+  cost: "2 requests, 8 commands",
   async run(ctx) {
     const stream = ctx.key("xclaim");
     const setup = await ctx.transport.pipeline([

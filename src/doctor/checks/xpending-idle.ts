@@ -16,7 +16,7 @@ export const WAIT_MS = 1_500;
 
 export const xpendingIdleCheck: Check = {
   name: NAME,
-  cost: `3 requests, 8 commands, ${WAIT_MS} ms wait`,
+  cost: `2 requests, 8 commands, ${WAIT_MS} ms wait`,
   async run(ctx) {
     const stream = ctx.key("xpending");
     const read = ["XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "STREAMS", stream, ">"] as const;

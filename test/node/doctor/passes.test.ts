@@ -52,4 +52,14 @@ describe("doctor over the bridge to the embedded engine", () => {
     expect(run.output).toContain("3-element reply: Redis 7.0+ semantics");
     expect(await keysLeft(bridge)).toEqual([]);
   });
+
+  it("costs what its output says, counted at the bridge", async () => {
+    const before = { ...bridge.stats };
+    const run = await doctor(bridge.url, bridge.token);
+    const said = [...run.output.matchAll(/^  .*?: (\d+) requests?, (\d+) commands?/gm)].map((m) => [Number(m[1]), Number(m[2])] as const);
+    expect(said).toHaveLength(CHECKS.length + 2); // the connection and the cleanup
+    const sum = (i: 0 | 1) => said.reduce((total, s) => total + s[i], 0);
+    // The over-cap request is refused by the bridge before it reaches the store, as Upstash does not run it.
+    expect({ requests: bridge.stats.requests - before.requests, commands: bridge.stats.commands - before.commands }).toEqual({ requests: sum(0), commands: sum(1) });
+  });
 });

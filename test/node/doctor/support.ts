@@ -26,6 +26,8 @@ export async function doctor(url: string, token: string, args: string[] = []): P
 export interface PrivateBridge {
   url: string;
   token: string;
+  /** Requests and commands that reached the store: what Upstash would bill. */
+  stats: { requests: number; commands: number };
   close(): Promise<void>;
 }
 
@@ -36,6 +38,7 @@ export async function bridgeOver(backend: Backend, maxBodyBytes?: number): Promi
   return {
     url: bridge.url,
     token,
+    stats: bridge.stats,
     async close() {
       await bridge.close();
       await backend.close();
