@@ -10,7 +10,7 @@ import { parsePendingSummary, parseRead } from "../../core/parse-replies.js";
 import type { Command } from "../../core/transport.js";
 import type { Check } from "../check.js";
 import { row } from "../check.js";
-import { errorOf, resultOf, show } from "../outcome.js";
+import { errorOf, resultOf } from "../outcome.js";
 
 export const NAME = "per-consumer pending limit";
 
@@ -18,41 +18,31 @@ const ENTRIES = UPSTASH_PEL_LIMIT + 1;
 
 export const pelLimitCheck: Check = {
   name: NAME,
-  cost: `2 requests, ${ENTRIES + 4} commands (${ENTRIES} XADD)`,
+  cost: `3 requests, ${ENTRIES + 5} commands (${ENTRIES} XADD)`,
   async run(ctx) {
     const stream = ctx.key("pel-limit");
+    const read = (count: number): Command => ["XREADGROUP", "GROUP", "g", "c", "COUNT", count, "STREAMS", stream, ">"];
     const adds: Command[] = Array.from({ length: ENTRIES }, () => ["XADD", stream, "*", "n", "1"]);
     const setup = await ctx.transport.pipeline([["XGROUP", "CREATE", stream, "g", "$", "MKSTREAM"], ctx.expire(stream), ...adds]);
     setup.forEach((o, i) => resultOf(o, `setup command ${i + 1}`));
-    const [read, summary] = await ctx.transport.pipeline([
-      ["XREADGROUP", "GROUP", "g", "c", "COUNT", String(ENTRIES), "STREAMS", stream, ">"],
-      ["XPENDING", stream, "g"],
-    ]);
+    // Up to the limit, then one past it: Upstash refuses once a consumer already holds 1000.
+    const [upTo] = await ctx.transport.pipeline([read(UPSTASH_PEL_LIMIT)]);
+    const [past, summary] = await ctx.transport.pipeline([read(1), ["XPENDING", stream, "g"]]);
     const pending = parsePendingSummary(resultOf(summary, "XPENDING")).count;
-    const refused = errorOf(read);
-    if (refused !== undefined) {
-      const limit = /pending entries list limit/i.test(refused);
-      return [
-        row(
-          NAME,
-          `no limit, or refused past ${UPSTASH_PEL_LIMIT} with nothing delivered`,
-          `refused: "${refused.slice(0, 60)}", ${pending} pending`,
-          limit && pending <= UPSTASH_PEL_LIMIT,
-          limit ? `limit enforced (Upstash); cronsumer keeps maxPending + batchSize below ${UPSTASH_PEL_LIMIT * 0.9}` : undefined,
-        ),
-      ];
+    const delivered = (o: typeof upTo) => (errorOf(o) === undefined ? String(parseRead(resultOf(o, "XREADGROUP"), stream).length) : "refused");
+    const observed = `${delivered(upTo)}, then ${delivered(past)}; ${pending} pending`;
+    const expected = `${UPSTASH_PEL_LIMIT}, then 1 (no limit) or refused (limit); nothing delivered when refused`;
+    const refusal = errorOf(upTo) ?? errorOf(past);
+    if (refusal !== undefined && !/pending entries list limit/i.test(refusal)) {
+      return [row(NAME, expected, `${observed}: "${refusal.slice(0, 60)}"`, false)];
     }
-    const delivered = parseRead(resultOf(read, "XREADGROUP"), stream).length;
-    const ok = (delivered === ENTRIES || delivered === UPSTASH_PEL_LIMIT) && pending === delivered;
-    const note = delivered === ENTRIES ? "no per-consumer limit (like Redis)" : delivered === UPSTASH_PEL_LIMIT ? `capped at ${UPSTASH_PEL_LIMIT} without an error` : undefined;
-    return [
-      row(
-        NAME,
-        `no limit, or refused past ${UPSTASH_PEL_LIMIT} with nothing delivered`,
-        `${delivered} of ${ENTRIES} delivered, ${pending} pending${delivered === 0 ? ` (${show(read, 30)})` : ""}`,
-        ok,
-        note,
-      ),
-    ];
+    if (errorOf(upTo) !== undefined) {
+      return [row(NAME, expected, observed, pending === 0, `refused at ${UPSTASH_PEL_LIMIT} already; cronsumer keeps maxPending + batchSize below ${UPSTASH_PEL_LIMIT * 0.9}`)];
+    }
+    if (errorOf(past) !== undefined) {
+      return [row(NAME, expected, observed, delivered(upTo) === String(UPSTASH_PEL_LIMIT) && pending === UPSTASH_PEL_LIMIT, `limit enforced (Upstash); cronsumer keeps maxPending + batchSize below ${UPSTASH_PEL_LIMIT * 0.9}`)];
+    }
+    const ok = delivered(upTo) === String(UPSTASH_PEL_LIMIT) && delivered(past) === "1" && pending === ENTRIES;
+    return [row(NAME, expected, observed, ok, "no per-consumer limit (like Redis)")];
   },
 };

@@ -18,7 +18,7 @@ const withoutOption = (argv: string[], command: string, option: string) => {
   return at < 0 ? argv : [...argv.slice(0, at), ...argv.slice(at + 2)];
 };
 
-const cases: { store: string; misbehaviour: Misbehaviour; failing: string }[] = [
+const cases: { store: string; misbehaviour: Misbehaviour; failing: string; args?: string[] }[] = [
   {
     store: "answers XAUTOCLAIM with two elements (the Redis 6.2 shape)",
     misbehaviour: { outcome: (argv, o) => (argv[0] === "XAUTOCLAIM" && "result" in o && Array.isArray(o.result) ? { result: o.result.slice(0, 2) } : o) },
@@ -45,6 +45,17 @@ const cases: { store: string; misbehaviour: Misbehaviour; failing: string }[] = 
     failing: "XPENDING IDLE",
   },
   {
+    store: "says a read past 1000 pending was refused, yet delivers it",
+    misbehaviour: {
+      outcome: (argv, o) =>
+        argv[0] === "XREADGROUP" && argv.at(-2)?.endsWith(":pel-limit") && argv[5] === "1"
+          ? { error: "ERR XReadGroup is cancelled. Pending Entries List limit per consumer is about to be reached." }
+          : o,
+    },
+    failing: "per-consumer pending limit",
+    args: ["--skip", "request size cap"],
+  },
+  {
     store: "runs a transaction a command of which was refused at queue time",
     misbehaviour: { transactionAsPipeline: true },
     failing: "MULTI/EXEC: queue-time error",
@@ -52,10 +63,10 @@ const cases: { store: string; misbehaviour: Misbehaviour; failing: string }[] = 
 ];
 
 describe("doctor against a store that misbehaves", () => {
-  it.each(cases)("fails naming the check when the store $store", async ({ misbehaviour, failing }) => {
+  it.each(cases)("fails naming the check when the store $store", async ({ misbehaviour, failing, args = CHEAP }) => {
     const bridge = await bridgeOver(misbehaving(await createEngineBackend(), misbehaviour));
     try {
-      const run = await doctor(bridge.url, bridge.token, CHEAP);
+      const run = await doctor(bridge.url, bridge.token, args);
       expect(run.code).toBe(1);
       expect(run.output.trimEnd().split("\n").at(-1)).toBe(`MISMATCH in: ${failing}`);
       expect(await keysLeft(bridge)).toEqual([]);
@@ -79,19 +90,33 @@ describe("doctor against a store that misbehaves", () => {
 });
 
 describe("doctor's per-consumer pending limit", () => {
-  const upstashLike = async (): Promise<Backend> =>
-    misbehaving(await createEngineBackend(), {
-      // Upstash's words, without delivering anything, once a read would pass 1000 pending.
-      intercept: (argv) =>
-        argv[0] === "XREADGROUP" && Number(argv[argv.indexOf("COUNT") + 1]) > 1000
+  /** Upstash's words, delivering nothing, once the reading consumer already holds 1000 pending. */
+  const upstashLike = async (): Promise<Backend> => {
+    const held = new Map<string, number>();
+    const consumer = (argv: string[]) => (argv[0] === "XREADGROUP" ? `${argv.at(-2)}/${argv[3]}` : undefined);
+    return misbehaving(await createEngineBackend(), {
+      intercept: (argv) => {
+        const c = consumer(argv);
+        return c !== undefined && (held.get(c) ?? 0) >= 1000
           ? { error: "ERR XReadGroup is cancelled. Pending Entries List limit per consumer is about to be reached." }
-          : undefined,
+          : undefined;
+      },
+      outcome: (argv, o) => {
+        const c = consumer(argv);
+        if (c !== undefined && "result" in o && Array.isArray(o.result)) {
+          const read = (o.result[0] as [string, unknown[]] | undefined)?.[1]?.length ?? 0;
+          held.set(c, (held.get(c) ?? 0) + read);
+        }
+        return o;
+      },
     });
+  };
 
   it("accepts a store that refuses past 1000 pending, and says so", async () => {
     const bridge = await bridgeOver(await upstashLike());
     try {
       const run = await doctor(bridge.url, bridge.token, ["--skip", "request size cap"]);
+      expect(run.output).toMatch(/per-consumer pending limit .* 1000, then refused; 1000 pending +ok/);
       expect(run.output).toContain("limit enforced (Upstash)");
       expect(run.code).toBe(0);
     } finally {
