@@ -15,12 +15,12 @@ export interface Io {
 
 const consoleIo: Io = { out: (l) => console.log(l), err: (l) => console.error(l) };
 
-export const USAGE = `usage: cronsumer doctor [--url <rest-url>] [--token <token>] [--skip <check>]... [--max-request-bytes <n>]
+export const USAGE = `usage: UPSTASH_REDIS_REST_TOKEN=… cronsumer doctor [--url <rest-url>] [--skip <check>]... [--max-request-bytes <n>]
 
 Checks that a database behaves as cronsumer assumes, on keys of its own,
-which it deletes at the end. The URL and token default to
-UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN; prefer the environment
-for the token (process arguments are visible to other users).
+which it deletes at the end. The URL defaults to UPSTASH_REDIS_REST_URL.
+The token comes only from UPSTASH_REDIS_REST_TOKEN: process arguments are
+visible to every user of the machine.
 
 checks: ${CHECKS.map((c) => c.name).join("; ")}`;
 
@@ -33,7 +33,6 @@ class UsageError extends Error {
 
 interface Args {
   url?: string;
-  token?: string;
   skip: string[];
   maxRequestBytes: number;
   help: boolean;
@@ -50,7 +49,7 @@ function parseArgs(argv: readonly string[]): Args {
     };
     if (flag === "--help" || flag === "-h") args.help = true;
     else if (flag === "--url") args.url = value();
-    else if (flag === "--token") args.token = value();
+    else if (flag === "--token") throw new UsageError("--token is not accepted: other users can read process arguments. Set UPSTASH_REDIS_REST_TOKEN in the environment instead");
     else if (flag === "--skip") args.skip.push(value());
     else if (flag === "--max-request-bytes") {
       const raw = value();
@@ -79,9 +78,9 @@ export async function main(argv: readonly string[], env: Record<string, string |
     return 0;
   }
   const url = args.url ?? env.UPSTASH_REDIS_REST_URL;
-  const token = args.token ?? env.UPSTASH_REDIS_REST_TOKEN;
+  const token = env.UPSTASH_REDIS_REST_TOKEN;
   if (!url || !token) {
-    io.err(`cronsumer doctor: ${!url ? "--url or UPSTASH_REDIS_REST_URL" : "--token or UPSTASH_REDIS_REST_TOKEN"} is required\n\n${USAGE}`);
+    io.err(`cronsumer doctor: ${!url ? "--url or UPSTASH_REDIS_REST_URL" : "UPSTASH_REDIS_REST_TOKEN"} is required\n\n${USAGE}`);
     return 2;
   }
   // As the Worker builds it (src/functions/redis.ts): one attempt per request, replies left as strings.

@@ -50,4 +50,11 @@ describe("cronsumer doctor on the command line", () => {
     });
     expect((await cli(["frobnicate"])).code).toBe(2);
   });
+
+  it("refuses a token in the process arguments, where every user of the machine could read it", async () => {
+    const run = await cli(["doctor", "--url", bridge.url, "--token", bridge.token], {});
+    expect(run.code).toBe(2);
+    expect(run.output).toContain("--token is not accepted");
+    expect(run.output).not.toContain(bridge.token);
+  });
 });
