@@ -1,7 +1,8 @@
 /**
  * A throwaway Redis for tests: `redis-server` from PATH on a free port of
- * 127.0.0.1, no persistence, its own temp dir, so test runs never touch a
- * system Redis or each other. Spawning is the local stack's
+ * 127.0.0.1, no persistence, its own temp dir and a random password, so test
+ * runs never touch a system Redis or each other, and no other local user
+ * reaches theirs. Spawning is the local stack's
  * (tools/stack/redis-server.ts); this adds the temp dir and port retries.
  * `resolveTestStore` decides what the suite runs against: the embedded
  * engine when there is no Redis at all.
@@ -13,8 +14,11 @@ import { freePort } from "../../tools/stack/ports.js";
 import { onPath, spawnRedisServer } from "../../tools/stack/redis-server.js";
 
 export interface RedisServer {
+  /** Carries the password when this suite spawned the server: `redact` it before printing. */
   url: string;
   port: number;
+  /** The spawned server's `requirepass`, to restart it for clients that reconnect; none for REDIS_URL. */
+  password?: string;
   stop(): Promise<void>;
 }
 
@@ -63,10 +67,12 @@ export async function resolveTestStore(): Promise<TestStore> {
 export interface StartRedisOptions {
   /** A fixed port, e.g. to restart a stopped server where clients expect it. Default: a free one. */
   port?: number;
+  /** The password clients already use, with `port`, for a restart. Default: a random one. */
+  password?: string;
 }
 
-export async function startRedisServer({ port }: StartRedisOptions = {}): Promise<RedisServer> {
-  if (port !== undefined) return spawnOn(port);
+export async function startRedisServer({ port, password }: StartRedisOptions = {}): Promise<RedisServer> {
+  if (port !== undefined) return spawnOn(port, password);
   // The free port can be taken between probing and binding: try a few.
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -79,13 +85,14 @@ export async function startRedisServer({ port }: StartRedisOptions = {}): Promis
   throw lastError;
 }
 
-async function spawnOn(port: number): Promise<RedisServer> {
+async function spawnOn(port: number, password?: string): Promise<RedisServer> {
   const dir = await mkdtemp(join(tmpdir(), "cronsumer-redis-"));
   try {
-    const server = await spawnRedisServer({ port, dir });
+    const server = await spawnRedisServer({ port, dir, password });
     return {
       url: server.url,
       port,
+      password: server.password,
       async stop() {
         await server.stop();
         await rm(dir, { recursive: true, force: true });

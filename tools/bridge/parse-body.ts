@@ -14,18 +14,28 @@ import { HttpError } from "./http-error.js";
 /** Upstash's own cap on a request: 10 MB. */
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 
-/** Rejects with a 413 as soon as the body passes `maxBytes`, without buffering the rest. */
-export async function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
+/**
+ * Rejects with a 413 as soon as the body passes `maxBytes`. What is left of
+ * the body is then read and dropped, never kept (`discardRest`), so the
+ * client can finish sending and read the 413 instead of a reset.
+ */
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
   const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) throw tooLarge(maxBytes);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+  if (Number.isFinite(declared) && declared > maxBytes) return Promise.reject(tooLarge(maxBytes));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) return void chunks.push(chunk);
+      req.off("data", onData);
+      chunks.length = 0;
+      reject(tooLarge(maxBytes));
+    };
+    req.on("data", onData);
+    req.once("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.once("error", reject);
+  });
 }
 
 function tooLarge(maxBytes: number): HttpError {

@@ -12,6 +12,8 @@ import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { authorize } from "./auth.js";
 import { BackendUnavailableError, type Backend, type Outcome, type Reply } from "./backend.js";
+import { onClientError } from "./client-error.js";
+import { discardRest } from "./discard-rest.js";
 import { encodeBase64 } from "./encode.js";
 import type { Fault, FaultContext, Faults } from "./faults.js";
 import { HttpError } from "./http-error.js";
@@ -137,11 +139,11 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
     res.end(json);
   }
 
-  function answer(res: ServerResponse, error: unknown): void {
+  function answer(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+    // Answered before the whole body arrived (413, 401 …): let the client finish sending and read this answer.
+    discardRest(req, res);
     if (error instanceof HttpError) {
       const headers: Record<string, string> = error.status === 405 ? { Allow: "POST" } : {};
-      // The rest of an oversize body is never read, so this connection cannot carry another request.
-      if (error.status === 413) headers.Connection = "close";
       send(res, error.status, { error: error.message }, headers);
       return;
     }
@@ -155,8 +157,9 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
   }
 
   const server = createServer(function bridgeRequest(req, res) {
-    handle(req, res).catch((error: unknown) => answer(res, error));
+    handle(req, res).catch((error: unknown) => answer(req, res, error));
   });
+  server.on("clientError", onClientError);
   await listen(server, port, host);
   const actualPort = (server.address() as AddressInfo).port;
 

@@ -1,8 +1,15 @@
 /**
  * A `redis-server` child on 127.0.0.1: for the local stack (persistent, in
  * `.cronsumer/redis`) and for the test suite (throwaway, in a temp dir).
+ *
+ * It requires a password, random per start unless given, so no other local
+ * user can reach the data (or CONFIG SET a way in) through the port. The
+ * password goes to redis-server on its standard input (`redis-server -`
+ * reads its config from there), never in its arguments, which every local
+ * user can read in `ps`; it travels in the URL handed back, for clients.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { accessSync, constants } from "node:fs";
 import { createConnection } from "node:net";
 import { delimiter, join } from "node:path";
@@ -26,10 +33,14 @@ export interface RedisServerOptions {
   detached?: boolean;
   /** @default 10_000 */
   readyTimeoutMs?: number;
+  /** `requirepass`; give the old one to restart a server its clients reconnect to. @default random */
+  password?: string;
 }
 
 export interface RedisServer {
+  /** `redis://:<password>@127.0.0.1:<port>`: redact it before printing. */
   url: string;
+  password: string;
   port: number;
   pid: number;
   /** SIGTERM (Redis saves and exits), SIGKILL after 5 s. */
@@ -37,13 +48,17 @@ export interface RedisServer {
 }
 
 export async function spawnRedisServer(options: RedisServerOptions): Promise<RedisServer> {
-  const { port, dir, persist = false, detached = false, readyTimeoutMs = 10_000 } = options;
+  const { port, dir, persist = false, detached = false, readyTimeoutMs = 10_000, password = randomBytes(24).toString("hex") } = options;
+  // Safe unquoted in redis.conf, in an inline AUTH and in a URL.
+  if (!/^[\w.~-]+$/.test(password)) throw new TypeError("Expected `password` to hold only letters, digits and . _ ~ -");
   const persistence = persist ? ["--appendonly", "yes", "--appendfsync", "everysec", "--save", ""] : ["--appendonly", "no", "--save", ""];
   const child = spawn(
     "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", ...persistence, "--dir", dir, "--daemonize", "no"],
-    { stdio: ["ignore", "pipe", "pipe"], detached },
+    ["-", "--port", String(port), "--bind", "127.0.0.1", ...persistence, "--dir", dir, "--daemonize", "no"],
+    { stdio: ["pipe", "pipe", "pipe"], detached },
   );
+  child.stdin!.on("error", () => {}); // An early exit is reported below, with redis-server's own words.
+  child.stdin!.end(`requirepass ${password}\n`);
   let output = "";
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString("utf8")).slice(-2000);
@@ -67,12 +82,12 @@ export async function spawnRedisServer(options: RedisServerOptions): Promise<Red
     await terminate(child);
   };
   try {
-    await Promise.race([waitForPong(port, readyTimeoutMs), exited]);
+    await Promise.race([waitForPong(port, password, readyTimeoutMs), exited]);
   } catch (error) {
     await stop();
     throw error;
   }
-  return { url: `redis://127.0.0.1:${port}`, port, pid: child.pid!, stop };
+  return { url: `redis://:${password}@127.0.0.1:${port}`, password, port, pid: child.pid!, stop };
 }
 
 async function terminate(child: ChildProcess): Promise<void> {
@@ -84,27 +99,27 @@ async function terminate(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-async function waitForPong(port: number, timeoutMs: number): Promise<void> {
+async function waitForPong(port: number, password: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (await ping(port)) return;
+    if (await ping(port, password)) return;
     await sleep(25);
   }
   throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms`);
 }
 
-function ping(port: number): Promise<boolean> {
+function ping(port: number, password: string): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: "127.0.0.1", port });
     let reply = "";
     socket.setTimeout(1000, () => socket.destroy());
-    socket.on("connect", () => socket.write("PING\r\n"));
+    socket.on("connect", () => socket.write(`AUTH ${password}\r\nPING\r\n`));
     socket.on("data", (chunk) => {
       reply += chunk.toString("utf8");
-      if (reply.includes("\r\n")) socket.end();
+      if (reply.split("\r\n").length > 2) socket.end();
     });
     socket.on("error", () => {});
-    socket.on("close", () => resolve(reply.startsWith("+PONG")));
+    socket.on("close", () => resolve(reply === "+OK\r\n+PONG\r\n"));
   });
 }
 

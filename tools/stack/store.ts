@@ -5,7 +5,7 @@
  * `<dir>/engine`. Each is a bridge `Backend`, so everything above the
  * bridge is the same whichever is chosen.
  */
-import { mkdir } from "node:fs/promises";
+import { chmod, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Backend } from "../bridge/backend.js";
 import { createRedisBackend, redact } from "../bridge/redis-backend.js";
@@ -60,6 +60,8 @@ export async function startStore(options: StoreOptions): Promise<Store> {
   if (kind === "redis-server") {
     const dataDir = join(dir, "redis");
     await mkdir(dataDir, { recursive: true });
+    // The append-only file holds every message: no other local user reads it.
+    await chmod(dataDir, 0o700);
     const server = await spawnRedisServer({ port: await freePort(), dir: dataDir, persist: true, detached: true });
     const backend = await connect(server.url, log, "the spawned redis-server").catch(async (error: unknown) => {
       await server.stop();
@@ -70,7 +72,7 @@ export async function startStore(options: StoreOptions): Promise<Store> {
       backend,
       redisUrl: server.url,
       pids: [server.pid],
-      describe: `redis-server on ${server.url} (${why}), data in ${dataDir}`,
+      describe: `redis-server on ${redact(server.url)} (${why}, password in stack.json), data in ${dataDir}`,
       async stop() {
         await backend.close();
         await server.stop();

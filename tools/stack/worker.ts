@@ -1,15 +1,20 @@
 /**
  * The Worker under `wrangler dev --test-scheduled`, as a child process.
  *
- * Bindings are passed as `--var NAME:VALUE` flags, so no secret is written
- * to wrangler.toml or to disk (they do show in the process list of this
- * machine). wrangler runs workerd and esbuild as children of its own; the
+ * Bindings go to wrangler in an env file only this user can read
+ * (`env-file.ts`, `--env-file`), removed when the Worker stops: never in its
+ * arguments, which every local user sees in `ps`, nor in wrangler.toml. The
+ * project's own `.dev.vars` (or, without one, `.env` and `.env.local`) is
+ * passed first, so it is still read, as wrangler would read it, and the
+ * stack's bindings win over it. wrangler runs workerd and esbuild as children of its own; the
  * child is started in a new process group (`detached`), and stop() signals
  * the whole group (`process.kill(-pid)`) so none of them outlives the stack.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { writeEnvFile } from "./env-file.js";
 
 export interface WorkerOptions {
   /** The project root: wrangler.toml and node_modules/.bin/wrangler. */
@@ -19,7 +24,7 @@ export interface WorkerOptions {
   ip?: string;
   /** Devtools port; each wrangler needs its own. */
   inspectorPort: number;
-  /** Bindings for the Worker, on top of wrangler.toml's and .dev.vars'. */
+  /** Bindings for the Worker, secrets included, on top of wrangler.toml's and .dev.vars'. */
   vars: Record<string, string>;
   /** wrangler's local state (`--persist-to`). */
   persistTo: string;
@@ -48,6 +53,7 @@ export class WorkerStartError extends Error {
 
 export async function startWorker(options: WorkerOptions): Promise<WorkerProcess> {
   const { projectDir, port, ip = "127.0.0.1", inspectorPort, vars, persistTo, readyTimeoutMs = 60_000, onOutput = () => {} } = options;
+  const envFile = await writeEnvFile(vars);
   const args = [
     join(projectDir, "node_modules", ".bin", "wrangler"),
     "dev",
@@ -57,7 +63,8 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerProcess
     "--inspector-port", String(inspectorPort),
     "--persist-to", persistTo,
     "--show-interactive-dev-session=false",
-    ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
+    ...projectEnvFiles(projectDir).flatMap((file) => ["--env-file", file]),
+    "--env-file", envFile.path,
   ];
   // process.execPath rather than the script's `#!/usr/bin/env node`: PATH may hold no node at all.
   const child = spawn(process.execPath, args, {
@@ -71,6 +78,9 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerProcess
       CLOUDFLARE_CF_FETCH_ENABLED: "false",
       // No colours or spinners in a log that is not a terminal.
       FORCE_COLOR: "0",
+      // Env files are read only while this is on; and this shell's environment is no binding of the Worker.
+      CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV: "true",
+      CLOUDFLARE_INCLUDE_PROCESS_ENV: "false",
     },
   });
   const tail: string[] = [];
@@ -85,18 +95,26 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerProcess
   child.stdout!.on("data", lines);
   child.stderr!.on("data", lines);
   const pid = child.pid;
-  if (pid === undefined) throw new WorkerStartError("could not spawn wrangler");
-  const killOnExit = () => signalGroup(pid, "SIGKILL");
+  if (pid === undefined) {
+    await envFile.remove();
+    throw new WorkerStartError("could not spawn wrangler");
+  }
+  const killOnExit = () => {
+    signalGroup(pid, "SIGKILL");
+    envFile.removeSync();
+  };
   process.once("exit", killOnExit);
 
   const url = `http://${ip}:${port}`;
   const stop = async (graceMs = 5_000) => {
     process.off("exit", killOnExit);
     await stopGroup(child, pid, graceMs);
+    await envFile.remove();
   };
   const kill = async () => {
     process.off("exit", killOnExit);
     await stopGroup(child, pid, 0, "SIGKILL");
+    await envFile.remove();
   };
   try {
     await waitForHealth(url, child, readyTimeoutMs);
@@ -105,6 +123,17 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerProcess
     throw new WorkerStartError(`${(error as Error).message}\nwrangler's last lines:\n  ${tail.join("\n  ")}`, { cause: error });
   }
   return { url, pid, stop, kill };
+}
+
+/**
+ * What wrangler reads by itself without `--env-file`: `.dev.vars`, or else
+ * `.env` and `.env.local`. One difference: these are now also read as env files, so a `$NAME`
+ * in `.dev.vars` is expanded (write `\$` for a literal `$`).
+ */
+function projectEnvFiles(projectDir: string): string[] {
+  const devVars = join(projectDir, ".dev.vars");
+  if (existsSync(devVars)) return [devVars];
+  return [".env", ".env.local"].map((name) => join(projectDir, name)).filter((file) => existsSync(file));
 }
 
 async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {

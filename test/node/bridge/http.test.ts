@@ -2,6 +2,7 @@
  * The HTTP surface around the commands: auth, malformed bodies, routes, the
  * body limit, the sync token and the latency knob. Every answer is JSON.
  */
+import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { redisFixture, testRedis } from "../../support/keys.js";
 import { privateBridge, raw, type PrivateBridge } from "./support.js";
@@ -123,6 +124,74 @@ describe("the body limit", () => {
     const response = await raw("/", ["SET", key, "z".repeat(900)], { url: small.bridge.url, token: small.token });
     expect(response.status).toBe(200);
     expect(await db.tcp.strLen(key)).toBe(900);
+  });
+});
+
+describe("a body far over the limit", () => {
+  const FIFTY_MB = 50 * 1024 * 1024;
+  let big: PrivateBridge;
+  beforeAll(async () => {
+    big = await privateBridge();
+  });
+  afterAll(() => big.close());
+
+  /**
+   * POSTs `size` bytes of a JSON string with node:http on a connection of its own (a pooled
+   * keep-alive one could be closed by the server's idle timer, which is not what is tested),
+   * declared up front or chunked; resolves with the answer, or rejects if the connection drops first.
+   */
+  function post(size: number, declared: boolean): Promise<{ status: number; json: unknown }> {
+    return new Promise((resolve, reject) => {
+      const body = Buffer.from(JSON.stringify(["ECHO", "x".repeat(Math.max(0, size - 11))]));
+      const headers: Record<string, string> = { Authorization: `Bearer ${big.token}` };
+      if (declared) headers["Content-Length"] = String(body.length);
+      const req = request(`${big.bridge.url}/`, { method: "POST", headers, agent: false }, (res) => {
+        let text = "";
+        res.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) as unknown }));
+      });
+      req.on("error", reject);
+      let sent = 0;
+      const write = (): void => {
+        while (sent < body.length) {
+          const chunk = body.subarray(sent, sent + 1024 * 1024);
+          sent += chunk.length;
+          if (!req.write(chunk)) return void req.once("drain", write);
+        }
+        req.end();
+      };
+      write();
+    });
+  }
+
+  // First, while undici's pool holds no idle connection to this bridge that its next request could pick.
+  it("answers fetch's 50 MB body with 413", async () => {
+    for (let i = 0; i < 3; i++) {
+      const response = await fetch(`${big.bridge.url}/`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${big.token}` },
+        body: Buffer.alloc(FIFTY_MB, 0x62),
+      });
+      expect(response.status).toBe(413);
+      expect(await response.json()).toEqual({ error: "Request body is larger than the 10485760-byte limit" });
+    }
+  }, 60_000);
+
+  it.each([
+    ["with a Content-Length", true],
+    ["chunked, without a length", false],
+  ])("answers 50 MB %s with 413 JSON, not a dropped connection, every time", async (_, declared) => {
+    const before = big.bridge.stats.requests;
+    for (let i = 0; i < 3; i++) {
+      const response = await post(FIFTY_MB, declared);
+      expect(response.status).toBe(413);
+      expect(response.json).toEqual({ error: "Request body is larger than the 10485760-byte limit" });
+    }
+    expect(big.bridge.stats.requests).toBe(before);
+  }, 60_000);
+
+  it("stays healthy: a body under the limit is served next", async () => {
+    expect(await post(1000, true)).toEqual({ status: 200, json: { result: "x".repeat(989) } });
   });
 });
 

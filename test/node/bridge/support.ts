@@ -24,15 +24,18 @@ export interface RawOptions {
   token?: string | null;
   headers?: Record<string, string>;
   method?: string;
+  /** Aborts the request, e.g. `AbortSignal.timeout(ms)` where a hang must fail the test. */
+  signal?: AbortSignal;
 }
 
 /** POSTs `body` (sent as is when a string, else JSON-encoded) to the bridge. */
 export async function raw(path: string, body: unknown, options: RawOptions = {}): Promise<RawResponse> {
-  const { url = inject("bridgeUrl"), token = inject("bridgeToken"), headers = {}, method = "POST" } = options;
+  const { url = inject("bridgeUrl"), token = inject("bridgeToken"), headers = {}, method = "POST", signal } = options;
   const response = await fetch(`${url}${path}`, {
     method,
     headers: { ...(token === null ? {} : { Authorization: `Bearer ${token}` }), ...headers },
     body: method === "GET" || method === "HEAD" ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+    signal,
   });
   const text = await response.text();
   return {

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Backend } from "../../../tools/bridge/backend.js";
-import { createRedisBackend } from "../../../tools/bridge/redis-backend.js";
+import { createRedisBackend, redact } from "../../../tools/bridge/redis-backend.js";
 import { startBridge, type BridgeHandle } from "../../../tools/bridge/server.js";
 import { startRedisServer, type RedisServer } from "../../support/redis-server.js";
 import { ON_ENGINE, realRedisOnly } from "../../support/store-kind.js";
@@ -19,14 +19,16 @@ let redis: RedisServer | undefined;
 let backend: Backend;
 let bridge: BridgeHandle;
 let port: number;
+let password: string | undefined;
 const log: string[] = [];
 
 describe.skipIf(ON_ENGINE)(realRedisOnly("a bridge whose Redis stops", "a redis-server binary to stop and restart"), () => {
   beforeAll(async () => {
     redis = await startRedisServer();
     port = redis.port;
+    password = redis.password;
     backend = await createRedisBackend(redis.url, { log: (line) => log.push(line), maxReconnectDelayMs: 100 });
-    bridge = await startBridge({ backend, token: TOKEN, redisLabel: redis.url });
+    bridge = await startBridge({ backend, token: TOKEN, redisLabel: redact(redis.url) });
   });
   afterAll(async () => {
     await bridge.close();
@@ -51,7 +53,7 @@ describe.skipIf(ON_ENGINE)(realRedisOnly("a bridge whose Redis stops", "a redis-
       expect(response.status).toBe(503);
       expect(response.contentType).toBe("application/json");
       expect(response.json).toEqual({
-        error: expect.stringMatching(new RegExp(`^Redis unreachable at redis://127\\.0\\.0\\.1:${port}: `)),
+        error: expect.stringMatching(new RegExp(`^Redis unreachable at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port}: `)),
       });
     }
     expect(log.some((line) => line.includes("unreachable"))).toBe(true);
@@ -60,12 +62,12 @@ describe.skipIf(ON_ENGINE)(realRedisOnly("a bridge whose Redis stops", "a redis-
   it("makes the official client throw with that message, without retrying a status", async () => {
     const client = new Redis({ url: bridge.url, token: TOKEN, enableTelemetry: false });
     const before = bridge.stats.requests;
-    await expect(client.get("k")).rejects.toThrow(/Redis unreachable at redis:\/\/127\.0\.0\.1/);
+    await expect(client.get("k")).rejects.toThrow(/Redis unreachable at redis:\/\/:\*\*\*@127\.0\.0\.1/);
     expect(bridge.stats.requests - before).toBe(1);
   });
 
   it("serves again once Redis is back on the same port", async () => {
-    redis = await startRedisServer({ port });
+    redis = await startRedisServer({ port, password });
     let status = 0;
     // Reconnecting takes up to maxReconnectDelayMs; wait for it without bounding how long it may take.
     while (status !== 200) {
