@@ -8,8 +8,7 @@
  * field: `fail-once` throws on the first delivery only, `always-fail` throws
  * every time, `slow:<ms>` adds latency.
  */
-import { definePollingFunction } from "../core/define.js";
-import { PermanentError } from "../core/errors.js";
+import { definePollingFunction, PermanentError } from "../index.js";
 
 export const LEDGER_STREAM = "payments:ledger";
 /** Simulated provider latency unless `PAYMENTS_LATENCY_MS` says otherwise. */

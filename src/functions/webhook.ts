@@ -4,9 +4,7 @@
  * 4xx other than 408 and 429 is permanent (dead-lettered at once); 5xx,
  * timeouts and network errors are retried with backoff.
  */
-import { definePollingFunction } from "../core/define.js";
-import { PermanentError } from "../core/errors.js";
-import { signWebhook } from "../core/signature.js";
+import { definePollingFunction, PermanentError, signWebhook } from "../index.js";
 
 const RETRYABLE_4XX = new Set([408, 429]);
 
