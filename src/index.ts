@@ -6,11 +6,13 @@
 
 // Define polling functions.
 export { definePollingFunction } from "./core/define.js";
-export type { HandlerContext, Message, PollingFunction, PollingFunctionDefinition } from "./core/define.js";
+export type { BatchContext, BatchMessage, Delivered, HandlerContext, Message, PollingFunction, PollingFunctionDefinition, RunContext } from "./core/define.js";
 export type { Effects } from "./core/effects.js";
+export type { ReadRedis } from "./core/read-only.js";
+export type { StandardSchemaV1 } from "./core/standard-schema.js";
 export type { BackoffOptions, FunctionOptions, RetentionOptions } from "./core/options.js";
 export type { Fields } from "./core/parse-replies.js";
-export { ConfigError, PermanentError, RedisReplyError, TransportError } from "./core/errors.js";
+export { ConfigError, PermanentError, RedisReplyError, RetryError, TransportError } from "./core/errors.js";
 
 // Run them in a Worker: all in one, or piece by piece.
 export { createApi, createScheduled, createWorker } from "./functions/create-worker.js";
