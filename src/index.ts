@@ -1,13 +1,34 @@
-/** The Worker: wiring only. The API answers fetches; cron ticks run the polling functions. */
-import { createApp } from "./api/app.js";
-import type { Env } from "./env.js";
-import { runScheduled } from "./functions/scheduled.js";
+/**
+ * cronsumer's public surface: the one front door. Everything exported here is
+ * documented in the README and kept stable; anything not exported here is
+ * private and free to change.
+ */
 
-const app = createApp();
+// Define polling functions.
+export { definePollingFunction } from "./core/define.js";
+export type { BatchContext, BatchMessage, Delivered, HandlerContext, Message, PollingFunction, PollingFunctionDefinition, RunContext } from "./core/define.js";
+export type { Effects } from "./core/effects.js";
+export type { ReadRedis } from "./core/read-only.js";
+export type { StandardSchemaV1 } from "./core/standard-schema.js";
+export type { BackoffOptions, FunctionOptions, RetentionOptions } from "./core/options.js";
+export type { Fields } from "./core/parse-replies.js";
+export { ConfigError, PermanentError, RedisReplyError, RetryError, TransportError } from "./core/errors.js";
 
-export default {
-  fetch: app.fetch,
-  async scheduled(controller, env, ctx) {
-    ctx.waitUntil(runScheduled(controller.cron, controller.scheduledTime, env));
-  },
-} satisfies ExportedHandler<Env>;
+// Run them in a Worker: all in one, or piece by piece.
+export { createApi, createScheduled, createWorker } from "./functions/create-worker.js";
+export type { CronEvent, CronsumerWorker, ScheduledHandler, WaitUntil, WorkerOptions } from "./functions/create-worker.js";
+export type { ApiApp } from "./api/context.js";
+export type { Env } from "./env.js";
+export { runScheduled, runOne } from "./functions/scheduled.js";
+export type { Skipped } from "./functions/scheduled.js";
+export { runFunction } from "./core/run.js";
+export type { RunDeps } from "./core/run.js";
+export type { RunReport, StopReason } from "./core/report.js";
+
+// Reach Redis.
+export { redisFromEnv, transportFromEnv } from "./functions/redis.js";
+export { upstashTransport } from "./core/upstash-transport.js";
+export type { Transport } from "./core/transport.js";
+
+// Signed webhooks, for senders and receivers.
+export { signWebhook, verifyWebhook } from "./core/signature.js";

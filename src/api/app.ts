@@ -14,7 +14,6 @@ import type { PollingFunction } from "../core/define.js";
 import type { Transport } from "../core/transport.js";
 import { dashboard } from "../dashboard/index.js";
 import type { Env } from "../env.js";
-import { functions as registry } from "../functions/index.js";
 import { transportFromEnv } from "../functions/redis.js";
 import { requireToken } from "./auth.js";
 import { createCatalog } from "./catalog.js";
@@ -34,13 +33,13 @@ import { streams } from "./routes/streams.js";
 import { defaultHook } from "./validation.js";
 
 export interface AppOptions {
-  /** @default the Worker's registry, src/functions/index.ts */
-  functions?: readonly PollingFunction[];
+  /** The polling functions whose streams, groups and dead letters the API may reach. */
+  functions: readonly PollingFunction[];
   /** @default `transportFromEnv`: the official @upstash/redis client from the bindings */
   transport?: (env: Env) => Transport;
 }
 
-export function createApp({ functions = registry, transport = transportFromEnv }: AppOptions = {}): ApiApp {
+export function createApp({ functions, transport = transportFromEnv }: AppOptions): ApiApp {
   const catalog = createCatalog(functions);
   const app: ApiApp = new OpenAPIHono<ApiEnv>({ defaultHook });
   app.onError(onError);

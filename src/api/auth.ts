@@ -25,7 +25,7 @@ export interface RequireTokenOptions {
 export const requireToken = ({ publicPaths = ["/health"] }: RequireTokenOptions = {}): MiddlewareHandler<ApiEnv> => {
   const open = new Set(publicPaths);
   return async function requireToken(c, next) {
-    if (open.has(c.req.path)) return next();
+    if (open.has(pathInApp(c.req.path, c.req.routePath))) return next();
     const apiToken = c.env?.API_TOKEN;
     if (typeof apiToken !== "string" || apiToken === "") {
       throw new ApiError(
@@ -64,4 +64,14 @@ export async function safeEqual(a: string, b: string): Promise<boolean> {
   let diff = 0;
   for (let i = 0; i < x.length; i++) diff |= x[i]! ^ y[i]!;
   return diff === 0;
+}
+
+/**
+ * The request's path as this app sees it, wherever a user mounted it
+ * (`app.route("/queues", api)`): this middleware is registered on "*", so
+ * its route path is the mount point followed by "/*".
+ */
+function pathInApp(path: string, routePath: string): string {
+  const mount = routePath.endsWith("/*") ? routePath.slice(0, -2) : "";
+  return mount !== "" && path.startsWith(mount) ? path.slice(mount.length) || "/" : path;
 }

@@ -12,7 +12,7 @@
  * no command, because a message can only have a recorded error once it has
  * been delivered before.
  */
-import type { Message } from "./define.js";
+import type { Delivered as Message } from "./define.js";
 import type { Outcome } from "./handle-batch.js";
 import { attemptErrorsKey } from "./keys.js";
 import { op } from "./ops.js";

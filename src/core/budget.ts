@@ -26,7 +26,12 @@ export class SubrequestBudget {
 
   /** Takes one subrequest for a handler fetch, keeping `reserved` for the commit that must follow. */
   take(reserved: number): void {
-    if (this.used + 1 + reserved > this.limit) throw new SubrequestBudgetError(this.limit);
+    this.ensureRoom(reserved);
     this.#fetches += 1;
+  }
+
+  /** Refuses unless one more Redis request fits and still leaves `reserved`; the request counts itself. */
+  ensureRoom(reserved: number): void {
+    if (this.used + 1 + reserved > this.limit) throw new SubrequestBudgetError(this.limit);
   }
 }

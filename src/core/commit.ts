@@ -22,7 +22,7 @@ import { attemptErrorCommands } from "./attempt-errors.js";
 import { idleForDelay, retryDelayMs } from "./backoff.js";
 import { xack, xadd, xclaimJustId } from "./commands.js";
 import { deadLetterFields } from "./dead-letter.js";
-import type { Message } from "./define.js";
+import type { Delivered as Message } from "./define.js";
 import type { Released } from "./fetch.js";
 import type { Outcome } from "./handle-batch.js";
 import type { FunctionOptions } from "./options.js";
@@ -119,7 +119,7 @@ export function buildCommit(c: CommitInput): Commit {
     } else if (outcome.permanent || o.noAck || message.attempt >= o.maxDeliveries) {
       deadLetter(message, message.attempt, outcome.error);
     } else {
-      later(message.id, idleForDelay(o.visibilityTimeoutMs, retryDelayMs(o.backoff, message.attempt)));
+      later(message.id, idleForDelay(o.visibilityTimeoutMs, outcome.delayMs ?? retryDelayMs(o.backoff, message.attempt)));
       retrying.push(outcome);
       commit.retried += 1;
     }

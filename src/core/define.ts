@@ -10,8 +10,11 @@ import { defaultOptions, FREE_PLAN_SUBREQUESTS, validateOptions } from "./option
 import type { Vars } from "./overrides.js";
 import { applyOverrides, overrideVarName } from "./overrides.js";
 import type { Fields } from "./parse-replies.js";
+import type { ReadRedis } from "./read-only.js";
+import type { StandardSchemaV1 } from "./standard-schema.js";
 
-export interface Message {
+/** A delivered entry as the engine tracks it, before any schema. */
+export interface Delivered {
   id: string;
   stream: string;
   group: string;
@@ -21,38 +24,85 @@ export interface Message {
   attempt: number;
 }
 
-export interface HandlerContext {
+/** A message as a handler sees it. */
+export interface Message<T = Fields> extends Delivered {
+  /** What the function's `schema` made of `fields`; `fields` itself when it has none. */
+  data: T;
+}
+
+/** What every handler gets besides its messages. */
+export interface RunContext {
   /** Fires at `handlerTimeoutMs`; the attempt then counts as failed and its effects are discarded. */
   signal: AbortSignal;
   /** `fetch` that counts towards the run's subrequest budget and follows `signal`. */
   fetch: typeof fetch;
-  /** Redis writes committed atomically with this message's acknowledgement. */
-  effects: Effects;
+  /** One read-only Redis command, sent at once: `await ctx.read(["HGET", "customers", id])`. Writes go through `effects`. */
+  read: ReadRedis;
   /** The deployment's vars and secrets. */
   env: Vars;
+  /** Deliveries a message gets before it is dead-lettered (the effective `maxDeliveries`). */
+  maxDeliveries: number;
 }
 
-export interface PollingFunctionDefinition {
+export interface HandlerContext extends RunContext {
+  /** Redis writes committed atomically with this message's acknowledgement. */
+  effects: Effects;
+  /** True on the message's last delivery: failing now dead-letters it. */
+  lastAttempt: boolean;
+}
+
+/** A message in a batch handler, settled one by one (or all at once through the context). */
+export interface BatchMessage<T = Fields> extends Message<T> {
+  /** Writes committed with this message's acknowledgement, if it is acknowledged. */
+  effects: Effects;
+  /** True on the message's last delivery. */
+  lastAttempt: boolean;
+  ack(): void;
+  /** Retry after `delayMs` (capped at `visibilityTimeoutMs`), or after the function's backoff. */
+  retry(options?: { delayMs?: number; reason?: string }): void;
+  /** To the dead-letter stream at once. */
+  deadLetter(reason: string): void;
+}
+
+export interface BatchContext extends RunContext {
+  ackAll(): void;
+  retryAll(options?: { delayMs?: number; reason?: string }): void;
+}
+
+export interface PollingFunctionDefinition<T = Fields> {
   /** Lower-case letters, digits and dashes; used in consumer names, keys and `FN_*` vars. */
   name: string;
   stream: string;
   group: string;
   /** Cron expressions, exactly as in wrangler.toml `[triggers] crons`. */
   crons: string[];
-  handle(message: Message, ctx: HandlerContext): Promise<void>;
+  /**
+   * Handles one message; returning acknowledges it (with its effects), throwing retries it
+   * (`PermanentError`: dead-lettered at once; `RetryError`: after its own delay). Give this or `handleBatch`.
+   */
+  handle?(message: Message<T>, ctx: HandlerContext): Promise<void>;
+  /**
+   * Handles a whole batch at once and settles each message (`ack`, `retry`, `deadLetter`).
+   * Messages left unsettled are acknowledged when it returns, and retried when it throws.
+   */
+  handleBatch?(messages: BatchMessage<T>[], ctx: BatchContext): Promise<void>;
+  /** Checks every message before a handler sees it (Standard Schema: zod, valibot, …); a mismatch is dead-lettered at once. */
+  schema?: StandardSchemaV1<unknown, T>;
   options?: Partial<FunctionOptions>;
   /** Returns a reason to skip runs in this deployment (e.g. a missing var), or undefined to run. */
   skipReason?(env: Vars): string | undefined;
   description?: string;
 }
 
-export interface PollingFunction extends PollingFunctionDefinition {
+// `any`: a list of functions mixes payload types; each handler is checked against its own schema where it is defined.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface PollingFunction<T = any> extends PollingFunctionDefinition<T> {
   options: Partial<FunctionOptions>;
 }
 
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
 
-export function definePollingFunction(def: PollingFunctionDefinition): PollingFunction {
+export function definePollingFunction<T = Fields>(def: PollingFunctionDefinition<T>): PollingFunction<T> {
   const where = `polling function ${JSON.stringify(def.name)}`;
   if (typeof def.name !== "string" || !NAME.test(def.name)) {
     throw new ConfigError(`${where}: \`name\` must match ${NAME} (lower-case letters, digits, dashes)`);
@@ -63,8 +113,12 @@ export function definePollingFunction(def: PollingFunctionDefinition): PollingFu
   if (!Array.isArray(def.crons) || def.crons.length === 0 || def.crons.some((c) => typeof c !== "string" || c.trim() === "")) {
     throw new ConfigError(`${where}: \`crons\` must list at least one cron expression`);
   }
-  if (typeof def.handle !== "function") throw new ConfigError(`${where}: \`handle\` must be a function`);
-  const fn: PollingFunction = { ...def, options: def.options ?? {} };
+  const handlers = [def.handle, def.handleBatch].filter((h) => h !== undefined);
+  if (handlers.length !== 1 || typeof handlers[0] !== "function") throw new ConfigError(`${where}: give exactly one of \`handle\` and \`handleBatch\`, as a function`);
+  if (def.schema !== undefined && typeof def.schema?.["~standard"]?.validate !== "function") {
+    throw new ConfigError(`${where}: \`schema\` must be a Standard Schema (zod, valibot, arktype, …)`);
+  }
+  const fn: PollingFunction<T> = { ...def, options: def.options ?? {} };
   resolveOptions(fn, {}, 1);
   return fn;
 }

@@ -41,3 +41,18 @@ export class PermanentError extends Error {
     this.name = "PermanentError";
   }
 }
+
+/**
+ * Thrown by a handler to retry after a delay of its choosing (a rate limit's
+ * Retry-After, say) instead of the function's backoff. The delay is capped at
+ * `visibilityTimeoutMs`. The attempt still counts as a delivery.
+ */
+export class RetryError extends Error {
+  readonly delayMs: number;
+  constructor(message: string, options: ErrorOptions & { delayMs: number }) {
+    super(message, options);
+    if (!Number.isFinite(options.delayMs) || options.delayMs < 0) throw new ConfigError(`RetryError: \`delayMs\` must be a number ≥ 0; got ${options.delayMs}`);
+    this.name = "RetryError";
+    this.delayMs = options.delayMs;
+  }
+}

@@ -19,7 +19,7 @@
  */
 import { xautoclaim, xpendingRange, xreadgroup } from "./commands.js";
 import type { Expired } from "./commit.js";
-import type { Message } from "./define.js";
+import type { Delivered as Message } from "./define.js";
 import type { AutoClaimReply, PendingEntry, StreamEntry } from "./parse-replies.js";
 import type { ReplaySorting } from "./replay-target.js";
 import { sortInto } from "./replay-target.js";

@@ -103,7 +103,9 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
         reservedSubrequests: 1 + reserve,
         env: deps.vars,
         fetch: deps.fetch ?? fetch,
-        handle: fn.handle,
+        transport: t,
+        maxDeliveries: o.maxDeliveries,
+        fn,
       });
       r.handled += outcomes.filter((x) => x.ok || !x.notAttempted).length;
       traceFailures(fn.name, outcomes, r);

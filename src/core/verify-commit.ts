@@ -12,7 +12,7 @@
  */
 import { xadd } from "./commands.js";
 import type { Commit } from "./commit.js";
-import type { Message } from "./define.js";
+import type { Delivered as Message } from "./define.js";
 import type { Settled } from "./ops.js";
 import { pipelineSettled } from "./ops.js";
 import type { RunReport } from "./report.js";

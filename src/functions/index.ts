@@ -1,5 +1,5 @@
-/** Every polling function this Worker runs. Add a function here and its cron to wrangler.toml. */
-import type { PollingFunction } from "../core/define.js";
+/** The example functions this repository's Worker (src/worker.ts) runs. Add a function here and its cron to wrangler.toml. */
+import type { PollingFunction } from "../index.js";
 import { payments } from "./payments.js";
 import { webhook } from "./webhook.js";
 

@@ -10,8 +10,7 @@
  * attempt is logged as it starts, so the drill can tell deliveries a handler
  * saw from deliveries Redis only counted.
  */
-import { definePollingFunction } from "../core/define.js";
-import { PermanentError } from "../core/errors.js";
+import { definePollingFunction, PermanentError } from "../index.js";
 
 export const LEDGER_STREAM = "payments:ledger";
 /** The start of the line logged per attempt under `PAYMENTS_LOG_ATTEMPTS=1`: `payments: attempt <n> of <id>`. */

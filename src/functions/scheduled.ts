@@ -8,7 +8,6 @@ import type { RunReport } from "../core/report.js";
 import { runFunction } from "../core/run.js";
 import type { Transport } from "../core/transport.js";
 import type { Env } from "../env.js";
-import { functions } from "./index.js";
 import { transportFromEnv } from "./redis.js";
 
 export interface Skipped {
@@ -16,7 +15,13 @@ export interface Skipped {
   skipped: string;
 }
 
-export async function runScheduled(cron: string, scheduledTime: number, env: Env, transport: Transport = transportFromEnv(env)): Promise<(RunReport | Skipped)[]> {
+export async function runScheduled(
+  functions: readonly PollingFunction[],
+  cron: string,
+  scheduledTime: number,
+  env: Env,
+  transport: Transport = transportFromEnv(env),
+): Promise<(RunReport | Skipped)[]> {
   const due = functions.filter((f) => f.crons.includes(cron));
   const active = due.filter((f) => !skipReason(f, env));
   const slot = Math.floor(scheduledTime / 60_000);

@@ -11,9 +11,7 @@
  * with the new location in the error, to replay once the URL is fixed. A
  * temporary one (302, 303, 307) is retried like a 5xx.
  */
-import { definePollingFunction } from "../core/define.js";
-import { PermanentError } from "../core/errors.js";
-import { signWebhook } from "../core/signature.js";
+import { definePollingFunction, PermanentError, signWebhook } from "../index.js";
 
 const RETRYABLE_4XX = new Set([408, 429]);
 const PERMANENT_REDIRECTS = new Set([301, 308]);

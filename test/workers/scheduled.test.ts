@@ -6,7 +6,7 @@ import { Redis } from "@upstash/redis/cloudflare";
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import worker from "../../src/index.js";
+import worker from "../../src/worker.js";
 import type { Env } from "../../src/env.js";
 
 const bindings = env as unknown as Env;

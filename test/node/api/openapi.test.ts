@@ -5,9 +5,10 @@
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../../src/api/app.js";
+import { functions } from "../../../src/functions/index.js";
 import { call } from "./support.js";
 
-const api = createApp();
+const api = createApp({ functions });
 
 describe("GET /openapi.json", () => {
   it("validates as OpenAPI 3", async () => {

@@ -32,7 +32,9 @@ describe("a run", () => {
     const report = await runFunction(fn, { transport, vars: {}, trigger: "manual" });
 
     expect(seen.map((m) => m.id)).toEqual(ids);
-    expect(seen[0]).toEqual({ id: ids[0], stream: fn.stream, group: "g", attempt: 1, fields: { amount: "42", flag: "true", json: '{"a":1}', empty: "", big: "12345678901234567890" } });
+    const fields = { amount: "42", flag: "true", json: '{"a":1}', empty: "", big: "12345678901234567890" };
+    // Without a schema, `data` is the fields themselves.
+    expect(seen[0]).toEqual({ id: ids[0], stream: fn.stream, group: "g", attempt: 1, fields, data: fields });
     expect(await pending(f.tcp, fn.stream, fn.group)).toEqual([]);
     expect(report).toMatchObject({ read: 25, handled: 25, acked: 25, retried: 0, deadLettered: 0, stopReason: "drained" });
   });

@@ -5,13 +5,14 @@
  */
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../../src/api/app.js";
+import { functions } from "../../../src/functions/index.js";
 import { clientScript } from "../../../src/dashboard/client.js";
 import { dashboard } from "../../../src/dashboard/index.js";
 
 const env = { API_TOKEN: "secret-api-token", UPSTASH_REDIS_REST_URL: "http://127.0.0.1:1/secret-url", UPSTASH_REDIS_REST_TOKEN: "secret-redis-token" };
 
 async function page() {
-  const response = await createApp().request("/", {}, env);
+  const response = await createApp({ functions }).request("/", {}, env);
   return { response, html: await response.text(), csp: response.headers.get("content-security-policy") ?? "" };
 }
 
@@ -49,7 +50,7 @@ describe("GET /", () => {
   });
 
   it("leaves every API route behind the token", async () => {
-    const response = await createApp().request("/functions", {}, env);
+    const response = await createApp({ functions }).request("/functions", {}, env);
     expect(response.status).toBe(401);
   });
 });

@@ -1,0 +1,71 @@
+/**
+ * `createWorker({ functions })`: everything a Worker needs in one object, to
+ * use as its default export. `fetch` is the HTTP API and dashboard; `scheduled`
+ * runs the functions whose cron fired. Both pieces are also exported on their
+ * own (`createApi`, `createScheduled`) for a Worker that composes them with
+ * its own routes and crons.
+ *
+ * The types here are structural on purpose: the package works with or without
+ * `@cloudflare/workers-types`, and `satisfies ExportedHandler<Env>` still holds.
+ */
+import type { ApiApp } from "../api/context.js";
+import { createApp } from "../api/app.js";
+import type { PollingFunction } from "../core/define.js";
+import { ConfigError } from "../core/errors.js";
+import type { Transport } from "../core/transport.js";
+import type { Env } from "../env.js";
+import { transportFromEnv } from "./redis.js";
+import { runScheduled } from "./scheduled.js";
+
+export interface WorkerOptions {
+  /** Every polling function this Worker runs. Each cron it names must also be in wrangler.toml. */
+  functions: readonly PollingFunction[];
+  /**
+   * How to reach Redis from the bindings.
+   * @default the official @upstash/redis client from UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN
+   */
+  transport?: (env: Env) => Transport;
+}
+
+/** What `scheduled()` receives; a subset of Cloudflare's ScheduledController. */
+export interface CronEvent {
+  cron: string;
+  scheduledTime: number;
+}
+
+/** A subset of Cloudflare's ExecutionContext. */
+export interface WaitUntil {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+export type ScheduledHandler = (controller: CronEvent, env: Env, ctx: WaitUntil) => Promise<void>;
+
+export function createScheduled({ functions, transport = transportFromEnv }: WorkerOptions): ScheduledHandler {
+  checkFunctions(functions);
+  return async function scheduled(controller, env, ctx) {
+    ctx.waitUntil(runScheduled(functions, controller.cron, controller.scheduledTime, env, transport(env)));
+  };
+}
+
+export const createApi = (options: WorkerOptions): ApiApp => (checkFunctions(options.functions), createApp(options));
+
+/** Exactly the handlers a Worker's default export may carry; `createApi` gives the Hono app itself. */
+export interface CronsumerWorker {
+  fetch: ApiApp["fetch"];
+  scheduled: ScheduledHandler;
+}
+
+export function createWorker(options: WorkerOptions): CronsumerWorker {
+  return { fetch: createApi(options).fetch, scheduled: createScheduled(options) };
+}
+
+/** Two functions with one name would share consumer names and reports: refused at start-up. */
+function checkFunctions(functions: readonly PollingFunction[]): void {
+  if (!Array.isArray(functions) || functions.length === 0) throw new ConfigError("createWorker: `functions` must list at least one polling function");
+  const seen = new Set<string>();
+  for (const fn of functions) {
+    if (typeof fn?.handle !== "function" || typeof fn.name !== "string") throw new ConfigError("createWorker: every entry of `functions` must come from definePollingFunction()");
+    if (seen.has(fn.name)) throw new ConfigError(`createWorker: two functions are named ${JSON.stringify(fn.name)}; names must be unique`);
+    seen.add(fn.name);
+  }
+}
