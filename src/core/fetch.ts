@@ -2,7 +2,7 @@
  * What one request fetches for the next batch, and what its replies mean.
  *
  * - New messages: `XREADGROUP … COUNT n … >`, never BLOCK.
- * - Recovery: in one MULTI, `XPENDING … IDLE (vt − 1 s) cursor + COUNT 3n` then
+ * - Recovery: in one MULTI, `XPENDING … IDLE (vt − 1 s) cursor + COUNT 10n` then
  *   `XAUTOCLAIM … vt cursor COUNT n` (the listing with a little slack, see below). XAUTOCLAIM claims atomically (an
  *   overlapping run cannot claim the same entry: claiming resets its idle
  *   time) and reports trimmed entries, but not delivery counts; the XPENDING
@@ -52,19 +52,30 @@ export const readOp = (t: Target, count: number, noAck: boolean, gate?: string) 
   xreadgroup(t.stream, t.group, t.consumer, { count, noAck, alsoStreams: gate === undefined ? [] : [gate] });
 
 /**
- * Redis reads its clock separately for each command of a MULTI, so an entry
- * can turn idle enough between the XPENDING and the XAUTOCLAIM. Listing with
- * this much slack keeps every entry XAUTOCLAIM may claim in the listing, with
- * its delivery count; listed entries it does not claim are only a lookup.
+ * Redis 7.0 reads its clock separately for each command of a MULTI (it calls
+ * `mstime()` in each; 7.2 added a per-command snapshot), so an entry can turn
+ * idle enough between the XPENDING and the XAUTOCLAIM. Listing with this much
+ * slack keeps every entry XAUTOCLAIM may claim in the listing, with its
+ * delivery count; listed entries it does not claim are only a lookup.
  * (Found by the drill: a claimed entry missing from the listing was put back
  * with one delivery counted that no handler ever saw.)
  */
 export const LISTING_SLACK_MS = 1_000;
 
+/**
+ * XAUTOCLAIM … COUNT n examines at most 10·n PEL entries from its cursor
+ * (t_stream.c: `attempts = count*10`). The listing is a filtered subsequence
+ * of the same PEL from the same start, so listing 10·n entries covers every
+ * entry the XAUTOCLAIM can reach. Fewer is not enough: nearly-due parked
+ * retries pass the listing's slack but not XAUTOCLAIM's threshold, fill a
+ * shorter listing, and push a claimed entry out of it.
+ */
+export const AUTOCLAIM_SCAN_FACTOR = 10;
+
 export function recoverOps(t: Target, visibilityTimeoutMs: number, cursor: string, count: number) {
   const start = cursor === "0-0" ? "-" : cursor;
   return [
-    xpendingRange(t.stream, t.group, { minIdleMs: Math.max(0, visibilityTimeoutMs - LISTING_SLACK_MS), start, count: count * 3 }),
+    xpendingRange(t.stream, t.group, { minIdleMs: Math.max(0, visibilityTimeoutMs - LISTING_SLACK_MS), start, count: count * AUTOCLAIM_SCAN_FACTOR }),
     xautoclaim(t.stream, t.group, t.consumer, visibilityTimeoutMs, cursor, count),
   ] as const;
 }
