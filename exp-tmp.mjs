@@ -1,0 +1,16 @@
+import { createClient } from "redis";
+const c = createClient({ url: "redis://127.0.0.1:6502" }); await c.connect();
+await c.del("s"); await c.xGroupCreate("s", "g", "0", { MKSTREAM: true });
+const N = 300, TAIL = +process.argv[2];
+const ids = await Promise.all(Array.from({ length: N + TAIL }, (_, i) => c.xAdd("s", "*", { i: String(i) })));
+await c.sendCommand(["XREADGROUP", "GROUP", "g", "w", "COUNT", String(ids.length), "STREAMS", "s", ">"]);
+const VT = 60000;
+const park = c.multi(); ids.slice(0, N).forEach((id, i) => park.addCommand(["XCLAIM", "s", "g", "p", "0", id, "IDLE", String(VT - (N - i)), "JUSTID"])); await park.exec();
+await new Promise(r => setTimeout(r, 30));
+const t0 = performance.now();
+const m = c.multi(); m.addCommand(["XPENDING", "s", "g", "IDLE", String(VT), "-", "+", "500"]); m.addCommand(["XAUTOCLAIM", "s", "g", "me", String(VT), "0-0", "COUNT", "50", "JUSTID"]);
+const [listed, claimed] = await m.exec();
+const t1 = performance.now();
+const set = new Set(listed.map(e => e[0]));
+console.log("multi ms", (t1 - t0).toFixed(1), "listed", listed.length, "claimed", claimed[1].length, "unlisted", claimed[1].filter(id => !set.has(id)).length);
+c.destroy();
