@@ -51,7 +51,7 @@ export type Check =
   | { kind: "effect" }
   | { kind: "xack"; ids: number }
   | { kind: "dead-letter"; message: Message }
-  | { kind: "schedule" };
+  | { kind: "schedule"; ids: readonly string[] };
 
 export interface Commit {
   commands: Command[];
@@ -117,7 +117,7 @@ export function buildCommit(c: CommitInput): Commit {
   if (ack.length > 0) push(xack(c.stream, c.group, ack).command, { kind: "xack", ids: ack.length });
   for (const { idleMs, retryCount, ids } of schedule.values()) {
     const opts = retryCount === undefined ? { idleMs } : { idleMs, retryCount };
-    push(xclaimJustId(c.stream, c.group, c.consumer, 0, ids, opts).command, { kind: "schedule" });
+    push(xclaimJustId(c.stream, c.group, c.consumer, 0, ids, opts).command, { kind: "schedule", ids });
   }
   return commit;
 }

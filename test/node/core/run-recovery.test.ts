@@ -287,3 +287,21 @@ describe("Redis 6.2's bare nil in XAUTOCLAIM", () => {
     expect(fetched.note).toMatch(/1 trimmed entry/);
   });
 });
+
+describe("a retry whose entry left the PEL while its handler ran", () => {
+  it("reports the ids its XCLAIM … JUSTID did not claim", async () => {
+    const fn = f.fn({
+      handle: async () => {
+        // Someone deletes the run's consumer mid-batch: DELCONSUMER drops its pending entries.
+        await f.tcp.sendCommand(["XGROUP", "DELCONSUMER", fn.stream, fn.group, `${fn.name}-0`]);
+        throw new Error("failing, to be retried");
+      },
+      options: { visibilityTimeoutMs: VT },
+    });
+    await f.createGroup(fn);
+    const [id] = await enqueue(f.tcp, fn.stream, [{ orderID: "x" }]);
+    const report = await runFunction(fn, { transport, vars: {}, trigger: "cron", slot: 0 });
+    expect(report.retried).toBe(1);
+    expect(report.error).toMatch(new RegExp(`XCLAIM rescheduled 0 of 1 ids; not pending any more .*${id}`));
+  });
+});
