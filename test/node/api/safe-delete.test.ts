@@ -5,6 +5,7 @@
  * own pool names are refused: its runs reuse them every tick.
  */
 import { describe, expect, it } from "vitest";
+import { consumerName } from "../../../src/core/keys.js";
 import type { Transport } from "../../../src/core/transport.js";
 import { bridgeTransport, enqueue, pending } from "../../support/engine.js";
 import { app, call, enc, useApiFixture } from "./support.js";
@@ -72,5 +73,28 @@ describe("safe consumer delete under interference", () => {
     expect(left.map((p) => p.id).slice(1)).toEqual(late);
     const consumers = (await f.tcp.xInfoConsumers(fn.stream, "g")) as { name: string }[];
     expect(consumers.map((c) => c.name)).not.toContain("doomed");
+  });
+
+  it.each([0, 1])("refuses with 409 to delete pool consumer %i of the owning function, and changes nothing", async (slot) => {
+    const fn = f.fn({ handle: async () => {} });
+    track(fn);
+    const name = consumerName(fn.name, slot);
+    await f.tcp.xGroupCreate(fn.stream, "g", "0", { MKSTREAM: true });
+    await enqueue(f.tcp, fn.stream, [{ n: "1" }]);
+    await f.tcp.xReadGroup("g", name, { key: fn.stream, id: ">" }, { COUNT: 1 });
+    const owners = async () => (await pending(f.tcp, fn.stream, "g")).map((p) => [p.id, p.consumer, p.deliveries]);
+    const before = await owners();
+    const res = await call(app({ functions: [fn] }), `/streams/${enc(fn.stream)}/groups/g/consumers/${name}?to=heir`, { method: "DELETE" });
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe("consumer_in_use");
+    expect(res.body.error.message).toMatch(/pool consumers: its runs reuse these names every tick.*recovered after the visibility timeout/);
+    expect(await owners()).toEqual(before);
+    expect(((await f.tcp.xInfoConsumers(fn.stream, "g")) as { name: string }[]).map((c) => c.name)).toEqual([name]);
+  });
+
+  it("still deletes a name outside the pool, moving its entries to the pool's first consumer", async () => {
+    const fn = await setupWithPending(2);
+    const res = await call(app({ functions: [fn] }), `/streams/${enc(fn.stream)}/groups/g/consumers/doomed`, { method: "DELETE" });
+    expect(res).toMatchObject({ status: 200, body: { deleted: true, moved: 2, to: consumerName(fn.name, 0) } });
   });
 });
