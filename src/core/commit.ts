@@ -61,7 +61,7 @@ export type Check =
   | { kind: "effect" }
   | { kind: "xack"; ids: number }
   | { kind: "dead-letter"; message: Message }
-  | { kind: "schedule" }
+  | { kind: "schedule"; ids: readonly string[] }
   | { kind: "replay-settle" }
   | { kind: "trace" };
 
@@ -133,7 +133,7 @@ export function buildCommit(c: CommitInput): Commit {
   if (ack.length > 0) push(xack(c.stream, c.group, ack).command, { kind: "xack", ids: ack.length });
   for (const { idleMs, retryCount, ids } of schedule.values()) {
     const opts = retryCount === undefined ? { idleMs } : { idleMs, retryCount };
-    push(xclaimJustId(c.stream, c.group, c.consumer, 0, ids, opts).command, { kind: "schedule" });
+    push(xclaimJustId(c.stream, c.group, c.consumer, 0, ids, opts).command, { kind: "schedule", ids });
   }
   for (const command of attemptErrorCommands({ ...c, noAck: o.noAck, retrying })) push(command, { kind: "trace" });
   return commit;

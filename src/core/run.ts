@@ -16,7 +16,7 @@ import type { PollingFunction } from "./define.js";
 import { resolveOptions } from "./define.js";
 import { RedisReplyError } from "./errors.js";
 import type { Fetched, Target } from "./fetch.js";
-import { emptyFetch, fromRead, fromRecovery, readOp, recoverOps } from "./fetch.js";
+import { emptyFetch, fromRead, readOp, readRecovery, recoverOps } from "./fetch.js";
 import { gateOpenOp } from "./ensure-group.js";
 import { firstRequest } from "./first-request.js";
 import { handleBatch } from "./handle-batch.js";
@@ -170,7 +170,8 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
       if (bad && !bad.ok) throw new RedisReplyError(bad.error);
       const values = got.map((x) => (x as { value: unknown }).value);
       if (kind === "recover") {
-        const recovered = fromRecovery(target, values[0] as never, values[1] as never, o.maxDeliveries);
+        const recovered = await readRecovery(t, target, values[0] as never, values[1] as never, o);
+        if (recovered.note) r.error ??= recovered.note;
         fetched = recovered;
         r.reclaimed += recovered.toHandle.length + recovered.expired.length;
         r.skippedReplays += recovered.skipped.length;

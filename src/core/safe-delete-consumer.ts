@@ -8,11 +8,18 @@
  * delivery count and idle time, so the visibility timeout and the dead-letter
  * threshold see it exactly as before. The consumer is deleted only once
  * `XPENDING` shows it owns nothing.
+ *
+ * Another process may still read with that name between the last check and
+ * the delete. So the delete is one MULTI of `XPENDING … <consumer>` and
+ * `XGROUP DELCONSUMER`: the listing shows exactly what DELCONSUMER drops,
+ * and each dropped entry is put back, on `to`, with `XCLAIM … FORCE` and its
+ * listed idle time and delivery count (nothing else can claim an id that is
+ * in no PEL, and a new read never returns it).
  */
 import { xclaimJustId, xgroupDelConsumer, xinfoConsumers, xpendingRange } from "./commands.js";
 import { ConfigError } from "./errors.js";
 import type { Op } from "./ops.js";
-import { sendPipeline } from "./ops.js";
+import { sendPipeline, sendTransaction } from "./ops.js";
 import type { PendingEntry } from "./parse-replies.js";
 import { nextStreamId } from "./stream-id.js";
 import type { Transport } from "./transport.js";
@@ -72,20 +79,30 @@ export async function safeDeleteConsumer(t: Transport, target: SafeDeleteTarget)
     // Re-check right before deleting: DELCONSUMER would drop whatever is still there.
     const [left] = await sendPipeline(t, [xpendingRange(stream, group, { count: 1, consumer })] as const);
     if (left.length > 0) continue;
-    const [dropped] = await sendPipeline(t, [xgroupDelConsumer(stream, group, consumer)] as const);
-    if (dropped > 0) {
-      throw new PendingDroppedError(
-        dropped,
-        `XGROUP DELCONSUMER dropped ${dropped} pending entries of ${JSON.stringify(consumer)} in group ${JSON.stringify(group)} of ${JSON.stringify(stream)}: ` +
-          "something read with that consumer name while it was being deleted; those entries will not be delivered to this group again",
-      );
-    }
+    const [doomed, dropped] = await sendTransaction(t, [xpendingRange(stream, group, { count: SAFE_DELETE_PAGE, consumer }), xgroupDelConsumer(stream, group, consumer)] as const);
+    if (dropped > 0) moved += await restore(t, target, doomed, dropped);
     return { found: true, moved };
   }
   throw new ConsumerBusyError(
     `consumer ${JSON.stringify(consumer)} in group ${JSON.stringify(group)} of ${JSON.stringify(stream)} still owns pending entries after ${MAX_PASSES} passes: ` +
       "something keeps reading with that name; it was not deleted",
   );
+}
+
+/** Puts entries DELCONSUMER dropped back on `to`, as they were; throws if some cannot be. */
+async function restore(t: Transport, target: SafeDeleteTarget, doomed: readonly PendingEntry[], dropped: number): Promise<number> {
+  const { stream, group, consumer, to } = target;
+  const ops = doomed.map((p) => xclaimJustId(stream, group, to, 0, [p.id], { idleMs: p.idleMs, retryCount: p.deliveries, force: true }));
+  const restored = ops.length === 0 ? 0 : (await sendPipeline(t, ops)).reduce((n, ids) => n + ids.length, 0);
+  if (restored < dropped) {
+    throw new PendingDroppedError(
+      dropped - restored,
+      `XGROUP DELCONSUMER dropped ${dropped} pending entries of ${JSON.stringify(consumer)} in group ${JSON.stringify(group)} of ${JSON.stringify(stream)} ` +
+        `(something read with that consumer name while it was being deleted); ${restored} were put back on ${JSON.stringify(to)}, ` +
+        `${dropped - restored} could not be and will not be delivered to this group again`,
+    );
+  }
+  return restored;
 }
 
 /**

@@ -6,6 +6,9 @@
  *   acknowledged, which cannot be undone;
  * - an XACK that settled fewer ids than sent means the group vanished or
  *   another run settled them: reported, because it is how a duplicate shows;
+ * - an XCLAIM … JUSTID (a retry or a put-back) that claimed fewer ids than
+ *   sent means those entries left the PEL while the batch was handled (their
+ *   consumer was deleted, or another run settled them): reported by id;
  * - a dead-letter XADD that failed while its XACK succeeded would lose the
  *   message, so it is put back on its source stream as a new entry (the
  *   original id cannot be restored) and reported.
@@ -43,6 +46,10 @@ export async function verifyCommit(t: Transport, commit: Commit, results: Settle
       note(`commit: ${check.kind} failed: ${result.error}`);
     } else if (check.kind === "xack" && typeof result.value === "number" && result.value < check.ids) {
       note(`commit: XACK settled ${result.value} of ${check.ids} ids; the group was deleted, or another run settled them`);
+    } else if (check.kind === "schedule" && Array.isArray(result.value) && result.value.length < check.ids.length) {
+      const claimed = new Set(result.value);
+      const gone = check.ids.filter((id) => !claimed.has(id));
+      note(`commit: XCLAIM rescheduled ${result.value.length} of ${check.ids.length} ids; not pending any more (consumer deleted, or settled by another run): ${gone.join(", ")}`);
     }
   });
   if (rescue.length > 0) {

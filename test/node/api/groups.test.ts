@@ -176,12 +176,12 @@ describe("DELETE …/consumers/:consumer", () => {
     expect((await pending(f.tcp, fn.stream, "g")).map((p) => p.consumer)).toEqual(before.map((p) => p.consumer));
   });
 
-  it("deleting the pool's first consumer moves its entries to the next one", async () => {
+  it("refuses the function's own pool consumers (409, see safe-delete.test.ts)", async () => {
     const { fn, api, s } = setup();
     await f.tcp.xGroupCreate(fn.stream, "g", "0", { MKSTREAM: true });
     await enqueue(f.tcp, fn.stream, [{ n: "1" }]);
     await f.tcp.xReadGroup("g", consumerName(fn.name, 0), { key: fn.stream, id: ">" }, { COUNT: 1 });
     const res = await call(api, `${s}/groups/g/consumers/${consumerName(fn.name, 0)}`, { method: "DELETE" });
-    expect(res).toMatchObject({ status: 200, body: { moved: 1, to: consumerName(fn.name, 1) } });
+    expect(res).toMatchObject({ status: 409, body: { error: { code: "consumer_in_use" } } });
   });
 });

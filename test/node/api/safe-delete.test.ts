@@ -1,21 +1,23 @@
 /**
  * Consumer deletion under interference: a run reclaiming an entry between
- * our XPENDING and XCLAIM keeps it, and a read with the doomed name right
- * before DELCONSUMER is reported loudly (500 naming the count).
+ * our XPENDING and XCLAIM keeps it, and entries a read with the doomed name
+ * slipped in right before DELCONSUMER are put back as they were. A function's
+ * own pool names are refused: its runs reuse them every tick.
  */
 import { describe, expect, it } from "vitest";
+import { consumerName } from "../../../src/core/keys.js";
 import type { Transport } from "../../../src/core/transport.js";
 import { bridgeTransport, enqueue, pending } from "../../support/engine.js";
 import { app, call, enc, useApiFixture } from "./support.js";
 
 const { f, track } = useApiFixture();
 
-/** Runs `before` once, just before the first request that sends `command`. */
-function interfering(command: string, before: () => Promise<void>): Transport {
+/** Runs `before` once, just before the first request that sends `command` (and, if given, matches `also`). */
+function interfering(command: string, before: () => Promise<void>, also: (batch: readonly (readonly unknown[])[]) => boolean = () => true): Transport {
   const inner = bridgeTransport();
   let done = false;
   const hook = async (batch: readonly (readonly unknown[])[]) => {
-    if (!done && batch.some((c) => c.slice(0, command.split(" ").length).join(" ") === command)) {
+    if (!done && also(batch) && batch.some((c) => c.slice(0, command.split(" ").length).join(" ") === command)) {
       done = true;
       await before();
     }
@@ -56,15 +58,43 @@ describe("safe consumer delete under interference", () => {
     expect(Object.values(owners).filter((c) => c === "heir")).toHaveLength(2);
   });
 
-  it("answers 500 naming the count when DELCONSUMER still dropped entries", async () => {
+  it("puts back, as they were, the entries a read with the doomed name slipped in right before DELCONSUMER", async () => {
     const fn = await setupWithPending(1);
-    const transport = interfering("XGROUP DELCONSUMER", async () => {
-      await enqueue(f.tcp, fn.stream, [{ late: "1" }, { late: "2" }]);
+    let late: string[] = [];
+    const transport = interfering("XPENDING", async () => {
+      // Just before the MULTI that deletes: after the last check, so the read slips in.
+      late = await enqueue(f.tcp, fn.stream, [{ late: "1" }, { late: "2" }]);
       await f.tcp.xReadGroup("g", "doomed", { key: fn.stream, id: ">" }, { COUNT: 2 });
-    });
+    }, (batch) => batch.some((c) => c[0] === "XGROUP"));
     const res = await call(app({ functions: [fn], transport: () => transport }), `/streams/${enc(fn.stream)}/groups/g/consumers/doomed?to=heir`, { method: "DELETE" });
-    expect(res.status).toBe(500);
-    expect(res.body.error.code).toBe("pending_entries_dropped");
-    expect(res.body.error.message).toMatch(/dropped 2 pending entries of "doomed"/);
+    expect(res).toMatchObject({ status: 200, body: { deleted: true, moved: 3, to: "heir" } });
+    const left = await pending(f.tcp, fn.stream, "g");
+    expect(left.map((p) => [p.consumer, p.deliveries])).toEqual([["heir", 1], ["heir", 1], ["heir", 1]]);
+    expect(left.map((p) => p.id).slice(1)).toEqual(late);
+    const consumers = (await f.tcp.xInfoConsumers(fn.stream, "g")) as { name: string }[];
+    expect(consumers.map((c) => c.name)).not.toContain("doomed");
+  });
+
+  it.each([0, 1])("refuses with 409 to delete pool consumer %i of the owning function, and changes nothing", async (slot) => {
+    const fn = f.fn({ handle: async () => {} });
+    track(fn);
+    const name = consumerName(fn.name, slot);
+    await f.tcp.xGroupCreate(fn.stream, "g", "0", { MKSTREAM: true });
+    await enqueue(f.tcp, fn.stream, [{ n: "1" }]);
+    await f.tcp.xReadGroup("g", name, { key: fn.stream, id: ">" }, { COUNT: 1 });
+    const owners = async () => (await pending(f.tcp, fn.stream, "g")).map((p) => [p.id, p.consumer, p.deliveries]);
+    const before = await owners();
+    const res = await call(app({ functions: [fn] }), `/streams/${enc(fn.stream)}/groups/g/consumers/${name}?to=heir`, { method: "DELETE" });
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe("consumer_in_use");
+    expect(res.body.error.message).toMatch(/pool consumers: its runs reuse these names every tick.*recovered after the visibility timeout/);
+    expect(await owners()).toEqual(before);
+    expect(((await f.tcp.xInfoConsumers(fn.stream, "g")) as { name: string }[]).map((c) => c.name)).toEqual([name]);
+  });
+
+  it("still deletes a name outside the pool, moving its entries to the pool's first consumer", async () => {
+    const fn = await setupWithPending(2);
+    const res = await call(app({ functions: [fn] }), `/streams/${enc(fn.stream)}/groups/g/consumers/doomed`, { method: "DELETE" });
+    expect(res).toMatchObject({ status: 200, body: { deleted: true, moved: 2, to: consumerName(fn.name, 0) } });
   });
 });

@@ -160,7 +160,7 @@ describe("Redis 6.2's XAUTOCLAIM", () => {
       { id: "1-0", consumer: "x", idleMs: 70_000, deliveries: 1 },
       { id: "2-0", consumer: "x", idleMs: 70_000, deliveries: 2 },
     ];
-    const fetched = fromRecovery(target, before, { cursor: "0-0", claimed: [{ id: "1-0", fields: { a: "1" } }], deleted: [], nilPositions: [{ index: 1, id: null }] }, 5);
+    const fetched = fromRecovery(target, before, { cursor: "0-0", claimed: [{ id: "1-0", fields: { a: "1" } }], deleted: [], nilPositions: [{ index: 1, id: null }] }, { maxDeliveries: 5, visibilityTimeoutMs: 60_000 });
     expect(fetched.toHandle.map((m) => [m.id, m.attempt])).toEqual([["1-0", 2]]);
     expect(fetched.trimmed).toEqual(["2-0"]);
     expect(fetched.dropped).toBe(1);
