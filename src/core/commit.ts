@@ -8,6 +8,10 @@
  *   already at `maxDeliveries`: XADD to the dead-letter stream, then XACK;
  * - no attempt made (the run's subrequest budget refused the handler's
  *   fetch): put back at once with its delivery count restored.
+ * One message's commands must fit one request (`maxRequestBytes`): effects
+ * too large for it fail their message for good, and a dead letter too large
+ * to copy refers to its source entry instead (see dead-letter.ts).
+ * `split-commit.ts` splits a batch's commit when it is larger than a request.
  * With NOACK nothing is pending, so successes need no XACK and failures are
  * dead-lettered at once.
  *
@@ -17,11 +21,13 @@
  */
 import { idleForDelay, retryDelayMs } from "./backoff.js";
 import { xack, xadd, xclaimJustId } from "./commands.js";
-import { deadLetterFields } from "./dead-letter.js";
+import { deadLetterFields, deadLetterReferenceFields } from "./dead-letter.js";
+import { holdRefOp } from "./dead-letter-refs.js";
 import type { Message } from "./define.js";
 import type { Released } from "./fetch.js";
 import type { Outcome } from "./handle-batch.js";
 import type { FunctionOptions } from "./options.js";
+import { commandsBytes, messageBytes } from "./request-bytes.js";
 import type { Command } from "./transport.js";
 
 export interface Expired {
@@ -51,6 +57,8 @@ export type Check =
   | { kind: "effect" }
   | { kind: "xack"; ids: number }
   | { kind: "dead-letter"; message: Message }
+  /** Holds the source entry a dead-letter reference points at (dead-letter-refs.ts). */
+  | { kind: "hold" }
   | { kind: "schedule" };
 
 export interface Commit {
@@ -78,25 +86,26 @@ export function buildCommit(c: CommitInput): Commit {
     schedule.set(key, entry);
   };
 
+  const limit = messageBytes(o.maxRequestBytes);
   const deadLetter = (message: Message, deliveries: number, error: string) => {
-    const fields = deadLetterFields({
-      originalId: message.id,
-      stream: message.stream,
-      group: message.group,
-      function: c.fn,
-      deliveries,
-      error,
-      failedAt: new Date(c.now).toISOString(),
-      fields: message.fields,
-    });
-    push(xadd(o.deadLetterStream, fields).command, { kind: "dead-letter", message });
+    const metadata = { originalId: message.id, stream: message.stream, group: message.group, function: c.fn, deliveries, error, failedAt: new Date(c.now).toISOString() };
+    const copy = xadd(o.deadLetterStream, deadLetterFields({ ...metadata, fields: message.fields })).command;
+    const bytes = commandsBytes([copy]);
+    if (bytes <= limit) push(copy, { kind: "dead-letter", message });
+    else {
+      push(xadd(o.deadLetterStream, deadLetterReferenceFields(metadata, bytes)).command, { kind: "dead-letter", message });
+      push(holdRefOp(message.stream, message.id).command, { kind: "hold" });
+    }
     if (!o.noAck) ack.push(message.id);
     commit.deadLettered += 1;
   };
 
   for (const outcome of c.outcomes) {
     const { message } = outcome;
-    if (outcome.ok) {
+    const effectsBytes = outcome.ok ? commandsBytes(outcome.effects) : 0;
+    if (outcome.ok && effectsBytes > limit) {
+      deadLetter(message, message.attempt, effectsTooLarge(effectsBytes, limit));
+    } else if (outcome.ok) {
       for (const effect of outcome.effects) push(effect, { kind: "effect" });
       if (!o.noAck) ack.push(message.id);
       commit.acked += 1;
@@ -121,3 +130,7 @@ export function buildCommit(c: CommitInput): Commit {
   }
   return commit;
 }
+
+/** Deterministic: the same handler would write as much again, so the message is dead-lettered at once. */
+export const effectsTooLarge = (bytes: number, limit: number): string =>
+  `EffectsTooLargeError: the handler's effects take ${bytes} bytes; one commit request carries at most ${limit} (maxRequestBytes), so none were written`;

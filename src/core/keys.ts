@@ -21,3 +21,11 @@ export const replayLockKey = (deadLetterStream: string, id: string): string => `
  * tag keeps it in the stream's cluster slot.
  */
 export const gateKey = (stream: string): string => (stream.includes("{") ? `${stream}:cronsumer-gate` : `{${stream}}:cronsumer-gate`);
+
+/**
+ * Source entries that dead letters refer to instead of copying (see
+ * dead-letter.ts): a sorted set of ids scored by their time part. Retention
+ * never trims at or above the oldest one. Same cluster slot as the stream.
+ */
+export const deadLetterRefsKey = (stream: string): string =>
+  stream.includes("{") ? `${stream}:cronsumer-dlq-refs` : `{${stream}}:cronsumer-dlq-refs`;
