@@ -8,7 +8,9 @@
  * is kept as a reference to its entry in the source stream.
  */
 import { describe, expect, it } from "vitest";
+import { parseDeadLetter } from "../../../src/core/dead-letter.js";
 import { PermanentError } from "../../../src/core/errors.js";
+import { deadLetterRefsKey } from "../../../src/core/keys.js";
 import { runFunction } from "../../../src/core/run.js";
 import { age, bridgeTransport, enqueue, entries, pending, useFixture } from "../../support/engine.js";
 
@@ -70,5 +72,39 @@ describe("a handler whose effects alone are larger than a request", () => {
     expect(await pending(f.tcp, fn.stream, fn.group)).toEqual([]);
     await age(f.tcp, fn.stream, fn.group, 60_000);
     await f.tcp.del(ledger);
+  });
+});
+
+describe("a dead letter too big to copy in one request", () => {
+  it("refers to its source entry, which retention keeps while the dead letter needs it", async () => {
+    const fn = f.fn({
+      handle: async (m) => {
+        if (m.fields.kind === "big") throw new PermanentError("refused");
+      },
+      // 64 KiB requests: a 50 KiB payload cannot be copied beside its metadata and XACK.
+      options: { maxRequestBytes: 64 * KiB, retention: { maxLen: 0 } },
+    });
+    await f.createGroup(fn);
+    const big = { kind: "big", body: "x".repeat(50 * KiB) };
+    const [before] = await enqueue(f.tcp, fn.stream, [{ kind: "ok" }]);
+    await new Promise((resolve) => setTimeout(resolve, 5)); // a later millisecond: the hold keeps whole milliseconds
+    const [bigId, after] = await enqueue(f.tcp, fn.stream, [big, { kind: "ok" }]);
+
+    const report = await runFunction(fn, { transport, vars: {}, trigger: "cron" });
+    await enqueue(f.tcp, fn.stream, [{ kind: "ok" }]);
+    await runFunction(fn, { transport, vars: {}, trigger: "cron" });
+
+    expect(report).toMatchObject({ acked: 2, deadLettered: 1 });
+    const [dead] = await entries(f.tcp, fn.options.deadLetterStream!);
+    const letter = parseDeadLetter({ id: dead!.id, fields: dead!.message });
+    expect(letter).toMatchObject({ originalId: bigId, stream: fn.stream, group: fn.group, error: "PermanentError: refused", deliveries: 1, fields: {} });
+    expect(letter!.payloadInSource!.bytes).toBeGreaterThan(50 * KiB);
+    // Acknowledged, trimmed around, but still readable where the dead letter points.
+    expect(await pending(f.tcp, fn.stream, fn.group)).toEqual([]);
+    const kept = await entries(f.tcp, fn.stream);
+    expect(kept.map((e) => e.id)).not.toContain(before);
+    expect(kept.find((e) => e.id === bigId)?.message).toEqual(big);
+    expect(kept.map((e) => e.id)).toContain(after);
+    await f.tcp.del(deadLetterRefsKey(fn.stream));
   });
 });
