@@ -8,6 +8,10 @@
  *   already at `maxDeliveries`: XADD to the dead-letter stream, then XACK;
  * - no attempt made (the run's subrequest budget refused the handler's
  *   fetch): put back at once with its delivery count restored.
+ * One message's commands must fit one request (`maxRequestBytes`): effects
+ * too large for it fail their message for good, and a dead letter too large
+ * to copy refers to its source entry instead (see dead-letter.ts).
+ * `split-commit.ts` splits a batch's commit when it is larger than a request.
  * With NOACK nothing is pending, so successes need no XACK and failures are
  * dead-lettered at once.
  *
@@ -21,13 +25,15 @@
 import { attemptErrorCommands } from "./attempt-errors.js";
 import { idleForDelay, retryDelayMs } from "./backoff.js";
 import { xack, xadd, xclaimJustId } from "./commands.js";
-import { deadLetterFields } from "./dead-letter.js";
+import { deadLetterFields, deadLetterReferenceFields } from "./dead-letter.js";
+import { holdRefOp } from "./dead-letter-refs.js";
 import type { Delivered as Message } from "./define.js";
 import type { Released } from "./fetch.js";
 import type { Outcome } from "./handle-batch.js";
 import type { FunctionOptions } from "./options.js";
 import type { ReplayOf } from "./replay-target.js";
 import { settleCommands } from "./replay-target.js";
+import { commandsBytes, messageBytes } from "./request-bytes.js";
 import type { Command } from "./transport.js";
 
 export interface Expired {
@@ -61,6 +67,8 @@ export type Check =
   | { kind: "effect" }
   | { kind: "xack"; ids: number }
   | { kind: "dead-letter"; message: Message }
+  /** Holds the source entry a dead-letter reference points at (dead-letter-refs.ts). */
+  | { kind: "hold" }
   | { kind: "schedule"; ids: readonly string[] }
   | { kind: "replay-settle" }
   | { kind: "trace" };
@@ -92,25 +100,26 @@ export function buildCommit(c: CommitInput): Commit {
     schedule.set(key, entry);
   };
 
+  const limit = messageBytes(o.maxRequestBytes);
   const deadLetter = (message: Message, deliveries: number, error: string) => {
-    const fields = deadLetterFields({
-      originalId: message.id,
-      stream: message.stream,
-      group: message.group,
-      function: c.fn,
-      deliveries,
-      error,
-      failedAt: new Date(c.now).toISOString(),
-      fields: message.fields,
-    });
-    push(xadd(o.deadLetterStream, fields).command, { kind: "dead-letter", message });
+    const metadata = { originalId: message.id, stream: message.stream, group: message.group, function: c.fn, deliveries, error, failedAt: new Date(c.now).toISOString() };
+    const copy = xadd(o.deadLetterStream, deadLetterFields({ ...metadata, fields: message.fields })).command;
+    const bytes = commandsBytes([copy]);
+    if (bytes <= limit) push(copy, { kind: "dead-letter", message });
+    else {
+      push(xadd(o.deadLetterStream, deadLetterReferenceFields(metadata, bytes)).command, { kind: "dead-letter", message });
+      push(holdRefOp(message.stream, message.id).command, { kind: "hold" });
+    }
     if (!o.noAck) ack.push(message.id);
     commit.deadLettered += 1;
   };
 
   for (const outcome of c.outcomes) {
     const { message } = outcome;
-    if (outcome.ok) {
+    const effectsBytes = outcome.ok ? commandsBytes(outcome.effects) : 0;
+    if (outcome.ok && effectsBytes > limit) {
+      deadLetter(message, message.attempt, effectsTooLarge(effectsBytes, limit));
+    } else if (outcome.ok) {
       for (const effect of outcome.effects) push(effect, { kind: "effect" });
       if (!o.noAck) ack.push(message.id);
       commit.acked += 1;
@@ -125,7 +134,11 @@ export function buildCommit(c: CommitInput): Commit {
     }
   }
   for (const { message, deliveries } of c.expired) {
-    deadLetter(message, deliveries, `delivery ${deliveries} of ${o.maxDeliveries} never completed (the handler crashed, or overran the visibility timeout)`);
+    // Redis counts every claim, also recovery's claims of entries already at the limit whose dead-letter
+    // commit was then lost; those were never handed to a handler, so the dead letter says maxDeliveries.
+    const extra = deliveries > o.maxDeliveries ? `; claimed ${deliveries - o.maxDeliveries} more time(s) by runs whose dead-letter commit was lost` : "";
+    const counted = Math.min(deliveries, o.maxDeliveries);
+    deadLetter(message, counted, `delivery ${counted} of ${o.maxDeliveries} never completed (the handler crashed, or overran the visibility timeout)${extra}`);
   }
   for (const r of c.released) later(r.id, o.visibilityTimeoutMs, r.retryCount);
   for (const command of settleCommands(o.deadLetterStream, c.replayOf ?? [])) push(command, { kind: "replay-settle" });
@@ -138,3 +151,7 @@ export function buildCommit(c: CommitInput): Commit {
   for (const command of attemptErrorCommands({ ...c, noAck: o.noAck, retrying })) push(command, { kind: "trace" });
   return commit;
 }
+
+/** Deterministic: the same handler would write as much again, so the message is dead-lettered at once. */
+export const effectsTooLarge = (bytes: number, limit: number): string =>
+  `EffectsTooLargeError: the handler's effects take ${bytes} bytes; one commit request carries at most ${limit} (maxRequestBytes), so none were written`;

@@ -39,3 +39,11 @@ export const gateKey = (stream: string): string => (stream.includes("{") ? `${st
  */
 export const attemptErrorsKey = (stream: string, group: string): string =>
   stream.includes("{") ? `${stream}:cronsumer-errors:${group}` : `{${stream}}:cronsumer-errors:${group}`;
+
+/**
+ * Source entries that dead letters refer to instead of copying (see
+ * dead-letter.ts): a sorted set of ids scored by their time part. Retention
+ * never trims at or above the oldest one. Same cluster slot as the stream.
+ */
+export const deadLetterRefsKey = (stream: string): string =>
+  stream.includes("{") ? `${stream}:cronsumer-dlq-refs` : `{${stream}}:cronsumer-dlq-refs`;

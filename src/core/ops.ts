@@ -24,6 +24,9 @@ export function op<T>(command: Command, parse: (reply: Reply) => T): Op<T> {
   return { command, parse };
 }
 
+/** A command whose reply is kept as it came: for commits, whose replies verify-commit.ts reads. */
+export const rawOp = (command: Command): Op<Reply> => op(command, (x) => x);
+
 function settle<T extends readonly Op<unknown>[]>(ops: T, outcomes: Outcome[]): SettledResults<T> {
   return ops.map((o, i) => {
     const outcome = outcomes[i]!;

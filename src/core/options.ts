@@ -60,6 +60,12 @@ export interface FunctionOptions {
   fetchesPerMessage: number;
   /** Optional trimming after a run that did work. @default undefined (never trim) */
   retention: RetentionOptions | undefined;
+  /**
+   * Bytes one request to Redis may carry, counted as the JSON body is sent.
+   * A larger commit is split into several MULTI/EXECs; see `split-commit.ts`.
+   * Upstash refuses requests over 10 MB. @default 8 MiB
+   */
+  maxRequestBytes: number;
 }
 
 /** Time a batch may take beyond its handlers: the commit request and clock slack. */
@@ -70,6 +76,8 @@ export const UPSTASH_PEL_LIMIT = 1000;
 export const RETENTION_REQUESTS = 3;
 /** Workers Free plan: subrequests per invocation, shared by every function on one cron. */
 export const FREE_PLAN_SUBREQUESTS = 50;
+/** Upstash's cap on one request body, read as decimal megabytes to be safe; the bridge's is 10 MiB. */
+export const UPSTASH_MAX_REQUEST_BYTES = 10_000_000;
 
 export function defaultOptions(stream: string): FunctionOptions {
   return {
@@ -89,6 +97,7 @@ export function defaultOptions(stream: string): FunctionOptions {
     maxMessages: 500,
     fetchesPerMessage: 0,
     retention: undefined,
+    maxRequestBytes: 8 * 1024 * 1024,
   };
 }
 
@@ -105,6 +114,7 @@ const INTEGER_BOUNDS: Partial<Record<keyof FunctionOptions, Bounds>> = {
   maxSubrequests: { min: 2, max: 10_000 },
   maxMessages: { min: 1, max: 1_000_000 },
   fetchesPerMessage: { min: 0, max: 100 },
+  maxRequestBytes: { min: 64 * 1024, max: UPSTASH_MAX_REQUEST_BYTES },
 };
 
 function checkInteger(where: string, name: string, value: unknown, { min, max }: Bounds): void {

@@ -3,11 +3,13 @@
  * oldest pending entry, or the first entry after its last-delivered id. The
  * stream is trimmed (XTRIM MINID, exact) only below the floor; `maxLen` keeps
  * that much acknowledged history, never trimming past the floor either way.
+ * Entries a dead letter refers to (dead-letter-refs.ts) lower the floor too.
  *
  * Limits: a group created (or moved back with SETID) between the floor's
  * reading and the XTRIM is not protected; create groups before producing.
  */
 import { xinfoGroups, xlen, xpendingSummary, xrange, xtrim } from "./commands.js";
+import { oldestRefOp } from "./dead-letter-refs.js";
 import type { Op } from "./ops.js";
 import { op, sendPipeline, sendTransaction } from "./ops.js";
 import type { RetentionOptions } from "./options.js";
@@ -25,7 +27,7 @@ const MAXLEN_PAGE = 1_000;
  * built by `report` given the commands that request carries. Returns the report stored.
  */
 export async function applyRetention(t: Transport, stream: string, retention: RetentionOptions, report: (commands: number) => RunReport): Promise<RunReport> {
-  const [groups, length] = await sendPipeline(t, [xinfoGroups(stream), xlen(stream)] as const);
+  const [groups, length, held] = await sendPipeline(t, [xinfoGroups(stream), xlen(stream), oldestRefOp(stream)] as const);
   const withPending = groups.filter((g) => g.pending > 0);
   const excess = retention.maxLen === undefined ? 0 : Math.min(length - retention.maxLen, MAXLEN_PAGE);
   const reads = [
@@ -39,6 +41,7 @@ export async function applyRetention(t: Transport, stream: string, retention: Re
     if (floor === undefined || compareStreamIds(id, floor) < 0) floor = id;
   };
   for (const g of groups) lower(nextStreamId(g.lastDeliveredId));
+  if (held !== undefined) lower(held);
   withPending.forEach((_, i) => {
     const smallest = (replies[i] as { smallestId: string | null }).smallestId;
     if (smallest) lower(smallest);

@@ -4,13 +4,12 @@
  * what is pending and reads the first batch. After it, each HTTP request to
  * Redis is one MULTI/EXEC that commits the finished batch (effects, XACK,
  * retries, dead letters) and fetches the next one, so a batch costs one
- * request. Recovery comes before further new reads whenever anything was
- * pending at the start.
+ * request (or a few, when it is larger than `maxRequestBytes`: see
+ * split-commit.ts). Recovery comes before further new reads whenever anything
+ * was pending at the start.
  */
 import { traceFailures } from "./attempt-errors.js";
 import { SubrequestBudget } from "./budget.js";
-import type { Commit } from "./commit.js";
-import { buildCommit } from "./commit.js";
 import { countingTransport } from "./counting-transport.js";
 import type { PollingFunction } from "./define.js";
 import { resolveOptions } from "./define.js";
@@ -23,7 +22,7 @@ import { handleBatch } from "./handle-batch.js";
 import { delOp } from "./key-ops.js";
 import { consumerName, gateKey } from "./keys.js";
 import type { Op } from "./ops.js";
-import { op, transactionSettled } from "./ops.js";
+import { rawOp, transactionSettled } from "./ops.js";
 import type { FunctionOptions } from "./options.js";
 import { RETENTION_REQUESTS } from "./options.js";
 import type { Vars } from "./overrides.js";
@@ -31,6 +30,8 @@ import { planBatchSize } from "./plan.js";
 import type { RunReport, StopReason } from "./report.js";
 import { didWork, emptyReport, replaceReportCommands, storeReportCommands } from "./report.js";
 import { applyRetention } from "./retention.js";
+import { sendLeadingParts, tally } from "./send-commit.js";
+import { splitCommit } from "./split-commit.js";
 import type { Transport } from "./transport.js";
 import { verifyCommit } from "./verify-commit.js";
 
@@ -47,8 +48,6 @@ export interface RunDeps {
   fetch?: typeof fetch;
   now?: () => number;
 }
-
-const asIs = (command: Parameters<typeof op>[0]) => op(command, (x) => x);
 
 export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<RunReport> {
   const now = deps.now ?? Date.now;
@@ -93,7 +92,8 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
     let gateOpen = first.gateOpen;
     let groupPending = first.pendingAtStart + (o.noAck ? 0 : fetched.toHandle.length);
     let requested = first.requested;
-    let lastReadShort = first.entries !== undefined && fetched.toHandle.length < requested;
+    // Entries replayed to another group count as read: only a read that found fewer entries than asked is short.
+    let lastReadShort = first.entries !== undefined && fetched.toHandle.length + fetched.skipped.length < requested;
 
     for (;;) {
       const outcomes = await handleBatch(fetched.toHandle, {
@@ -109,7 +109,11 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
       });
       r.handled += outcomes.filter((x) => x.ok || !x.notAttempted).length;
       traceFailures(fn.name, outcomes, r);
-      const commit = buildCommit({ fn: fn.name, ...target, options: o, outcomes, ...fetched, now: now() });
+      // A commit larger than one request goes as several; all but the last are sent here.
+      const parts = splitCommit({ fn: fn.name, ...target, options: o, outcomes, ...fetched, now: now() });
+      const leading = await sendLeadingParts(t, parts, o.maxSubrequests - budget.used - reserve, r);
+      if (!o.noAck) groupPending -= leading.settled;
+      const commit = leading.last;
       const settled = o.noAck ? 0 : commit.acked + commit.deadLettered;
 
       // Plan the next fetch, folded into this commit's request.
@@ -139,7 +143,7 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
         r.backpressure ||= !wantOpen;
       }
 
-      const commitOps = commit.commands.map(asIs);
+      const commitOps = commit.commands.map(rawOp);
       const final = kind === undefined;
       let report: RunReport | undefined;
       if (final && !o.retention && didWork(r)) {
@@ -147,7 +151,7 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
         const cost = costs(1, commitOps.length + gateOps.length + 2);
         report = { ...cost, ...tally(cost, commit), stopReason: stop ?? "drained" };
       }
-      const reportOps = report ? storeReportCommands(report).map(asIs) : [];
+      const reportOps = report ? storeReportCommands(report).map(rawOp) : [];
       const ops = [...commitOps, ...gateOps, ...fetchOps, ...reportOps];
       if (ops.length === 0) break;
       const results = await transactionSettled(t, ops);
@@ -183,7 +187,7 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
         r.read += fetched.toHandle.length;
         r.skippedReplays += fetched.skipped.length;
         groupPending += o.noAck ? 0 : fetched.toHandle.length;
-        lastReadShort = fetched.toHandle.length < requested;
+        lastReadShort = fetched.toHandle.length + fetched.skipped.length < requested;
       }
     }
     r.stopReason = stop ?? "drained";
@@ -202,7 +206,5 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
   }
   return stored ?? costs(0, 0);
 }
-
-const tally = (r: RunReport, c: Commit) => ({ acked: r.acked + c.acked, retried: r.retried + c.retried, deadLettered: r.deadLettered + c.deadLettered });
 
 const describeError = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));

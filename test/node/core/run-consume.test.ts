@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Message } from "../../../src/core/define.js";
+import { REPORTS_KEPT, reportsKey } from "../../../src/core/keys.js";
 import { runFunction } from "../../../src/core/run.js";
 import { countingTransport } from "../../../src/core/counting-transport.js";
 import { bridgeTransport, enqueue, entries, useFixture, pending } from "../../support/engine.js";
@@ -75,6 +76,19 @@ describe("a run", () => {
     for (const key of ["function", "consumer", "startedAt", "durationMs", "read", "reclaimed", "handled", "acked", "retried", "deadLettered", "requests", "commands", "stopReason"]) {
       expect(stored[0]).toHaveProperty(key);
     }
+  });
+
+  it(`keeps exactly the newest ${REPORTS_KEPT} reports once more runs than that did work`, async () => {
+    const fn = f.fn({ handle: async () => {} });
+    await f.createGroup(fn);
+    const reports = [];
+    for (let i = 0; i < REPORTS_KEPT + 5; i++) {
+      await enqueue(f.tcp, fn.stream, [{ orderID: `r${i}` }]);
+      reports.push(await runFunction(fn, { transport, vars: {}, trigger: "cron", slot: i }));
+    }
+    const stored = (await f.tcp.lRange(reportsKey(fn.name), 0, -1)).map((s) => JSON.parse(s));
+    expect(stored).toHaveLength(REPORTS_KEPT);
+    expect(stored).toEqual(reports.slice(-REPORTS_KEPT).reverse());
   });
 
   it("re-reads nothing it acknowledged: a second run finds the stream drained", async () => {

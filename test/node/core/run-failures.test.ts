@@ -10,6 +10,7 @@ import { fromRecovery } from "../../../src/core/fetch.js";
 import { gateKey } from "../../../src/core/keys.js";
 import { runFunction } from "../../../src/core/run.js";
 import type { Transport } from "../../../src/core/transport.js";
+import type { FaultContext } from "../../../tools/bridge/faults.js";
 import { age, bridgeTransport, enqueue, entries, faultyBridge, pending, useFixture } from "../../support/engine.js";
 
 const f = useFixture();
@@ -125,6 +126,44 @@ describe("commits that fail in part", () => {
     const stored = (await f.tcp.lRange(`cronsumer:runs:${fn.name}`, 0, -1)).map((x) => JSON.parse(x));
     expect(stored).toEqual([report]);
   });
+});
+
+describe("a dead-letter move whose connection drops", () => {
+  it.each<["before" | "after"]>([["before"], ["after"]])(
+    "cut off %s Redis ran it: the message ends up once in the dead-letter stream and nowhere pending",
+    async (when) => {
+      let seen = 0;
+      const fn = f.fn({
+        handle: async () => {
+          seen += 1;
+          throw new Error("poison");
+        },
+        options: { maxDeliveries: 1, visibilityTimeoutMs: VT },
+      });
+      await f.createGroup(fn);
+      const [id] = await enqueue(f.tcp, fn.stream, [{ orderID: "p" }]);
+      let drops = 0;
+      const hook = (ctx: FaultContext) => {
+        if (drops > 0 || !ctx.commands.some((c) => c[0] === "XADD" && c[1] === fn.options.deadLetterStream)) return undefined;
+        drops += 1;
+        return "drop" as const;
+      };
+      const faulty = await faultyBridge(when === "before" ? { before: hook } : { after: hook });
+      const first = await runFunction(fn, { transport: faulty.transport, vars: {}, trigger: "cron" });
+      await faulty.close();
+      expect(drops).toBe(1);
+      expect(first.stopReason).toBe("error");
+
+      await age(f.tcp, fn.stream, fn.group, VT);
+      await runFunction(fn, { transport, vars: {}, trigger: "cron" });
+
+      const dead = await entries(f.tcp, fn.options.deadLetterStream!);
+      expect(dead.map((d) => [d.message["original-id"], JSON.parse(d.message.fields!)])).toEqual([[id, { orderID: "p" }]]);
+      expect(await pending(f.tcp, fn.stream, fn.group)).toEqual([]);
+      // Out of deliveries after the first attempt: the second run dead-letters it without handling it again.
+      expect(seen).toBe(1);
+    },
+  );
 });
 
 describe("the subrequest budget", () => {

@@ -1,0 +1,55 @@
+/**
+ * Splits a batch's commit into parts that each fit one request. Upstash
+ * refuses a request over 10 MB whole, so a commit that grows past it (say,
+ * thirty big dead letters, each escaped twice) would never be applied, and
+ * its batch would come back every visibility timeout. Each part is a commit
+ * of its own (built by `buildCommit` from a share of the batch, with its own
+ * XACK), so a message's effects, dead letter and XACK always travel in the
+ * same MULTI/EXEC, and no message is split across two.
+ *
+ * Parts are packed in batch order from each message's size alone, which
+ * overstates a part by an XACK per message (a few dozen bytes); a message is
+ * never larger than a part (see commit.ts), so every part fits. A batch that
+ * fits one request is one part, exactly as `buildCommit` builds it.
+ */
+import type { Commit, CommitInput } from "./commit.js";
+import { buildCommit } from "./commit.js";
+import { commandsBytes, partBytes } from "./request-bytes.js";
+
+type Parts = "outcomes" | "expired" | "trimmed" | "released" | "skipped" | "replayOf";
+type Share = { [K in Parts]: NonNullable<CommitInput[K]>[number][] };
+const share = (s: Partial<Share> = {}): Share => ({ outcomes: [], expired: [], trimmed: [], released: [], skipped: [], replayOf: [], ...s });
+
+export function splitCommit(input: CommitInput): Commit[] {
+  const limit = partBytes(input.options.maxRequestBytes);
+  const shares: Share[] = [
+    ...input.outcomes.map((x) => share({ outcomes: [x] })),
+    ...input.expired.map((x) => share({ expired: [x] })),
+    ...input.trimmed.map((x) => share({ trimmed: [x] })),
+    ...input.released.map((x) => share({ released: [x] })),
+    // Replayed entries another group's run skips, and dead letters to settle: each once, in whichever part has room.
+    ...(input.skipped ?? []).map((x) => share({ skipped: [x] })),
+    ...(input.replayOf ?? []).map((x) => share({ replayOf: [x] })),
+  ];
+  // Alone, each share carries its own XACK and XCLAIM: its size bounds what it adds to a part.
+  const sizes = shares.map((s) => commandsBytes(buildCommit({ ...input, ...s }).commands));
+  const parts: Share[] = [];
+  let part = share();
+  let used = 0;
+  shares.forEach((one, i) => {
+    if (used > 0 && used + sizes[i]! > limit) {
+      parts.push(part);
+      part = share();
+      used = 0;
+    }
+    part.outcomes.push(...one.outcomes);
+    part.expired.push(...one.expired);
+    part.trimmed.push(...one.trimmed);
+    part.released.push(...one.released);
+    part.skipped.push(...one.skipped);
+    part.replayOf.push(...one.replayOf);
+    used += sizes[i]!;
+  });
+  parts.push(part);
+  return parts.map((p) => buildCommit({ ...input, ...p }));
+}
