@@ -25,6 +25,10 @@ export { runFunction } from "./core/run.js";
 export type { RunDeps } from "./core/run.js";
 export type { RunReport, StopReason } from "./core/report.js";
 
+// Enqueue from code that is not the HTTP API.
+export { createProducer, EnqueueError } from "./producer/producer.js";
+export type { Producer, ProducerOptions, SendOptions, Sent } from "./producer/producer.js";
+
 // Reach Redis.
 export { redisFromEnv, transportFromEnv } from "./functions/redis.js";
 export { upstashTransport } from "./core/upstash-transport.js";

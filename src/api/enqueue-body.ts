@@ -62,7 +62,7 @@ function valueAt(body: unknown, path: readonly PropertyKey[]): unknown {
   return path.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined), body);
 }
 
-function toError(body: unknown, issue: z.core.$ZodIssue): ApiError {
+export function toError(body: unknown, issue: z.core.$ZodIssue): ApiError {
   const batch = Array.isArray(body);
   if (!batch && (body === null || typeof body !== "object")) {
     return new ApiError(400, "invalid_request", `the body must be a JSON object (one message) or an array of 1 to ${MAX_BATCH} messages`);

@@ -1,0 +1,97 @@
+/**
+ * `createProducer`: enqueue from code that is not the HTTP API (another
+ * Worker, a Node service, a script), with exactly the API's rules: the same
+ * validation of every field, the same one-request writes, and the same
+ * `Idempotency-Key` guarantee (a repeat within 24 h writes nothing and
+ * answers the original ids). It shares the API's modules, so the two cannot
+ * drift apart.
+ */
+import { Redis } from "@upstash/redis";
+import { enqueue } from "../api/enqueue.js";
+import { EnqueueBody, checkMessageSizes, messagesOf, toError } from "../api/enqueue-body.js";
+import { ApiError } from "../api/errors.js";
+import { IDEMPOTENCY_KEY, enqueueOnce } from "../api/idempotency.js";
+import { checkWrittenFields } from "../api/written-fields.js";
+import { ConfigError } from "../core/errors.js";
+import type { Fields } from "../core/parse-replies.js";
+import type { Transport } from "../core/transport.js";
+import { upstashTransport } from "../core/upstash-transport.js";
+
+/** A message the API would refuse; `code` and `status` are the ones the API answers. */
+export class EnqueueError extends Error {
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "EnqueueError";
+  }
+}
+
+export type ProducerOptions =
+  | { transport: Transport; maxMessageBytes?: number }
+  /** An Upstash REST endpoint (or the bridge). Keep the token in a secret or an environment variable. */
+  | { url: string; token: string; maxMessageBytes?: number };
+
+export interface SendOptions {
+  /** 1 to 200 printable ASCII characters: a repeat within 24 h on this stream writes nothing and answers the first ids. */
+  idempotencyKey?: string;
+  /** `XADD … MAXLEN ~ n`: may drop messages no group has processed yet. */
+  maxlen?: number;
+}
+
+export interface Sent {
+  /** The entries' ids, in the order sent. */
+  ids: string[];
+  /** False when an `idempotencyKey` repeat was answered from its record and nothing was written. */
+  created: boolean;
+}
+
+export interface Producer {
+  /** One message (an object of string fields) or a batch of up to 500, in one request. */
+  send(stream: string, message: Fields | readonly Fields[], options?: SendOptions): Promise<Sent>;
+}
+
+export function createProducer(options: ProducerOptions): Producer {
+  const transport = "transport" in options ? options.transport : fromUrl(options.url, options.token);
+  const maxMessageBytes = options.maxMessageBytes ?? 65_536;
+  return {
+    async send(stream, message, { idempotencyKey, maxlen } = {}) {
+      return asEnqueueError(async () => {
+        const messages = validate(stream, message, maxMessageBytes, idempotencyKey, maxlen);
+        const request = { stream, messages, maxlen };
+        if (idempotencyKey === undefined) return { ids: await enqueue(transport, request), created: true };
+        return enqueueOnce(transport, request, idempotencyKey);
+      });
+    },
+  };
+}
+
+/** The API's errors, without its HTTP types: same code, same status, same message. */
+async function asEnqueueError<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof ApiError) throw new EnqueueError(error.code, error.status, error.message);
+    throw error;
+  }
+}
+
+function validate(stream: unknown, raw: unknown, maxMessageBytes: number, key: string | undefined, maxlen: number | undefined): Fields[] {
+  if (typeof stream !== "string" || stream.length === 0) throw new ApiError(400, "invalid_stream", "`stream` must be a non-empty string");
+  if (key !== undefined && (typeof key !== "string" || !IDEMPOTENCY_KEY.test(key))) throw new ApiError(400, "invalid_idempotency_key", "idempotencyKey must be 1 to 200 printable ASCII characters");
+  if (maxlen !== undefined && (!Number.isSafeInteger(maxlen) || maxlen < 1)) throw new ApiError(400, "invalid_request", `maxlen must be a positive integer; got ${maxlen}`);
+  const parsed = EnqueueBody.safeParse(raw);
+  if (!parsed.success) throw toError(raw, parsed.error.issues[0]!);
+  const messages = messagesOf(raw);
+  checkWrittenFields(messages, Array.isArray(raw));
+  checkMessageSizes(messages, maxMessageBytes, Array.isArray(raw));
+  return messages;
+}
+
+function fromUrl(url: string, token: string): Transport {
+  if (!url || !token) throw new ConfigError("createProducer: give `url` and `token`, or a `transport`");
+  // No client retries: a retried write without an idempotencyKey could land twice.
+  return upstashTransport(new Redis({ url, token, retry: { retries: 0 }, automaticDeserialization: false, enableTelemetry: false }));
+}
