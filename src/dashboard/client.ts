@@ -36,11 +36,13 @@ export const clientScript = String.raw`
   }
 
   class Unauthorized extends Error {}
+  const BASE = location.pathname.replace(/\/+$/, "");
 
   async function api(path, init) {
     const headers = { authorization: "Bearer " + (sessionStorage.getItem(KEY) || "") };
     if (init && init.body !== undefined) headers["content-type"] = "application/json";
-    const res = await fetch(path, Object.assign({ cache: "no-store" }, init, { headers }));
+    // Relative to where the page is served, so the API works mounted under a path (app.route("/queues", api)).
+    const res = await fetch(BASE + path, Object.assign({ cache: "no-store" }, init, { headers }));
     const body = await res.json().catch(() => null);
     const message = body && body.error && body.error.message ? body.error.message : "HTTP " + res.status;
     if (res.status === 401) throw new Unauthorized(message);

@@ -11,7 +11,7 @@
  * with the new location in the error, to replay once the URL is fixed. A
  * temporary one (302, 303, 307) is retried like a 5xx.
  */
-import { definePollingFunction, PermanentError, signWebhook } from "../index.js";
+import { definePollingFunction, PermanentError, RetryError, signWebhook } from "../index.js";
 
 const RETRYABLE_4XX = new Set([408, 429]);
 const PERMANENT_REDIRECTS = new Set([301, 308]);
@@ -49,9 +49,25 @@ export const webhook = definePollingFunction({
     const problem = `webhook answered ${response.status}${redirectNote(response)}`;
     if (PERMANENT_REDIRECTS.has(response.status)) throw new PermanentError(problem);
     if (response.status >= 400 && response.status < 500 && !RETRYABLE_4XX.has(response.status)) throw new PermanentError(problem);
+    const delayMs = retryAfterMs(response);
+    if (delayMs !== undefined) throw new RetryError(`${problem}; Retry-After asked for ${delayMs} ms`, { delayMs });
     throw new Error(problem);
   },
 });
+
+/**
+ * `Retry-After` on 429 and 503 (RFC 9110 §10.2.3): seconds, or an HTTP date.
+ * The retry then waits that long instead of the backoff (capped at the
+ * visibility timeout, see RetryError).
+ */
+export function retryAfterMs(response: Response, now = Date.now()): number | undefined {
+  if (response.status !== 429 && response.status !== 503) return undefined;
+  const header = response.headers.get("retry-after")?.trim();
+  if (!header) return undefined;
+  if (/^\d+$/.test(header)) return Number(header) * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
 
 function redirectNote(response: Response): string {
   if (response.status < 300 || response.status >= 400) return "";

@@ -34,16 +34,22 @@ const header = (req: IncomingMessage, name: string): string | null => {
   return typeof value === "string" ? value : null;
 };
 
-function statusFor(url: URL, body: string): number {
+/** `fields.respond`: a status, or `<status>-once` for that status on the first attempt and 200 after. */
+function statusFor(url: URL, body: string, attempt: string | null): number {
   const asked = url.searchParams.get("status");
   if (asked) return Number(asked);
-  try {
-    const respond = (JSON.parse(body) as { fields?: { respond?: string } }).fields?.respond;
-    if (respond) return Number(respond);
-  } catch {
-    // Not a webhook body: the default applies.
-  }
+  const respond = fieldsOf(body).respond;
+  if (respond?.endsWith("-once")) return attempt === "1" ? Number(respond.slice(0, -5)) : 200;
+  if (respond) return Number(respond);
   return 200;
+}
+
+function fieldsOf(body: string): Record<string, string> {
+  try {
+    return (JSON.parse(body) as { fields?: Record<string, string> }).fields ?? {};
+  } catch {
+    return {}; // Not a webhook body: the defaults apply.
+  }
 }
 
 export async function startReceiver(secret: string): Promise<Receiver> {
@@ -68,9 +74,11 @@ export async function startReceiver(secret: string): Promise<Receiver> {
       const list = boxes.get(box) ?? [];
       list.push({ method: req.method ?? "", path: url.pathname, body, verified, id: header(req, "cronsumer-id"), attempt: header(req, "cronsumer-attempt") });
       boxes.set(box, list);
-      const status = url.pathname.endsWith("/moved") ? 200 : statusFor(url, body);
-      const location = status >= 300 && status < 400 ? { location: `/hook/${box}/moved` } : undefined;
-      res.writeHead(status, location).end(status === 200 ? "ok" : "");
+      const status = url.pathname.endsWith("/moved") ? 200 : statusFor(url, body, header(req, "cronsumer-attempt"));
+      const headers: Record<string, string> = status >= 300 && status < 400 ? { location: `/hook/${box}/moved` } : {};
+      const retryAfter = fieldsOf(body).retryAfter; // `fields.retryAfter`: sent as Retry-After with a non-2xx answer
+      if (retryAfter !== undefined && status !== 200) headers["retry-after"] = retryAfter;
+      res.writeHead(status, headers).end(status === 200 ? "ok" : "");
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
