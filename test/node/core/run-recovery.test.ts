@@ -298,3 +298,24 @@ describe("a retry whose entry left the PEL while its handler ran", () => {
     expect(report.error).toMatch(new RegExp(`XCLAIM rescheduled 0 of 1 ids; not pending any more .*${id}`));
   });
 });
+
+describe("a dead letter of a message Redis counted past maxDeliveries", () => {
+  it("says maxDeliveries, not the claims of runs whose dead-letter commit was lost, and names those claims", async () => {
+    const seen: Message[] = [];
+    const fn = f.fn({ handle: async (m) => void seen.push(m), options: { maxDeliveries: 2 } });
+    await f.createGroup(fn);
+    const [id] = await enqueue(f.tcp, fn.stream, orders(1));
+    await f.tcp.sendCommand(["XREADGROUP", "GROUP", fn.group, "crashed", "COUNT", "1", "STREAMS", fn.stream, ">"]);
+    // Two deliveries, then two recovery claims whose dead-letter commits were lost: Redis counts 4.
+    await f.tcp.sendCommand(["XCLAIM", fn.stream, fn.group, "crashed", "0", id!, "IDLE", String(VT * 2), "RETRYCOUNT", "4", "JUSTID"]);
+    await runFunction(fn, { transport, vars: {}, trigger: "cron" });
+    expect(seen).toEqual([]);
+    const [letter] = await entries(f.tcp, fn.options.deadLetterStream!);
+    expect(letter!.message["original-id"]).toBe(id);
+    expect(letter!.message.deliveries).toBe("2");
+    expect(letter!.message.error).toBe(
+      "delivery 2 of 2 never completed (the handler crashed, or overran the visibility timeout); claimed 2 more time(s) by runs whose dead-letter commit was lost",
+    );
+    expect(await pending(f.tcp, fn.stream, fn.group)).toEqual([]);
+  });
+});
