@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import type { Message } from "../../../src/core/define.js";
 import { REPORTS_KEPT, reportsKey } from "../../../src/core/keys.js";
+import { REPLAY_TO } from "../../../src/core/replay-target.js";
 import { runFunction } from "../../../src/core/run.js";
 import { countingTransport } from "../../../src/core/counting-transport.js";
 import { bridgeTransport, enqueue, entries, useFixture, pending } from "../../support/engine.js";
@@ -101,5 +102,18 @@ describe("a run", () => {
     expect(calls).toBe(7);
     expect(second.read).toBe(0);
     expect((await entries(f.tcp, fn.stream)).length).toBe(7);
+  });
+});
+
+describe("entries replayed to another group", () => {
+  it("count as read: a batch of them does not end the run's reading", async () => {
+    const seen: string[] = [];
+    const fn = f.fn({ handle: async (m) => void seen.push(m.fields.n!), options: { batchSize: 2 } });
+    await f.createGroup(fn);
+    await enqueue(f.tcp, fn.stream, [{ n: "r1", [REPLAY_TO]: "another-group" }, { n: "r2", [REPLAY_TO]: "another-group" }, { n: "1" }, { n: "2" }]);
+    const report = await runFunction(fn, { transport: bridgeTransport(), vars: {}, trigger: "cron" });
+    expect(seen).toEqual(["1", "2"]);
+    expect(report.skippedReplays).toBe(2);
+    expect(await pending(f.tcp, fn.stream, fn.group)).toEqual([]);
   });
 });
