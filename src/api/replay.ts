@@ -102,6 +102,14 @@ function check(catalog: Catalog, dlq: string, ids: string[], locked: boolean[], 
 
   const entries = ids.flatMap((id, i) => (locked[i] && found[i]!.length > 0 ? [found[i]![0]!] : []));
   const letters = entries.map((e) => parseDeadLetter(e));
+  const references = letters.filter((d) => d?.payloadInSource !== undefined) as DeadLetter[];
+  if (references.length > 0) {
+    throw new ApiError(
+      422,
+      "dead_letter_payload_in_source",
+      `these dead letters hold a reference, not a copy: their payload was too big to move in one request, and stays in the source stream (kept by retention while referenced). Read it there and enqueue it again: ${references.map((d) => `${JSON.stringify(d.id)} (${d.stream} ${d.originalId}, ${d.payloadInSource!.bytes} bytes)`).join(", ")}`,
+    );
+  }
   const malformed = entries.filter((_, i) => letters[i] === null || Object.keys(letters[i]!.fields).length === 0).map((e) => e.id);
   if (malformed.length > 0) throw new ApiError(422, "dead_letter_malformed", `not in cronsumer's dead-letter format, so not replayable: ${list(malformed)}`);
   const foreign = (letters as DeadLetter[]).filter((d) => !catalog.isSource(d.stream));

@@ -5,6 +5,7 @@
  * lock is taken.
  */
 import { describe, expect, it } from "vitest";
+import { deadLetterReferenceFields } from "../../../src/core/dead-letter.js";
 import { app, call, enc, useApiFixture } from "./support.js";
 import { copies, lockKeys, plantDeadLetter } from "./replay-support.js";
 
@@ -97,5 +98,26 @@ describe("ids beyond 64 bits", () => {
     expect(page.body.error.message).toMatch(/2\^64-1/);
     expect(await lockKeys(f.tcp, dlq)).toEqual([]);
     expect(await copies(f.tcp, fn.stream, dlq, tag)).toEqual({ onStream: 0, deadLetters: 1 });
+  });
+});
+
+describe("a dead letter that holds a reference to its payload", () => {
+  it("is refused with 422 naming where the payload is, and nothing moves or stays locked", async () => {
+    const fn = track(f.fn({ handle: async () => {} }));
+    const dlq = `${fn.stream}:dlq`;
+    await f.createGroup(fn);
+    const reference = deadLetterReferenceFields(
+      { originalId: "7-0", stream: fn.stream, group: fn.group, function: fn.name, deliveries: 1, error: "too big", failedAt: new Date(0).toISOString() },
+      9_000_000,
+    );
+    await f.tcp.xAdd(dlq, "9-0", reference);
+    const res = await call(app({ functions: [fn] }), `/streams/${enc(dlq)}/dead-letters/replay`, { body: { ids: ["9-0"] } });
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe("dead_letter_payload_in_source");
+    expect(res.body.error.message).toContain(`${fn.stream} 7-0, 9000000 bytes`);
+    expect(await f.tcp.xLen(dlq)).toBe(1);
+    expect(await f.tcp.exists(fn.stream)).toBe(1); // only the group's own creation; nothing added
+    expect(await f.tcp.xLen(fn.stream)).toBe(0);
+    expect(await lockKeys(f.tcp, dlq)).toEqual([]);
   });
 });
