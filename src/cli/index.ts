@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * The `cronsumer` command line: dispatches to a subcommand.
  * Run with `node --import tsx src/cli/index.ts doctor` (or `npm run doctor`).

@@ -150,6 +150,14 @@ describe("the packed package in a user's own Worker", () => {
     expect(letter!.message.error).toContain("receiver answered 404");
   });
 
+  it("ships `npx cronsumer doctor`, which passes against the bridge with the token from the environment", async () => {
+    const env = { ...process.env, UPSTASH_REDIS_REST_URL: inject("bridgeUrl"), UPSTASH_REDIS_REST_TOKEN: inject("bridgeToken") };
+    // Skip the 1,000-entry PEL probe: this test is about the installed command, and doctor's own tests cover the checks.
+    const { stdout } = await run("npx", ["--no-install", "cronsumer", "doctor", "--skip", "per-consumer pending limit"], { cwd: project.dir, env, maxBuffer: 16 << 20 });
+    expect(stdout).toMatch(/XAUTOCLAIM reply/);
+    expect(stdout).not.toContain(inject("bridgeToken"));
+  });
+
   it("bundles into a small Worker (sizes printed for the README)", async () => {
     const out = await mkdtemp(join(tmpdir(), "cronsumer-bundle-"));
     try {
