@@ -100,8 +100,12 @@ function check(catalog: Catalog, dlq: string, ids: string[], locked: boolean[], 
   if (strict && missing.length > 0) throw new ApiError(404, "dead_letter_not_found", `${dlq} has no entries ${list(missing)}`);
   if (strict && busy.length > 0) throw new ApiError(409, "replay_in_progress", `another request is replaying ${list(busy)}; retry in ${LOCK_TTL_S} s. A lock that outlives that marks a replay interrupted after it reached the source stream: its group's next run settles it (at most ${RECORD_TTL_S / 3600} h)`);
 
-  const entries = ids.flatMap((id, i) => (locked[i] && found[i]!.length > 0 ? [found[i]![0]!] : []));
-  const letters = entries.map((e) => parseDeadLetter(e));
+  const candidates = ids.flatMap((id, i) => (locked[i] && found[i]!.length > 0 ? [found[i]![0]!] : []));
+  const parsed = candidates.map((e) => parseDeadLetter(e));
+  // Replaying the oldest n passes over references (they cannot move; their locks are released), so one cannot block it.
+  const movable = parsed.map((d) => strict || d?.payloadInSource === undefined);
+  const entries = candidates.filter((_, i) => movable[i]);
+  const letters = parsed.filter((_, i) => movable[i]);
   const references = letters.filter((d) => d?.payloadInSource !== undefined) as DeadLetter[];
   if (references.length > 0) {
     throw new ApiError(

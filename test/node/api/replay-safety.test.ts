@@ -121,3 +121,23 @@ describe("a dead letter that holds a reference to its payload", () => {
     expect(await lockKeys(f.tcp, dlq)).toEqual([]);
   });
 });
+
+describe("replaying the oldest n", () => {
+  it("passes over a reference dead letter instead of refusing all, and leaves it locked by nobody", async () => {
+    const fn = track(f.fn({ handle: async () => {} }));
+    const dlq = `${fn.stream}:dlq`;
+    await f.createGroup(fn);
+    await f.tcp.xAdd(
+      dlq,
+      "4-0",
+      deadLetterReferenceFields({ originalId: "3-0", stream: fn.stream, group: fn.group, function: fn.name, deliveries: 1, error: "too big", failedAt: new Date(0).toISOString() }, 9_000_000),
+    );
+    await plantDeadLetter(f.tcp, fn, dlq, "5-0", { tag: "movable" });
+    const res = await call(app({ functions: [fn] }), `/streams/${enc(dlq)}/dead-letters/replay`, { body: { all: true, limit: 10 } });
+    expect(res.status).toBe(200);
+    expect(res.body.replayed.map((r: { deadLetterId: string }) => r.deadLetterId)).toEqual(["5-0"]);
+    expect((await f.tcp.xRange(dlq, "-", "+")).map((e) => e.id)).toEqual(["4-0"]);
+    expect(await copies(f.tcp, fn.stream, dlq, "movable")).toEqual({ onStream: 1, deadLetters: 0 });
+    expect(await lockKeys(f.tcp, dlq)).toEqual([]);
+  });
+});
