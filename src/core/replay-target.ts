@@ -30,6 +30,8 @@ export function replayFields(fields: Fields, of: { dlq: string; id: string }, to
 export interface ReplayOf {
   dlq: string;
   id: string;
+  /** The replayed entry that named it: its settle must travel with that entry's own commit (split-commit.ts). */
+  entry?: string;
 }
 
 /** What a run does with one entry it fetched. */
@@ -59,7 +61,7 @@ export function sortInto(into: ReplaySorting, group: string, id: string, fields:
     into.skipped.push(id);
     return undefined;
   }
-  if (sorted.of) into.replayOf.push(sorted.of);
+  if (sorted.of) into.replayOf.push({ ...sorted.of, entry: id });
   return sorted.fields;
 }
 

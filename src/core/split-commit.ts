@@ -22,15 +22,25 @@ const share = (s: Partial<Share> = {}): Share => ({ outcomes: [], expired: [], t
 
 export function splitCommit(input: CommitInput): Commit[] {
   const limit = partBytes(input.options.maxRequestBytes);
+  // A replayed entry's dead letter is settled in the same MULTI/EXEC as the entry's own XACK or retry: if that
+  // part is lost, the entry stays pending, is fetched again, and settles it then. Apart, a lost settle would
+  // leave the dead letter behind an acknowledged entry, replayable a second time.
+  const settles = new Map<string, NonNullable<CommitInput["replayOf"]>[number][]>();
+  for (const of of input.replayOf ?? []) settles.set(of.entry ?? "", [...(settles.get(of.entry ?? "") ?? []), of]);
+  const withSettles = (id: string, s: Partial<Share>) => {
+    const replayOf = settles.get(id) ?? [];
+    settles.delete(id);
+    return share({ ...s, replayOf });
+  };
   const shares: Share[] = [
-    ...input.outcomes.map((x) => share({ outcomes: [x] })),
-    ...input.expired.map((x) => share({ expired: [x] })),
+    ...input.outcomes.map((x) => withSettles(x.message.id, { outcomes: [x] })),
+    ...input.expired.map((x) => withSettles(x.message.id, { expired: [x] })),
     ...input.trimmed.map((x) => share({ trimmed: [x] })),
-    ...input.released.map((x) => share({ released: [x] })),
-    // Replayed entries another group's run skips, and dead letters to settle: each once, in whichever part has room.
+    ...input.released.map((x) => withSettles(x.id, { released: [x] })),
+    // Replayed entries another group's run skips: each acknowledged once, in whichever part has room.
     ...(input.skipped ?? []).map((x) => share({ skipped: [x] })),
-    ...(input.replayOf ?? []).map((x) => share({ replayOf: [x] })),
   ];
+  for (const rest of settles.values()) shares.push(share({ replayOf: rest }));
   // Alone, each share carries its own XACK and XCLAIM: its size bounds what it adds to a part.
   const sizes = shares.map((s) => commandsBytes(buildCommit({ ...input, ...s }).commands));
   const parts: Share[] = [];
