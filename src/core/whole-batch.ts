@@ -32,8 +32,10 @@ export async function handleWholeBatch(messages: readonly Message[], o: BatchOpt
   const settle = (i: number, outcome: () => Outcome) => {
     if (ended) throw new ConfigError("this batch already ended; settle its messages before handleBatch returns");
     if (settled[i] !== undefined) return;
+    // Built before sealing: a refused call (a bad delayMs) leaves the message unsettled and still writable.
+    const result = outcome();
     effects[i]!.seal();
-    settled[i] = outcome();
+    settled[i] = result;
   };
   const retried = (i: number, opts: RetryOptions = {}): Failure => {
     const f: Failure = { message: messages[i]!, ok: false, permanent: false, error: opts.reason ?? "retried by handleBatch" };

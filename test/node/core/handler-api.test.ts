@@ -166,3 +166,24 @@ describe("handleBatch", () => {
     expect(() => definePollingFunction({ ...f.fn({ handle: async () => {} }), handleBatch: async () => {} })).toThrow(/exactly one of `handle` and `handleBatch`/);
   });
 });
+
+describe("handleBatch refusing a bad call", () => {
+  it("leaves the message unsettled and writable, so a later ack commits what it wrote", async () => {
+    const effectsKey = `test:effects:${crypto.randomUUID()}`;
+    const base = f.fn({ handle: async () => {} });
+    const fn = definePollingFunction({
+      ...base,
+      handle: undefined,
+      async handleBatch([m]) {
+        expect(() => m!.retry({ delayMs: -1 })).toThrow(/delayMs/);
+        m!.effects.rpush(effectsKey, "written after the refused call");
+        m!.ack();
+      },
+    });
+    await f.createGroup(fn);
+    await enqueue(f.tcp, fn.stream, [{ n: "1" }]);
+    expect(await run(fn)).toMatchObject({ acked: 1 });
+    expect(await f.tcp.lRange(effectsKey, 0, -1)).toEqual(["written after the refused call"]);
+    await f.tcp.del(effectsKey);
+  });
+});
