@@ -43,7 +43,7 @@ function toApiError(error: unknown): ApiError {
   if (error instanceof ConfigError) return new ApiError(503, "not_configured", error.message);
   if (error instanceof TransportError) return new ApiError(503, "redis_unavailable", error.message);
   if (error instanceof PendingDroppedError) return new ApiError(500, "pending_entries_dropped", error.message);
-  if (error instanceof ConsumerBusyError) return new ApiError(500, "consumer_busy", error.message);
+  if (error instanceof ConsumerBusyError) return new ApiError(409, "consumer_busy", error.message);
   if (error instanceof RedisReplyError || error instanceof ReplyShapeError) return new ApiError(502, "redis_error", error.message);
   return new ApiError(500, "internal_error", "internal error; see the Worker's logs");
 }
