@@ -8,6 +8,7 @@ import { parseAutoClaim } from "../../core/parse-replies.js";
 import type { Check } from "../check.js";
 import { row } from "../check.js";
 import { resultOf, show } from "../outcome.js";
+import { groupedStream, setUp } from "../setup.js";
 
 export const NAME = "XAUTOCLAIM reply";
 
@@ -15,17 +16,15 @@ export const autoclaimCheck: Check = {
   name: NAME,
   cost: "2 requests, 9 commands",
   async run(ctx) {
-    const stream = ctx.key("autoclaim");
-    const setup = await ctx.transport.pipeline([
-      ["XGROUP", "CREATE", stream, "g", "$", "MKSTREAM"],
-      ctx.expire(stream),
+    const { stream, create } = groupedStream(ctx, "autoclaim");
+    const setup = await setUp(ctx, [
+      ...create,
       ["XADD", stream, "*", "n", "1"],
       ["XADD", stream, "*", "n", "2"],
       ["XADD", stream, "*", "n", "3"],
       ["XREADGROUP", "GROUP", "g", "c1", "COUNT", "10", "STREAMS", stream, ">"],
     ]);
-    setup.forEach((o, i) => resultOf(o, `setup command ${i + 1}`));
-    const deletedId = String(resultOf(setup[3], "XADD"));
+    const deletedId = String(setup[3]);
     const [, claimOutcome, summary] = await ctx.transport.pipeline([
       ["XDEL", stream, deletedId],
       ["XAUTOCLAIM", stream, "g", "c2", "0", "0-0", "COUNT", "10"],

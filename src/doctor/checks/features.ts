@@ -8,6 +8,7 @@ import { parseGroupsInfo } from "../../core/parse-replies.js";
 import type { Check } from "../check.js";
 import { row } from "../check.js";
 import { describeError, errorOf, resultOf } from "../outcome.js";
+import { groupedStream } from "../setup.js";
 
 export const NAME = "XINFO GROUPS / version";
 
@@ -15,10 +16,9 @@ export const featuresCheck: Check = {
   name: NAME,
   cost: "1 request, 6 commands",
   async run(ctx) {
-    const stream = ctx.key("features");
+    const { stream, create } = groupedStream(ctx, "features");
     const [, , , , groups, info] = await ctx.transport.pipeline([
-      ["XGROUP", "CREATE", stream, "g", "$", "MKSTREAM"],
-      ctx.expire(stream),
+      ...create,
       ["XADD", stream, "*", "n", "1"],
       ["XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "STREAMS", stream, ">"],
       ["XINFO", "GROUPS", stream],

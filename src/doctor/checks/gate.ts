@@ -8,6 +8,7 @@ import { parseRead } from "../../core/parse-replies.js";
 import type { Check } from "../check.js";
 import { row } from "../check.js";
 import { errorOf, resultOf, show } from "../outcome.js";
+import { groupedStream, setUp } from "../setup.js";
 
 export const NAME = "XREADGROUP gate (NOGROUP)";
 
@@ -15,17 +16,10 @@ export const gateCheck: Check = {
   name: NAME,
   cost: "3 requests, 10 commands",
   async run(ctx) {
-    const stream = ctx.key("gate:stream");
-    const gate = ctx.key("gate:gate");
+    const { stream, create: createStream } = groupedStream(ctx, "gate:stream");
+    const { stream: gate, create: createGate } = groupedStream(ctx, "gate:gate");
     const read = ["XREADGROUP", "GROUP", "g", "c", "COUNT", "10", "STREAMS", stream, gate, ">", ">"] as const;
-    const setup = await ctx.transport.pipeline([
-      ["XGROUP", "CREATE", stream, "g", "$", "MKSTREAM"],
-      ["XGROUP", "CREATE", gate, "g", "$", "MKSTREAM"],
-      ctx.expire(stream),
-      ctx.expire(gate),
-      ["XADD", stream, "*", "n", "1"],
-    ]);
-    setup.forEach((o, i) => resultOf(o, `setup command ${i + 1}`));
+    await setUp(ctx, [...createStream, ...createGate, ["XADD", stream, "*", "n", "1"]]);
     const [open] = await ctx.transport.pipeline([read]);
     const openEntries = parseRead(resultOf(open, "XREADGROUP with the gate open"), stream);
     // Close the gate as a run does (DEL), add one more entry, and read again.

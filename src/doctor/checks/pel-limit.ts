@@ -11,6 +11,7 @@ import type { Command } from "../../core/transport.js";
 import type { Check } from "../check.js";
 import { row } from "../check.js";
 import { errorOf, resultOf } from "../outcome.js";
+import { groupedStream, setUp } from "../setup.js";
 
 export const NAME = "per-consumer pending limit";
 
@@ -20,11 +21,10 @@ export const pelLimitCheck: Check = {
   name: NAME,
   cost: `3 requests, ${ENTRIES + 5} commands (${ENTRIES} XADD)`,
   async run(ctx) {
-    const stream = ctx.key("pel-limit");
+    const { stream, create } = groupedStream(ctx, "pel-limit");
     const read = (count: number): Command => ["XREADGROUP", "GROUP", "g", "c", "COUNT", count, "STREAMS", stream, ">"];
     const adds: Command[] = Array.from({ length: ENTRIES }, () => ["XADD", stream, "*", "n", "1"]);
-    const setup = await ctx.transport.pipeline([["XGROUP", "CREATE", stream, "g", "$", "MKSTREAM"], ctx.expire(stream), ...adds]);
-    setup.forEach((o, i) => resultOf(o, `setup command ${i + 1}`));
+    await setUp(ctx, [...create, ...adds]);
     // Up to the limit, then one past it: Upstash refuses once a consumer already holds 1000.
     const [upTo] = await ctx.transport.pipeline([read(UPSTASH_PEL_LIMIT)]);
     const [past, summary] = await ctx.transport.pipeline([read(1), ["XPENDING", stream, "g"]]);

@@ -9,6 +9,7 @@ import { parseIds, parsePendingEntries } from "../../core/parse-replies.js";
 import type { Check, CheckResult } from "../check.js";
 import { row } from "../check.js";
 import { resultOf, show } from "../outcome.js";
+import { groupedStream, setUp } from "../setup.js";
 
 export const NAME = "XCLAIM IDLE/RETRYCOUNT/JUSTID";
 
@@ -19,15 +20,13 @@ export const xclaimCheck: Check = {
   name: NAME,
   cost: "2 requests, 8 commands",
   async run(ctx) {
-    const stream = ctx.key("xclaim");
-    const setup = await ctx.transport.pipeline([
-      ["XGROUP", "CREATE", stream, "g", "$", "MKSTREAM"],
-      ctx.expire(stream),
+    const { stream, create } = groupedStream(ctx, "xclaim");
+    const setup = await setUp(ctx, [
+      ...create,
       ["XADD", stream, "*", "n", "1"],
       ["XREADGROUP", "GROUP", "g", "c1", "COUNT", "1", "STREAMS", stream, ">"],
     ]);
-    setup.forEach((o, i) => resultOf(o, `setup command ${i + 1}`));
-    const id = String(resultOf(setup[2], "XADD"));
+    const id = String(setup[2]);
     const list = ["XPENDING", stream, "g", "-", "+", "10"] as const;
     const [idleClaim, afterIdle, retryClaim, afterRetry] = await ctx.transport.pipeline([
       ["XCLAIM", stream, "g", "c2", "0", id, "IDLE", "60000", "JUSTID"],

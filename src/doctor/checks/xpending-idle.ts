@@ -8,6 +8,7 @@ import { parsePendingEntries } from "../../core/parse-replies.js";
 import type { Check } from "../check.js";
 import { row } from "../check.js";
 import { resultOf } from "../outcome.js";
+import { groupedStream, setUp } from "../setup.js";
 
 export const NAME = "XPENDING IDLE";
 
@@ -18,17 +19,15 @@ export const xpendingIdleCheck: Check = {
   name: NAME,
   cost: `2 requests, 8 commands, ${WAIT_MS} ms wait`,
   async run(ctx) {
-    const stream = ctx.key("xpending");
+    const { stream, create } = groupedStream(ctx, "xpending");
     const read = ["XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "STREAMS", stream, ">"] as const;
-    const setup = await ctx.transport.pipeline([
-      ["XGROUP", "CREATE", stream, "g", "$", "MKSTREAM"],
-      ctx.expire(stream),
+    const setup = await setUp(ctx, [
+      ...create,
       ["XADD", stream, "*", "n", "1"],
       ["XADD", stream, "*", "n", "2"],
       read,
     ]);
-    setup.forEach((o, i) => resultOf(o, `setup command ${i + 1}`));
-    const first = String(resultOf(setup[2], "XADD"));
+    const first = String(setup[2]);
     await ctx.sleep(WAIT_MS);
     const [second, listing, all] = await ctx.transport.pipeline([
       read,
