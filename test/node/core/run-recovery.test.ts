@@ -178,19 +178,28 @@ describe("recovery counts only deliveries a handler saw", () => {
   });
 });
 
+/** `id` pending on a crashed consumer, with `deliveries` counted and idle for `idleMs`, as Redis would hold it. */
+async function parkOnCrashedConsumer(fn: { stream: string; group: string }, id: string, deliveries: number, idleMs: number): Promise<void> {
+  await f.tcp.sendCommand(["XREADGROUP", "GROUP", fn.group, "old-worker", "COUNT", "1", "STREAMS", fn.stream, ">"]);
+  await f.tcp.sendCommand(["XCLAIM", fn.stream, fn.group, "old-worker", "0", id, "IDLE", String(idleMs), "RETRYCOUNT", String(deliveries), "JUSTID"]);
+}
+
 describe("recovery when the listing misses a claimed entry", () => {
   const limits = { maxDeliveries: 5, visibilityTimeoutMs: VT };
 
-  // A server that scans further than Redis's 10·n is simulated by an empty listing.
-  it("reads the delivery count after the claim, and hands the message over on its real count", async () => {
+  /** A server that scans further than Redis's 10·n is simulated by an empty listing. */
+  async function claimUnlisted(deliveries: number) {
     const fn = f.fn({ handle: async () => {} });
     await f.createGroup(fn);
     const [id] = await enqueue(f.tcp, fn.stream, [{ orderID: "x" }]);
-    await f.tcp.sendCommand(["XREADGROUP", "GROUP", fn.group, "old-worker", "COUNT", "1", "STREAMS", fn.stream, ">"]);
-    await f.tcp.sendCommand(["XCLAIM", fn.stream, fn.group, "old-worker", "0", id!, "IDLE", String(VT), "RETRYCOUNT", "2", "JUSTID"]);
+    await parkOnCrashedConsumer(fn, id!, deliveries, VT);
     const target = { stream: fn.stream, group: fn.group, consumer: "c-0" };
     const [, claim] = await sendTransaction(transport, recoverOps(target, VT, "0-0", 5));
-    const recovered = await readRecovery(transport, target, [], claim, limits);
+    return { fn, id, recovered: await readRecovery(transport, target, [], claim, limits) };
+  }
+
+  it("reads the delivery count after the claim, and hands the message over on its real count", async () => {
+    const { fn, id, recovered } = await claimUnlisted(2);
     expect(recovered.toHandle.map((m) => [m.id, m.attempt])).toEqual([[id, 3]]);
     expect(recovered.released).toEqual([]);
     expect(recovered.note).toMatch(/did not hold 1 entries|listing before it did not hold/);
@@ -198,14 +207,7 @@ describe("recovery when the listing misses a claimed entry", () => {
   });
 
   it("dead-letters it without a handler when its real count is already maxDeliveries", async () => {
-    const fn = f.fn({ handle: async () => {} });
-    await f.createGroup(fn);
-    const [id] = await enqueue(f.tcp, fn.stream, [{ orderID: "x" }]);
-    await f.tcp.sendCommand(["XREADGROUP", "GROUP", fn.group, "old-worker", "COUNT", "1", "STREAMS", fn.stream, ">"]);
-    await f.tcp.sendCommand(["XCLAIM", fn.stream, fn.group, "old-worker", "0", id!, "IDLE", String(VT), "RETRYCOUNT", "5", "JUSTID"]);
-    const target = { stream: fn.stream, group: fn.group, consumer: "c-0" };
-    const [, claim] = await sendTransaction(transport, recoverOps(target, VT, "0-0", 5));
-    const recovered = await readRecovery(transport, target, [], claim, limits);
+    const { id, recovered } = await claimUnlisted(5);
     expect(recovered.toHandle).toEqual([]);
     expect(recovered.expired.map((e) => [e.message.id, e.deliveries])).toEqual([[id, 5]]);
   });
@@ -305,9 +307,8 @@ describe("a dead letter of a message Redis counted past maxDeliveries", () => {
     const fn = f.fn({ handle: async (m) => void seen.push(m), options: { maxDeliveries: 2 } });
     await f.createGroup(fn);
     const [id] = await enqueue(f.tcp, fn.stream, orders(1));
-    await f.tcp.sendCommand(["XREADGROUP", "GROUP", fn.group, "crashed", "COUNT", "1", "STREAMS", fn.stream, ">"]);
     // Two deliveries, then two recovery claims whose dead-letter commits were lost: Redis counts 4.
-    await f.tcp.sendCommand(["XCLAIM", fn.stream, fn.group, "crashed", "0", id!, "IDLE", String(VT * 2), "RETRYCOUNT", "4", "JUSTID"]);
+    await parkOnCrashedConsumer(fn, id!, 4, VT * 2);
     await runFunction(fn, { transport, vars: {}, trigger: "cron" });
     expect(seen).toEqual([]);
     const [letter] = await entries(f.tcp, fn.options.deadLetterStream!);
