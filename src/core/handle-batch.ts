@@ -11,6 +11,7 @@ import type { BatchOptions, Outcome } from "./attempt-context.js";
 import { failure, runContext, timedOut, withTimeout } from "./attempt-context.js";
 import type { Delivered, HandlerContext, Message } from "./define.js";
 import { Effects } from "./effects.js";
+import type { Checked } from "./standard-schema.js";
 import { checkFields } from "./standard-schema.js";
 import { handleWholeBatch } from "./whole-batch.js";
 
@@ -18,20 +19,22 @@ export type { BatchOptions, Outcome } from "./attempt-context.js";
 
 export async function handleBatch(delivered: readonly Delivered[], o: BatchOptions): Promise<Outcome[]> {
   const outcomes: Outcome[] = new Array(delivered.length);
+  // Without a schema, `data` is the fields themselves and every message goes on: no promise per message.
+  const checked = o.fn.schema ? await Promise.all(delivered.map((d) => safeCheck(o.fn.schema!, d))) : delivered.map((d) => ({ ok: true as const, data: d.fields }));
   const valid: { index: number; message: Message }[] = [];
-  await Promise.all(
-    delivered.map(async (d, index) => {
-      const checked = o.fn.schema ? await checkFields(o.fn.schema, d.fields).catch((e: unknown) => ({ ok: false as const, error: `schema check threw: ${String(e)}` })) : { ok: true as const, data: d.fields };
-      if (checked.ok) valid.push({ index, message: { ...d, data: checked.data } });
-      else outcomes[index] = { message: d, ok: false, permanent: true, error: checked.error };
-    }),
-  );
-  valid.sort((a, b) => a.index - b.index);
+  checked.forEach((c, index) => {
+    const d = delivered[index]!;
+    if (c.ok) valid.push({ index, message: { ...d, data: c.data as Message["data"] } });
+    else outcomes[index] = { message: d, ok: false, permanent: true, error: c.error };
+  });
   const messages = valid.map((v) => v.message);
   const results = o.fn.handleBatch ? await handleWholeBatch(messages, o) : await inLanes(messages, o);
   valid.forEach((v, j) => (outcomes[v.index] = results[j]!));
   return outcomes;
 }
+
+const safeCheck = (schema: NonNullable<BatchOptions["fn"]["schema"]>, d: Delivered): Promise<Checked<unknown>> =>
+  checkFields(schema, d.fields).catch((e: unknown) => ({ ok: false as const, error: `schema check threw: ${String(e)}` }));
 
 async function inLanes(messages: readonly Message[], o: BatchOptions): Promise<Outcome[]> {
   const outcomes: Outcome[] = new Array(messages.length);

@@ -85,15 +85,13 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
     });
     if (first.readError) r.error = `read refused: ${first.readError}`;
     let fetched: Fetched = first.entries ? fromRead(target, first.entries) : emptyFetch();
-    r.read += fetched.toHandle.length;
-    r.skippedReplays += fetched.skipped.length;
+    const firstShort = countRead(r, fetched, first.requested);
     let recovering = first.pendingAtStart > 0 && !o.noAck;
     let cursor = "0-0";
     let gateOpen = first.gateOpen;
     let groupPending = first.pendingAtStart + (o.noAck ? 0 : fetched.toHandle.length);
     let requested = first.requested;
-    // Entries replayed to another group count as read: only a read that found fewer entries than asked is short.
-    let lastReadShort = first.entries !== undefined && fetched.toHandle.length + fetched.skipped.length < requested;
+    let lastReadShort = first.entries !== undefined && firstShort;
 
     for (;;) {
       const outcomes = await handleBatch(fetched.toHandle, {
@@ -184,10 +182,8 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
         else cursor = recovered.nextCursor;
       } else {
         fetched = fromRead(target, values[0] as never);
-        r.read += fetched.toHandle.length;
-        r.skippedReplays += fetched.skipped.length;
         groupPending += o.noAck ? 0 : fetched.toHandle.length;
-        lastReadShort = fetched.toHandle.length + fetched.skipped.length < requested;
+        lastReadShort = countRead(r, fetched, requested);
       }
     }
     r.stopReason = stop ?? "drained";
@@ -205,6 +201,17 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
     stored = await t.pipeline(storeReportCommands(report)).then(() => report, () => undefined);
   }
   return stored ?? costs(0, 0);
+}
+
+/**
+ * Counts a read in the report; answers whether it found fewer entries than it
+ * asked for. Entries replayed to another group count as found: a batch of
+ * them must not end the run's reading.
+ */
+function countRead(r: RunReport, fetched: Fetched, requested: number): boolean {
+  r.read += fetched.toHandle.length;
+  r.skippedReplays += fetched.skipped.length;
+  return fetched.toHandle.length + fetched.skipped.length < requested;
 }
 
 const describeError = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
