@@ -8,7 +8,7 @@
  * Idempotency-Key is held.
  */
 import type { Fields } from "../core/parse-replies.js";
-import { suggestion } from "./enqueue-body.js";
+import { checkMessageSizes, messagesOf, suggestion } from "./enqueue-body.js";
 import { ApiError } from "./errors.js";
 
 /** An unpaired surrogate: with the `u` flag, a well-formed pair never matches. */
@@ -30,4 +30,16 @@ export function checkWrittenFields(messages: readonly Fields[], batch: boolean):
       }
     }
   });
+}
+
+/**
+ * The messages of a body that passed the schema, as they will be written:
+ * every field checked and every message within `maxMessageBytes`. The one
+ * sequence both the API route and the producer use, so they cannot drift.
+ */
+export function writableMessages(raw: unknown, maxMessageBytes: number): Fields[] {
+  const messages = messagesOf(raw);
+  checkWrittenFields(messages, Array.isArray(raw));
+  checkMessageSizes(messages, maxMessageBytes, Array.isArray(raw));
+  return messages;
 }

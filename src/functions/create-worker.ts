@@ -47,7 +47,10 @@ export function createScheduled({ functions, transport = transportFromEnv }: Wor
   };
 }
 
-export const createApi = (options: WorkerOptions): ApiApp => (checkFunctions(options.functions), createApp(options));
+export function createApi(options: WorkerOptions): ApiApp {
+  checkFunctions(options.functions);
+  return createApp(options);
+}
 
 /** Exactly the handlers a Worker's default export may carry; `createApi` gives the Hono app itself. */
 export interface CronsumerWorker {

@@ -8,10 +8,10 @@
  */
 import { Redis } from "@upstash/redis";
 import { enqueue } from "../api/enqueue.js";
-import { EnqueueBody, checkMessageSizes, messagesOf, toError } from "../api/enqueue-body.js";
+import { EnqueueBody, toError } from "../api/enqueue-body.js";
 import { ApiError } from "../api/errors.js";
 import { IDEMPOTENCY_KEY, enqueueOnce } from "../api/idempotency.js";
-import { checkWrittenFields } from "../api/written-fields.js";
+import { writableMessages } from "../api/written-fields.js";
 import { ConfigError } from "../core/errors.js";
 import type { Fields } from "../core/parse-replies.js";
 import type { Transport } from "../core/transport.js";
@@ -84,10 +84,7 @@ function validate(stream: unknown, raw: unknown, maxMessageBytes: number, key: s
   if (maxlen !== undefined && (!Number.isSafeInteger(maxlen) || maxlen < 1)) throw new ApiError(400, "invalid_request", `maxlen must be a positive integer; got ${maxlen}`);
   const parsed = EnqueueBody.safeParse(raw);
   if (!parsed.success) throw toError(raw, parsed.error.issues[0]!);
-  const messages = messagesOf(raw);
-  checkWrittenFields(messages, Array.isArray(raw));
-  checkMessageSizes(messages, maxMessageBytes, Array.isArray(raw));
-  return messages;
+  return writableMessages(raw, maxMessageBytes);
 }
 
 function fromUrl(url: string, token: string): Transport {

@@ -6,12 +6,12 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { enqueue } from "../enqueue.js";
-import { checkMessageSizes, EnqueueBody, enqueueHook, messagesOf } from "../enqueue-body.js";
+import { EnqueueBody, enqueueHook } from "../enqueue-body.js";
 import { IDEMPOTENCY_KEY, enqueueOnce } from "../idempotency.js";
 import { jsonBody } from "../json-body.js";
 import { limitsFromEnv } from "../limits.js";
 import { createRouter } from "../router.js";
-import { checkWrittenFields } from "../written-fields.js";
+import { writableMessages } from "../written-fields.js";
 import { errorResponses, json, StreamParams } from "../schemas.js";
 
 const Ids = z.object({ ids: z.array(z.string()).openapi({ example: ["1700000000000-0"] }) }).openapi("EnqueueResult");
@@ -54,9 +54,7 @@ export const messages = createRouter().openapi(
     const key = c.req.valid("header")["Idempotency-Key"];
     c.var.catalog.requireSource(stream);
     const raw: unknown = await c.req.json();
-    const messages = messagesOf(raw);
-    checkWrittenFields(messages, Array.isArray(raw));
-    checkMessageSizes(messages, limitsFromEnv(c.env).maxMessageBytes, Array.isArray(raw));
+    const messages = writableMessages(raw, limitsFromEnv(c.env).maxMessageBytes);
     const request = { stream, messages, maxlen };
     if (key === undefined) return c.json({ ids: await enqueue(c.var.redis(), request) }, 201);
     const { created, ids } = await enqueueOnce(c.var.redis(), request, key);
