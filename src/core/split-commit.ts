@@ -10,7 +10,8 @@
  * Parts are packed in batch order from each message's size alone, which
  * overstates a part by an XACK per message (a few dozen bytes); a message is
  * never larger than a part (see commit.ts), so every part fits. A batch that
- * fits one request is one part, exactly as `buildCommit` builds it.
+ * fits one request is one part, exactly as `buildCommit` builds it, and is
+ * measured once.
  */
 import type { Commit, CommitInput } from "./commit.js";
 import { buildCommit } from "./commit.js";
@@ -22,6 +23,9 @@ const share = (s: Partial<Share> = {}): Share => ({ outcomes: [], expired: [], t
 
 export function splitCommit(input: CommitInput): Commit[] {
   const limit = partBytes(input.options.maxRequestBytes);
+  // The usual batch fits: one build and one measure, not a build per message.
+  const whole = buildCommit(input);
+  if (commandsBytes(whole.commands) <= limit) return [whole];
   // A replayed entry's dead letter is settled in the same MULTI/EXEC as the entry's own XACK or retry: if that
   // part is lost, the entry stays pending, is fetched again, and settles it then. Apart, a lost settle would
   // leave the dead letter behind an acknowledged entry, replayable a second time.
