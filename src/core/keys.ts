@@ -47,3 +47,10 @@ export const attemptErrorsKey = (stream: string, group: string): string =>
  */
 export const deadLetterRefsKey = (stream: string): string =>
   stream.includes("{") ? `${stream}:cronsumer-dlq-refs` : `{${stream}}:cronsumer-dlq-refs`;
+
+/**
+ * The wake lease of a stream (see src/api/wake.ts): held for a moment by the
+ * enqueue request that starts a run of the stream's functions, so concurrent
+ * enqueues start one run, not one each. Same cluster slot as the stream.
+ */
+export const wakeLeaseKey = (stream: string): string => (stream.includes("{") ? `${stream}:cronsumer-wake` : `{${stream}}:cronsumer-wake`);

@@ -66,6 +66,13 @@ export interface FunctionOptions {
    * Upstash refuses requests over 10 MB. @default 8 MiB
    */
   maxRequestBytes: number;
+  /**
+   * Opt-in faster polling for producers that write to Redis directly: a cron
+   * run goes on reading every `pollIntervalMs` while a batch still fits its
+   * budget (see run-session.ts). Each idle poll costs 1 request and 2
+   * commands. 0 turns it off. @default 0 (off: one poll per cron tick)
+   */
+  pollIntervalMs: number;
 }
 
 /** Time a batch may take beyond its handlers: the commit request and clock slack. */
@@ -76,6 +83,8 @@ export const UPSTASH_PEL_LIMIT = 1000;
 export const RETENTION_REQUESTS = 3;
 /** Workers Free plan: subrequests per invocation, shared by every function on one cron. */
 export const FREE_PLAN_SUBREQUESTS = 50;
+/** Polls closer than this would spend a Free plan's 50 subrequests in a few seconds. */
+export const MIN_POLL_INTERVAL_MS = 100;
 /** Upstash's cap on one request body, read as decimal megabytes to be safe; the bridge's is 10 MiB. */
 export const UPSTASH_MAX_REQUEST_BYTES = 10_000_000;
 
@@ -98,6 +107,7 @@ export function defaultOptions(stream: string): FunctionOptions {
     fetchesPerMessage: 0,
     retention: undefined,
     maxRequestBytes: 8 * 1024 * 1024,
+    pollIntervalMs: 0,
   };
 }
 
@@ -115,6 +125,7 @@ const INTEGER_BOUNDS: Partial<Record<keyof FunctionOptions, Bounds>> = {
   maxMessages: { min: 1, max: 1_000_000 },
   fetchesPerMessage: { min: 0, max: 100 },
   maxRequestBytes: { min: 64 * 1024, max: UPSTASH_MAX_REQUEST_BYTES },
+  pollIntervalMs: { min: 0, max: 60_000 },
 };
 
 function checkInteger(where: string, name: string, value: unknown, { min, max }: Bounds): void {
@@ -140,6 +151,9 @@ export function validateOptions(where: string, o: FunctionOptions): FunctionOpti
   if (typeof o.noAck !== "boolean") throw new ConfigError(`${where}: \`noAck\` must be a boolean; got ${JSON.stringify(o.noAck)}`);
   if (!/^(\$|0|\d+(-\d+)?)$/.test(o.startId)) {
     throw new ConfigError(`${where}: \`startId\` must be "$", "0" or a stream id; got ${JSON.stringify(o.startId)}`);
+  }
+  if (o.pollIntervalMs > 0 && o.pollIntervalMs < MIN_POLL_INTERVAL_MS) {
+    throw new ConfigError(`${where}: \`pollIntervalMs\` must be 0 (off) or at least ${MIN_POLL_INTERVAL_MS}; got ${o.pollIntervalMs}`);
   }
   if (o.retention?.maxLen !== undefined) checkInteger(where, "retention.maxLen", o.retention.maxLen, { min: 0, max: Number.MAX_SAFE_INTEGER });
 

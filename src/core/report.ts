@@ -12,7 +12,8 @@ export type StopReason = "drained" | "time" | "subrequests" | "messages" | "erro
 export interface RunReport {
   function: string;
   consumer: string;
-  trigger: "cron" | "manual";
+  /** `enqueue`: started by an API enqueue (src/api/wake.ts). */
+  trigger: "cron" | "manual" | "enqueue";
   startedAt: string;
   durationMs: number;
   /** New messages read. */

@@ -27,6 +27,9 @@ import type { FunctionOptions } from "./options.js";
 import { RETENTION_REQUESTS } from "./options.js";
 import type { Vars } from "./overrides.js";
 import { planBatchSize } from "./plan.js";
+import type { RunLimits } from "./run-limits.js";
+import { withLimits } from "./run-limits.js";
+import { soonestRetryMs } from "./retry-due.js";
 import type { RunReport, StopReason } from "./report.js";
 import { didWork, emptyReport, replaceReportCommands, storeReportCommands } from "./report.js";
 import { applyRetention } from "./retention.js";
@@ -39,7 +42,7 @@ export interface RunDeps {
   transport: Transport;
   /** The deployment's vars: `FN_*` overrides, and what handlers read through `ctx.env`. */
   vars: Vars;
-  trigger: "cron" | "manual";
+  trigger: RunReport["trigger"];
   /** Picks the consumer name from the pool; cron runs pass the minute, so consecutive ticks alternate. */
   slot?: number;
   /** Functions sharing this invocation's subrequest limit. @default 1 */
@@ -47,6 +50,10 @@ export interface RunDeps {
   /** What `ctx.fetch` sends through. Pass a plain function: a binding's `fetch` must be bound to it. @default the global fetch */
   fetch?: typeof fetch;
   now?: () => number;
+  /** What is left of a longer budget this run is part of (run-session.ts): caps `maxRunMs` and `maxSubrequests`. */
+  limits?: RunLimits;
+  /** Told the soonest delay among the retries each commit parked, once that commit went through. */
+  onRetryParked?: (delayMs: number) => void;
 }
 
 export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<RunReport> {
@@ -54,7 +61,7 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
   const startedAt = now();
   let o: FunctionOptions;
   try {
-    o = resolveOptions(fn, deps.vars, deps.sharers ?? 1);
+    o = withLimits(resolveOptions(fn, deps.vars, deps.sharers ?? 1), deps.limits);
   } catch (error) {
     // A bad FN_* override fails this function's run, loudly, not the whole cron tick.
     return { ...emptyReport(fn.name, "", startedAt, deps.trigger), stopReason: "error", error: describeError(error) };
@@ -153,6 +160,8 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
       const ops = [...commitOps, ...gateOps, ...fetchOps, ...reportOps];
       if (ops.length === 0) break;
       const results = await transactionSettled(t, ops);
+      const parked = deps.onRetryParked && soonestRetryMs(outcomes, o);
+      if (parked !== undefined && parked !== 0) deps.onRetryParked!(parked);
       Object.assign(r, tally(r, commit));
       if (report) r.stopReason = report.stopReason;
       groupPending -= settled;

@@ -6,6 +6,7 @@
 import type { PollingFunction } from "../core/define.js";
 import type { RunReport } from "../core/report.js";
 import { runFunction } from "../core/run.js";
+import { runSession } from "../core/run-session.js";
 import type { Transport } from "../core/transport.js";
 import type { Env } from "../env.js";
 import { transportFromEnv } from "./redis.js";
@@ -25,7 +26,8 @@ export async function runScheduled(
   const due = functions.filter((f) => f.crons.includes(cron));
   const active = due.filter((f) => !skipReason(f, env));
   const slot = Math.floor(scheduledTime / 60_000);
-  const runs = active.map((f) => runFunction(f, { transport, vars: env, trigger: "cron", slot, sharers: active.length }));
+  // A session, not a single run: it waits for retries due within its budget, and polls with `pollIntervalMs`.
+  const runs = active.map((f) => runSession(f, { transport, vars: env, trigger: "cron", slot, sharers: active.length }, { poll: true }));
   const skipped = due.filter((f) => skipReason(f, env)).map((f) => ({ function: f.name, skipped: skipReason(f, env)! }));
   for (const s of skipped) console.log(`cronsumer: skipping ${s.function}: ${s.skipped}`);
   const reports = await Promise.all(runs);
