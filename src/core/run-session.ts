@@ -26,6 +26,8 @@ export interface SessionOptions {
   quietAt?: number;
   /** Poll every `pollIntervalMs` (the function's option) while the budget allows. @default false */
   poll?: boolean;
+  /** Subrequests the invocation spent before the session (an enqueue's own requests). @default 0 */
+  reservedSubrequests?: number;
   /** @default setTimeout */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -45,7 +47,7 @@ export async function runSession(fn: PollingFunction, deps: RunDeps, session: Se
     return runFunction(fn, deps); // It reports the bad option, as a run on its own would.
   }
   const reports: RunReport[] = [];
-  let used = 0;
+  let used = session.reservedSubrequests ?? 0;
   let retryAt: number | undefined;
   let rechecks = 0;
   let quietAt = session.quietAt;

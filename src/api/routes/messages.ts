@@ -11,6 +11,7 @@ import { IDEMPOTENCY_KEY, enqueueOnce } from "../idempotency.js";
 import { jsonBody } from "../json-body.js";
 import { limitsFromEnv } from "../limits.js";
 import { createRouter } from "../router.js";
+import { wakeAfterEnqueue } from "../wake-after-enqueue.js";
 import { writableMessages } from "../written-fields.js";
 import { errorResponses, json, StreamParams } from "../schemas.js";
 
@@ -56,8 +57,9 @@ export const messages = createRouter().openapi(
     const raw: unknown = await c.req.json();
     const messages = writableMessages(raw, limitsFromEnv(c.env).maxMessageBytes);
     const request = { stream, messages, maxlen };
-    if (key === undefined) return c.json({ ids: await enqueue(c.var.redis(), request) }, 201);
-    const { created, ids } = await enqueueOnce(c.var.redis(), request, key);
+    const { created, ids } = key === undefined ? { created: true, ids: await enqueue(c.var.redis(), request) } : await enqueueOnce(c.var.redis(), request, key);
+    // Only a write starts a run: a repeated Idempotency-Key wrote nothing, so it starts nothing.
+    if (created) wakeAfterEnqueue(c, stream);
     return created ? c.json({ ids }, 201) : c.json({ ids }, 200);
   },
   (result, c) => enqueueHook(result, c),

@@ -1,0 +1,24 @@
+/**
+ * The enqueue route's hand-off to src/functions/wake.ts: the run goes to the
+ * invocation's `waitUntil`, so the answer does not wait for it. Without an
+ * ExecutionContext (Node's `app.request` without one, or a caller that passes
+ * none) nothing is started and the next cron tick consumes the message, as
+ * before; Hono's `c.executionCtx` throws then, hence the try.
+ */
+import type { Context } from "hono";
+import { wakeConsumers } from "../functions/wake.js";
+import type { ApiEnv } from "./context.js";
+
+export function wakeAfterEnqueue(c: Context<ApiEnv>, stream: string): void {
+  let ctx: { waitUntil(promise: Promise<unknown>): void };
+  try {
+    ctx = c.executionCtx;
+  } catch {
+    return;
+  }
+  const woken = wakeConsumers(c.var.redis(), c.var.catalog.functions, c.env, stream).catch((error: unknown) => {
+    // The message is safe in the stream either way: the next tick consumes it.
+    console.error(`cronsumer: starting a run after an enqueue onto ${stream} failed: ${error instanceof Error ? error.message : String(error)}`);
+  });
+  ctx.waitUntil(woken);
+}
