@@ -1,0 +1,72 @@
+/**
+ * Beyond the cron minute, on the real local stack (wrangler dev, the bridge,
+ * a store) with NO cron driver at all: orders enqueued through the API reach
+ * `payments:ledger` because the enqueue itself starts the run. Checked here:
+ * 100 concurrent single-message enqueues are all handled, each exactly once,
+ * with the wake lease's SET as the only coordination command (one per
+ * enqueue); and a `fail-once` order with a 2 s backoff reaches the ledger
+ * 2 to 3 s after it was enqueued. Both times are Redis's own (stream ids).
+ * Latency percentiles are measured by `npm run bench -- --scenario latency`.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LEDGER_STREAM } from "../../../src/functions/payments.js";
+import { freePort } from "../../../tools/stack/ports.js";
+import { redisView, type RedisView } from "../../../tools/stack/redis-view.js";
+import { startStack, type Stack } from "../../../tools/stack/stack.js";
+import { apiClient, tempDir, waitFor } from "./support.js";
+
+const STREAM = "orders:payments";
+const timeOf = (id: string) => Number(id.split("-")[0]);
+
+describe.sequential("enqueue starts consumption on the local stack, with no cron tick", () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let stack: Stack;
+  let view: RedisView;
+  const sets: string[][] = [];
+
+  beforeAll(async () => {
+    dir = await tempDir("enqueue-wake");
+    stack = await startStack({
+      dir: dir.path,
+      cron: false,
+      port: await freePort(),
+      bridgePort: await freePort(),
+      // The first retry of the exponential backoff is its base: 2 s, as a fixed backoff would be.
+      vars: { FN_PAYMENTS_BACKOFF_BASE_DELAY_MS: "2000", FN_PAYMENTS_BACKOFF_MAX_DELAY_MS: "2000" },
+      faults: { before: ({ commands }) => void sets.push(...commands.filter((c) => c[0]?.toUpperCase() === "SET").map((c) => [...c])) },
+    });
+    view = redisView(stack.bridgeUrl, stack.bridgeToken);
+  }, 200_000);
+  afterAll(async () => {
+    await stack?.stop();
+    await dir?.remove();
+  });
+
+  const ledgerOf = async (prefix: string) => (await view.entries(LEDGER_STREAM)).filter((e) => e.fields?.orderID?.startsWith(prefix));
+
+  it("handles 100 concurrent single-message enqueues, each once, with one coordination command per enqueue", async () => {
+    const api = apiClient(stack.apiUrl, stack.token);
+    sets.length = 0;
+    await Promise.all(Array.from({ length: 100 }, (_, i) => api("POST", `/streams/${encodeURIComponent(STREAM)}/messages`, { orderID: `c-${i}`, amount: "1.00" })));
+
+    const ledger = await waitFor("all 100 orders in the ledger", async () => ((await ledgerOf("c-")).length >= 100 ? ledgerOf("c-") : undefined), 20_000);
+    expect(new Set(ledger.map((e) => e.fields?.orderID)).size).toBe(100);
+    expect(ledger).toHaveLength(100);
+    expect(await view.pending(STREAM, "payment-processors")).toEqual([]);
+    // The only coordination: the wake lease's SET NX, once per enqueue request.
+    const leases = sets.filter((c) => c[1]!.endsWith(":cronsumer-wake"));
+    expect(leases).toHaveLength(100);
+    expect(sets).toEqual(leases);
+  }, 60_000);
+
+  it("retries a fail-once order after its 2 s backoff: in the ledger 2 to 3 s after it was enqueued", async () => {
+    const api = apiClient(stack.apiUrl, stack.token);
+    const { ids } = await api<{ ids: string[] }>("POST", `/streams/${encodeURIComponent(STREAM)}/messages`, { orderID: "f-1", amount: "2.00", simulate: "fail-once" });
+
+    const [charged] = await waitFor("the fail-once order in the ledger", async () => ((await ledgerOf("f-")).length > 0 ? ledgerOf("f-") : undefined), 10_000, 50);
+    const tookMs = timeOf(charged!.id) - timeOf(ids[0]!);
+    expect(charged!.fields?.attempt).toBe("2");
+    expect(tookMs).toBeGreaterThanOrEqual(2_000);
+    expect(tookMs).toBeLessThanOrEqual(3_000);
+  }, 30_000);
+});
