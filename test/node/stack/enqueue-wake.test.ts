@@ -69,4 +69,20 @@ describe.sequential("enqueue starts consumption on the local stack, with no cron
     expect(tookMs).toBeGreaterThanOrEqual(2_000);
     expect(tookMs).toBeLessThanOrEqual(3_000);
   }, 30_000);
+
+  it("handles single enqueues without a tick (latency printed, not asserted: see `npm run bench -- --scenario latency`)", async () => {
+    const api = apiClient(stack.apiUrl, stack.token);
+    const sent: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const { ids } = await api<{ ids: string[] }>("POST", `/streams/${encodeURIComponent(STREAM)}/messages`, { orderID: `s-${i}`, amount: "1.00" });
+      sent.push(ids[0]!);
+      await new Promise((resolve) => setTimeout(resolve, (i * 37) % 300));
+    }
+    const ledger = await waitFor("all 40 orders in the ledger", async () => ((await ledgerOf("s-")).length >= 40 ? ledgerOf("s-") : undefined), 20_000, 100);
+    expect(ledger).toHaveLength(40);
+    // Redis's clock: the enqueue's XADD to the ledger XADD committed with the ack.
+    const byOrder = new Map(ledger.map((e) => [e.fields?.orderID, timeOf(e.id)]));
+    const took = sent.map((id, i) => byOrder.get(`s-${i}`)! - timeOf(id)).sort((a, b) => a - b);
+    console.log(`enqueue-to-ledger on the local stack, no tick, 40 single enqueues: p50 ${took[19]} ms, p95 ${took[37]} ms, max ${took[39]} ms`);
+  }, 60_000);
 });

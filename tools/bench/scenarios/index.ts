@@ -4,6 +4,7 @@ import type { Section } from "../report.js";
 import { drainScenario } from "./drain.js";
 import { enqueueScenario } from "./enqueue.js";
 import { idleScenario } from "./idle.js";
+import { latencyScenario } from "./latency.js";
 import { recoveryScenario } from "./recovery.js";
 import { scalingScenario } from "./scaling.js";
 
@@ -13,6 +14,7 @@ export const SCENARIOS = {
   idle: idleScenario,
   recovery: recoveryScenario,
   enqueue: enqueueScenario,
+  latency: latencyScenario,
 } satisfies Record<string, (ctx: Context) => Promise<Section>>;
 
 export type ScenarioName = keyof typeof SCENARIOS;
