@@ -14,5 +14,7 @@ export interface Env {
   WEBHOOK_URL?: string;
   /** HMAC-SHA256 key for webhook signatures. */
   WEBHOOK_SECRET?: string;
+  /** "false": an API enqueue starts no run, and the next tick consumes the message (see src/api/wake-after-enqueue.ts). @default on */
+  WAKE_ON_ENQUEUE?: string;
   [name: string]: unknown;
 }

@@ -3,13 +3,16 @@
  * invocation's `waitUntil`, so the answer does not wait for it. Without an
  * ExecutionContext (Node's `app.request` without one, or a caller that passes
  * none) nothing is started and the next cron tick consumes the message, as
- * before; Hono's `c.executionCtx` throws then, hence the try.
+ * before; Hono's `c.executionCtx` throws then, hence the try. The var
+ * `WAKE_ON_ENQUEUE=false` turns it off, for a deployment that would rather
+ * save the lease's command per enqueue, or a test of tick-driven behaviour.
  */
 import type { Context } from "hono";
 import { wakeConsumers } from "../functions/wake.js";
 import type { ApiEnv } from "./context.js";
 
 export function wakeAfterEnqueue(c: Context<ApiEnv>, stream: string): void {
+  if (c.env.WAKE_ON_ENQUEUE === "false") return;
   let ctx: { waitUntil(promise: Promise<unknown>): void };
   try {
     ctx = c.executionCtx;

@@ -20,6 +20,7 @@ import type { RunDeps } from "./run.js";
 import { runFunction } from "./run.js";
 import { mergeReports } from "./merge-reports.js";
 import { nextWake } from "./next-wake.js";
+import { withLimits } from "./run-limits.js";
 
 export interface SessionOptions {
   /** Read once more at or after this time (on `deps.now`'s clock), even when drained. */
@@ -42,7 +43,7 @@ export async function runSession(fn: PollingFunction, deps: RunDeps, session: Se
   const startedAt = now();
   let o: FunctionOptions;
   try {
-    o = resolveOptions(fn, deps.vars, deps.sharers ?? 1);
+    o = withLimits(resolveOptions(fn, deps.vars, deps.sharers ?? 1), deps.limits);
   } catch {
     return runFunction(fn, deps); // It reports the bad option, as a run on its own would.
   }

@@ -22,6 +22,8 @@ import type { Env } from "../env.js";
 
 /** How long a lease holds: the longest a message written under it waits for the session's last read. */
 export const WAKE_LEASE_MS = 250;
+/** Work handed to `waitUntil` is cut off 30 s after the response on Workers: a session ends well before. */
+const WAIT_UNTIL_MS = 25_000;
 /** Subrequests the enqueue itself used before the sessions start: its write (up to 2) and the lease. */
 const ENQUEUE_SUBREQUESTS = 3;
 
@@ -43,7 +45,7 @@ export async function wakeConsumers(t: Transport, functions: readonly PollingFun
   const slot = Math.floor(Math.random() * 1_000);
   const reports = await Promise.all(
     due.map((fn) =>
-      runSession(fn, { transport: t, vars: env, trigger: "enqueue", slot, sharers: due.length, now }, { quietAt, reservedSubrequests: ENQUEUE_SUBREQUESTS }),
+      runSession(fn, { transport: t, vars: env, trigger: "enqueue", slot, sharers: due.length, now, limits: { maxRunMs: WAIT_UNTIL_MS } }, { quietAt, reservedSubrequests: ENQUEUE_SUBREQUESTS }),
     ),
   );
   for (const r of reports) if (r.stopReason === "error") console.error(`cronsumer: ${r.function} run after enqueue failed: ${r.error}`);
