@@ -9,6 +9,7 @@ import { ReplyError, unknownCommandMessage, unknownSubcommandMessage } from "./e
 import * as hashes from "./commands/hashes.js";
 import * as keys from "./commands/keys.js";
 import * as lists from "./commands/lists.js";
+import * as scripting from "./commands/scripting.js";
 import * as server from "./commands/server.js";
 import * as strings from "./commands/strings.js";
 import { xadd, xdel, xtrim } from "./commands/xadd.js";
@@ -80,6 +81,20 @@ const COMMANDS: Record<string, CommandSpec | ContainerSpec> = {
       createconsumer: write(5, xgroup.xgroupCreateConsumer),
       delconsumer: write(5, xgroup.xgroupDelConsumer),
       help: read(2, () => xgroup.XGROUP_HELP),
+    },
+  },
+  // Not `write`: a script's own writes are logged one by one as they run, never the EVAL.
+  eval: read(-3, scripting.evalScript),
+  evalsha: read(-3, scripting.evalsha),
+  eval_ro: read(-3, scripting.evalReadOnly),
+  evalsha_ro: read(-3, scripting.evalshaReadOnly),
+  script: {
+    arity: -2,
+    subcommands: {
+      load: read(3, scripting.scriptLoad),
+      exists: read(-3, scripting.scriptExists),
+      flush: read(-2, scripting.scriptFlush),
+      kill: read(2, scripting.scriptKill),
     },
   },
   xinfo: {

@@ -1,6 +1,6 @@
 /**
  * The embedded engine as a bridge `Backend`: an in-memory, Redis 7.0
- * compatible store for streams, strings, hashes and lists, persisted to
+ * compatible store for streams, strings, hashes, lists and Lua scripts, persisted to
  * `dataDir` through an append-only log and snapshots, so `npm start` needs
  * nothing but Node. Intentional differences from Redis: the README, "The embedded engine".
  */
@@ -73,6 +73,7 @@ export async function createEngineBackend(options: EngineOptions = {}): Promise<
 
   return {
     async command(argv) {
+      await engine.prepare([argv]);
       ensureOpen();
       const t = clock();
       const { outcome, writes } = engine.execute(argv, t);
@@ -81,6 +82,7 @@ export async function createEngineBackend(options: EngineOptions = {}): Promise<
     },
 
     async pipeline(commands) {
+      await engine.prepare(commands);
       ensureOpen();
       const records: LogRecord[] = [];
       const outcomes = commands.map((argv): Outcome => {
@@ -95,6 +97,7 @@ export async function createEngineBackend(options: EngineOptions = {}): Promise<
     },
 
     async transaction(commands) {
+      await engine.prepare(commands);
       ensureOpen();
       const t = clock();
       const executed = engine.transaction(commands, t);
