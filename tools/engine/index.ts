@@ -33,11 +33,17 @@ export interface EngineOptions {
    * @default Date.now
    */
   now?: () => number;
+  /**
+   * How long a Lua script may run before the engine stops it with an error.
+   * @default 5000
+   */
+  scriptTimeLimitMs?: number;
 }
 
 export async function createEngineBackend(options: EngineOptions = {}): Promise<Backend> {
   const { dataDir, fsync = "everysec", compactAtBytes = 64 * 1024 * 1024, now = Date.now } = options;
   const engine = new Engine();
+  if (options.scriptTimeLimitMs !== undefined) engine.scripts.timeLimitMs = options.scriptTimeLimitMs;
   const store = dataDir === undefined ? undefined : Store.open(engine, { dataDir, fsync, compactAtBytes });
 
   // Monotonic, and resumed from the data: idle times and `*` IDs never go back in time.

@@ -22,7 +22,7 @@ function runScript(ctx: Ctx, argv: readonly string[], script: () => Script, read
     const done = ctx.call(command, readOnly || flagged);
     const result = "result" in done ? done.result : undefined;
     return encodeOutcome(done, typeof result === "string" && isStatus(asciiLower(command[0]!), command, result));
-  });
+  }, ctx.scripts.timeLimitMs);
   if ("error" in outcome) fail(outcome.error);
   return outcome.result;
 }

@@ -163,6 +163,14 @@ for _, name in ipairs({ 'assert', 'error', 'ipairs', 'next', 'pairs', 'pcall', '
   'select', 'setmetatable', 'getmetatable', 'tonumber', 'tostring', 'type', 'xpcall', 'collectgarbage', '_VERSION' }) do
   env[name] = _G[name]
 end
+-- Redis 7's pcall hands back a Redis error as its message, not as the table.
+env.pcall = function(f, ...)
+  local result = table.pack(pcall(f, ...))
+  if not result[1] and type(result[2]) == 'table' and type(rawget(result[2], 'err')) == 'string' then
+    return false, rawget(result[2], 'err')
+  end
+  return table.unpack(result, 1, result.n)
+end
 -- Lua 5.1 names scripts written for Redis use.
 env.unpack = table.unpack
 env.gcinfo = function() return collectgarbage('count') end

@@ -22,6 +22,13 @@ export class ScriptCache {
   private readonly scripts = new Map<string, Script>();
   /** Set once the engine has loaded Lua (Engine.prepare); scripts need it. */
   vm: LuaVm | undefined;
+  /**
+   * How long a script may run before it is stopped with an error (its writes
+   * so far stay, as in Redis). Redis would answer BUSY to everyone else
+   * meanwhile; the engine has no other thread to answer them from.
+   * @default 5000, Redis's busy-reply-threshold
+   */
+  timeLimitMs = 5_000;
 
   /** Compiles `body` if new; Redis's error text when it does not compile. */
   load(body: string): Script {

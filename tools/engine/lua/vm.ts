@@ -11,9 +11,6 @@ import type { Outcome } from "../../bridge/backend.js";
 import { PRELUDE } from "./prelude.js";
 import { decodeOutcome, decodeStrings, encodeStrings, escape, unescape } from "./wire.js";
 
-/** How long a script may run before the engine stops it (Redis's busy-script threshold is 5 s too). */
-export const SCRIPT_TIME_LIMIT_MS = 5_000;
-
 /** Runs one command for a script: the wire-encoded reply, given the decoded argv. */
 export type HostCall = (argv: string[]) => string;
 
@@ -66,11 +63,11 @@ export class LuaVm {
     return this.compileFn(sha, body) || undefined;
   }
 
-  /** Runs a compiled script; `host` answers its `redis.call`s. */
-  run(sha: string, keys: readonly string[], args: readonly string[], host: HostCall): Outcome {
+  /** Runs a compiled script; `host` answers its `redis.call`s. It is stopped with an error past `timeLimitMs`. */
+  run(sha: string, keys: readonly string[], args: readonly string[], host: HostCall, timeLimitMs: number): Outcome {
     this.host = host;
     try {
-      return decodeOutcome(this.runFn(sha, encodeStrings(keys), encodeStrings(args), Date.now() + SCRIPT_TIME_LIMIT_MS));
+      return decodeOutcome(this.runFn(sha, encodeStrings(keys), encodeStrings(args), Date.now() + timeLimitMs));
     } finally {
       this.host = undefined;
     }
