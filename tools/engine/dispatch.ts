@@ -19,6 +19,7 @@ import { XINFO_HELP, xinfoConsumers, xinfoGroups, xinfoStream } from "./commands
 import { xack, xpending } from "./commands/xpending.js";
 import { xlen, xrange, xrevrange } from "./commands/xrange.js";
 import { xread, xreadgroup } from "./commands/xread.js";
+import * as zsets from "./commands/zsets.js";
 
 const read = (arity: number, run: CommandSpec["run"]): CommandSpec => ({ arity, write: false, run });
 const write = (arity: number, run: CommandSpec["run"]): CommandSpec => ({ arity, write: true, run });
@@ -60,6 +61,12 @@ const COMMANDS: Record<string, CommandSpec | ContainerSpec> = {
   lrange: read(4, lists.lrange),
   ltrim: write(4, lists.ltrim),
   llen: read(2, lists.llen),
+  zadd: write(-4, zsets.zadd),
+  zrem: write(-3, zsets.zrem),
+  zcard: read(2, zsets.zcard),
+  zscore: read(3, zsets.zscore),
+  zrangebyscore: read(-4, zsets.zrangebyscore),
+  zremrangebyscore: write(4, zsets.zremrangebyscore),
   xadd: write(-5, xadd),
   xlen: read(2, xlen),
   xrange: read(-4, xrange),

@@ -1,6 +1,7 @@
 /**
  * The embedded engine as a bridge `Backend`: an in-memory, Redis 7.0
- * compatible store for streams, strings, hashes, lists and Lua scripts, persisted to
+ * compatible store for streams, strings, hashes, lists, sorted sets and Lua
+ * scripts, persisted to
  * `dataDir` through an append-only log and snapshots, so `npm start` needs
  * nothing but Node. Intentional differences from Redis: the README, "The embedded engine".
  */

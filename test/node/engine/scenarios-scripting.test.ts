@@ -134,6 +134,23 @@ describe.skipIf(ON_ENGINE)(realRedisOnly("engine vs redis: Lua scripts"), () => 
     ["XINFO", "GROUPS", k("s")],
   ]);
 
+  check("a script promotes due members of a sorted set into a stream, as delayed delivery does", (k) => [
+    ["ZADD", k("delayed"), "100", "m1", "200", "m2", "300", "m3"],
+    ["HSET", k("bodies"), "m1", "one", "m2", "two", "m3", "three"],
+    evalIn(
+      `local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 10)
+       for i, member in ipairs(due) do
+         redis.call('XADD', KEYS[3], (i) .. '-0', 'body', redis.call('HGET', KEYS[2], member))
+         redis.call('ZREM', KEYS[1], member)
+       end
+       return {due, redis.call('ZCARD', KEYS[1]), redis.call('ZSCORE', KEYS[1], 'm3'), redis.call('ZADD', KEYS[1], 'INCR', 0.5, 'm3')}`,
+      [k("delayed"), k("bodies"), k("s")],
+      "200",
+    ),
+    ["XRANGE", k("s"), "-", "+"],
+    ["ZRANGEBYSCORE", k("delayed"), "-inf", "+inf", "WITHSCORES"],
+  ]);
+
   check("scripts inside MULTI run in order with the rest, errors inline", (k) => [
     ["SET", k("str"), "x"],
     {
