@@ -1,9 +1,8 @@
 /**
  * The embedded engine as a bridge `Backend`: an in-memory, Redis 7.0
  * compatible store for streams, strings, hashes, lists, sorted sets and Lua
- * scripts, persisted to
- * `dataDir` through an append-only log and snapshots, so `npm start` needs
- * nothing but Node. Intentional differences from Redis: the README, "The embedded engine".
+ * scripts, persisted to `dataDir` through an append-only log and snapshots,
+ * so `npm start` needs nothing but Node. Intentional differences from Redis: the README, "The embedded engine".
  */
 import { BackendUnavailableError, type Backend, type Outcome } from "../bridge/backend.js";
 import { Engine } from "./engine.js";
