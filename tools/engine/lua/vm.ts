@@ -6,7 +6,7 @@
  * synchronous engine command, and no other command can run in between.
  */
 import { createHash } from "node:crypto";
-import { decorateFunction, LUA_MULTRET, LUA_REGISTRYINDEX, LuaFactory, LuaLibraries, LuaRawResult, type LuaEngine, type LuaThread } from "wasmoon";
+import type { LuaEngine, LuaFactory, LuaThread } from "wasmoon";
 import type { Outcome } from "../../bridge/backend.js";
 import { PRELUDE } from "./prelude.js";
 import { decodeOutcome, decodeStrings, encodeStrings, escape, unescape } from "./wire.js";
@@ -14,16 +14,21 @@ import { decodeOutcome, decodeStrings, encodeStrings, escape, unescape } from ".
 /** Runs one command for a script: the wire-encoded reply, given the decoded argv. */
 export type HostCall = (argv: string[]) => string;
 
-let factory: LuaFactory | undefined;
+type Wasmoon = typeof import("wasmoon");
+
+/** Imported on the first script, not with the engine: the import alone costs ~300 ms. */
+let loading: Promise<{ wasmoon: Wasmoon; factory: LuaFactory }> | undefined;
 
 export async function createLuaVm(): Promise<LuaVm> {
-  factory ??= new LuaFactory();
+  loading ??= import("wasmoon").then((wasmoon) => ({ wasmoon, factory: new wasmoon.LuaFactory() }));
+  const { wasmoon, factory } = await loading;
   const lua = await factory.createEngine({ openStandardLibs: false, injectObjects: false, enableProxy: false });
   // The sandbox (prelude.ts) keeps what Redis offers of these and drops debug after taking getinfo.
-  for (const library of [LuaLibraries.Base, LuaLibraries.Table, LuaLibraries.String, LuaLibraries.Math, LuaLibraries.Coroutine, LuaLibraries.Debug]) {
+  const libraries = wasmoon.LuaLibraries;
+  for (const library of [libraries.Base, libraries.Table, libraries.String, libraries.Math, libraries.Coroutine, libraries.Debug]) {
     lua.global.loadLibrary(library);
   }
-  return new LuaVm(lua);
+  return new LuaVm(lua, wasmoon);
 }
 
 export class LuaVm {
@@ -32,7 +37,7 @@ export class LuaVm {
   private readonly runFn: (sha: string, keys: string, argv: string, deadline: number) => string;
   private readonly flushFn: () => void;
 
-  constructor(lua: LuaEngine) {
+  constructor(lua: LuaEngine, wasmoon: Wasmoon) {
     lua.global.set("__host_call", (wire: string) => {
       if (!this.host) return "-ERR redis.call outside a script\x02";
       return this.host(decodeStrings(wire));
@@ -41,14 +46,14 @@ export class LuaVm {
     lua.global.set("__host_sha1", (text: string) => createHash("sha1").update(unescape(text)).digest("hex"));
     lua.global.set("__host_json", (text: string) => jsonTree(unescape(text)));
     const refs = { call: 0, pcall: 0 };
-    lua.global.set("__host_redis_call", trampoline(() => refs.call));
-    lua.global.set("__host_redis_pcall", trampoline(() => refs.pcall));
+    lua.global.set("__host_redis_call", trampoline(wasmoon, () => refs.call));
+    lua.global.set("__host_redis_pcall", trampoline(wasmoon, () => refs.pcall));
     lua.doStringSync(PRELUDE);
     this.compileFn = lua.global.get("__compile");
     this.runFn = lua.global.get("__run");
     this.flushFn = lua.global.get("__flush");
-    refs.call = registryRef(lua, "__invoke_call");
-    refs.pcall = registryRef(lua, "__invoke_pcall");
+    refs.call = registryRef(lua, wasmoon, "__invoke_call");
+    refs.pcall = registryRef(lua, wasmoon, "__invoke_pcall");
     // Reachable from scripts' environment only through what the prelude put there.
     for (const name of [
       "__compile", "__run", "__flush", "__invoke_call", "__invoke_pcall", "__host_call", "__host_now", "__host_sha1", "__host_json",
@@ -79,7 +84,7 @@ export class LuaVm {
 }
 
 /** A Lua function kept in the registry, so it stays callable once its global is gone. */
-function registryRef(lua: LuaEngine, name: string): number {
+function registryRef(lua: LuaEngine, { LUA_REGISTRYINDEX }: Wasmoon, name: string): number {
   lua.global.lua.lua_getglobal(lua.global.address, name);
   return lua.global.lua.luaL_ref(lua.global.address, LUA_REGISTRYINDEX);
 }
@@ -89,7 +94,7 @@ function registryRef(lua: LuaEngine, name: string): number {
  * with its own arguments, untouched by wasmoon's conversions, and returns
  * its results; an error raised there passes straight through.
  */
-function trampoline(ref: () => number) {
+function trampoline({ decorateFunction, LUA_MULTRET, LUA_REGISTRYINDEX, LuaRawResult }: Wasmoon, ref: () => number) {
   return decorateFunction(
     (thread: LuaThread, count: number) => {
       const { lua, address } = thread;
