@@ -1,19 +1,18 @@
 /**
- * What an idempotency key holds, and how a repeat is answered from it. Both
- * ways of writing (idempotency-script.ts, idempotency-steps.ts) leave the
- * same records, so a repeat reads them alike.
+ * What an idempotency key holds (written by idempotency-script.ts), and how
+ * a repeat is answered from it.
  */
 import { RedisReplyError } from "../core/errors.js";
 import type { EnqueueRequest } from "./enqueue.js";
 import { ApiError } from "./errors.js";
 
-export const PENDING_TTL_S = 30;
 export const RECORD_TTL_S = 86_400;
 
-export type IdemRecord =
-  | { state: "pending"; hash: string }
-  | { state: "committed"; hash: string; after: string; count: number }
-  | { state: "done"; hash: string; ids: string[] };
+export interface IdemRecord {
+  state: "done";
+  hash: string;
+  ids: string[];
+}
 
 export interface Enqueued {
   /** False when a repeat was answered from the record and nothing was written. */
@@ -21,29 +20,23 @@ export interface Enqueued {
   ids: string[];
 }
 
-export function parseRecord(value: string): IdemRecord {
-  if (value.startsWith("pending:")) return { state: "pending", hash: value.slice(value.lastIndexOf(":") + 1) };
+function parseRecord(value: string): IdemRecord {
   try {
     const parsed = JSON.parse(value) as IdemRecord;
-    if (parsed.state === "committed" || parsed.state === "done") return parsed;
+    if (parsed.state === "done" && Array.isArray(parsed.ids)) return parsed;
   } catch {
     // Falls through: not written by this module.
   }
   throw new RedisReplyError(`idempotency record is not in a known format: ${value.slice(0, 100)}`);
 }
 
-/** The record belongs to another request body (or stream) under the same key. */
-export function checkSameRequest(record: IdemRecord, hash: string, key: string): void {
+/** A repeat: the original ids, or 422 when the key was used for another body (or stream). */
+export function answerRepeat(value: string, hash: string, key: string): Enqueued {
+  const record = parseRecord(value);
   if (record.hash !== hash) {
     throw new ApiError(422, "idempotency_key_reused", `Idempotency-Key ${JSON.stringify(key)} was used for a different request body on this stream within 24 h`);
   }
-}
-
-export function inProgress(key: string, ttlMs: number): ApiError {
-  const seconds = Math.max(1, Math.ceil(ttlMs / 1000));
-  return new ApiError(409, "idempotency_in_progress", `a request with Idempotency-Key ${JSON.stringify(key)} is still being written; retry in ${seconds} s`, {
-    "Retry-After": String(seconds),
-  });
+  return { created: false, ids: record.ids };
 }
 
 export function outcomeUnknown(error: Error): ApiError {

@@ -23,7 +23,7 @@ export const MAX_SCRIPT_FIELDS = 3_000;
 // ARGV: hash, maxlen or "", then per message its field count and its fields.
 // Ids and the hex hash need no JSON escaping, so the record is spliced as text.
 const BODY = `local record = redis.call('GET', KEYS[1])
-if record then return {0, record, redis.call('PTTL', KEYS[1])} end
+if record then return {0, record} end
 local ids = {}
 local i = 3
 while i <= #ARGV do
@@ -43,9 +43,7 @@ let shebangRefused = false;
 
 export type ScriptOutcome =
   | { written: true; ids: string[] }
-  | { written: false; record: string; ttlMs: number }
-  /** The store has no EVAL (the embedded engine): nothing was run. */
-  | { written: false; noLua: true };
+  | { written: false; record: string };
 
 export async function enqueueByScript(t: Transport, request: EnqueueRequest, redisKey: string, hash: string): Promise<ScriptOutcome> {
   const args = [redisKey, request.stream, hash, request.maxlen === undefined ? "" : String(request.maxlen)];
@@ -68,7 +66,6 @@ export async function enqueueByScript(t: Transport, request: EnqueueRequest, red
         shebangRefused = true;
         continue;
       }
-      if (/^ERR unknown command/i.test(outcome.error)) return { written: false, noLua: true };
       throw new RedisReplyError(outcome.error);
     }
     return parseReply(outcome?.result);
@@ -79,8 +76,8 @@ function parseReply(reply: unknown): ScriptOutcome {
   if (Array.isArray(reply) && reply[0] === 1 && Array.isArray(reply[1]) && reply[1].every((id) => typeof id === "string")) {
     return { written: true, ids: reply[1] as string[] };
   }
-  if (Array.isArray(reply) && reply[0] === 0 && typeof reply[1] === "string" && typeof reply[2] === "number") {
-    return { written: false, record: reply[1], ttlMs: reply[2] };
+  if (Array.isArray(reply) && reply[0] === 0 && typeof reply[1] === "string") {
+    return { written: false, record: reply[1] };
   }
   throw new ReplyShapeError("EVAL", reply as Reply);
 }

@@ -3,8 +3,9 @@
  * over the keyspace: all time comes from `ctx.now`, which is what makes the
  * append-only log replay to the same state.
  */
-import type { Reply } from "../bridge/backend.js";
+import type { Outcome, Reply } from "../bridge/backend.js";
 import type { Keyspace } from "./keyspace.js";
+import type { ScriptCache } from "./lua/scripts.js";
 import type { StreamEntry } from "./stream.js";
 import { formatId } from "./stream-id.js";
 
@@ -19,6 +20,13 @@ export interface Ctx {
    * nothing), so it need not reach the log.
    */
   unchanged: boolean;
+  /** The engine's scripts, for EVAL, EVALSHA and SCRIPT. */
+  readonly scripts: ScriptCache;
+  /**
+   * Runs a command for a script's `redis.call`, in this command's clock and
+   * log, refusing what Redis refuses from a script (and writes when `readOnly`).
+   */
+  readonly call: (argv: string[], readOnly: boolean) => Outcome;
 }
 
 export type Handler = (ctx: Ctx, argv: readonly string[]) => Reply;

@@ -9,6 +9,7 @@ import { ReplyError, unknownCommandMessage, unknownSubcommandMessage } from "./e
 import * as hashes from "./commands/hashes.js";
 import * as keys from "./commands/keys.js";
 import * as lists from "./commands/lists.js";
+import * as scripting from "./commands/scripting.js";
 import * as server from "./commands/server.js";
 import * as strings from "./commands/strings.js";
 import { xadd, xdel, xtrim } from "./commands/xadd.js";
@@ -18,6 +19,7 @@ import { XINFO_HELP, xinfoConsumers, xinfoGroups, xinfoStream } from "./commands
 import { xack, xpending } from "./commands/xpending.js";
 import { xlen, xrange, xrevrange } from "./commands/xrange.js";
 import { xread, xreadgroup } from "./commands/xread.js";
+import * as zsets from "./commands/zsets.js";
 
 const read = (arity: number, run: CommandSpec["run"]): CommandSpec => ({ arity, write: false, run });
 const write = (arity: number, run: CommandSpec["run"]): CommandSpec => ({ arity, write: true, run });
@@ -59,6 +61,12 @@ const COMMANDS: Record<string, CommandSpec | ContainerSpec> = {
   lrange: read(4, lists.lrange),
   ltrim: write(4, lists.ltrim),
   llen: read(2, lists.llen),
+  zadd: write(-4, zsets.zadd),
+  zrem: write(-3, zsets.zrem),
+  zcard: read(2, zsets.zcard),
+  zscore: read(3, zsets.zscore),
+  zrangebyscore: read(-4, zsets.zrangebyscore),
+  zremrangebyscore: write(4, zsets.zremrangebyscore),
   xadd: write(-5, xadd),
   xlen: read(2, xlen),
   xrange: read(-4, xrange),
@@ -80,6 +88,20 @@ const COMMANDS: Record<string, CommandSpec | ContainerSpec> = {
       createconsumer: write(5, xgroup.xgroupCreateConsumer),
       delconsumer: write(5, xgroup.xgroupDelConsumer),
       help: read(2, () => xgroup.XGROUP_HELP),
+    },
+  },
+  // Not `write`: a script's own writes are logged one by one as they run, never the EVAL.
+  eval: read(-3, scripting.evalScript),
+  evalsha: read(-3, scripting.evalsha),
+  eval_ro: read(-3, scripting.evalReadOnly),
+  evalsha_ro: read(-3, scripting.evalshaReadOnly),
+  script: {
+    arity: -2,
+    subcommands: {
+      load: read(3, scripting.scriptLoad),
+      exists: read(-3, scripting.scriptExists),
+      flush: read(-2, scripting.scriptFlush),
+      kill: read(2, scripting.scriptKill),
     },
   },
   xinfo: {

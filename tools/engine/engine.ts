@@ -3,10 +3,13 @@
  * takes the clock value to use, so the same calls with the same clock values
  * always produce the same state; persistence relies on that to replay.
  */
-import type { Ctx } from "./command.js";
+import { asciiLower } from "./args.js";
+import type { CommandSpec, Ctx } from "./command.js";
 import { lookup, run, type Outcome } from "./dispatch.js";
 import { EXECABORT } from "./errors.js";
 import { Keyspace } from "./keyspace.js";
+import { ScriptCache } from "./lua/scripts.js";
+import { createLuaVm } from "./lua/vm.js";
 
 export type { Outcome };
 
@@ -16,24 +19,69 @@ export interface Executed {
   writes: string[][];
 }
 
+/** What Redis refuses from inside a script, by name. */
+const NOT_FROM_SCRIPTS = new Set(["eval", "evalsha", "eval_ro", "evalsha_ro", "script", "multi", "exec", "discard", "watch", "unwatch"]);
+/** The commands that need Lua, which loads asynchronously, the first time one comes. */
+const NEEDS_LUA = new Set(["eval", "evalsha", "eval_ro", "evalsha_ro", "script"]);
+
 export class Engine {
   readonly db = new Keyspace();
+  readonly scripts = new ScriptCache();
+  private loading: Promise<void> | undefined;
+
+  /**
+   * Loads Lua before the first command that needs it. Commands themselves
+   * stay synchronous (so a script is atomic), which is why this is a step
+   * of its own that callers await before `execute` or `transaction`.
+   */
+  async prepare(commands: readonly (readonly string[])[]): Promise<void> {
+    if (this.scripts.vm || !commands.some((argv) => NEEDS_LUA.has(asciiLower(argv[0] ?? "")))) return;
+    this.loading ??= createLuaVm().then((vm) => {
+      this.scripts.vm = vm;
+    });
+    await this.loading;
+  }
 
   private runOne(argv: string[], now: number, writes: string[][]): Outcome {
     const found = lookup(argv);
     if ("error" in found) return found;
-    const ctx: Ctx = { db: this.db, now, unchanged: false };
+    return this.runSpec(found.spec, argv, now, writes);
+  }
+
+  /** A script's `redis.call`: Redis's refusals first, then the command in the script's clock and log. */
+  private callFromScript(argv: string[], readOnly: boolean, now: number, writes: string[][]): Outcome {
+    if (NOT_FROM_SCRIPTS.has(asciiLower(argv[0] ?? ""))) return { error: "ERR This Redis command is not allowed from script" };
+    const found = lookup(argv);
+    if ("error" in found) {
+      return {
+        error: found.error.startsWith("ERR wrong number of arguments")
+          ? "ERR Wrong number of args calling Redis command from script"
+          : "ERR Unknown Redis command called from script",
+      };
+    }
+    if (readOnly && found.spec.write) return { error: "ERR Write commands are not allowed from read-only scripts." };
+    return this.runSpec(found.spec, argv, now, writes);
+  }
+
+  private runSpec(spec: CommandSpec, argv: string[], now: number, writes: string[][]): Outcome {
+    const ctx: Ctx = {
+      db: this.db,
+      now,
+      unchanged: false,
+      scripts: this.scripts,
+      call: (command, readOnly) => this.callFromScript(command, readOnly, now, writes),
+    };
     this.db.now = now;
     let outcome: Outcome;
     try {
-      outcome = run(found.spec, ctx, argv);
+      outcome = run(spec, ctx, argv);
     } catch (error) {
       // A bug, not a Redis error. It may have changed state halfway, so the
       // command is still logged: replay repeats the same half-change.
-      if (found.spec.write) writes.push(argv);
+      if (spec.write) writes.push(argv);
       return { error: `ERR engine internal error: ${error instanceof Error ? error.message : String(error)}` };
     }
-    if (found.spec.write && "result" in outcome && !ctx.unchanged) writes.push(argv);
+    if (spec.write && "result" in outcome && !ctx.unchanged) writes.push(argv);
     return outcome;
   }
 

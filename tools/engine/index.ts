@@ -1,8 +1,8 @@
 /**
  * The embedded engine as a bridge `Backend`: an in-memory, Redis 7.0
- * compatible store for streams, strings, hashes and lists, persisted to
- * `dataDir` through an append-only log and snapshots, so `npm start` needs
- * nothing but Node. Intentional differences from Redis: the README, "The embedded engine".
+ * compatible store for streams, strings, hashes, lists, sorted sets and Lua
+ * scripts, persisted to `dataDir` through an append-only log and snapshots,
+ * so `npm start` needs nothing but Node. Intentional differences from Redis: the README, "The embedded engine".
  */
 import { BackendUnavailableError, type Backend, type Outcome } from "../bridge/backend.js";
 import { Engine } from "./engine.js";
@@ -33,11 +33,17 @@ export interface EngineOptions {
    * @default Date.now
    */
   now?: () => number;
+  /**
+   * How long a Lua script may run before the engine stops it with an error.
+   * @default 5000
+   */
+  scriptTimeLimitMs?: number;
 }
 
 export async function createEngineBackend(options: EngineOptions = {}): Promise<Backend> {
   const { dataDir, fsync = "everysec", compactAtBytes = 64 * 1024 * 1024, now = Date.now } = options;
   const engine = new Engine();
+  if (options.scriptTimeLimitMs !== undefined) engine.scripts.timeLimitMs = options.scriptTimeLimitMs;
   const store = dataDir === undefined ? undefined : Store.open(engine, { dataDir, fsync, compactAtBytes });
 
   // Monotonic, and resumed from the data: idle times and `*` IDs never go back in time.
@@ -73,6 +79,7 @@ export async function createEngineBackend(options: EngineOptions = {}): Promise<
 
   return {
     async command(argv) {
+      await engine.prepare([argv]);
       ensureOpen();
       const t = clock();
       const { outcome, writes } = engine.execute(argv, t);
@@ -81,6 +88,7 @@ export async function createEngineBackend(options: EngineOptions = {}): Promise<
     },
 
     async pipeline(commands) {
+      await engine.prepare(commands);
       ensureOpen();
       const records: LogRecord[] = [];
       const outcomes = commands.map((argv): Outcome => {
@@ -95,6 +103,7 @@ export async function createEngineBackend(options: EngineOptions = {}): Promise<
     },
 
     async transaction(commands) {
+      await engine.prepare(commands);
       ensureOpen();
       const t = clock();
       const executed = engine.transaction(commands, t);

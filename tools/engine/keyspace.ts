@@ -5,10 +5,11 @@
  * replays deterministically from the log.
  */
 import { fail, WRONGTYPE } from "./errors.js";
+import { SortedSet } from "./sorted-set.js";
 import { Stream } from "./stream.js";
 
-export type Value = string | Map<string, string> | string[] | Stream;
-export type TypeName = "string" | "hash" | "list" | "stream";
+export type Value = string | Map<string, string> | string[] | Stream | SortedSet;
+export type TypeName = "string" | "hash" | "list" | "stream" | "zset";
 
 interface Slot {
   value: Value;
@@ -20,6 +21,7 @@ export function typeOf(value: Value): TypeName {
   if (typeof value === "string") return "string";
   if (value instanceof Map) return "hash";
   if (value instanceof Stream) return "stream";
+  if (value instanceof SortedSet) return "zset";
   return "list";
 }
 
@@ -49,6 +51,7 @@ export class Keyspace {
   get(key: string, type: "hash"): Map<string, string> | undefined;
   get(key: string, type: "list"): string[] | undefined;
   get(key: string, type: "stream"): Stream | undefined;
+  get(key: string, type: "zset"): SortedSet | undefined;
   get(key: string, type: TypeName): Value | undefined {
     const value = this.lookup(key);
     if (value !== undefined && typeOf(value) !== type) fail(WRONGTYPE);

@@ -16,6 +16,7 @@ import { createServer, type Socket } from "node:net";
 import type { Backend, Outcome, Reply } from "../bridge/backend.js";
 import { lookup } from "./dispatch.js";
 import { EXECABORT } from "./errors.js";
+import { isStatus } from "./status-replies.js";
 
 export interface RespServerOptions {
   /** @default 0 (a free port) */
@@ -294,32 +295,6 @@ function encodeOutcome(argv: readonly string[], outcome: Outcome): string {
   // An empty XREAD / XREADGROUP is a nil array in Redis; any other nil is a nil bulk string.
   if (value === null && (name === "xread" || name === "xreadgroup")) return "*-1\r\n";
   return encode(value, typeof value === "string" && isStatus(name, argv, value));
-}
-
-/**
- * The string replies Redis sends as status (`+OK`) rather than bulk strings.
- * node-redis reads both as strings, but a status is what Redis sends.
- */
-function isStatus(name: string, argv: readonly string[], value: string): boolean {
-  if (/[\r\n]/.test(value)) return false;
-  switch (name) {
-    case "ping":
-      return argv.length === 1;
-    case "set":
-      // SET … GET answers the old value, a bulk string.
-      return !argv.slice(3).some((arg) => arg.toLowerCase() === "get");
-    case "flushdb":
-    case "flushall":
-    case "type":
-    case "ltrim":
-      return true;
-    case "xgroup": {
-      const sub = (argv[1] ?? "").toLowerCase();
-      return sub === "create" || sub === "setid";
-    }
-    default:
-      return false;
-  }
 }
 
 function encode(value: Reply, status: boolean): string {

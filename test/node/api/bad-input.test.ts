@@ -7,9 +7,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ApiApp } from "../../../src/api/context.js";
 import type { PollingFunction } from "../../../src/core/define.js";
-import { requestHash } from "../../../src/api/idempotency.js";
 import { deadLetterFields } from "../../../src/core/dead-letter.js";
-import { idempotencyKey } from "../../../src/core/keys.js";
 import type { CallOptions } from "./support.js";
 import { app, call, enc, idOf, READ_TOKEN, snapshot, useApiFixture } from "./support.js";
 
@@ -35,8 +33,6 @@ beforeAll(async () => {
   dead.foreign = await f.tcp.xAdd(dlq, "*", letter(`${s}:elsewhere`));
   dead.malformed = await f.tcp.xAdd(dlq, "*", { junk: "1" });
   expect((await call(api, `/streams/${enc(s)}/messages`, { body: { a: "1" }, headers: { "Idempotency-Key": "k1" } })).status).toBe(201);
-  // Another request holds this key and is still writing the same body.
-  await f.tcp.set(idempotencyKey(s, "k-pending"), `pending:someone:${await requestHash({ stream: s, messages: [{ a: "1" }] })}`, { EX: 300 });
 });
 
 interface Row {
@@ -90,7 +86,6 @@ const rows: Row[] = [
   { name: "Idempotency-Key over 200 characters", request: () => post({ a: "1" }, { headers: { "Idempotency-Key": big(201) } }), status: 400, code: "invalid_idempotency_key" },
   { name: "Idempotency-Key not ASCII", request: () => post({ a: "1" }, { headers: { "Idempotency-Key": "caf\u00e9" } }), status: 400, code: "invalid_idempotency_key" },
   { name: "Idempotency-Key reused with another body", request: () => post({ a: "2" }, { headers: { "Idempotency-Key": "k1" } }), status: 422, code: "idempotency_key_reused" },
-  { name: "Idempotency-Key still being written", request: () => post({ a: "1" }, { headers: { "Idempotency-Key": "k-pending" } }), status: 409, code: "idempotency_in_progress" },
   // Groups and consumers
   { name: "group start not an id", request: () => [`/streams/${enc(s)}/groups/new`, { method: "PUT", body: { start: "abc" } }], status: 400, code: "invalid_request", message: /start/ },
   { name: "group on an unknown stream", request: () => [`/streams/nope-${idOf(fn)}/groups/new`, { method: "PUT", body: {} }], status: 404, code: "stream_not_found" },
@@ -137,10 +132,8 @@ describe("bad input: clear error, nothing written", () => {
     expect(await snapshot(f.tcp, [idOf(fn)])).toEqual(before);
   });
 
-  it("answers 405 with Allow, and 409 with Retry-After", async () => {
+  it("answers 405 with Allow", async () => {
     const wrong = await call(api, messages(), { method: "DELETE" });
     expect(wrong.headers.get("Allow")).toBe("POST");
-    const pending = await call(api, ...post({ a: "1" }, { headers: { "Idempotency-Key": "k-pending" } }));
-    expect(Number(pending.headers.get("Retry-After"))).toBeGreaterThan(0);
   });
 });

@@ -21,6 +21,7 @@ export async function dumpState(backend: Backend): Promise<Record<string, unknow
     if (type === "string") state[key] = { type, ttl, value: await run("GET", key) };
     else if (type === "hash") state[key] = { type, ttl, value: await run("HGETALL", key) };
     else if (type === "list") state[key] = { type, ttl, value: await run("LRANGE", key, "0", "-1") };
+    else if (type === "zset") state[key] = { type, ttl, value: await run("ZRANGEBYSCORE", key, "-inf", "+inf", "WITHSCORES") };
     else {
       const groups = (await run("XINFO", "GROUPS", key)) as Reply[][];
       const perGroup: Record<string, unknown> = {};

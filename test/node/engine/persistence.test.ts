@@ -50,6 +50,7 @@ describe("engine persistence", () => {
     await first.command(["SET", "ttl", "v", "PX", "100000"]);
     await first.command(["HSET", "h", "b", "2", "a", "1"]);
     await first.command(["RPUSH", "l", "x", "y"]);
+    await first.command(["ZADD", "z", "0.1", "a", "-inf", "b", "1700000000000", "c"]);
     const before = await dumpState(first);
     await first.close();
     expect(readdirSync(dir).sort()).toEqual(["log.1.jsonl", "snapshot.jsonl"]);

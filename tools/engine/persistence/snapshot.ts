@@ -5,6 +5,7 @@
  */
 import { ConsumerGroup, type Nack } from "../group.js";
 import { typeOf, type Keyspace, type Value } from "../keyspace.js";
+import { SortedSet } from "../sorted-set.js";
 import { Stream, type StreamNode } from "../stream.js";
 import { formatId, type StreamId } from "../stream-id.js";
 
@@ -51,6 +52,8 @@ interface StoredStream {
 type StoredValue =
   | { t: "string"; v: string }
   | { t: "hash"; v: [string, string][] }
+  /** Scores as text: JSON has no Infinity. */
+  | { t: "zset"; v: [string, string][] }
   | { t: "list"; v: string[] }
   | { t: "stream"; v: StoredStream };
 
@@ -133,6 +136,8 @@ function encodeValue(value: Value): StoredValue {
       return { t: "string", v: value as string };
     case "hash":
       return { t: "hash", v: [...(value as Map<string, string>)] };
+    case "zset":
+      return { t: "zset", v: [...(value as SortedSet).scores].map(([member, score]) => [member, String(score)]) };
     case "list":
       return { t: "list", v: [...(value as string[])] };
     case "stream":
@@ -146,6 +151,11 @@ function decodeValue(stored: StoredValue): Value {
       return stored.v;
     case "hash":
       return new Map(stored.v);
+    case "zset": {
+      const set = new SortedSet();
+      for (const [member, score] of stored.v) set.scores.set(member, Number(score));
+      return set;
+    }
     case "list":
       return stored.v;
     case "stream":
