@@ -21,6 +21,7 @@ import { xautoclaim, xpendingRange, xreadgroup } from "./commands.js";
 import type { Expired } from "./commit.js";
 import type { Delivered as Message } from "./define.js";
 import type { AutoClaimReply, PendingEntry, StreamEntry } from "./parse-replies.js";
+import { pauseKey } from "./keys.js";
 import { sendPipeline } from "./ops.js";
 import type { ReplaySorting } from "./replay-target.js";
 import { sortInto } from "./replay-target.js";
@@ -52,8 +53,13 @@ export interface Fetched extends ReplaySorting {
 
 export const emptyFetch = (): Fetched => ({ toHandle: [], expired: [], trimmed: [], released: [], dropped: 0, skipped: [], replayOf: [] });
 
+/**
+ * Every read names the function's pause gate (pause.ts), first, so a paused
+ * function's read fails with WRONGTYPE whatever state the backpressure gate
+ * is in; the first read of a run also names the backpressure gate.
+ */
 export const readOp = (t: Target, count: number, noAck: boolean, gate?: string) =>
-  xreadgroup(t.stream, t.group, t.consumer, { count, noAck, alsoStreams: gate === undefined ? [] : [gate] });
+  xreadgroup(t.stream, t.group, t.consumer, { count, noAck, alsoStreams: [pauseKey(t.stream, t.group), ...(gate === undefined ? [] : [gate])] });
 
 /**
  * Redis 7.0 reads its clock separately for each command of a MULTI (it calls

@@ -47,3 +47,12 @@ export const attemptErrorsKey = (stream: string, group: string): string =>
  */
 export const deadLetterRefsKey = (stream: string): string =>
   stream.includes("{") ? `${stream}:cronsumer-dlq-refs` : `{${stream}}:cronsumer-dlq-refs`;
+
+/**
+ * The pause gate of one function (stream and group): an empty stream carrying
+ * the group while the function runs, a string holding the pause time (unix
+ * ms) while it is paused. Every read of a run names it, so a paused
+ * function's read fails with WRONGTYPE and reads nothing (see pause.ts).
+ */
+export const pauseKey = (stream: string, group: string): string =>
+  stream.includes("{") ? `${stream}:cronsumer-pause:${group}` : `{${stream}}:cronsumer-pause:${group}`;
