@@ -39,6 +39,8 @@ export interface Released {
   id: string;
   /** Deliveries to restore (XCLAIM … RETRYCOUNT), undoing a delivery that never reached a handler. */
   retryCount?: number;
+  /** Eligible again only after this long (a key at its concurrency limit). @default 0 */
+  delayMs?: number;
 }
 
 export interface Fetched extends ReplaySorting {

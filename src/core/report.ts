@@ -43,6 +43,8 @@ export interface RunReport {
   backpressure: boolean;
   /** The first failed attempts of the run (at most FAILURES_KEPT), with their errors. */
   failures: Failure[];
+  /** Messages put back uncharged because their key was at `keyConcurrency.max`; present when any were. */
+  heldBack?: number;
   error?: string;
 }
 

@@ -28,6 +28,7 @@ import { RETENTION_REQUESTS } from "./options.js";
 import type { Vars } from "./overrides.js";
 import { isPausedError } from "./pause.js";
 import { planBatchSize } from "./plan.js";
+import { HELD_BACK_DELAY_MS, leaseBatch } from "./key-leases.js";
 import { RateTokens, slowDownOp } from "./rate-limit.js";
 import type { RunReport, StopReason } from "./report.js";
 import { didWork, emptyReport, replaceReportCommands, storeReportCommands } from "./report.js";
@@ -66,7 +67,9 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
   const target: Target = { stream: fn.stream, group: fn.group, consumer: consumerName(fn.name, Math.abs(deps.slot ?? 0) % o.consumerPoolSize) };
   const r = emptyReport(fn.name, target.consumer, startedAt, deps.trigger);
   const reserve = o.retention ? RETENTION_REQUESTS : 0;
-  const plan = () => planBatchSize(o, { elapsedMs: now() - startedAt, taken: r.read + r.reclaimed, subrequestsUsed: budget.used + reserve });
+  // keyConcurrency leases each batch in a request of its own.
+  const leaseRequests = o.keyConcurrency ? 1 : 0;
+  const plan = () => planBatchSize(o, { elapsedMs: now() - startedAt, taken: r.read + r.reclaimed, subrequestsUsed: budget.used + reserve + leaseRequests });
   const gate = o.noAck ? undefined : gateKey(target.stream);
   const costs = (requests: number, commands: number): RunReport => ({
     ...r,
@@ -108,6 +111,17 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
     // A handler's slow-down (ctx.slowDown, RetryError … slowFunction): written for the other runs, obeyed here.
     let slowFor = 0;
     for (;;) {
+      // keyConcurrency: lease each keyed message before handling; the others go back uncharged.
+      let leaseRelease: Op<unknown>[] = [];
+      if (o.keyConcurrency && fetched.toHandle.length > 0) {
+        const leased = await leaseBatch(t, target, o.keyConcurrency, fetched.toHandle, now(), o.visibilityTimeoutMs);
+        leaseRelease = leased.release;
+        if (leased.heldBack.length > 0) {
+          r.heldBack = (r.heldBack ?? 0) + leased.heldBack.length;
+          const back = o.noAck ? [] : leased.heldBack.map((m) => ({ id: m.id, retryCount: m.attempt - 1, delayMs: HELD_BACK_DELAY_MS }));
+          fetched = { ...fetched, toHandle: leased.toHandle, released: [...fetched.released, ...back] };
+        }
+      }
       const outcomes = await handleBatch(fetched.toHandle, {
         slowDown: (ms) => void (slowFor = Math.max(slowFor, ms)),
         concurrency: o.concurrency,
@@ -180,7 +194,7 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
       const final = kind === undefined;
       // Tokens left over go back while their window lasts.
       if (rate && final) rateOps = rate.refundOps(now());
-      gateOps.push(...slowOps);
+      gateOps.push(...slowOps, ...leaseRelease);
       let report: RunReport | undefined;
       if (final && !o.retention && didWork(r)) {
         // Counted as if the commit succeeds; replaced below if it does not.
