@@ -3,6 +3,7 @@ import type { Context } from "../context.js";
 import type { Section } from "../report.js";
 import { drainScenario } from "./drain.js";
 import { enqueueScenario } from "./enqueue.js";
+import { flowScenario } from "./flow.js";
 import { idleScenario } from "./idle.js";
 import { recoveryScenario } from "./recovery.js";
 import { scalingScenario } from "./scaling.js";
@@ -13,6 +14,7 @@ export const SCENARIOS = {
   idle: idleScenario,
   recovery: recoveryScenario,
   enqueue: enqueueScenario,
+  flow: flowScenario,
 } satisfies Record<string, (ctx: Context) => Promise<Section>>;
 
 export type ScenarioName = keyof typeof SCENARIOS;
