@@ -10,7 +10,8 @@ export type { BatchContext, BatchMessage, Delivered, HandlerContext, Message, Po
 export type { Effects } from "./core/effects.js";
 export type { ReadRedis } from "./core/read-only.js";
 export type { StandardSchemaV1 } from "./core/standard-schema.js";
-export type { BackoffOptions, FunctionOptions, RetentionOptions } from "./core/options.js";
+export type { BackoffOptions, FunctionOptions, KeyConcurrency, RetentionOptions } from "./core/options.js";
+export type { RateLimit } from "./core/rate-limit.js";
 export type { Fields } from "./core/parse-replies.js";
 export { ConfigError, PermanentError, RedisReplyError, RetryError, TransportError } from "./core/errors.js";
 

@@ -23,6 +23,7 @@ import { notFound } from "./not-found.js";
 import { consumers } from "./routes/consumers.js";
 import { deadLetters } from "./routes/dead-letters.js";
 import { functionRoutes } from "./routes/functions.js";
+import { pauseRoutes } from "./routes/pause.js";
 import { groups } from "./routes/groups.js";
 import { health } from "./routes/health.js";
 import { messages } from "./routes/messages.js";
@@ -52,7 +53,7 @@ export function createApp({ functions, transport = transportFromEnv }: AppOption
     c.set("redis", () => (built ??= transport(c.env)));
     await next();
   });
-  for (const routes of [health, streams, messages, groups, consumers, pending, deadLetters, functionRoutes, metrics]) app.route("/", routes);
+  for (const routes of [health, streams, messages, groups, consumers, pending, deadLetters, functionRoutes, pauseRoutes, metrics]) app.route("/", routes);
   app.route("/", openapi(app));
   return app;
 }

@@ -6,7 +6,7 @@
 import type { SubrequestBudget } from "./budget.js";
 import { SubrequestBudgetError } from "./budget.js";
 import type { Delivered, PollingFunction, RunContext } from "./define.js";
-import { PermanentError, RetryError } from "./errors.js";
+import { ConfigError, PermanentError, RetryError } from "./errors.js";
 import type { Vars } from "./overrides.js";
 import { readOnly } from "./read-only.js";
 import type { Command, Transport } from "./transport.js";
@@ -16,8 +16,9 @@ export type Outcome =
   /**
    * `notAttempted`: the run's budget refused the handler's fetch; not the message's fault.
    * `delayMs`: the handler chose when to retry, instead of the backoff.
+   * `slowDownMs`: the handler asked its whole function to hold off this long (RetryError `slowFunction`).
    */
-  | { message: Delivered; ok: false; permanent: boolean; notAttempted?: boolean; delayMs?: number; error: string };
+  | { message: Delivered; ok: false; permanent: boolean; notAttempted?: boolean; delayMs?: number; slowDownMs?: number; error: string };
 
 export type Failure = Extract<Outcome, { ok: false }>;
 
@@ -34,10 +35,16 @@ export interface BatchOptions {
   /** For `ctx.read`: the run's own (counting) transport. */
   transport: Transport;
   fn: Pick<PollingFunction, "handle" | "handleBatch" | "schema">;
+  /** `ctx.slowDown(ms)`: the run holds the whole function off for `ms` (see rate-limit.ts). */
+  slowDown?(ms: number): void;
 }
 
 export function runContext(o: BatchOptions, signal: AbortSignal): RunContext {
-  return { signal, fetch: budgetedFetch(o, signal), read: readOnly(o.transport, o.budget, o.reservedSubrequests), env: o.env, maxDeliveries: o.maxDeliveries };
+  const slowDown = (ms: number) => {
+    if (!Number.isFinite(ms) || ms < 0) throw new ConfigError(`slowDown: \`ms\` must be a number ≥ 0; got ${ms}`);
+    o.slowDown?.(ms);
+  };
+  return { signal, fetch: budgetedFetch(o, signal), read: readOnly(o.transport, o.budget, o.reservedSubrequests), env: o.env, maxDeliveries: o.maxDeliveries, slowDown };
 }
 
 function budgetedFetch(o: BatchOptions, signal: AbortSignal): typeof fetch {
@@ -67,6 +74,7 @@ export function failure(message: Delivered, error: unknown): Failure {
   const notAttempted = error instanceof SubrequestBudgetError;
   const f: Failure = { message, ok: false, permanent, notAttempted, error: describe(error) };
   if (error instanceof RetryError) f.delayMs = error.delayMs;
+  if (error instanceof RetryError && error.slowFunction) f.slowDownMs = error.delayMs;
   return f;
 }
 

@@ -140,7 +140,7 @@ export function buildCommit(c: CommitInput): Commit {
     const counted = Math.min(deliveries, o.maxDeliveries);
     deadLetter(message, counted, `delivery ${counted} of ${o.maxDeliveries} never completed (the handler crashed, or overran the visibility timeout)${extra}`);
   }
-  for (const r of c.released) later(r.id, o.visibilityTimeoutMs, r.retryCount);
+  for (const r of c.released) later(r.id, idleForDelay(o.visibilityTimeoutMs, r.delayMs ?? 0), r.retryCount);
   for (const command of settleCommands(o.deadLetterStream, c.replayOf ?? [])) push(command, { kind: "replay-settle" });
 
   if (ack.length > 0) push(xack(c.stream, c.group, ack).command, { kind: "xack", ids: ack.length });

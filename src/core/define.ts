@@ -42,6 +42,11 @@ export interface RunContext {
   env: Vars;
   /** Deliveries a message gets before it is dead-lettered (the effective `maxDeliveries`). */
   maxDeliveries: number;
+  /**
+   * Holds the whole function off for `ms` (a downstream answered 429): this run reads and reclaims
+   * nothing more until then, and with `rateLimit` no other run does either.
+   */
+  slowDown(ms: number): void;
 }
 
 export interface HandlerContext extends RunContext {

@@ -1,6 +1,6 @@
 /**
  * Creates a missing stream and group (`XGROUP CREATE … MKSTREAM`), then opens
- * its backpressure gate (keys.ts `gateKey`). Another run may create them
+ * its backpressure gate (keys.ts `gateKey`) and its pause gate (pause.ts). Another run may create them
  * first; BUSYGROUP is success for us.
  *
  * The gate is opened only once the group exists, in a second request (paid
@@ -17,6 +17,7 @@ import { xgroupCreate, xinfoStream } from "./commands.js";
 import { RedisReplyError } from "./errors.js";
 import { gateKey } from "./keys.js";
 import { pipelineSettled } from "./ops.js";
+import { isPausedError, pauseGateOpenOp } from "./pause.js";
 import { canonicalStreamId, compareStreamIds } from "./stream-id.js";
 import type { Transport } from "./transport.js";
 
@@ -38,8 +39,10 @@ export async function ensureGroup(t: Transport, stream: string, group: string, s
   await checkWithinStream(t, stream, startId);
   const [created] = await pipelineSettled(t, [xgroupCreate(stream, group, startId, { mkStream: true })] as const);
   if (!created.ok && !isBusyGroup(created.error)) throw new RedisReplyError(created.error);
-  const [gate] = await pipelineSettled(t, [gateOpenOp(stream, group)] as const);
+  const [gate, pause] = await pipelineSettled(t, [gateOpenOp(stream, group), pauseGateOpenOp(stream, group)] as const);
   if (!gate.ok && !isBusyGroup(gate.error)) throw new RedisReplyError(gate.error);
+  // WRONGTYPE: paused before its first run; the pause holds.
+  if (!pause.ok && !isBusyGroup(pause.error) && !isPausedError(pause.error)) throw new RedisReplyError(pause.error);
   return created.ok ? "created" : "existed";
 }
 
@@ -63,4 +66,4 @@ export const gateOpenOp = (stream: string, group: string) => xgroupCreate(gateKe
 
 export const isMissingGroup = (error: string): boolean => error.startsWith("NOGROUP");
 
-const isBusyGroup = (error: string): boolean => error.startsWith("BUSYGROUP");
+export const isBusyGroup = (error: string): boolean => error.startsWith("BUSYGROUP");

@@ -49,10 +49,13 @@ export class PermanentError extends Error {
  */
 export class RetryError extends Error {
   readonly delayMs: number;
-  constructor(message: string, options: ErrorOptions & { delayMs: number }) {
+  /** The whole function holds off for `delayMs` too, not only this message (a 429): see `ctx.slowDown`. */
+  readonly slowFunction: boolean;
+  constructor(message: string, options: ErrorOptions & { delayMs: number; slowFunction?: boolean }) {
     super(message, options);
     if (!Number.isFinite(options.delayMs) || options.delayMs < 0) throw new ConfigError(`RetryError: \`delayMs\` must be a number ≥ 0; got ${options.delayMs}`);
     this.name = "RetryError";
     this.delayMs = options.delayMs;
+    this.slowFunction = options.slowFunction === true;
   }
 }

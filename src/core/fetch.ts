@@ -21,6 +21,7 @@ import { xautoclaim, xpendingRange, xreadgroup } from "./commands.js";
 import type { Expired } from "./commit.js";
 import type { Delivered as Message } from "./define.js";
 import type { AutoClaimReply, PendingEntry, StreamEntry } from "./parse-replies.js";
+import { pauseKey } from "./keys.js";
 import { sendPipeline } from "./ops.js";
 import type { ReplaySorting } from "./replay-target.js";
 import { sortInto } from "./replay-target.js";
@@ -38,6 +39,8 @@ export interface Released {
   id: string;
   /** Deliveries to restore (XCLAIM … RETRYCOUNT), undoing a delivery that never reached a handler. */
   retryCount?: number;
+  /** Eligible again only after this long (a key at its concurrency limit). @default 0 */
+  delayMs?: number;
 }
 
 export interface Fetched extends ReplaySorting {
@@ -52,8 +55,13 @@ export interface Fetched extends ReplaySorting {
 
 export const emptyFetch = (): Fetched => ({ toHandle: [], expired: [], trimmed: [], released: [], dropped: 0, skipped: [], replayOf: [] });
 
+/**
+ * Every read names the function's pause gate (pause.ts), first, so a paused
+ * function's read fails with WRONGTYPE whatever state the backpressure gate
+ * is in; the first read of a run also names the backpressure gate.
+ */
 export const readOp = (t: Target, count: number, noAck: boolean, gate?: string) =>
-  xreadgroup(t.stream, t.group, t.consumer, { count, noAck, alsoStreams: gate === undefined ? [] : [gate] });
+  xreadgroup(t.stream, t.group, t.consumer, { count, noAck, alsoStreams: [pauseKey(t.stream, t.group), ...(gate === undefined ? [] : [gate])] });
 
 /**
  * Redis 7.0 reads its clock separately for each command of a MULTI (it calls

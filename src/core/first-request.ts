@@ -6,26 +6,32 @@
  * The gate (keys.ts `gateKey`) makes the read conditional without a third
  * command: while the group holds `maxPending` entries the run deletes the
  * gate, the read fails with NOGROUP and reads nothing, and the run spends its
- * budget on recovery instead. A read refused for any other reason (Upstash's
- * per-consumer PEL limit) also reads nothing and lets recovery go on.
+ * budget on recovery instead. The read also names the pause gate (pause.ts):
+ * a paused function's read fails with WRONGTYPE and the run stops at once. A
+ * read refused for any other reason (Upstash's per-consumer PEL limit) also
+ * reads nothing and lets recovery go on.
  */
-import { xpendingSummary } from "./commands.js";
-import { ensureGroup, isMissingGroup } from "./ensure-group.js";
+import { xpendingSummary, xreadgroup } from "./commands.js";
+import { pauseKey } from "./keys.js";
+import { ensureGroup, isBusyGroup, isMissingGroup } from "./ensure-group.js";
 import { RedisReplyError } from "./errors.js";
 import type { Target } from "./fetch.js";
 import { readOp } from "./fetch.js";
 import type { Op } from "./ops.js";
 import { pipelineSettled } from "./ops.js";
+import { isPausedError, pauseGateOpenOp } from "./pause.js";
 import type { StreamEntry } from "./parse-replies.js";
 import type { Transport } from "./transport.js";
 
 export interface FirstRequest {
   pendingAtStart: number;
-  /** Undefined when nothing was read (no budget, the gate closed, or the read refused). */
+  /** Undefined when nothing was read (no budget, a gate closed, or the read refused). */
   entries: StreamEntry[] | undefined;
   requested: number;
   gateOpen: boolean;
-  /** Why the read was refused, when it was not the gate. */
+  /** The function is paused (pause.ts): nothing was read, and the run must stop at once. */
+  paused?: boolean;
+  /** Why the read was refused, when it was not a gate. */
   readError?: string;
 }
 
@@ -35,11 +41,20 @@ export async function firstRequest(
   o: { noAck: boolean; startId: string },
   gate: string | undefined,
   size: () => number,
+  /**
+   * With a rate limit the first request reads no new message (it has no
+   * tokens yet): `extra` reserves them, and the read names only the gates,
+   * so a pause or a closed gate is still seen at no extra request.
+   */
+  rate?: { extra: readonly Op<unknown>[]; absorb(values: unknown[]): void },
 ): Promise<FirstRequest> {
-  const send = (count: number) => {
+  const send = async (count: number) => {
     const ops: Op<unknown>[] = [xpendingSummary(target.stream, target.group)];
-    if (count > 0) ops.push(readOp(target, count, o.noAck, gate));
-    return pipelineSettled(t, ops);
+    if (count > 0) ops.push(rate ? gatesOnlyOp(target, gate) : readOp(target, count, o.noAck, gate));
+    const settled = await pipelineSettled(t, [...ops, ...(rate?.extra ?? [])]);
+    const extra = settled.slice(ops.length);
+    if (rate && extra.length > 0 && extra.every((x) => x.ok)) rate.absorb(extra.map((x) => (x as { value: unknown }).value));
+    return settled.slice(0, ops.length);
   };
   let requested = size();
   let [summary, read] = await send(requested);
@@ -49,11 +64,42 @@ export async function firstRequest(
     [summary, read] = await send(requested);
   }
   if (!summary!.ok) throw new RedisReplyError(summary!.error);
+  let pauseGate: "opened" | "open" | "paused" | undefined;
+  if (read !== undefined && !read.ok && isMissingGroup(read.error) && !namesKey(read.error, gate)) pauseGate = await openPauseGate(t, target);
+  if (pauseGate === "opened") {
+    // A group from before pausing existed (or made by hand): its gate is open now; read again, once.
+    requested = size();
+    [summary, read] = await send(requested);
+    if (!summary!.ok) throw new RedisReplyError(summary!.error);
+  }
   const pendingAtStart = (summary!.value as { count: number }).count;
+  if (pauseGate === "paused") return { pendingAtStart, entries: undefined, requested: 0, gateOpen: true, paused: true };
   if (read === undefined) return { pendingAtStart, entries: undefined, requested: 0, gateOpen: true };
+  if (read.ok && rate) return { pendingAtStart, entries: undefined, requested: 0, gateOpen: true };
   if (read.ok) return { pendingAtStart, entries: read.value as StreamEntry[], requested, gateOpen: true };
-  // The group exists (the summary answered), so a missing group here is the closed gate.
+  if (isPausedError(read.error)) return { pendingAtStart, entries: undefined, requested: 0, gateOpen: true, paused: true };
+  // The group and the pause gate exist, so a missing group here is the closed backpressure gate.
   if (isMissingGroup(read.error)) return { pendingAtStart, entries: undefined, requested: 0, gateOpen: false };
   return { pendingAtStart, entries: undefined, requested: 0, gateOpen: true, readError: read.error };
 }
 
+/** Redis and the engine name the key in NOGROUP; a server that does not is handled by `openPauseGate`'s answer. */
+const namesKey = (error: string, key: string | undefined): boolean => key !== undefined && error.includes(`'${key}'`);
+
+/**
+ * Opens the pause gate after a NOGROUP that may be its own. Its answer says
+ * which gate the NOGROUP was about, whatever the error's wording: "opened"
+ * (it was the pause gate), "open" (BUSYGROUP: the backpressure gate),
+ * "paused" (WRONGTYPE: paused since).
+ */
+async function openPauseGate(t: Transport, target: Target): Promise<"opened" | "open" | "paused"> {
+  const [created] = await pipelineSettled(t, [pauseGateOpenOp(target.stream, target.group)] as const);
+  if (created.ok) return "opened";
+  if (isBusyGroup(created.error)) return "open";
+  if (isPausedError(created.error)) return "paused";
+  throw new RedisReplyError(created.error);
+}
+
+/** `XREADGROUP … STREAMS <pause gate> [<gate>] > >`: reads nothing (the gates stay empty), fails as the gates say. */
+const gatesOnlyOp = (target: Target, gate: string | undefined) =>
+  xreadgroup(pauseKey(target.stream, target.group), target.group, target.consumer, { count: 1, alsoStreams: gate === undefined ? [] : [gate] });

@@ -54,3 +54,11 @@ export const deadLetterRefsKey = (stream: string): string =>
  * enqueues start one run, not one each. Same cluster slot as the stream.
  */
 export const wakeLeaseKey = (stream: string): string => (stream.includes("{") ? `${stream}:cronsumer-wake` : `{${stream}}:cronsumer-wake`);
+/**
+ * The pause gate of one function (stream and group): an empty stream carrying
+ * the group while the function runs, a string holding the pause time (unix
+ * ms) while it is paused. Every read of a run names it, so a paused
+ * function's read fails with WRONGTYPE and reads nothing (see pause.ts).
+ */
+export const pauseKey = (stream: string, group: string): string =>
+  stream.includes("{") ? `${stream}:cronsumer-pause:${group}` : `{${stream}}:cronsumer-pause:${group}`;

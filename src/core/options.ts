@@ -5,6 +5,7 @@
  * deliveries in production.
  */
 import { ConfigError } from "./errors.js";
+import type { RateLimit } from "./rate-limit.js";
 
 export interface BackoffOptions {
   /** @default "exponential" */
@@ -73,6 +74,23 @@ export interface FunctionOptions {
    * commands. 0 turns it off. @default 0 (off: one poll per cron tick)
    */
   pollIntervalMs: number;
+  /**
+   * At most `limit` messages handed to the function per `periodMs`, across all
+   * its runs at once; messages beyond it are not read (see rate-limit.ts).
+   * @default undefined (no limit)
+   */
+  rateLimit: RateLimit | undefined;
+  /**
+   * At most `max` messages with the same value of the field `field` handled at
+   * once, across all runs; the others wait, uncharged (see key-leases.ts).
+   * Messages without the field are not limited. @default undefined (no limit)
+   */
+  keyConcurrency: KeyConcurrency | undefined;
+}
+
+export interface KeyConcurrency {
+  field: string;
+  max: number;
 }
 
 /** Time a batch may take beyond its handlers: the commit request and clock slack. */
@@ -108,6 +126,8 @@ export function defaultOptions(stream: string): FunctionOptions {
     retention: undefined,
     maxRequestBytes: 8 * 1024 * 1024,
     pollIntervalMs: 0,
+    rateLimit: undefined,
+    keyConcurrency: undefined,
   };
 }
 
@@ -154,6 +174,14 @@ export function validateOptions(where: string, o: FunctionOptions): FunctionOpti
   }
   if (o.pollIntervalMs > 0 && o.pollIntervalMs < MIN_POLL_INTERVAL_MS) {
     throw new ConfigError(`${where}: \`pollIntervalMs\` must be 0 (off) or at least ${MIN_POLL_INTERVAL_MS}; got ${o.pollIntervalMs}`);
+  }
+  if (o.rateLimit !== undefined) {
+    checkInteger(where, "rateLimit.limit", o.rateLimit?.limit, { min: 1, max: 1_000_000 });
+    checkInteger(where, "rateLimit.periodMs", o.rateLimit?.periodMs, { min: 100, max: 24 * 3_600_000 });
+  }
+  if (o.keyConcurrency !== undefined) {
+    if (typeof o.keyConcurrency?.field !== "string" || o.keyConcurrency.field.length === 0) throw new ConfigError(`${where}: \`keyConcurrency.field\` must be a non-empty string`);
+    checkInteger(where, "keyConcurrency.max", o.keyConcurrency.max, { min: 1, max: 1_000 });
   }
   if (o.retention?.maxLen !== undefined) checkInteger(where, "retention.maxLen", o.retention.maxLen, { min: 0, max: Number.MAX_SAFE_INTEGER });
 

@@ -19,7 +19,7 @@ export interface Spent {
 export interface BatchPlan {
   size: number;
   /** The budget that bounds `size`; the stop reason when `size` is 0. */
-  limit: Exclude<StopReason, "drained" | "error">;
+  limit: Exclude<StopReason, "drained" | "paused" | "rateLimit" | "error">;
 }
 
 export function planBatchSize(o: FunctionOptions, spent: Spent): BatchPlan {

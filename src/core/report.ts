@@ -7,7 +7,11 @@ import { lpushOp, lremOp, ltrimOp } from "./list-ops.js";
 import { REPORTS_KEPT, reportsKey } from "./keys.js";
 import type { Command } from "./transport.js";
 
-export type StopReason = "drained" | "time" | "subrequests" | "messages" | "error";
+/**
+ * `paused`: the function is paused (pause.ts); the run read and claimed nothing after it saw so.
+ * `rateLimit`: its rate limit (or a handler's slow-down) held further reads beyond this run's time.
+ */
+export type StopReason = "drained" | "time" | "subrequests" | "messages" | "paused" | "rateLimit" | "error";
 
 export interface RunReport {
   function: string;
@@ -40,6 +44,8 @@ export interface RunReport {
   backpressure: boolean;
   /** The first failed attempts of the run (at most FAILURES_KEPT), with their errors. */
   failures: Failure[];
+  /** Messages put back uncharged because their key was at `keyConcurrency.max`; present when any were. */
+  heldBack?: number;
   error?: string;
 }
 

@@ -26,10 +26,13 @@ import { rawOp, transactionSettled } from "./ops.js";
 import type { FunctionOptions } from "./options.js";
 import { RETENTION_REQUESTS } from "./options.js";
 import type { Vars } from "./overrides.js";
+import { isPausedError } from "./pause.js";
 import { planBatchSize } from "./plan.js";
 import type { RunLimits } from "./run-limits.js";
 import { withLimits } from "./run-limits.js";
 import { soonestRetryMs } from "./retry-due.js";
+import { HELD_BACK_DELAY_MS, leaseBatch } from "./key-leases.js";
+import { RateTokens, slowDownOp } from "./rate-limit.js";
 import type { RunReport, StopReason } from "./report.js";
 import { didWork, emptyReport, replaceReportCommands, storeReportCommands } from "./report.js";
 import { applyRetention } from "./retention.js";
@@ -71,7 +74,9 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
   const target: Target = { stream: fn.stream, group: fn.group, consumer: consumerName(fn.name, Math.abs(deps.slot ?? 0) % o.consumerPoolSize) };
   const r = emptyReport(fn.name, target.consumer, startedAt, deps.trigger);
   const reserve = o.retention ? RETENTION_REQUESTS : 0;
-  const plan = () => planBatchSize(o, { elapsedMs: now() - startedAt, taken: r.read + r.reclaimed, subrequestsUsed: budget.used + reserve });
+  // keyConcurrency leases each batch in a request of its own.
+  const leaseRequests = o.keyConcurrency ? 1 : 0;
+  const plan = () => planBatchSize(o, { elapsedMs: now() - startedAt, taken: r.read + r.reclaimed, subrequestsUsed: budget.used + reserve + leaseRequests });
   const gate = o.noAck ? undefined : gateKey(target.stream);
   const costs = (requests: number, commands: number): RunReport => ({
     ...r,
@@ -85,11 +90,21 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
   let stored: RunReport | undefined;
   try {
     let stop: StopReason | undefined;
-    const first = await firstRequest(t, target, o, gate, () => {
-      const p = plan();
-      if (p.size === 0) stop = p.limit;
-      return p.size;
-    });
+    const rate = o.rateLimit ? new RateTokens(target.stream, target.group, o.rateLimit) : undefined;
+    const first = await firstRequest(
+      t,
+      target,
+      o,
+      gate,
+      () => {
+        const p = plan();
+        if (p.size === 0) stop = p.limit;
+        return p.size;
+      },
+      rate && { extra: rate.reserveOps(o.batchSize, now()), absorb: (values) => rate.absorb(values) },
+    );
+    // Paused: stop before any recovery (XAUTOCLAIM would charge deliveries); an idle-sized tick, nothing stored.
+    if (first.paused) return { ...costs(0, 0), stopReason: "paused" };
     if (first.readError) r.error = `read refused: ${first.readError}`;
     let fetched: Fetched = first.entries ? fromRead(target, first.entries) : emptyFetch();
     const firstShort = countRead(r, fetched, first.requested);
@@ -100,8 +115,22 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
     let requested = first.requested;
     let lastReadShort = first.entries !== undefined && firstShort;
 
+    // A handler's slow-down (ctx.slowDown, RetryError … slowFunction): written for the other runs, obeyed here.
+    let slowFor = 0;
     for (;;) {
+      // keyConcurrency: lease each keyed message before handling; the others go back uncharged.
+      let leaseRelease: Op<unknown>[] = [];
+      if (o.keyConcurrency && fetched.toHandle.length > 0) {
+        const leased = await leaseBatch(t, target, o.keyConcurrency, fetched.toHandle, now(), o.visibilityTimeoutMs);
+        leaseRelease = leased.release;
+        if (leased.heldBack.length > 0) {
+          r.heldBack = (r.heldBack ?? 0) + leased.heldBack.length;
+          const back = o.noAck ? [] : leased.heldBack.map((m) => ({ id: m.id, retryCount: m.attempt - 1, delayMs: HELD_BACK_DELAY_MS }));
+          fetched = { ...fetched, toHandle: leased.toHandle, released: [...fetched.released, ...back] };
+        }
+      }
       const outcomes = await handleBatch(fetched.toHandle, {
+        slowDown: (ms) => void (slowFor = Math.max(slowFor, ms)),
         concurrency: o.concurrency,
         handlerTimeoutMs: o.handlerTimeoutMs,
         budget,
@@ -112,6 +141,12 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
         maxDeliveries: o.maxDeliveries,
         fn,
       });
+      for (const x of outcomes) if (!x.ok && x.slowDownMs !== undefined) slowFor = Math.max(slowFor, x.slowDownMs);
+      const slowOps = slowFor > 0 ? [slowDownOp(target.stream, target.group, now(), slowFor)] : [];
+      if (slowFor > 0) rate?.slowDown(now() + slowFor);
+      // Without a rate limit nothing reads the slow-down before reading: this run stops reading, and the next runs go on.
+      if (slowFor > 0 && !rate) stop ??= "rateLimit";
+      slowFor = 0;
       r.handled += outcomes.filter((x) => x.ok || !x.notAttempted).length;
       traceFailures(fn.name, outcomes, r);
       // A commit larger than one request goes as several; all but the last are sent here.
@@ -123,16 +158,29 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
 
       // Plan the next fetch, folded into this commit's request.
       let fetchOps: Op<unknown>[] = [];
-      let kind: "read" | "recover" | undefined;
+      let rateOps: Op<unknown>[] = [];
+      let kind: "read" | "recover" | "reserve" | undefined;
       if (!stop) {
         const next = plan();
+        const wants = recovering || (!lastReadShort && groupPending - settled < o.maxPending);
+        // With a rate limit, fetch only what the run holds tokens for, and reserve the next batch's beside it.
+        const size = rate && wants && next.size > 0 ? rate.take(next.size, now()) : next.size;
         if (next.size === 0) stop = next.limit;
-        else if (recovering) {
-          fetchOps = [...recoverOps(target, o.visibilityTimeoutMs, cursor, next.size)];
+        else if (wants && size === 0) {
+          const waitMs = rate!.waitMs(now());
+          if (now() - startedAt + waitMs + o.handlerTimeoutMs > o.maxRunMs) stop = "rateLimit";
+          else if (commitOps0(commit) > 0 && waitMs > 0) kind = "reserve"; // commit first, then wait
+          else {
+            if (waitMs > 0) await sleep(waitMs);
+            rateOps = rate!.reserveOps(o.batchSize, now());
+            kind = "reserve";
+          }
+        } else if (recovering) {
+          fetchOps = [...recoverOps(target, o.visibilityTimeoutMs, cursor, size)];
           kind = "recover";
-        } else if (!lastReadShort && groupPending - settled < o.maxPending) {
-          fetchOps = [readOp(target, next.size, o.noAck)];
-          requested = next.size;
+        } else if (wants) {
+          fetchOps = [readOp(target, size, o.noAck)];
+          requested = size;
           kind = "read";
         } else {
           r.backpressure ||= groupPending - settled >= o.maxPending;
@@ -148,16 +196,20 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
         r.backpressure ||= !wantOpen;
       }
 
+      if (rate && (kind === "read" || kind === "recover")) rateOps = rate.reserveOps(o.batchSize, now());
       const commitOps = commit.commands.map(rawOp);
       const final = kind === undefined;
+      // Tokens left over go back while their window lasts.
+      if (rate && final) rateOps = rate.refundOps(now());
+      gateOps.push(...slowOps, ...leaseRelease);
       let report: RunReport | undefined;
       if (final && !o.retention && didWork(r)) {
         // Counted as if the commit succeeds; replaced below if it does not.
-        const cost = costs(1, commitOps.length + gateOps.length + 2);
+        const cost = costs(1, commitOps.length + gateOps.length + rateOps.length + 2);
         report = { ...cost, ...tally(cost, commit), stopReason: stop ?? "drained" };
       }
       const reportOps = report ? storeReportCommands(report).map(rawOp) : [];
-      const ops = [...commitOps, ...gateOps, ...fetchOps, ...reportOps];
+      const ops = [...commitOps, ...gateOps, ...fetchOps, ...rateOps, ...reportOps];
       if (ops.length === 0) break;
       const results = await transactionSettled(t, ops);
       const parked = deps.onRetryParked && soonestRetryMs(outcomes, o);
@@ -176,11 +228,20 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
       }
       if (final) break;
 
-      const got = results.slice(commitOps.length + gateOps.length, commitOps.length + gateOps.length + fetchOps.length);
+      const fetchAt = commitOps.length + gateOps.length;
+      const rateGot = results.slice(fetchAt + fetchOps.length, fetchAt + fetchOps.length + rateOps.length);
+      if (rate && rateOps.length > 0 && rateGot.every((x) => x.ok)) rate.absorb(rateGot.map((x) => (x as { value: unknown }).value));
+      const got = results.slice(fetchAt, fetchAt + fetchOps.length);
       const bad = got.find((x) => !x.ok);
+      if (bad && !bad.ok && kind === "read" && isPausedError(bad.error)) {
+        // Paused while this run went on: it reads no more.
+        stop = "paused";
+        break;
+      }
       if (bad && !bad.ok) throw new RedisReplyError(bad.error);
       const values = got.map((x) => (x as { value: unknown }).value);
-      if (kind === "recover") {
+      if (kind === "reserve") fetched = emptyFetch();
+      else if (kind === "recover") {
         const recovered = await readRecovery(t, target, values[0] as never, values[1] as never, o);
         if (recovered.note) r.error ??= recovered.note;
         fetched = recovered;
@@ -224,3 +285,6 @@ function countRead(r: RunReport, fetched: Fetched, requested: number): boolean {
 }
 
 const describeError = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+
+const commitOps0 = (commit: { commands: readonly unknown[] }): number => commit.commands.length;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,7 +1,8 @@
 /**
  * `webhook`: delivers each message of `webhooks:outbox` as a signed JSON POST
  * to WEBHOOK_URL (see core/signature.ts for the headers). 2xx acknowledges;
- * 4xx other than 408 and 429 is permanent (dead-lettered at once); 5xx,
+ * 4xx other than 408 and 429 is permanent (dead-lettered at once); a 429
+ * with Retry-After slows the whole function down for that long; 5xx,
  * timeouts and network errors are retried with backoff.
  *
  * Redirects are never followed: following a 301/302/303 turns the POST into
@@ -50,7 +51,8 @@ export const webhook = definePollingFunction({
     if (PERMANENT_REDIRECTS.has(response.status)) throw new PermanentError(problem);
     if (response.status >= 400 && response.status < 500 && !RETRYABLE_4XX.has(response.status)) throw new PermanentError(problem);
     const delayMs = retryAfterMs(response);
-    if (delayMs !== undefined) throw new RetryError(`${problem}; Retry-After asked for ${delayMs} ms`, { delayMs });
+    // 429 is the receiver's limit, not this message's fault: the whole function holds off (see ctx.slowDown).
+    if (delayMs !== undefined) throw new RetryError(`${problem}; Retry-After asked for ${delayMs} ms`, { delayMs, slowFunction: response.status === 429 });
     throw new Error(problem);
   },
 });

@@ -9,7 +9,7 @@ import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, inject } from "vitest";
 import type { PollingFunction, PollingFunctionDefinition } from "../../src/core/define.js";
 import { definePollingFunction } from "../../src/core/define.js";
-import { gateKey, reportsKey } from "../../src/core/keys.js";
+import { gateKey, pauseKey, reportsKey } from "../../src/core/keys.js";
 import type { Transport } from "../../src/core/transport.js";
 import { upstashTransport } from "../../src/core/upstash-transport.js";
 import { createRedisBackend } from "../../tools/bridge/redis-backend.js";
@@ -25,7 +25,7 @@ export function bridgeTransport(url: string = inject("bridgeUrl"), token: string
 
 export interface Fixture {
   tcp: RedisTcp;
-  /** Creates the function's group at `start` and opens its backpressure gate, as a run that creates it would. */
+  /** Creates the function's group at `start` and opens its backpressure and pause gates, as a run that creates it would. */
   createGroup(fn: PollingFunction, start?: string): Promise<void>;
   /** A polling function on fresh keys; `stream`, `group`, `deadLetterStream` are unique unless given. */
   fn(def: Partial<PollingFunctionDefinition> & Pick<PollingFunctionDefinition, "handle">): PollingFunction;
@@ -40,13 +40,14 @@ export async function fixture(): Promise<Fixture> {
     async createGroup(fn, start = "0") {
       await tcp.xGroupCreate(fn.stream, fn.group, start, { MKSTREAM: true });
       await tcp.xGroupCreate(gateKey(fn.stream), fn.group, "$", { MKSTREAM: true });
+      await tcp.xGroupCreate(pauseKey(fn.stream, fn.group), fn.group, "$", { MKSTREAM: true });
     },
     fn(def) {
       const id = randomUUID().slice(0, 8);
       const name = def.name ?? `t-${id}`;
       const stream = def.stream ?? `test:stream:${id}`;
       const options = { deadLetterStream: `${stream}:dlq`, ...def.options };
-      keys.push(stream, options.deadLetterStream, reportsKey(name), gateKey(stream), `test:effects:${id}`);
+      keys.push(stream, options.deadLetterStream, reportsKey(name), gateKey(stream), pauseKey(stream, def.group ?? "g"), `test:effects:${id}`);
       return definePollingFunction({ name, stream, group: "g", crons: ["* * * * *"], ...def, options });
     },
     async cleanup() {

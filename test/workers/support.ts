@@ -9,7 +9,7 @@ import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, inject } from "vitest";
 import type { PollingFunction, PollingFunctionDefinition } from "../../src/core/define.js";
 import { definePollingFunction } from "../../src/core/define.js";
-import { attemptErrorsKey, gateKey, reportsKey } from "../../src/core/keys.js";
+import { attemptErrorsKey, gateKey, pauseKey, reportsKey } from "../../src/core/keys.js";
 import type { Received } from "../support/receiver.js";
 import type { Env } from "../../src/env.js";
 import { transportFromEnv } from "../../src/functions/redis.js";
@@ -58,7 +58,7 @@ export function freshFunction(def: Partial<PollingFunctionDefinition> & Pick<Pol
     ...def,
     options: { deadLetterStream: `${stream}:dlq`, startId: "0", ...def.options },
   });
-  keys.push(stream, `${stream}:dlq`, `${stream}:effects`, reportsKey(fn.name), gateKey(stream), attemptErrorsKey(stream, fn.group));
+  keys.push(stream, `${stream}:dlq`, `${stream}:effects`, reportsKey(fn.name), gateKey(stream), pauseKey(stream, fn.group), attemptErrorsKey(stream, fn.group));
   return fn;
 }
 

@@ -9,7 +9,8 @@ import type { PollingFunction } from "../../core/define.js";
 import { resolveOptions } from "../../core/define.js";
 import { reportsKey } from "../../core/keys.js";
 import { lrangeOp } from "../../core/list-ops.js";
-import { sendPipeline } from "../../core/ops.js";
+import { pipelineSettled, sendPipeline } from "../../core/ops.js";
+import { pauseStateOp, readPauseState } from "../../core/pause.js";
 import { applyOverrides, unknownOverrides } from "../../core/overrides.js";
 import type { RunReport } from "../../core/report.js";
 import type { Env } from "../../env.js";
@@ -36,6 +37,8 @@ const FunctionInfo = z
     skipped: z.string().nullable(),
     error: z.string().nullable(),
     recentRuns: z.array(Report),
+    paused: z.boolean().openapi({ description: "True while paused (POST /functions/{name}/pause): its runs read and claim nothing" }),
+    pausedAt: z.number().optional().openapi({ description: "When it was paused, unix ms" }),
   })
   .openapi("FunctionInfo");
 
@@ -108,7 +111,8 @@ export const functionRoutes = createRouter()
   .openapi(listRoute, async (c) => {
     const { functions } = c.var.catalog;
     const reports = functions.length === 0 ? [] : await sendPipeline(c.var.redis(), functions.map((fn) => lrangeOp(reportsKey(fn.name), 0, RECENT_REPORTS - 1)));
-    const list = functions.map((fn, i) => describe(fn, functions, c.env, c.var.catalog.deadLetterStream(fn), reports[i]!));
+    const pauses = functions.length === 0 ? [] : await pipelineSettled(c.var.redis(), functions.map((fn) => pauseStateOp(fn.stream, fn.group)));
+    const list = functions.map((fn, i) => ({ ...describe(fn, functions, c.env, c.var.catalog.deadLetterStream(fn), reports[i]!), ...readPauseState(pauses[i]!) }));
     return c.json({ functions: list }, 200);
   })
   .openapi(runRoute, async (c) => {

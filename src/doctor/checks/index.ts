@@ -4,6 +4,7 @@ import { autoclaimCheck } from "./autoclaim.js";
 import { featuresCheck } from "./features.js";
 import { gateCheck } from "./gate.js";
 import { multiExecCheck } from "./multi-exec.js";
+import { pauseCheck } from "./pause.js";
 import { pelLimitCheck } from "./pel-limit.js";
 import { requestSizeCheck } from "./request-size.js";
 import { xclaimCheck } from "./xclaim.js";
@@ -11,6 +12,7 @@ import { xpendingIdleCheck } from "./xpending-idle.js";
 
 export const CHECKS: readonly Check[] = [
   gateCheck,
+  pauseCheck,
   autoclaimCheck,
   xclaimCheck,
   xpendingIdleCheck,

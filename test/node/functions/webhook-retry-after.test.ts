@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { describe, expect, inject, it } from "vitest";
+import { slowKeyOf } from "../../../src/core/rate-limit.js";
 import { definePollingFunction } from "../../../src/core/define.js";
 import { runFunction } from "../../../src/core/run.js";
 import { retryAfterMs, webhook } from "../../../src/functions/webhook.js";
@@ -50,5 +51,18 @@ describe("webhook Retry-After", () => {
       [asksNow, "2"],
     ]);
     expect((await pending(f.tcp, fn.stream, fn.group)).map((p) => p.id)).toEqual([plain]);
+  });
+
+  it("slows the whole function down on a 429 with Retry-After: the run reads no further batch, and the slow-down is kept for other runs", async () => {
+    const base = f.fn({ handle: webhook.handle });
+    const fn = definePollingFunction({ ...webhook, name: base.name, stream: base.stream, options: { ...webhook.options, ...base.options, batchSize: 1, concurrency: 1 } });
+    const vars = { WEBHOOK_URL: `${receiverUrl}/hook/${randomUUID()}`, WEBHOOK_SECRET: inject("receiverSecret") };
+    await enqueue(f.tcp, fn.stream, [{ respond: "429-once", retryAfter: "3" }, { n: "2" }, { n: "3" }]);
+    const run = await runFunction(fn, { transport: bridgeTransport(), vars, trigger: "cron" });
+    expect(run).toMatchObject({ read: 1, retried: 1, stopReason: "rateLimit" });
+    const until = Number(await f.tcp.get(slowKeyOf(fn.stream, fn.group)));
+    expect(until - Date.now()).toBeGreaterThan(1_000);
+    expect(until - Date.now()).toBeLessThanOrEqual(3_000);
+    await f.tcp.del(slowKeyOf(fn.stream, fn.group));
   });
 });

@@ -7,7 +7,8 @@
 import { randomUUID } from "node:crypto";
 import { definePollingFunction } from "../../../src/core/define.js";
 import { gateOpenOp } from "../../../src/core/ensure-group.js";
-import { gateKey, reportsKey } from "../../../src/core/keys.js";
+import { gateKey, pauseKey, reportsKey } from "../../../src/core/keys.js";
+import { pauseGateOpenOp } from "../../../src/core/pause.js";
 import type { FunctionOptions } from "../../../src/core/options.js";
 import { runFunction } from "../../../src/core/run.js";
 import { transportFromEnv } from "../../../src/functions/redis.js";
@@ -46,12 +47,13 @@ export function sweptSetup(batchSize: number, concurrency: number): CronsumerSet
 
 /**
  * Puts a group created over TCP in the state cronsumer's own first run
- * (`ensureGroup`) leaves it in: with its backpressure gate open. Without it
+ * (`ensureGroup`) leaves it in: with its backpressure and pause gates open. Without it
  * the first measured run would pay that one-time setup.
  */
 export async function openGate(stack: Stack, stream: string, group: string): Promise<void> {
-  stack.track(gateKey(stream));
+  stack.track(gateKey(stream), pauseKey(stream, group));
   await stack.tcp.sendCommand([...gateOpenOp(stream, group).command].map(String));
+  await stack.tcp.sendCommand([...pauseGateOpenOp(stream, group).command].map(String));
 }
 
 export interface CronsumerRunOptions {

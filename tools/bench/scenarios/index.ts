@@ -3,6 +3,7 @@ import type { Context } from "../context.js";
 import type { Section } from "../report.js";
 import { drainScenario } from "./drain.js";
 import { enqueueScenario } from "./enqueue.js";
+import { flowScenario } from "./flow.js";
 import { idleScenario } from "./idle.js";
 import { latencyScenario } from "./latency.js";
 import { recoveryScenario } from "./recovery.js";
@@ -15,6 +16,7 @@ export const SCENARIOS = {
   recovery: recoveryScenario,
   enqueue: enqueueScenario,
   latency: latencyScenario,
+  flow: flowScenario,
 } satisfies Record<string, (ctx: Context) => Promise<Section>>;
 
 export type ScenarioName = keyof typeof SCENARIOS;
