@@ -40,6 +40,10 @@ export async function enqueueOnce(t: Transport, request: EnqueueRequest, key: st
   const outcome = await enqueueByScript(t, request, redisKey, hash);
   if (outcome.written) return { created: true, ids: outcome.ids };
   if ("record" in outcome) return answerRepeat(t, request, key, redisKey, hash, outcome.record, outcome.ttlMs);
+  if (request.dueAt !== undefined) {
+    // Delayed messages need EVAL anyway: only the promotion script ever delivers them.
+    throw new ApiError(501, "delays_need_lua", "this Redis has no EVAL, which delayed messages need (a script moves them into the stream); use Redis or Upstash");
+  }
   if (!warned) {
     warned = true;
     console.warn(

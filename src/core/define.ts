@@ -20,8 +20,14 @@ export interface Delivered {
   group: string;
   /** Exactly as enqueued: strings, never JSON-parsed. */
   fields: Fields;
-  /** 1 on first delivery; the delivery count Redis keeps for this group. */
+  /** 1 on first delivery; the delivery count Redis keeps for this group, plus `priorDeliveries`. */
   attempt: number;
+  /**
+   * Deliveries the message had before a retry delay longer than the
+   * visibility timeout parked it in the delayed set (`delays`): it comes back
+   * as a new entry, with a new id, and counts on from there. Absent otherwise.
+   */
+  priorDeliveries?: number;
 }
 
 /** A message as a handler sees it. */

@@ -78,11 +78,18 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
   let stored: RunReport | undefined;
   try {
     let stop: StopReason | undefined;
-    const first = await firstRequest(t, target, o, gate, () => {
-      const p = plan();
-      if (p.size === 0) stop = p.limit;
-      return p.size;
-    });
+    const first = await firstRequest(
+      t,
+      target,
+      o,
+      gate,
+      () => {
+        const p = plan();
+        if (p.size === 0) stop = p.limit;
+        return p.size;
+      },
+      now,
+    );
     if (first.readError) r.error = `read refused: ${first.readError}`;
     let fetched: Fetched = first.entries ? fromRead(target, first.entries) : emptyFetch();
     const firstShort = countRead(r, fetched, first.requested);
@@ -91,7 +98,8 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
     let gateOpen = first.gateOpen;
     let groupPending = first.pendingAtStart + (o.noAck ? 0 : fetched.toHandle.length);
     let requested = first.requested;
-    let lastReadShort = first.entries !== undefined && firstShort;
+    // Messages promoted after the first read was sent are read next, even when that read came back short.
+    let lastReadShort = first.entries !== undefined && firstShort && !first.promotedAfterRead;
 
     for (;;) {
       const outcomes = await handleBatch(fetched.toHandle, {
