@@ -37,6 +37,8 @@ export interface FirstRequest {
   promoted: number;
   /** True when they were moved after the read (the store refused the script's flag): the read did not see them. */
   promotedAfterRead: boolean;
+  /** Why promotion failed; the summary then came from a plain XPENDING. */
+  promoteError?: string;
 }
 
 export async function firstRequest(
@@ -70,11 +72,17 @@ export async function firstRequest(
     [summary, read] = await send(requested);
     promotedAfterRead = false;
   }
+  let promoteError: string | undefined;
+  if (!summary!.ok && o.delays && !isMissingGroup(summary!.error)) {
+    // Promotion failed (a key of ours holds the wrong type, say): the stream is still consumed, and the run reports it.
+    promoteError = summary!.error;
+    [summary] = await pipelineSettled(t, [xpendingSummary(target.stream, target.group)]);
+  }
   if (!summary!.ok) throw new RedisReplyError(summary!.error);
   const value = summary!.value as { count: number } | { pending: number; promoted: number };
   const pendingAtStart = "count" in value ? value.count : value.pending;
   const promoted = "promoted" in value ? value.promoted : 0;
-  const base = { pendingAtStart, promoted, promotedAfterRead: promotedAfterRead && promoted > 0 };
+  const base = { pendingAtStart, promoted, promotedAfterRead: promotedAfterRead && promoted > 0, ...(promoteError === undefined ? {} : { promoteError }) };
   if (read === undefined) return { ...base, entries: undefined, requested: 0, gateOpen: true };
   if (read.ok) return { ...base, entries: read.value as StreamEntry[], requested, gateOpen: true };
   // The group exists (the summary answered), so a missing group here is the closed gate.

@@ -91,6 +91,7 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
       now,
     );
     if (first.readError) r.error = `read refused: ${first.readError}`;
+    if (first.promoteError) r.error ??= `delayed messages not promoted: ${first.promoteError}`;
     let fetched: Fetched = first.entries ? fromRead(target, first.entries) : emptyFetch();
     const firstShort = countRead(r, fetched, first.requested);
     let recovering = first.pendingAtStart > 0 && !o.noAck;
