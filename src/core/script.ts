@@ -18,9 +18,13 @@ let shebangRefused = false;
 /** The text to send: with the key-locking flag unless this store refused it. */
 export const scriptText = (body: string): string => (shebangRefused ? body : `${KEY_LOCKING}${body}`);
 
-/** True (and remembered) when `error` is a store refusing the flag: send the script again, plain. */
+/**
+ * True (and remembered) when `error` is a store refusing the flag: send the
+ * script again, plain. Also for a script built before another call learned
+ * it (concurrent runs in one isolate): the plain text cannot be refused so.
+ */
 export function refusedShebang(error: string): boolean {
-  if (shebangRefused || !/shebang/i.test(error)) return false;
+  if (!/shebang/i.test(error)) return false;
   shebangRefused = true;
   return true;
 }

@@ -206,7 +206,8 @@ export async function runDrill(c: DrillConfig, paths: DrillPaths, log: (line: st
 
     const [stream, ledger, deadLetters, group] = [await readStream(r, STREAM), await readStream(r, LEDGER), await readStream(r, DLQ), await groupState(r, STREAM, GROUP)];
     // Delayed orders were acknowledged with delayed ids; the accounting follows them by the stream id promotion gave.
-    const delayedCheck = checkDelayed(produced!.dueAt, stream, c.cronEvery * 1000);
+    const outages = killer.kills.map((k) => ({ from: startedAt + k.atMs, to: startedAt + k.atMs + k.downMs }));
+    const delayedCheck = checkDelayed(produced!.dueAt, stream, c.cronEvery * 1000, outages);
     const acked = new Map(produced!.acked);
     for (const [key, id] of delayedCheck.streamIds) acked.set(key, id);
     const faulty = killer.kills.length > 0 || bridge.counts.status503 + bridge.counts.dropBefore + bridge.counts.dropAfter > 0;
@@ -240,7 +241,7 @@ export async function runDrill(c: DrillConfig, paths: DrillPaths, log: (line: st
       readVia: r.via,
       options,
       faults: { bridge: bridge.counts, kills: killer.kills },
-      producer: { ...produced!.stats, durationMs: produced!.durationMs, indeterminate: produced!.indeterminate.length, delayed: delayedCheck.delayed, delayedLatestMs: delayedCheck.latestMs },
+      producer: { ...produced!.stats, durationMs: produced!.durationMs, indeterminate: produced!.indeterminate.length, delayed: delayedCheck.delayed, delayedLatestMs: delayedCheck.latestMs, delayedLatestAfterOutageMs: delayedCheck.latestAfterOutageMs },
       runs: { manual: manualStats, overlap: overlap && { perSecond: c.overlap, ...overlap.stats }, cronTicks: output.stats.cronTicks, cronRunErrors: output.stats.cronRunErrors },
       consumers: { seen: [...sampler.consumersSeen].sort(), maxPending: sampler.maxConsumerPending, maxGroupPending: sampler.maxGroupPending, atEnd: group?.consumers ?? [] },
       timeline: sampler.timeline,
