@@ -207,7 +207,7 @@ export async function runDrill(c: DrillConfig, paths: DrillPaths, log: (line: st
     const [stream, ledger, deadLetters, group] = [await readStream(r, STREAM), await readStream(r, LEDGER), await readStream(r, DLQ), await groupState(r, STREAM, GROUP)];
     // Delayed orders were acknowledged with delayed ids; the accounting follows them by the stream id promotion gave.
     const outages = killer.kills.map((k) => ({ from: startedAt + k.atMs, to: startedAt + k.atMs + k.downMs }));
-    const delayedCheck = checkDelayed(produced!.dueAt, stream, c.cronEvery * 1000, outages);
+    const delayedCheck = checkDelayed(produced!.dueAt, stream, c.cronEvery * 1000, outages, output.tickTimes);
     const acked = new Map(produced!.acked);
     for (const [key, id] of delayedCheck.streamIds) acked.set(key, id);
     const faulty = killer.kills.length > 0 || bridge.counts.status503 + bridge.counts.dropBefore + bridge.counts.dropAfter > 0;

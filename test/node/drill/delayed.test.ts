@@ -33,4 +33,12 @@ describe("checkDelayed", () => {
     expect(verdicts(checkDelayed(due, late, TICK, [{ from: 9_000, to: 18_000 }]))).toEqual([true, true, true]);
     expect(verdicts(checkDelayed(due, late, TICK, [{ from: 1_000, to: 5_000 }]))).toEqual([true, true, false]);
   });
+
+  it("allows until the first cron tick after due when ticks came late, and no longer", () => {
+    const due = new Map([["a", 10_000]]);
+    // The machine was busy: no tick between 10.2 s and 14 s.
+    const ticks = [9_200, 10_200 - 1_000, 14_000, 15_000];
+    expect(verdicts(checkDelayed(due, [entry("a", 14_300)], TICK, [], ticks))).toEqual([true, true, true]);
+    expect(verdicts(checkDelayed(due, [entry("a", 15_100 + SLACK_MS)], TICK, [], ticks))).toEqual([true, true, false]);
+  });
 });
