@@ -3,14 +3,17 @@
  * `?delayMs=`, held out of the stream until due, then promoted and handled
  * by a run inside workerd, once, with its fields as sent.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { createApp } from "../../src/api/app.js";
 import type { Message } from "../../src/core/define.js";
 import { delayedKey, delayedPayloadsKey } from "../../src/core/keys.js";
 import { runFunction } from "../../src/core/run.js";
 import { bindings, entries, freshFunction, redis, sleep, transport } from "./support.js";
 
-describe("a delayed message in workerd", () => {
+// The embedded engine has neither sorted sets nor EVAL yet.
+const onEngine = inject("redisKind") === "engine";
+
+describe.skipIf(onEngine)(`a delayed message in workerd${onEngine ? " [skipped: needs sorted sets and EVAL, which the embedded engine lacks]" : ""}`, () => {
   it("is handled by a run after it is due, and not before", async () => {
     const seen: Message[] = [];
     const fn = freshFunction({ handle: async (m) => void seen.push(m), options: { delays: true } });
