@@ -64,7 +64,7 @@ export interface BatchMessage<T = Fields> extends Message<T> {
   /** True on the message's last delivery. */
   lastAttempt: boolean;
   ack(): void;
-  /** Retry after `delayMs` (capped at `visibilityTimeoutMs`), or after the function's backoff. */
+  /** Retry after `delayMs` (capped at `visibilityTimeoutMs` unless `delays: true`), or after the function's backoff. */
   retry(options?: { delayMs?: number; reason?: string }): void;
   /** To the dead-letter stream at once. */
   deadLetter(reason: string): void;
