@@ -22,6 +22,7 @@ import { onError } from "./errors.js";
 import { notFound } from "./not-found.js";
 import { consumers } from "./routes/consumers.js";
 import { deadLetters } from "./routes/dead-letters.js";
+import { delayed } from "./routes/delayed.js";
 import { functionRoutes } from "./routes/functions.js";
 import { pauseRoutes } from "./routes/pause.js";
 import { groups } from "./routes/groups.js";
@@ -53,7 +54,7 @@ export function createApp({ functions, transport = transportFromEnv }: AppOption
     c.set("redis", () => (built ??= transport(c.env)));
     await next();
   });
-  for (const routes of [health, streams, messages, groups, consumers, pending, deadLetters, functionRoutes, pauseRoutes, metrics]) app.route("/", routes);
+  for (const routes of [health, streams, messages, delayed, groups, consumers, pending, deadLetters, functionRoutes, pauseRoutes, metrics]) app.route("/", routes);
   app.route("/", openapi(app));
   return app;
 }

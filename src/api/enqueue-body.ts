@@ -13,6 +13,7 @@
 import type { Hook } from "@hono/zod-openapi";
 import { z } from "@hono/zod-openapi";
 import type { Fields } from "../core/parse-replies.js";
+import { DELIVERIES_FIELD } from "../core/delayed.js";
 import { RESERVED_FIELDS } from "../core/replay-target.js";
 import type { ApiEnv } from "./context.js";
 import { ApiError } from "./errors.js";
@@ -24,17 +25,20 @@ export const EnqueueBody = z.union([MessageSchema, z.array(MessageSchema).min(1)
   description: `One message, or an array of 1 to ${MAX_BATCH} messages written in one MULTI/EXEC.`,
 });
 
+/** Field names a replay or a parked retry writes. */
+const RESERVED: readonly string[] = [...RESERVED_FIELDS, DELIVERIES_FIELD];
+
 /**
  * The messages of a valid body, as sent (own properties in order, `__proto__` included).
- * Field names a replay writes are refused (400): a run would strip them, or skip the message.
+ * Reserved field names are refused (400): a run would strip them, or skip the message.
  */
 export function messagesOf(raw: unknown): Fields[] {
   const list = Array.isArray(raw) ? raw : [raw];
   const messages = list.map((m) => Object.fromEntries(Object.entries(m as Fields)));
   messages.forEach((m, i) => {
-    const reserved = RESERVED_FIELDS.find((name) => Object.hasOwn(m, name));
+    const reserved = RESERVED.find((name) => Object.hasOwn(m, name));
     if (reserved !== undefined) {
-      throw new ApiError(400, "reserved_field", `${Array.isArray(raw) ? `message ${i}: ` : ""}field ${JSON.stringify(reserved)} is reserved for dead-letter replay; rename it`);
+      throw new ApiError(400, "reserved_field", `${Array.isArray(raw) ? `message ${i}: ` : ""}field ${JSON.stringify(reserved)} is reserved for cronsumer (dead-letter replay, parked retries); rename it`);
     }
   });
   return messages;

@@ -2,7 +2,8 @@
  * Writes a message or a batch: one MULTI/EXEC of XADDs, so a batch is one
  * HTTP request to Redis and lands whole or not at all. The stream is created
  * if missing. `maxlen` trims with `MAXLEN ~`, which can drop entries that no
- * group has processed yet: the caller asked for it.
+ * group has processed yet: the caller asked for it. A delayed enqueue
+ * (`dueAt`) writes to the stream's delayed set instead (enqueue-delayed.ts).
  */
 import { xadd } from "../core/commands.js";
 import { RedisReplyError } from "../core/errors.js";
@@ -10,11 +11,16 @@ import type { Op } from "../core/ops.js";
 import { sendTransaction } from "../core/ops.js";
 import type { Fields } from "../core/parse-replies.js";
 import type { Transport } from "../core/transport.js";
+import type { Delay } from "./delay.js";
+import { enqueueDelayed } from "./enqueue-delayed.js";
 
 export interface EnqueueRequest {
   stream: string;
   messages: readonly Fields[];
   maxlen?: number | undefined;
+  /** Delayed enqueue (delay.ts): the delay as asked, and the due time it gives. */
+  delay?: Delay | undefined;
+  dueAt?: number | undefined;
 }
 
 export function xaddOps({ stream, messages, maxlen }: EnqueueRequest): Op<string | null>[] {
@@ -30,5 +36,6 @@ export const idsOf = (replies: readonly (string | null)[]): string[] =>
   });
 
 export async function enqueue(t: Transport, request: EnqueueRequest): Promise<string[]> {
+  if (request.dueAt !== undefined) return enqueueDelayed(t, request.stream, request.messages, request.dueAt);
   return idsOf(await sendTransaction(t, xaddOps(request)));
 }

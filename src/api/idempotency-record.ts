@@ -49,8 +49,9 @@ export function outcomeUnknown(error: Error): ApiError {
   );
 }
 
-/** SHA-256 of everything a write depends on: the stream, the messages and `maxlen`. */
-export async function requestHash({ stream, messages, maxlen }: EnqueueRequest): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify({ stream, messages, maxlen: maxlen ?? null })));
+/** SHA-256 of everything a write depends on: the stream, the messages, `maxlen`, and a delay as asked (not the due time it gave). */
+export async function requestHash({ stream, messages, maxlen, delay }: EnqueueRequest): Promise<string> {
+  const hashed = { stream, messages, maxlen: maxlen ?? null, ...(delay === undefined ? {} : { delay }) };
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify(hashed)));
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -5,24 +5,24 @@
  * racing it, a lost answer) can make a key write twice: the check and the
  * write cannot be separated. One request, no marker, no expiry to outrun.
  *
- * Upstash runs a script under a global lock unless its first line is
- * `#!lua flags=allow-key-locking` and it names every key in KEYS (this one
- * does: the record and the stream). Redis 7 refuses shebang flags it does not
- * know, and Redis 6 has no shebangs, so a store that refuses the flag gets the
- * plain script, remembered for the isolate's life.
+ * It names every key in KEYS (the record and the stream, or for a delayed
+ * enqueue the delayed set and payloads), so Upstash may run it under key
+ * locks (see core/script.ts).
  */
 import { RedisReplyError, TransportError } from "../core/errors.js";
 import { ReplyShapeError } from "../core/parse-replies.js";
+import { encodePayload, newDelayedId } from "../core/delayed.js";
+import { delayedKey, delayedPayloadsKey } from "../core/keys.js";
+import { MAX_SCRIPT_FIELDS, refusedShebang, scriptText, UNPACK } from "../core/script.js";
 import type { Reply, Transport } from "../core/transport.js";
 import type { EnqueueRequest } from "./enqueue.js";
 import { outcomeUnknown, RECORD_TTL_S } from "./idempotency-record.js";
 
-/** Lua's `unpack` stops near 8,000 values, and one message's fields are unpacked into one XADD. */
-export const MAX_SCRIPT_FIELDS = 3_000;
+export { MAX_SCRIPT_FIELDS };
 
 // ARGV: hash, maxlen or "", then per message its field count and its fields.
 // Ids and the hex hash need no JSON escaping, so the record is spliced as text.
-const BODY = `local record = redis.call('GET', KEYS[1])
+const BODY = `${UNPACK}local record = redis.call('GET', KEYS[1])
 if record then return {0, record} end
 local ids = {}
 local i = 3
@@ -37,35 +37,51 @@ while i <= #ARGV do
 end
 redis.call('SET', KEYS[1], '{"state":"done","hash":"' .. ARGV[1] .. '","ids":["' .. table.concat(ids, '","') .. '"]}', 'EX', ${RECORD_TTL_S})
 return {1, ids}`;
-const KEY_LOCKING = `#!lua flags=allow-key-locking\n${BODY}`;
-
-let shebangRefused = false;
 
 export type ScriptOutcome =
   | { written: true; ids: string[] }
   | { written: false; record: string };
 
+// The delayed form (delay.ts): KEYS record, delayed set, payloads. ARGV: hash, then per message its
+// delayed id, due time and payload. The ids are chosen by the caller, so the record can hold them.
+const DELAYED_BODY = `local record = redis.call('GET', KEYS[1])
+if record then return {0, record} end
+local ids = {}
+for i = 2, #ARGV, 3 do
+  redis.call('ZADD', KEYS[2], ARGV[i + 1], ARGV[i])
+  redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 2])
+  ids[#ids + 1] = ARGV[i]
+end
+redis.call('SET', KEYS[1], '{"state":"done","hash":"' .. ARGV[1] .. '","ids":["' .. table.concat(ids, '","') .. '"]}', 'EX', ${RECORD_TTL_S})
+return {1, ids}`;
+
 export async function enqueueByScript(t: Transport, request: EnqueueRequest, redisKey: string, hash: string): Promise<ScriptOutcome> {
-  const args = [redisKey, request.stream, hash, request.maxlen === undefined ? "" : String(request.maxlen)];
+  if (request.dueAt !== undefined) {
+    const args = [hash];
+    for (const m of request.messages) args.push(newDelayedId(), String(request.dueAt), encodePayload(m));
+    return runScript(t, DELAYED_BODY, [redisKey, delayedKey(request.stream), delayedPayloadsKey(request.stream)], args);
+  }
+  const args = [hash, request.maxlen === undefined ? "" : String(request.maxlen)];
   for (const m of request.messages) {
     const fields = Object.entries(m);
     args.push(String(fields.length), ...fields.flat());
   }
+  return runScript(t, BODY, [redisKey, request.stream], args);
+}
+
+async function runScript(t: Transport, body: string, keys: string[], args: string[]): Promise<ScriptOutcome> {
   for (;;) {
-    const script = shebangRefused ? BODY : KEY_LOCKING;
+    const script = scriptText(body);
     let outcome;
     try {
-      [outcome] = await t.pipeline([["EVAL", script, 2, ...args]]);
+      [outcome] = await t.pipeline([["EVAL", script, keys.length, ...keys, ...args]]);
     } catch (error) {
       if (error instanceof TransportError) throw outcomeUnknown(error);
       throw error;
     }
     if (outcome && "error" in outcome) {
       // Refused before running: nothing was written, so sending it again is safe.
-      if (!shebangRefused && /shebang/i.test(outcome.error)) {
-        shebangRefused = true;
-        continue;
-      }
+      if (refusedShebang(outcome.error)) continue;
       throw new RedisReplyError(outcome.error);
     }
     return parseReply(outcome?.result);

@@ -4,6 +4,9 @@
  * - success: the handler's effects, then XACK;
  * - failure with deliveries left: XCLAIM … IDLE … JUSTID, which schedules the
  *   retry after the backoff delay (see backoff.ts) without counting a delivery;
+ *   with `delays`, a delay longer than the visibility timeout (which no idle
+ *   time can express) parks the message in the delayed set instead, with its
+ *   delivery count, in this same MULTI/EXEC as its XACK (delayed.ts);
  * - failure that is permanent or out of deliveries, or a reclaimed message
  *   already at `maxDeliveries`: XADD to the dead-letter stream, then XACK;
  * - no attempt made (the run's subrequest budget refused the handler's
@@ -26,6 +29,7 @@ import { attemptErrorCommands } from "./attempt-errors.js";
 import { idleForDelay, retryDelayMs } from "./backoff.js";
 import { xack, xadd, xclaimJustId } from "./commands.js";
 import { deadLetterFields, deadLetterReferenceFields } from "./dead-letter.js";
+import { delayCommands, DELIVERIES_FIELD, retryId } from "./delayed.js";
 import { holdRefOp } from "./dead-letter-refs.js";
 import type { Delivered as Message } from "./define.js";
 import type { Released } from "./fetch.js";
@@ -34,11 +38,12 @@ import type { FunctionOptions } from "./options.js";
 import type { ReplayOf } from "./replay-target.js";
 import { settleCommands } from "./replay-target.js";
 import { commandsBytes, messageBytes } from "./request-bytes.js";
+import { MAX_SCRIPT_FIELDS } from "./script.js";
 import type { Command } from "./transport.js";
 
 export interface Expired {
   message: Message;
-  /** Deliveries Redis had counted before this run reclaimed it. */
+  /** Deliveries before this run reclaimed it: Redis's count, plus any a parked retry carried. */
   deliveries: number;
 }
 
@@ -67,6 +72,8 @@ export type Check =
   | { kind: "effect" }
   | { kind: "xack"; ids: number }
   | { kind: "dead-letter"; message: Message }
+  /** A long retry parked in the delayed set (ZADD, HSET): acknowledged in the same commit. */
+  | { kind: "park"; message: Message }
   /** Holds the source entry a dead-letter reference points at (dead-letter-refs.ts). */
   | { kind: "hold" }
   | { kind: "schedule"; ids: readonly string[] }
@@ -114,6 +121,16 @@ export function buildCommit(c: CommitInput): Commit {
     commit.deadLettered += 1;
   };
 
+  // Parked with its delivery count; one the promotion script could not unpack waits the longest an idle time can say.
+  const parks = (message: Message, delayMs: number) =>
+    o.delays && !o.noAck && delayMs > o.visibilityTimeoutMs && Object.keys(message.fields).length < MAX_SCRIPT_FIELDS;
+  const park = (message: Message, delayMs: number) => {
+    const fields = { ...message.fields, [DELIVERIES_FIELD]: String(message.attempt) };
+    for (const command of delayCommands(message.stream, retryId(message.id), c.now + delayMs, fields)) push(command, { kind: "park", message });
+    ack.push(message.id);
+    commit.retried += 1;
+  };
+
   for (const outcome of c.outcomes) {
     const { message } = outcome;
     const effectsBytes = outcome.ok ? commandsBytes(outcome.effects) : 0;
@@ -124,13 +141,17 @@ export function buildCommit(c: CommitInput): Commit {
       if (!o.noAck) ack.push(message.id);
       commit.acked += 1;
     } else if (outcome.notAttempted && !o.noAck) {
-      later(message.id, o.visibilityTimeoutMs, message.attempt - 1);
+      later(message.id, o.visibilityTimeoutMs, message.attempt - 1 - (message.priorDeliveries ?? 0));
     } else if (outcome.permanent || o.noAck || message.attempt >= o.maxDeliveries) {
       deadLetter(message, message.attempt, outcome.error);
     } else {
-      later(message.id, idleForDelay(o.visibilityTimeoutMs, outcome.delayMs ?? retryDelayMs(o.backoff, message.attempt)));
-      retrying.push(outcome);
-      commit.retried += 1;
+      const delayMs = outcome.delayMs ?? retryDelayMs(o.backoff, message.attempt);
+      if (parks(message, delayMs)) park(message, delayMs);
+      else {
+        later(message.id, idleForDelay(o.visibilityTimeoutMs, delayMs));
+        retrying.push(outcome);
+        commit.retried += 1;
+      }
     }
   }
   for (const { message, deliveries } of c.expired) {

@@ -20,8 +20,14 @@ export interface Delivered {
   group: string;
   /** Exactly as enqueued: strings, never JSON-parsed. */
   fields: Fields;
-  /** 1 on first delivery; the delivery count Redis keeps for this group. */
+  /** 1 on first delivery; the delivery count Redis keeps for this group, plus `priorDeliveries`. */
   attempt: number;
+  /**
+   * Deliveries the message had before a retry delay longer than the
+   * visibility timeout parked it in the delayed set (`delays`): it comes back
+   * as a new entry, with a new id, and counts on from there. Absent otherwise.
+   */
+  priorDeliveries?: number;
 }
 
 /** A message as a handler sees it. */
@@ -63,7 +69,7 @@ export interface BatchMessage<T = Fields> extends Message<T> {
   /** True on the message's last delivery. */
   lastAttempt: boolean;
   ack(): void;
-  /** Retry after `delayMs` (capped at `visibilityTimeoutMs`), or after the function's backoff. */
+  /** Retry after `delayMs` (capped at `visibilityTimeoutMs` unless `delays: true`), or after the function's backoff. */
   retry(options?: { delayMs?: number; reason?: string }): void;
   /** To the dead-letter stream at once. */
   deadLetter(reason: string): void;

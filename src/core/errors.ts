@@ -45,7 +45,8 @@ export class PermanentError extends Error {
 /**
  * Thrown by a handler to retry after a delay of its choosing (a rate limit's
  * Retry-After, say) instead of the function's backoff. The delay is capped at
- * `visibilityTimeoutMs`. The attempt still counts as a delivery.
+ * `visibilityTimeoutMs`, unless the function has `delays: true`, which parks a
+ * longer one in the delayed set. The attempt still counts as a delivery.
  */
 export class RetryError extends Error {
   readonly delayMs: number;

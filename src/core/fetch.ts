@@ -20,8 +20,9 @@
 import { xautoclaim, xpendingRange, xreadgroup } from "./commands.js";
 import type { Expired } from "./commit.js";
 import type { Delivered as Message } from "./define.js";
-import type { AutoClaimReply, PendingEntry, StreamEntry } from "./parse-replies.js";
 import { pauseKey } from "./keys.js";
+import { carriedDeliveries } from "./delayed.js";
+import type { AutoClaimReply, Fields, PendingEntry, StreamEntry } from "./parse-replies.js";
 import { sendPipeline } from "./ops.js";
 import type { ReplaySorting } from "./replay-target.js";
 import { sortInto } from "./replay-target.js";
@@ -96,10 +97,18 @@ export function fromRead(t: Target, entries: StreamEntry[]): Fetched {
   const fetched = emptyFetch();
   for (const e of entries) {
     // A new message cannot have been trimmed before its first delivery.
-    const fields = e.fields && sortInto(fetched, t.group, e.id, e.fields);
-    if (fields) fetched.toHandle.push({ id: e.id, stream: t.stream, group: t.group, fields, attempt: 1 });
+    const sorted = e.fields && sortInto(fetched, t.group, e.id, e.fields);
+    if (sorted) fetched.toHandle.push(delivered(t, e.id, sorted, 0));
   }
   return fetched;
+}
+
+/** A fetched entry as handed on: a parked retry's carried deliveries count in `attempt` (delayed.ts). */
+function delivered(t: Target, id: string, sorted: Fields, counted: number): Message {
+  const { fields, prior } = carriedDeliveries(sorted);
+  const message: Message = { id, stream: t.stream, group: t.group, fields, attempt: counted + prior + 1 };
+  if (prior > 0) message.priorDeliveries = prior;
+  return message;
 }
 
 export interface Recovered extends Fetched {
@@ -125,10 +134,11 @@ export function fromRecovery(t: Target, before: PendingEntry[], claim: AutoClaim
       fetched.unlisted.push(e.id);
       continue;
     }
-    const fields = sortInto(fetched, t.group, e.id, e.fields ?? {});
-    if (!fields) continue;
-    const message: Message = { id: e.id, stream: t.stream, group: t.group, fields, attempt: counted + 1 };
-    if (counted >= o.maxDeliveries) fetched.expired.push({ message, deliveries: counted });
+    const sorted = sortInto(fetched, t.group, e.id, e.fields ?? {});
+    if (!sorted) continue;
+    const message = delivered(t, e.id, sorted, counted);
+    const total = message.attempt - 1;
+    if (total >= o.maxDeliveries) fetched.expired.push({ message, deliveries: total });
     else fetched.toHandle.push(message);
   }
   const nils = identifyNils(before, claim, o.visibilityTimeoutMs);

@@ -10,6 +10,10 @@
  * a paused function's read fails with WRONGTYPE and the run stops at once. A
  * read refused for any other reason (Upstash's per-consumer PEL limit) also
  * reads nothing and lets recovery go on.
+ *
+ * With `delays`, the summary comes from the promotion script (promote.ts),
+ * which first moves due delayed messages into the stream; the read after it
+ * in the same pipeline reads them. Still one request, two commands.
  */
 import { xpendingSummary, xreadgroup } from "./commands.js";
 import { pauseKey } from "./keys.js";
@@ -18,6 +22,8 @@ import { RedisReplyError } from "./errors.js";
 import type { Target } from "./fetch.js";
 import { readOp } from "./fetch.js";
 import type { Op } from "./ops.js";
+import { promoteOp } from "./promote.js";
+import { refusedShebang } from "./script.js";
 import { pipelineSettled } from "./ops.js";
 import { isPausedError, pauseGateOpenOp } from "./pause.js";
 import type { StreamEntry } from "./parse-replies.js";
@@ -33,12 +39,18 @@ export interface FirstRequest {
   paused?: boolean;
   /** Why the read was refused, when it was not a gate. */
   readError?: string;
+  /** Delayed messages moved into the stream (`delays`). */
+  promoted: number;
+  /** True when they were moved after the read (the store refused the script's flag): the read did not see them. */
+  promotedAfterRead: boolean;
+  /** Why promotion failed; the summary then came from a plain XPENDING. */
+  promoteError?: string;
 }
 
 export async function firstRequest(
   t: Transport,
   target: Target,
-  o: { noAck: boolean; startId: string },
+  o: { noAck: boolean; startId: string; delays: boolean },
   gate: string | undefined,
   size: () => number,
   /**
@@ -47,9 +59,12 @@ export async function firstRequest(
    * so a pause or a closed gate is still seen at no extra request.
    */
   rate?: { extra: readonly Op<unknown>[]; absorb(values: unknown[]): void },
+  now: () => number = Date.now,
 ): Promise<FirstRequest> {
+  const summaryOp = (): Op<unknown> =>
+    o.delays ? promoteOp(target.stream, target.group, now()) : xpendingSummary(target.stream, target.group);
   const send = async (count: number) => {
-    const ops: Op<unknown>[] = [xpendingSummary(target.stream, target.group)];
+    const ops: Op<unknown>[] = [summaryOp()];
     if (count > 0) ops.push(rate ? gatesOnlyOp(target, gate) : readOp(target, count, o.noAck, gate));
     const settled = await pipelineSettled(t, [...ops, ...(rate?.extra ?? [])]);
     const extra = settled.slice(ops.length);
@@ -58,10 +73,25 @@ export async function firstRequest(
   };
   let requested = size();
   let [summary, read] = await send(requested);
+  let promotedAfterRead = false;
+  if (!summary!.ok && refusedShebang(summary!.error)) {
+    // The script never ran. A read that did is kept, and the plain script goes alone; a refused read goes again with it.
+    if (read?.ok) {
+      [summary] = await pipelineSettled(t, [summaryOp()]);
+      promotedAfterRead = true;
+    } else [summary, read] = await send(requested);
+  }
   if (!summary!.ok && isMissingGroup(summary!.error)) {
     await ensureGroup(t, target.stream, target.group, o.startId);
     requested = size();
     [summary, read] = await send(requested);
+    promotedAfterRead = false;
+  }
+  let promoteError: string | undefined;
+  if (!summary!.ok && o.delays && !isMissingGroup(summary!.error)) {
+    // Promotion failed (a key of ours holds the wrong type, say): the stream is still consumed, and the run reports it.
+    promoteError = summary!.error;
+    [summary] = await pipelineSettled(t, [xpendingSummary(target.stream, target.group)]);
   }
   if (!summary!.ok) throw new RedisReplyError(summary!.error);
   let pauseGate: "opened" | "open" | "paused" | undefined;
@@ -72,15 +102,18 @@ export async function firstRequest(
     [summary, read] = await send(requested);
     if (!summary!.ok) throw new RedisReplyError(summary!.error);
   }
-  const pendingAtStart = (summary!.value as { count: number }).count;
-  if (pauseGate === "paused") return { pendingAtStart, entries: undefined, requested: 0, gateOpen: true, paused: true };
-  if (read === undefined) return { pendingAtStart, entries: undefined, requested: 0, gateOpen: true };
-  if (read.ok && rate) return { pendingAtStart, entries: undefined, requested: 0, gateOpen: true };
-  if (read.ok) return { pendingAtStart, entries: read.value as StreamEntry[], requested, gateOpen: true };
-  if (isPausedError(read.error)) return { pendingAtStart, entries: undefined, requested: 0, gateOpen: true, paused: true };
+  const value = summary!.value as { count: number } | { pending: number; promoted: number };
+  const pendingAtStart = "count" in value ? value.count : value.pending;
+  const promoted = "promoted" in value ? value.promoted : 0;
+  const base = { pendingAtStart, promoted, promotedAfterRead: promotedAfterRead && promoted > 0, ...(promoteError === undefined ? {} : { promoteError }) };
+  if (pauseGate === "paused") return { ...base, entries: undefined, requested: 0, gateOpen: true, paused: true };
+  if (read === undefined) return { ...base, entries: undefined, requested: 0, gateOpen: true };
+  if (read.ok && rate) return { ...base, entries: undefined, requested: 0, gateOpen: true };
+  if (read.ok) return { ...base, entries: read.value as StreamEntry[], requested, gateOpen: true };
+  if (isPausedError(read.error)) return { ...base, entries: undefined, requested: 0, gateOpen: true, paused: true };
   // The group and the pause gate exist, so a missing group here is the closed backpressure gate.
-  if (isMissingGroup(read.error)) return { pendingAtStart, entries: undefined, requested: 0, gateOpen: false };
-  return { pendingAtStart, entries: undefined, requested: 0, gateOpen: true, readError: read.error };
+  if (isMissingGroup(read.error)) return { ...base, entries: undefined, requested: 0, gateOpen: false };
+  return { ...base, entries: undefined, requested: 0, gateOpen: true, readError: read.error };
 }
 
 /** Redis and the engine name the key in NOGROUP; a server that does not is handled by `openPauseGate`'s answer. */

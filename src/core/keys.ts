@@ -62,3 +62,14 @@ export const wakeLeaseKey = (stream: string): string => (stream.includes("{") ? 
  */
 export const pauseKey = (stream: string, group: string): string =>
   stream.includes("{") ? `${stream}:cronsumer-pause:${group}` : `{${stream}}:cronsumer-pause:${group}`;
+const tagged = (stream: string, suffix: string): string => (stream.includes("{") ? `${stream}:${suffix}` : `{${stream}}:${suffix}`);
+
+/**
+ * Delayed messages of a stream (see delayed.ts): a sorted set of delayed ids
+ * scored by when each is due (unix ms), beside a hash of their payloads
+ * (field = delayed id). Same cluster slot as the stream, so promotion moves a
+ * message from both into the stream in one script, and a commit parks a long
+ * retry in both in the MULTI/EXEC that acknowledges it.
+ */
+export const delayedKey = (stream: string): string => tagged(stream, "cronsumer-delayed");
+export const delayedPayloadsKey = (stream: string): string => tagged(stream, "cronsumer-delayed-payloads");

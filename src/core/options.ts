@@ -4,6 +4,7 @@
  * combinations are refused at start-up rather than discovered as duplicate
  * deliveries in production.
  */
+import { MAX_DELAY_MS } from "./delayed.js";
 import { ConfigError } from "./errors.js";
 import type { RateLimit } from "./rate-limit.js";
 
@@ -12,7 +13,7 @@ export interface BackoffOptions {
   strategy: "exponential" | "linear" | "fixed";
   /** Delay before the first retry. @default 1_000 */
   baseDelayMs: number;
-  /** Upper bound; must not exceed `visibilityTimeoutMs` (see `backoff.ts`). @default 30_000 */
+  /** Upper bound; must not exceed `visibilityTimeoutMs` (see `backoff.ts`) unless `delays` is on. @default 30_000 */
   maxDelayMs: number;
 }
 
@@ -86,6 +87,15 @@ export interface FunctionOptions {
    * Messages without the field are not limited. @default undefined (no limit)
    */
   keyConcurrency: KeyConcurrency | undefined;
+  /**
+   * Delayed messages (delayed.ts): runs promote due ones into the stream with a
+   * Lua script sent in place of the first request's XPENDING (still two
+   * commands), the API and the producer accept `delayMs`/`notBefore` for the
+   * stream, and a retry delay longer than `visibilityTimeoutMs` parks the
+   * message in the delayed set with its ack. Off by default: it needs EVAL,
+   * and Upstash bills and locks scripts in ways it does not document fully. @default false
+   */
+  delays: boolean;
 }
 
 export interface KeyConcurrency {
@@ -128,6 +138,7 @@ export function defaultOptions(stream: string): FunctionOptions {
     pollIntervalMs: 0,
     rateLimit: undefined,
     keyConcurrency: undefined,
+    delays: false,
   };
 }
 
@@ -163,8 +174,11 @@ export function validateOptions(where: string, o: FunctionOptions): FunctionOpti
   if (!["exponential", "linear", "fixed"].includes(b.strategy)) {
     throw new ConfigError(`${where}: \`backoff.strategy\` must be "exponential", "linear" or "fixed"; got ${JSON.stringify(b.strategy)}`);
   }
-  checkInteger(where, "backoff.baseDelayMs", b.baseDelayMs, { min: 0, max: o.visibilityTimeoutMs });
-  checkInteger(where, "backoff.maxDelayMs", b.maxDelayMs, { min: b.baseDelayMs, max: o.visibilityTimeoutMs });
+  if (typeof o.delays !== "boolean") throw new ConfigError(`${where}: \`delays\` must be a boolean; got ${JSON.stringify(o.delays)}`);
+  // Past the visibility timeout a retry can only wait in the delayed set.
+  const longestDelay = o.delays ? MAX_DELAY_MS : o.visibilityTimeoutMs;
+  checkInteger(where, "backoff.baseDelayMs", b.baseDelayMs, { min: 0, max: longestDelay });
+  checkInteger(where, "backoff.maxDelayMs", b.maxDelayMs, { min: b.baseDelayMs, max: longestDelay });
   if (typeof o.deadLetterStream !== "string" || o.deadLetterStream.length === 0) {
     throw new ConfigError(`${where}: \`deadLetterStream\` must be a non-empty string`);
   }

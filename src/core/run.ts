@@ -102,10 +102,12 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
         return p.size;
       },
       rate && { extra: rate.reserveOps(o.batchSize, now()), absorb: (values) => rate.absorb(values) },
+      now,
     );
     // Paused: stop before any recovery (XAUTOCLAIM would charge deliveries); an idle-sized tick, nothing stored.
     if (first.paused) return { ...costs(0, 0), stopReason: "paused" };
     if (first.readError) r.error = `read refused: ${first.readError}`;
+    if (first.promoteError) r.error ??= `delayed messages not promoted: ${first.promoteError}`;
     let fetched: Fetched = first.entries ? fromRead(target, first.entries) : emptyFetch();
     const firstShort = countRead(r, fetched, first.requested);
     let recovering = first.pendingAtStart > 0 && !o.noAck;
@@ -113,7 +115,8 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
     let gateOpen = first.gateOpen;
     let groupPending = first.pendingAtStart + (o.noAck ? 0 : fetched.toHandle.length);
     let requested = first.requested;
-    let lastReadShort = first.entries !== undefined && firstShort;
+    // Messages promoted after the first read was sent are read next, even when that read came back short.
+    let lastReadShort = first.entries !== undefined && firstShort && !first.promotedAfterRead;
 
     // A handler's slow-down (ctx.slowDown, RetryError … slowFunction): written for the other runs, obeyed here.
     let slowFor = 0;
@@ -125,7 +128,7 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
         leaseRelease = leased.release;
         if (leased.heldBack.length > 0) {
           r.heldBack = (r.heldBack ?? 0) + leased.heldBack.length;
-          const back = o.noAck ? [] : leased.heldBack.map((m) => ({ id: m.id, retryCount: m.attempt - 1, delayMs: HELD_BACK_DELAY_MS }));
+          const back = o.noAck ? [] : leased.heldBack.map((m) => ({ id: m.id, retryCount: m.attempt - 1 - (m.priorDeliveries ?? 0), delayMs: HELD_BACK_DELAY_MS }));
           fetched = { ...fetched, toHandle: leased.toHandle, released: [...fetched.released, ...back] };
         }
       }

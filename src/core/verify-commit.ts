@@ -11,7 +11,8 @@
  *   consumer was deleted, or another run settled them): reported by id;
  * - a dead-letter XADD that failed while its XACK succeeded would lose the
  *   message, so it is put back on its source stream as a new entry (the
- *   original id cannot be restored) and reported.
+ *   original id cannot be restored) and reported; so is a long retry whose
+ *   ZADD or HSET into the delayed set failed (it is retried at once).
  */
 import { xadd } from "./commands.js";
 import type { Commit } from "./commit.js";
@@ -43,6 +44,8 @@ export async function verifyCommit(t: Transport, commit: Commit, results: Settle
         rescue.push(check.message);
         r.deadLettered -= 1;
       }
+      // A park is two commands; one failed rescue puts the message back once.
+      if (check.kind === "park" && !rescue.includes(check.message)) rescue.push(check.message);
       note(`commit: ${check.kind} failed: ${result.error}`);
     } else if (check.kind === "xack" && typeof result.value === "number" && result.value < check.ids) {
       note(`commit: XACK settled ${result.value} of ${check.ids} ids; the group was deleted, or another run settled them`);

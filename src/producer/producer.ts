@@ -7,6 +7,7 @@
  * drift apart.
  */
 import { Redis } from "@upstash/redis";
+import { checkDelayedFields, dueAtOf, parseDelay } from "../api/delay.js";
 import { enqueue } from "../api/enqueue.js";
 import { EnqueueBody, toError } from "../api/enqueue-body.js";
 import { ApiError } from "../api/errors.js";
@@ -39,11 +40,20 @@ export interface SendOptions {
   idempotencyKey?: string;
   /** `XADD … MAXLEN ~ n`: may drop messages no group has processed yet. */
   maxlen?: number;
+  /**
+   * Hold the messages this long (ms, up to 365 days) before they enter the stream: they wait in its
+   * delayed set, and a run of a function with `delays: true` moves them in once due. Not with `maxlen`.
+   */
+  delayMs?: number;
+  /** Hold the messages until this unix time (ms); not with `delayMs`. */
+  notBefore?: number;
 }
 
 export interface Sent {
-  /** The entries' ids, in the order sent. */
+  /** The entries' ids, in the order sent; for a delayed send, their delayed ids. */
   ids: string[];
+  /** A delayed send only: when the messages enter the stream (unix ms). */
+  dueAt?: number;
   /** False when an `idempotencyKey` repeat was answered from its record and nothing was written. */
   created: boolean;
 }
@@ -57,12 +67,18 @@ export function createProducer(options: ProducerOptions): Producer {
   const transport = "transport" in options ? options.transport : fromUrl(options.url, options.token);
   const maxMessageBytes = options.maxMessageBytes ?? 65_536;
   return {
-    async send(stream, message, { idempotencyKey, maxlen } = {}) {
+    async send(stream, message, { idempotencyKey, maxlen, delayMs, notBefore } = {}) {
       return asEnqueueError(async () => {
+        const now = Date.now();
+        const delay = parseDelay(delayMs, notBefore, maxlen, now);
         const messages = validate(stream, message, maxMessageBytes, idempotencyKey, maxlen);
-        const request = { stream, messages, maxlen };
-        if (idempotencyKey === undefined) return { ids: await enqueue(transport, request), created: true };
-        return enqueueOnce(transport, request, idempotencyKey);
+        if (delay) checkDelayedFields(messages);
+        const dueAt = delay && dueAtOf(delay, now);
+        const request = { stream, messages, maxlen, delay, dueAt };
+        const extra = dueAt === undefined ? {} : { dueAt };
+        if (idempotencyKey === undefined) return { ids: await enqueue(transport, request), created: true, ...extra };
+        const sent = await enqueueOnce(transport, request, idempotencyKey);
+        return sent.created ? { ...sent, ...extra } : sent;
       });
     },
   };

@@ -9,7 +9,7 @@ import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, inject } from "vitest";
 import type { PollingFunction, PollingFunctionDefinition } from "../../src/core/define.js";
 import { definePollingFunction } from "../../src/core/define.js";
-import { gateKey, pauseKey, reportsKey } from "../../src/core/keys.js";
+import { delayedKey, delayedPayloadsKey, gateKey, pauseKey, reportsKey } from "../../src/core/keys.js";
 import type { Transport } from "../../src/core/transport.js";
 import { upstashTransport } from "../../src/core/upstash-transport.js";
 import { createRedisBackend } from "../../tools/bridge/redis-backend.js";
@@ -47,7 +47,7 @@ export async function fixture(): Promise<Fixture> {
       const name = def.name ?? `t-${id}`;
       const stream = def.stream ?? `test:stream:${id}`;
       const options = { deadLetterStream: `${stream}:dlq`, ...def.options };
-      keys.push(stream, options.deadLetterStream, reportsKey(name), gateKey(stream), pauseKey(stream, def.group ?? "g"), `test:effects:${id}`);
+      keys.push(stream, options.deadLetterStream, reportsKey(name), gateKey(stream), pauseKey(stream, def.group ?? "g"), delayedKey(stream), delayedPayloadsKey(stream), `test:effects:${id}`);
       return definePollingFunction({ name, stream, group: "g", crons: ["* * * * *"], ...def, options });
     },
     async cleanup() {

@@ -44,6 +44,8 @@ export interface DrillConfig {
   mix: Mix;
   /** Messages per enqueue POST (one Idempotency-Key each). */
   batch: number;
+  /** Share of enqueue batches sent with `notBefore` 1 to 30 s ahead (delayed.ts); turns on FN_PAYMENTS_DELAYS. */
+  delayed: number;
   /** Enqueue POSTs in flight at once. */
   producers: number;
   /** Worker crashes (SIGKILL to its process group, then a restart). */
@@ -77,6 +79,7 @@ export const DEFAULTS: Omit<DrillConfig, "seed" | "store" | "redisUrl" | "vars" 
   messages: 10_000,
   mix: DEFAULT_MIX,
   batch: 100,
+  delayed: 0,
   producers: 4,
   kills: 5,
   faultRate: 0.05,

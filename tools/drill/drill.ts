@@ -25,9 +25,10 @@ import type { Stack } from "../stack/stack.js";
 import { startStack } from "../stack/stack.js";
 import { startCronDriver } from "../stack/cron-driver.js";
 import { payments } from "../../src/functions/payments.js";
-import { reportsKey } from "../../src/core/keys.js";
+import { delayedKey, reportsKey } from "../../src/core/keys.js";
 import { signalGroup } from "../stack/worker.js";
 import { account } from "./accounting.js";
+import { checkDelayed } from "./delayed.js";
 import type { DrillConfig } from "./config.js";
 import { consumerPool, DLQ, effectiveOptions, FUNCTION, GROUP, LEDGER, STREAM } from "./config.js";
 import { switchableFaults } from "./faults/bridge-faults.js";
@@ -64,6 +65,7 @@ export async function runDrill(c: DrillConfig, paths: DrillPaths, log: (line: st
   // Independent seeded streams, so changing one knob does not reshuffle the others.
   const orders = makeOrders(c.messages, c.mix, mulberry32(c.seed), `ord-${c.seed}`);
   const killRandom = mulberry32(c.seed ^ 0x2545f491);
+  const delayRandom = mulberry32(c.seed ^ 0x5bd1e995);
   const deliveries = deliveryLog(STREAM, startedAt);
   const bridge = switchableFaults({ rate: c.faultRate, seed: c.seed, onAnswer: (ctx, answer, dropped) => deliveries.record(ctx.commands, answer, dropped) });
   const overlapping = c.overlap > 0;
@@ -150,7 +152,19 @@ export async function runDrill(c: DrillConfig, paths: DrillPaths, log: (line: st
     });
     stops.push(() => killer.stop());
     let produced: Produced | undefined;
-    const producing = produce({ apiUrl: s.apiUrl, token: s.token, stream: STREAM, orders, batchSize: c.batch, lanes: c.producers, keyPrefix: `drill-${c.seed}-${startedAt}`, giveUpMs: c.faultTimeoutS * 1000, signal }).then((p) => {
+    const producing = produce({
+      apiUrl: s.apiUrl,
+      token: s.token,
+      stream: STREAM,
+      orders,
+      batchSize: c.batch,
+      lanes: c.producers,
+      keyPrefix: `drill-${c.seed}-${startedAt}`,
+      giveUpMs: c.faultTimeoutS * 1000,
+      signal,
+      delayed: c.delayed,
+      random: delayRandom,
+    }).then((p) => {
       produced = p;
       log(`drill: producer done in ${p.durationMs} ms: ${p.acked.size} of ${orders.length} acknowledged, ${p.stats.posts} POSTs`);
     });
@@ -181,7 +195,9 @@ export async function runDrill(c: DrillConfig, paths: DrillPaths, log: (line: st
     const drainStart = elapsed();
     const drained = await until("the drain", async () => {
       const g = await groupState(r, STREAM, GROUP).catch(() => undefined);
-      return g !== undefined && g.pending === 0 && g.lag === 0;
+      // Delayed messages not yet due are still to come.
+      const waiting = Number(await r.command(["ZCARD", delayedKey(STREAM)]).catch(() => 1));
+      return g !== undefined && g.pending === 0 && g.lag === 0 && waiting === 0;
     }, c.drainTimeoutS, 500);
     const drainMs = elapsed() - drainStart;
     log(drained ? `drill: drained in ${drainMs} ms` : `drill: NOT drained after ${c.drainTimeoutS} s`);
@@ -189,10 +205,15 @@ export async function runDrill(c: DrillConfig, paths: DrillPaths, log: (line: st
     await sampler.stop();
 
     const [stream, ledger, deadLetters, group] = [await readStream(r, STREAM), await readStream(r, LEDGER), await readStream(r, DLQ), await groupState(r, STREAM, GROUP)];
+    // Delayed orders were acknowledged with delayed ids; the accounting follows them by the stream id promotion gave.
+    const outages = killer.kills.map((k) => ({ from: startedAt + k.atMs, to: startedAt + k.atMs + k.downMs }));
+    const delayedCheck = checkDelayed(produced!.dueAt, stream, c.cronEvery * 1000, outages, output.tickTimes);
+    const acked = new Map(produced!.acked);
+    for (const [key, id] of delayedCheck.streamIds) acked.set(key, id);
     const faulty = killer.kills.length > 0 || bridge.counts.status503 + bridge.counts.dropBefore + bridge.counts.dropAfter > 0;
     const accounting = account({
       orders,
-      acked: produced!.acked,
+      acked,
       stream,
       ledger,
       deadLetters,
@@ -206,6 +227,10 @@ export async function runDrill(c: DrillConfig, paths: DrillPaths, log: (line: st
       maxConsumerPending: sampler.maxConsumerPending.pending,
     });
     accounting.invariants.unshift({ name: "drained (PEL empty, lag 0)", ok: drained, detail: drained ? `in ${drainMs} ms` : `not within ${c.drainTimeoutS} s` });
+    if (delayedCheck.delayed > 0) {
+      accounting.invariants.push(...delayedCheck.invariants);
+      accounting.ok &&= delayedCheck.invariants.every((i) => i.ok);
+    }
 
     return {
       ok: drained && accounting.ok,
@@ -216,7 +241,7 @@ export async function runDrill(c: DrillConfig, paths: DrillPaths, log: (line: st
       readVia: r.via,
       options,
       faults: { bridge: bridge.counts, kills: killer.kills },
-      producer: { ...produced!.stats, durationMs: produced!.durationMs, indeterminate: produced!.indeterminate.length },
+      producer: { ...produced!.stats, durationMs: produced!.durationMs, indeterminate: produced!.indeterminate.length, delayed: delayedCheck.delayed, delayedLatestMs: delayedCheck.latestMs, delayedLatestAfterOutageMs: delayedCheck.latestAfterOutageMs },
       runs: { manual: manualStats, overlap: overlap && { perSecond: c.overlap, ...overlap.stats }, cronTicks: output.stats.cronTicks, cronRunErrors: output.stats.cronRunErrors },
       consumers: { seen: [...sampler.consumersSeen].sort(), maxPending: sampler.maxConsumerPending, maxGroupPending: sampler.maxGroupPending, atEnd: group?.consumers ?? [] },
       timeline: sampler.timeline,

@@ -27,6 +27,7 @@ workload
   --invalid R          share missing orderID or with a bad amount (${DEFAULTS.mix.invalid})
   --batch N            messages per enqueue POST, one Idempotency-Key each (${DEFAULTS.batch})
   --producers N        enqueue POSTs in flight (${DEFAULTS.producers})
+  --delayed R          share of batches enqueued with notBefore 1 to 30 s ahead; sets FN_PAYMENTS_DELAYS=true (${DEFAULTS.delayed})
 faults
   --kills N            Worker crashes: SIGKILL to its process group, then a restart (${DEFAULTS.kills})
   --fault-rate R       bridge requests failed: 503, drop before, drop after Redis ran them (${DEFAULTS.faultRate})
@@ -58,7 +59,7 @@ try {
   const string = { type: "string" } as const;
   parsed = parseArgs({
     options: {
-      messages: string, seed: string, "fail-once": string, "always-fail": string, invalid: string, batch: string, producers: string,
+      messages: string, seed: string, "fail-once": string, "always-fail": string, invalid: string, batch: string, producers: string, delayed: string,
       overlap: string, "overlap-in-flight": string, quiet: string, kills: string, "fault-rate": string, "faults-until": string, "cron-every": string, "manual-lanes": string, "manual-every": string,
       var: { type: "string", multiple: true }, "max-deliveries": string, "fault-timeout": string, "drain-timeout": string,
       store: string, out: string, json: string, help: { type: "boolean", short: "h" },
@@ -93,6 +94,8 @@ for (const v of given.var ?? []) {
 }
 if (given["max-deliveries"] !== undefined) vars.FN_PAYMENTS_MAX_DELIVERIES = String(num("max-deliveries", 5, positive, "a whole number above 0"));
 
+if (given.delayed !== undefined && Number(given.delayed) > 0) vars.FN_PAYMENTS_DELAYS ??= "true";
+
 const store = (given.store ?? (process.env.REDIS_URL ? "redis-url" : "redis-server")) as StoreKind;
 if (!["redis-server", "redis-url", "embedded"].includes(store)) fail(`--store takes redis-server, redis-url or embedded, got ${JSON.stringify(store)}`);
 const config: DrillConfig = {
@@ -105,6 +108,7 @@ const config: DrillConfig = {
   },
   batch: num("batch", DEFAULTS.batch, (n) => positive(n) && n <= 500, "a whole number from 1 to 500"),
   producers: num("producers", DEFAULTS.producers, positive, "a whole number above 0"),
+  delayed: num("delayed", DEFAULTS.delayed, share, "a share from 0 to 1"),
   kills: num("kills", DEFAULTS.kills, count, "a whole number"),
   faultRate: num("fault-rate", DEFAULTS.faultRate, share, "a share from 0 to 1"),
   faultsUntil: num("faults-until", DEFAULTS.faultsUntil, share, "a share from 0 to 1"),

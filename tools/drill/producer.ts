@@ -9,6 +9,7 @@
  * accounting checks it. Any other answer is a bug, recorded as rejected.
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import { drawDelayMs } from "./delayed.js";
 import type { Order } from "./workload.js";
 
 export interface ProducerOptions {
@@ -22,6 +23,9 @@ export interface ProducerOptions {
   lanes?: number;
   /** Makes this drill's keys unlike any earlier drill's on the same Redis. */
   keyPrefix: string;
+  /** Share of batches sent with `notBefore` (delayed.ts), drawn from `random`. @default 0 */
+  delayed?: number;
+  random?: () => number;
   /** A batch not acknowledged by then is given up: its orders are indeterminate. @default 180_000 */
   giveUpMs?: number;
   signal?: AbortSignal;
@@ -45,6 +49,8 @@ export interface Produced {
   acked: Map<string, string>;
   /** Orders whose batch was never acknowledged (given up, or rejected): they may or may not be in the stream. */
   indeterminate: string[];
+  /** Delayed orders: order key → the `notBefore` its batch asked for. */
+  dueAt: Map<string, number>;
   stats: ProducerStats;
   durationMs: number;
 }
@@ -55,6 +61,8 @@ export async function produce(options: ProducerOptions): Promise<Produced> {
   const stats: ProducerStats = { posts: 0, created: 0, repeated: 0, retries: {}, rejected: [], givenUp: 0 };
   const acked = new Map<string, string>();
   const indeterminate: string[] = [];
+  const dueAt = new Map<string, number>();
+  const delays = batchesOf(orders.length, batchSize).map(() => (options.random && options.random() < (options.delayed ?? 0) ? drawDelayMs(options.random) : undefined));
   const batches: Order[][] = [];
   for (let i = 0; i < orders.length; i += batchSize) batches.push(orders.slice(i, i + batchSize));
   let next = 0;
@@ -63,16 +71,22 @@ export async function produce(options: ProducerOptions): Promise<Produced> {
     while (next < batches.length && !signal?.aborted) {
       const index = next++;
       const batch = batches[index]!;
-      const ids = await sendBatch(options, `${options.keyPrefix}-b${index}`, batch, stats, giveUpMs);
+      const delayMs = delays[index];
+      // Fixed before the first try: every repeat under the key asks for the same time.
+      const notBefore = delayMs === undefined ? undefined : Date.now() + delayMs;
+      const ids = await sendBatch(options, `${options.keyPrefix}-b${index}`, batch, stats, giveUpMs, notBefore);
       if (ids) batch.forEach((o, i) => acked.set(o.key, ids[i]!));
+      if (ids && notBefore !== undefined) batch.forEach((o) => dueAt.set(o.key, notBefore));
       else indeterminate.push(...batch.map((o) => o.key));
     }
   }
   await Promise.all(Array.from({ length: Math.min(lanes, batches.length) }, lane));
-  return { acked, indeterminate, stats, durationMs: Date.now() - started };
+  return { acked, indeterminate, dueAt, stats, durationMs: Date.now() - started };
 }
 
-async function sendBatch(o: ProducerOptions, key: string, batch: Order[], stats: ProducerStats, giveUpMs: number): Promise<string[] | undefined> {
+const batchesOf = (n: number, size: number): number[] => Array.from({ length: Math.ceil(n / size) }, (_, i) => i);
+
+async function sendBatch(o: ProducerOptions, key: string, batch: Order[], stats: ProducerStats, giveUpMs: number, notBefore: number | undefined): Promise<string[] | undefined> {
   const deadline = Date.now() + giveUpMs;
   const body = JSON.stringify(batch.map((order) => order.fields));
   const retry = (reason: string) => (stats.retries[reason] = (stats.retries[reason] ?? 0) + 1);
@@ -85,7 +99,8 @@ async function sendBatch(o: ProducerOptions, key: string, batch: Order[], stats:
     let waitMs = Math.min(3_000, 100 * 2 ** Math.min(attempt, 5));
     stats.posts += 1;
     try {
-      const response = await fetch(`${o.apiUrl}/streams/${encodeURIComponent(o.stream)}/messages`, {
+      const query = notBefore === undefined ? "" : `?notBefore=${notBefore}`;
+      const response = await fetch(`${o.apiUrl}/streams/${encodeURIComponent(o.stream)}/messages${query}`, {
         method: "POST",
         headers: { authorization: `Bearer ${o.token}`, "content-type": "application/json", "idempotency-key": key },
         body,

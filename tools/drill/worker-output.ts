@@ -16,6 +16,8 @@ export interface WorkerOutput {
   readonly stats: { cronTicks: number; cronRunErrors: Record<string, number> };
   /** Message id → the attempt numbers its handler saw. */
   readonly attempts: ReadonlyMap<string, readonly number[]>;
+  /** When each cron tick was answered (unix ms): a run started then. */
+  readonly tickTimes: readonly number[];
   close(): Promise<void>;
 }
 
@@ -23,9 +25,11 @@ export function workerOutput(path: string): WorkerOutput {
   const file = createWriteStream(path);
   const stats = { cronTicks: 0, cronRunErrors: {} as Record<string, number> };
   const attempts = new Map<string, number[]>();
+  const tickTimes: number[] = [];
   return {
     stats,
     attempts,
+    tickTimes,
     onLine(raw) {
       // wrangler colours the Worker's console lines.
       const line = raw.replace(/\x1b\[[0-9;]*m/g, "");
@@ -37,7 +41,10 @@ export function workerOutput(path: string): WorkerOutput {
         attempts.set(attempt[2]!, seen);
         return;
       }
-      if (/GET \/__scheduled\S* 200/.test(line)) stats.cronTicks += 1;
+      if (/GET \/__scheduled\S* 200/.test(line)) {
+        stats.cronTicks += 1;
+        tickTimes.push(Date.now());
+      }
       // scheduled.ts: "cronsumer: <fn> run failed: <error>"
       const failed = /cronsumer: \S+ run failed: (.*)$/.exec(line);
       if (failed) {

@@ -1,10 +1,12 @@
 /**
  * `POST /streams/:stream/messages`: enqueue one message or a batch (see
  * `enqueue-body.ts` for the field rules, `idempotency.ts` for
- * `Idempotency-Key`). 201 with the new ids; 200 with the original ids when
- * the key was seen before.
+ * `Idempotency-Key`, `delay.ts` for `delayMs`/`notBefore`). 201 with the new
+ * ids; 200 with the original ids when the key was seen before.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { MAX_DELAY_MS } from "../../core/delayed.js";
+import { checkDelayedFields, dueAtOf, parseDelay, requireDelays } from "../delay.js";
 import { enqueue } from "../enqueue.js";
 import { EnqueueBody, enqueueHook } from "../enqueue-body.js";
 import { IDEMPOTENCY_KEY, enqueueOnce } from "../idempotency.js";
@@ -15,7 +17,13 @@ import { wakeAfterEnqueue } from "../wake-after-enqueue.js";
 import { writableMessages } from "../written-fields.js";
 import { errorResponses, json, StreamParams } from "../schemas.js";
 
-const Ids = z.object({ ids: z.array(z.string()).openapi({ example: ["1700000000000-0"] }) }).openapi("EnqueueResult");
+const Ids = z
+  .object({
+    ids: z.array(z.string()).openapi({ example: ["1700000000000-0"], description: "Stream ids; for a delayed enqueue, delayed ids (see GET …/delayed)" }),
+    dueAt: z.number().int().optional().openapi({ description: "Delayed enqueue only: when the messages enter the stream (unix ms)" }),
+  })
+  .openapi("EnqueueResult");
+const delayParam = (name: string, description: string) => z.string().optional().openapi({ param: { name, in: "query" }, description });
 
 const route = createRoute({
   method: "post",
@@ -30,6 +38,8 @@ const route = createRoute({
     params: StreamParams,
     query: z.object({
       maxlen: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().openapi({ param: { name: "maxlen", in: "query" }, description: "XADD … MAXLEN ~ N: may drop unprocessed messages" }),
+      delayMs: delayParam("delayMs", `Hold the messages this many ms (0 to ${MAX_DELAY_MS}) before they enter the stream; needs a consuming function with \`delays: true\``),
+      notBefore: delayParam("notBefore", "Hold the messages until this unix time (ms), at most 365 days ahead; not with `delayMs`"),
     }),
     headers: z.object({
       "Idempotency-Key": z
@@ -51,16 +61,24 @@ export const messages = createRouter().openapi(
   route,
   async (c) => {
     const { stream } = c.req.valid("param");
-    const { maxlen } = c.req.valid("query");
+    const { maxlen, delayMs, notBefore } = c.req.valid("query");
     const key = c.req.valid("header")["Idempotency-Key"];
-    c.var.catalog.requireSource(stream);
+    const consumers = c.var.catalog.requireSource(stream);
+    const now = Date.now();
+    const delay = parseDelay(delayMs, notBefore, maxlen, now);
+    if (delay) requireDelays(stream, consumers, c.env);
     const raw: unknown = await c.req.json();
     const messages = writableMessages(raw, limitsFromEnv(c.env).maxMessageBytes);
-    const request = { stream, messages, maxlen };
+    if (delay) checkDelayedFields(messages);
+    const dueAt = delay && dueAtOf(delay, now);
+    const request = { stream, messages, maxlen, delay, dueAt };
+    const extra = dueAt === undefined ? {} : { dueAt };
     const { created, ids } = key === undefined ? { created: true, ids: await enqueue(c.var.redis(), request) } : await enqueueOnce(c.var.redis(), request, key);
     // Only a write starts a run: a repeated Idempotency-Key wrote nothing, so it starts nothing.
-    if (created) wakeAfterEnqueue(c, stream);
-    return created ? c.json({ ids }, 201) : c.json({ ids }, 200);
+    // A delayed write waits for its due time: the tick (or a session polling) promotes it.
+    if (created && dueAt === undefined) wakeAfterEnqueue(c, stream);
+    // A repeat answers the ids it wrote; its due time was fixed then, and is listed under GET …/delayed.
+    return created ? c.json({ ids, ...extra }, 201) : c.json({ ids }, 200);
   },
   (result, c) => enqueueHook(result, c),
 );

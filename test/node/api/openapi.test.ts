@@ -43,7 +43,7 @@ describe("GET /openapi.json", () => {
   it("documents the enqueue body and Idempotency-Key from the schemas that validate them", async () => {
     const doc = (await call(api, "/openapi.json")).body;
     const enqueue = doc.paths["/streams/{stream}/messages"].post;
-    expect(enqueue.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`).sort()).toEqual(["header:Idempotency-Key", "path:stream", "query:maxlen"]);
+    expect(enqueue.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`).sort()).toEqual(["header:Idempotency-Key", "path:stream", "query:delayMs", "query:maxlen", "query:notBefore"]);
     expect(enqueue.requestBody.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/EnqueueBody" });
     expect(JSON.stringify(doc.components.schemas.EnqueueBody)).toContain('"maxItems":500');
   });
