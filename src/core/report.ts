@@ -7,7 +7,7 @@ import { lpushOp, lremOp, ltrimOp } from "./list-ops.js";
 import { REPORTS_KEPT, reportsKey } from "./keys.js";
 import type { Command } from "./transport.js";
 
-export type StopReason = "drained" | "time" | "subrequests" | "messages" | "error";
+export type StopReason = "drained" | "time" | "subrequests" | "messages" | "cpu" | "error";
 
 export interface RunReport {
   function: string;

@@ -119,7 +119,8 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
       let kind: "read" | "recover" | undefined;
       if (!stop) {
         const next = plan();
-        if (next.size === 0) stop = next.limit;
+        // A run with nothing left to read is drained, whichever budget would also have stopped it.
+        if (next.size === 0) stop = !recovering && lastReadShort ? "drained" : next.limit;
         else if (recovering) {
           fetchOps = [...recoverOps(target, o.visibilityTimeoutMs, cursor, next.size)];
           kind = "recover";
