@@ -39,6 +39,8 @@ export interface TimedRun {
 export interface CpuWorker {
   profileRun(query: Record<string, string>): Promise<ProfiledRun>;
   timedRun(query: Record<string, string>): Promise<TimedRun>;
+  /** Records the run at `query` (a fresh backlog), then times `times` replays of it in one request. */
+  timedReplay(query: Record<string, string>, times: number): Promise<TimedRun>;
   stop(): Promise<void>;
 }
 
@@ -69,13 +71,19 @@ export async function startCpuWorker(bridge: BenchBridge, log: (line: string) =>
   }
   const ins = inspector;
   const pid = workerdPid(worker.pid);
-  const run = async (query: Record<string, string>): Promise<RunReport> => {
-    const r = await fetch(`${worker.url}/run?${new URLSearchParams(query)}`);
+  const run = async (query: Record<string, string>, path = "/run"): Promise<RunReport> => {
+    const r = await fetch(`${worker.url}${path}?${new URLSearchParams(query)}`);
     const text = await r.text();
     if (r.status !== 200) throw new Error(`GET /run answered ${r.status}: ${text.slice(0, 300)}`);
     return JSON.parse(text) as RunReport;
   };
   return {
+    async timedReplay(query, times) {
+      await run(query, "/record");
+      const before = threadTimes(pid);
+      const report = await run({ ...query, times: String(times) }, "/replay");
+      return { report, ...threadDelta(before, threadTimes(pid)) };
+    },
     async timedRun(query) {
       const before = threadTimes(pid);
       const report = await run(query);
