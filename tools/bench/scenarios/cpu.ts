@@ -29,8 +29,8 @@ import { startCpuWorker } from "../cpu/workerd.js";
 import { backlog, freshStream } from "../workload.js";
 
 const GROUP = "cpu";
-const REPEATS = 9;
-const REPLAYS = 20;
+const REPEATS = 5;
+const REPLAYS = 200;
 const UNBOUNDED = { maxCpuMs: 30_000 };
 
 interface Config {
