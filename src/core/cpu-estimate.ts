@@ -6,15 +6,20 @@
  *
  *   cpu ≈ RUN + REQUEST × HTTP requests (Redis, and handler fetches) + MESSAGE × messages
  *
- * Calibrated with `npm run bench -- --scenario cpu` (tools/bench/scenarios/cpu.ts),
- * from the inspector's CPU profile of runs inside workerd under `wrangler dev`
- * (JS + GC + native work called from JS, not the wait on I/O): RUN from the
- * idle run, REQUEST from 50 batches of 1 against the idle run, MESSAGE from
- * 5 batches of 10 against 5 batches of 1, taking the larger of its batch-10
- * and batch-100 figures, all rounded up. Messages of a few hundred bytes with
- * a handler that does no CPU work of its own; the handler's own CPU is not in
- * the estimate, so a CPU-heavy handler needs a lower `maxCpuMs`. Figures and
- * method: README "Benchmarks" and tools/bench/RESULTS.md.
+ * Calibrated with `npm run bench -- --scenario cpu` (tools/bench/scenarios/cpu.ts)
+ * inside workerd under `wrangler dev`, on a loaded 2-vCPU machine (2026-11-29):
+ * - REQUEST: a run costs about 2.5–3.5 ms of the isolate thread's CPU per
+ *   Redis request there, of which a bare `fetch` of one PING takes about 3 ms:
+ *   workerd's local HTTP client and wrangler's plumbing. What is left, the
+ *   client's and the engine's own work per request, is put at 0.5 ms. How
+ *   much of a subrequest production bills is not known; if it is the local
+ *   figure, a default run costs several times its budget.
+ * - MESSAGE: 8–11 µs of thread CPU per message at batch 100 (runs making
+ *   the same number of requests compared), rounded up.
+ * - RUN: the idle run's in-isolate share, rounded up.
+ * Messages of a few hundred bytes with a handler that does no CPU work of
+ * its own; the handler's own CPU is not in the estimate, so a CPU-heavy
+ * handler needs a lower `maxCpuMs`. Figures: README "Benchmarks", "CPU".
  */
 
 /** Fixed cost of a run: options, the report, the first request's bookkeeping. */
