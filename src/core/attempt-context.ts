@@ -5,9 +5,11 @@
  */
 import type { SubrequestBudget } from "./budget.js";
 import { SubrequestBudgetError } from "./budget.js";
-import type { Delivered, PollingFunction, RunContext } from "./define.js";
+import type { Delivered, HandlerContext, PollingFunction, RunContext } from "./define.js";
+import { Effects } from "./effects.js";
 import { ConfigError, PermanentError, RetryError } from "./errors.js";
 import type { Vars } from "./overrides.js";
+import type { ReadRedis } from "./read-only.js";
 import { readOnly } from "./read-only.js";
 import type { Command, Transport } from "./transport.js";
 
@@ -40,12 +42,93 @@ export interface BatchOptions {
 }
 
 export function runContext(o: BatchOptions, signal: AbortSignal): RunContext {
-  const slowDown = (ms: number) => {
-    if (!Number.isFinite(ms) || ms < 0) throw new ConfigError(`slowDown: \`ms\` must be a number ≥ 0; got ${ms}`);
-    o.slowDown?.(ms);
-  };
-  return { signal, fetch: budgetedFetch(o, signal), read: readOnly(o.transport, o.budget, o.reservedSubrequests), env: o.env, maxDeliveries: o.maxDeliveries, slowDown };
+  return { signal, fetch: budgetedFetch(o, signal), read: batchReader(o), env: o.env, maxDeliveries: o.maxDeliveries, slowDown: slowDownFor(o) };
 }
+
+/** `ctx.slowDown(ms)`: one function per batch, checked here so a bad value fails the attempt that passed it. */
+const slowDownFor = (o: BatchOptions) => (ms: number) => {
+  if (!Number.isFinite(ms) || ms < 0) throw new ConfigError(`slowDown: \`ms\` must be a number ≥ 0; got ${ms}`);
+  o.slowDown?.(ms);
+};
+
+/** What a handler that wrote nothing commits: one shared empty list. */
+const NO_EFFECTS: readonly Command[] = Object.freeze([]);
+
+/**
+ * One message's context. What most handlers never touch (the signal and its
+ * AbortController, the effects buffer, the budgeted fetch) is made on first
+ * use: CPU is billed per message on Workers, and these were most of the
+ * engine's own cost per message. Behaviour is the same as if they were made
+ * up front: a signal first read after the attempt ended is already aborted,
+ * and effects first written after it are refused.
+ */
+export class AttemptContext implements HandlerContext {
+  readonly #o: BatchOptions;
+  #controller: AbortController | undefined;
+  #abortedWith: { reason: unknown } | undefined;
+  #effects: Effects | undefined;
+  #fetch: typeof fetch | undefined;
+  #ended = false;
+
+  constructor(
+    o: BatchOptions,
+    readonly read: ReadRedis,
+    readonly lastAttempt: boolean,
+  ) {
+    this.#o = o;
+  }
+
+  get env(): Vars {
+    return this.#o.env;
+  }
+
+  get maxDeliveries(): number {
+    return this.#o.maxDeliveries;
+  }
+
+  get slowDown(): (ms: number) => void {
+    return slowDownFor(this.#o);
+  }
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#abortedWith) this.#controller.abort(this.#abortedWith.reason);
+    }
+    return this.#controller.signal;
+  }
+
+  get fetch(): typeof fetch {
+    return (this.#fetch ??= budgetedFetch(this.#o, this.signal));
+  }
+
+  get effects(): Effects {
+    if (!this.#effects) {
+      this.#effects = new Effects();
+      if (this.#ended) this.#effects.seal();
+    }
+    return this.#effects;
+  }
+
+  /** The effects to commit with the ack. */
+  get written(): readonly Command[] {
+    return this.#effects?.commands ?? NO_EFFECTS;
+  }
+
+  /** The attempt is over: later writes are refused. */
+  end(): void {
+    this.#ended = true;
+    this.#effects?.seal();
+  }
+
+  abort(reason: unknown): void {
+    if (this.#controller) this.#controller.abort(reason);
+    else this.#abortedWith = { reason };
+  }
+}
+
+/** The read-only Redis every attempt of a batch shares. */
+export const batchReader = (o: BatchOptions): ReadRedis => readOnly(o.transport, o.budget, o.reservedSubrequests);
 
 function budgetedFetch(o: BatchOptions, signal: AbortSignal): typeof fetch {
   // Called as a plain function: workerd refuses a built-in `fetch` called as a method of another object.
@@ -56,17 +139,24 @@ function budgetedFetch(o: BatchOptions, signal: AbortSignal): typeof fetch {
   };
 }
 
-/** Resolves "timeout" after `ms` unless `work` settles first; rejects as `work` does. */
-export async function withTimeout(work: Promise<unknown>, ms: number): Promise<"done" | "timeout"> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), ms);
+/**
+ * Resolves "timeout" after `ms` unless `work` settles first; rejects as `work`
+ * does. One promise and one timer, cleared as soon as `work` settles.
+ */
+export function withTimeout(work: Promise<unknown>, ms: number): Promise<"done" | "timeout"> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => resolve("timeout"), ms);
+    work.then(
+      () => {
+        clearTimeout(timer);
+        resolve("done");
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
   });
-  try {
-    return await Promise.race([work.then(() => "done" as const), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 export function failure(message: Delivered, error: unknown): Failure {

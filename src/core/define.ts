@@ -6,7 +6,7 @@
 import type { Effects } from "./effects.js";
 import { ConfigError } from "./errors.js";
 import type { FunctionOptions } from "./options.js";
-import { defaultOptions, FREE_PLAN_SUBREQUESTS, validateOptions } from "./options.js";
+import { defaultOptions, FREE_PLAN_CPU_MS, FREE_PLAN_SUBREQUESTS, validateOptions } from "./options.js";
 import type { Vars } from "./overrides.js";
 import { applyOverrides, overrideVarName } from "./overrides.js";
 import type { Fields } from "./parse-replies.js";
@@ -138,13 +138,14 @@ export function definePollingFunction<T = Fields>(def: PollingFunctionDefinition
  * The options a run uses: defaults, then the definition, then `FN_*` vars.
  * Unless set, the backoff cap shrinks to fit a lowered visibility timeout.
  * Unless set, `maxSubrequests` is this function's share of the Free plan's 50,
- * split between the functions that run on the same cron.
+ * split between the functions that run on the same cron, and `maxCpuMs` its share of the 10 ms.
  */
 export function resolveOptions(fn: PollingFunction, vars: Vars, sharers: number): FunctionOptions {
   const base = defaultOptions(fn.stream);
   const merged: FunctionOptions = {
     ...base,
     maxSubrequests: Math.floor(FREE_PLAN_SUBREQUESTS / Math.max(1, sharers)),
+    maxCpuMs: FREE_PLAN_CPU_MS / Math.max(1, sharers),
     ...fn.options,
     backoff: { ...base.backoff, ...fn.options.backoff },
   };

@@ -8,9 +8,9 @@
  * failed at once; its buffer is sealed, so nothing it writes later is committed.
  */
 import type { BatchOptions, Outcome } from "./attempt-context.js";
-import { failure, runContext, timedOut, withTimeout } from "./attempt-context.js";
-import type { Delivered, HandlerContext, Message } from "./define.js";
-import { Effects } from "./effects.js";
+import { AttemptContext, batchReader, failure, timedOut, withTimeout } from "./attempt-context.js";
+import type { Delivered, Message } from "./define.js";
+import type { ReadRedis } from "./read-only.js";
 import type { Checked } from "./standard-schema.js";
 import { checkFields } from "./standard-schema.js";
 import { handleWholeBatch } from "./whole-batch.js";
@@ -18,9 +18,13 @@ import { handleWholeBatch } from "./whole-batch.js";
 export type { BatchOptions, Outcome } from "./attempt-context.js";
 
 export async function handleBatch(delivered: readonly Delivered[], o: BatchOptions): Promise<Outcome[]> {
+  // Without a schema, `data` is the fields themselves and every message goes on: no promise, no check per message.
+  if (!o.fn.schema) {
+    const messages = delivered.map((d): Message => ({ ...d, data: d.fields }));
+    return o.fn.handleBatch ? handleWholeBatch(messages, o) : inLanes(messages, o);
+  }
   const outcomes: Outcome[] = new Array(delivered.length);
-  // Without a schema, `data` is the fields themselves and every message goes on: no promise per message.
-  const checked = o.fn.schema ? await Promise.all(delivered.map((d) => safeCheck(o.fn.schema!, d))) : delivered.map((d) => ({ ok: true as const, data: d.fields }));
+  const checked = await Promise.all(delivered.map((d) => safeCheck(o.fn.schema!, d)));
   const valid: { index: number; message: Message }[] = [];
   checked.forEach((c, index) => {
     const d = delivered[index]!;
@@ -38,32 +42,31 @@ const safeCheck = (schema: NonNullable<BatchOptions["fn"]["schema"]>, d: Deliver
 
 async function inLanes(messages: readonly Message[], o: BatchOptions): Promise<Outcome[]> {
   const outcomes: Outcome[] = new Array(messages.length);
+  const read = batchReader(o);
   let next = 0;
   async function lane(): Promise<void> {
     while (next < messages.length) {
       const index = next++;
-      outcomes[index] = await attempt(messages[index]!, o);
+      outcomes[index] = await attempt(messages[index]!, o, read);
     }
   }
   await Promise.all(Array.from({ length: Math.min(o.concurrency, messages.length) }, lane));
   return outcomes;
 }
 
-async function attempt(message: Message, o: BatchOptions): Promise<Outcome> {
-  const controller = new AbortController();
-  const effects = new Effects();
-  const ctx: HandlerContext = { ...runContext(o, controller.signal), effects, lastAttempt: message.attempt >= o.maxDeliveries };
+async function attempt(message: Message, o: BatchOptions, read: ReadRedis): Promise<Outcome> {
+  const ctx = new AttemptContext(o, read, message.attempt >= o.maxDeliveries);
   try {
     const result = await withTimeout(o.fn.handle!(message, ctx), o.handlerTimeoutMs);
-    effects.seal();
+    ctx.end();
     if (result === "timeout") {
-      controller.abort(new Error(`handler timed out after ${o.handlerTimeoutMs} ms`));
+      ctx.abort(new Error(`handler timed out after ${o.handlerTimeoutMs} ms`));
       return timedOut(message, o.handlerTimeoutMs);
     }
-    return { message, ok: true, effects: effects.commands };
+    return { message, ok: true, effects: ctx.written };
   } catch (error) {
-    effects.seal();
-    controller.abort(error);
+    ctx.end();
+    ctx.abort(error);
     return failure(message, error);
   }
 }

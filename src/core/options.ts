@@ -4,6 +4,7 @@
  * combinations are refused at start-up rather than discovered as duplicate
  * deliveries in production.
  */
+import { estimateCpuUs } from "./cpu-estimate.js";
 import { MAX_DELAY_MS } from "./delayed.js";
 import { ConfigError } from "./errors.js";
 import type { RateLimit } from "./rate-limit.js";
@@ -96,6 +97,13 @@ export interface FunctionOptions {
    * and Upstash bills and locks scripts in ways it does not document fully. @default false
    */
   delays: boolean;
+  /**
+   * CPU one run may take, in ms, planned from an estimate (cpu-estimate.ts):
+   * a Worker cannot read its own CPU time. Workers Free allows 10 ms per
+   * invocation, shared by the functions on one cron; Paid allows 30_000 by default.
+   * @default 10 ÷ functions on the same cron
+   */
+  maxCpuMs: number;
 }
 
 export interface KeyConcurrency {
@@ -103,6 +111,8 @@ export interface KeyConcurrency {
   max: number;
 }
 
+/** Workers Paid allows up to 5 minutes of CPU per invocation (`limits.cpu_ms`). */
+const MAX_CPU_MS = 300_000;
 /** Time a batch may take beyond its handlers: the commit request and clock slack. */
 export const VISIBILITY_MARGIN_MS = 5_000;
 /** Upstash refuses XREADGROUP past 1000 pending entries per consumer. */
@@ -113,6 +123,8 @@ export const RETENTION_REQUESTS = 3;
 export const FREE_PLAN_SUBREQUESTS = 50;
 /** Polls closer than this would spend a Free plan's 50 subrequests in a few seconds. */
 export const MIN_POLL_INTERVAL_MS = 100;
+/** Workers Free plan: CPU ms per invocation, shared by every function on one cron. */
+export const FREE_PLAN_CPU_MS = 10;
 /** Upstash's cap on one request body, read as decimal megabytes to be safe; the bridge's is 10 MiB. */
 export const UPSTASH_MAX_REQUEST_BYTES = 10_000_000;
 
@@ -139,6 +151,7 @@ export function defaultOptions(stream: string): FunctionOptions {
     rateLimit: undefined,
     keyConcurrency: undefined,
     delays: false,
+    maxCpuMs: FREE_PLAN_CPU_MS,
   };
 }
 
@@ -197,6 +210,9 @@ export function validateOptions(where: string, o: FunctionOptions): FunctionOpti
     if (typeof o.keyConcurrency?.field !== "string" || o.keyConcurrency.field.length === 0) throw new ConfigError(`${where}: \`keyConcurrency.field\` must be a non-empty string`);
     checkInteger(where, "keyConcurrency.max", o.keyConcurrency.max, { min: 1, max: 1_000 });
   }
+  if (typeof o.maxCpuMs !== "number" || !(o.maxCpuMs > 0 && o.maxCpuMs <= MAX_CPU_MS)) {
+    throw new ConfigError(`${where}: \`maxCpuMs\` must be a number from above 0 to ${MAX_CPU_MS}; got ${JSON.stringify(o.maxCpuMs)}`);
+  }
   if (o.retention?.maxLen !== undefined) checkInteger(where, "retention.maxLen", o.retention.maxLen, { min: 0, max: Number.MAX_SAFE_INTEGER });
 
   // A batch must be finished, committed and acknowledged before any other run
@@ -218,6 +234,13 @@ export function validateOptions(where: string, o: FunctionOptions): FunctionOpti
   if (o.maxSubrequests < least) {
     throw new ConfigError(
       `${where}: \`maxSubrequests\` (${o.maxSubrequests}) must leave room for one read, one commit, one message's fetches${o.retention ? " and retention" : ""} (${least})`,
+    );
+  }
+  const leastCpuUs = estimateCpuUs(2 + o.fetchesPerMessage + (o.retention ? RETENTION_REQUESTS : 0), 1);
+  if (o.maxCpuMs * 1_000 < leastCpuUs) {
+    throw new ConfigError(
+      `${where}: \`maxCpuMs\` (${o.maxCpuMs}) must leave room for one read, one commit and one message (${leastCpuUs / 1_000} ms by the CPU estimate); ` +
+        "on the Free plan, spread functions over more crons, or on Paid set maxCpuMs: 30000",
     );
   }
   return o;

@@ -1,6 +1,6 @@
 /**
  * A run inside a longer budget: a session of several runs (run-session.ts)
- * shares one invocation's wall clock and subrequests, so each run gets what
+ * shares one invocation's wall clock, subrequests and CPU, so each run gets what
  * the earlier ones left. Caps only ever lower an option; a run whose caps
  * leave no room for a batch reads nothing (plan.ts) and stops.
  */
@@ -9,6 +9,7 @@ import type { FunctionOptions } from "./options.js";
 export interface RunLimits {
   maxRunMs?: number;
   maxSubrequests?: number;
+  maxCpuMs?: number;
 }
 
 export function withLimits(o: FunctionOptions, limits: RunLimits | undefined): FunctionOptions {
@@ -17,5 +18,6 @@ export function withLimits(o: FunctionOptions, limits: RunLimits | undefined): F
     ...o,
     maxRunMs: Math.min(o.maxRunMs, limits.maxRunMs ?? Infinity),
     maxSubrequests: Math.min(o.maxSubrequests, limits.maxSubrequests ?? Infinity),
+    maxCpuMs: Math.min(o.maxCpuMs, limits.maxCpuMs ?? Infinity),
   };
 }

@@ -21,6 +21,7 @@ import { runFunction } from "./run.js";
 import { mergeReports } from "./merge-reports.js";
 import { nextWake } from "./next-wake.js";
 import { withLimits } from "./run-limits.js";
+import { estimateCpuUs } from "./cpu-estimate.js";
 
 export interface SessionOptions {
   /** Read once more at or after this time (on `deps.now`'s clock), even when drained. */
@@ -49,6 +50,8 @@ export async function runSession(fn: PollingFunction, deps: RunDeps, session: Se
   }
   const reports: RunReport[] = [];
   let used = session.reservedSubrequests ?? 0;
+  // Workers bill CPU per invocation: every run of the session spends the one budget.
+  let cpuUsedUs = 0;
   let retryAt: number | undefined;
   let rechecks = 0;
   let quietAt = session.quietAt;
@@ -65,11 +68,12 @@ export async function runSession(fn: PollingFunction, deps: RunDeps, session: Se
     const report = await runFunction(fn, {
       ...deps,
       now,
-      limits: { maxRunMs: o.maxRunMs - (began - startedAt), maxSubrequests: o.maxSubrequests - used },
+      limits: { maxRunMs: o.maxRunMs - (began - startedAt), maxSubrequests: o.maxSubrequests - used, maxCpuMs: o.maxCpuMs - cpuUsedUs / 1_000 },
       onRetryParked,
     });
     reports.push(report);
     used += report.requests + report.fetches;
+    cpuUsedUs += estimateCpuUs(report.requests + report.fetches, report.read + report.reclaimed);
     if (report.stopReason !== "drained") break;
     if (wokeForRetry && report.reclaimed === 0 && retryAt === undefined && rechecks < RECHECKS) {
       rechecks += 1;

@@ -168,7 +168,8 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
         const wants = recovering || (!lastReadShort && groupPending - settled < o.maxPending);
         // With a rate limit, fetch only what the run holds tokens for, and reserve the next batch's beside it.
         const size = rate && wants && next.size > 0 ? rate.take(next.size, now()) : next.size;
-        if (next.size === 0) stop = next.limit;
+        // A run with nothing left to read is drained, whichever budget would also have stopped it.
+        if (next.size === 0) stop = !recovering && lastReadShort ? "drained" : next.limit;
         else if (wants && size === 0) {
           const waitMs = rate!.waitMs(now());
           if (now() - startedAt + waitMs + o.handlerTimeoutMs > o.maxRunMs) stop = "rateLimit";

@@ -45,6 +45,26 @@ describe("a polling function in workerd", () => {
     expect(ids).toHaveLength(2);
   });
 
+  it("hands a handler every field value exactly as written, and commits its effects byte for byte", async () => {
+    // Replies come as plain JSON, not base64 (src/functions/redis.ts): no value may come out changed.
+    const fields: Record<string, string> = {
+      accents: "héllo wörld", cjk: "日本語", emoji: "🙂 ok", json: '{"a":[1,"two"]}', number: "42", bool: "true", nil: "null",
+      quotes: 'say "hi" \\ back\\slash', controls: "line\nbreak\ttab\u0001", empty: "", ok: "OK", base64ish: "SGVsbG8=",
+    };
+    const seen: Record<string, string>[] = [];
+    const fn = freshFunction({
+      async handle(message, ctx) {
+        seen.push(message.fields);
+        ctx.effects.xadd(`${message.stream}:echo`, message.fields);
+      },
+    });
+    await redis.xadd(fn.stream, "*", fields);
+
+    expect(await run(fn)).toMatchObject({ read: 1, acked: 1 });
+    expect(seen).toEqual([fields]);
+    expect((await entries(`${fn.stream}:echo`)).map((e) => e.fields)).toEqual([fields]);
+  });
+
   it("retries a failed attempt once its backoff has passed, and the second run handles it", async () => {
     const target = newBox();
     const fn = freshFunction({

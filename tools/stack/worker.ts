@@ -32,6 +32,8 @@ export interface WorkerOptions {
   readyTimeoutMs?: number;
   /** wrangler's output, line by line, and the Worker's console. */
   onOutput?: (line: string) => void;
+  /** Another wrangler config than the project's wrangler.toml (the CPU bench's Worker). */
+  config?: string;
 }
 
 export interface WorkerProcess {
@@ -52,11 +54,12 @@ export class WorkerStartError extends Error {
 }
 
 export async function startWorker(options: WorkerOptions): Promise<WorkerProcess> {
-  const { projectDir, port, ip = "127.0.0.1", inspectorPort, vars, persistTo, readyTimeoutMs = 60_000, onOutput = () => {} } = options;
+  const { projectDir, port, ip = "127.0.0.1", inspectorPort, vars, persistTo, readyTimeoutMs = 60_000, onOutput = () => {}, config } = options;
   const envFile = await writeEnvFile(vars);
   const args = [
     join(projectDir, "node_modules", ".bin", "wrangler"),
     "dev",
+    ...(config ? ["--config", config] : []),
     "--test-scheduled",
     "--port", String(port),
     "--ip", ip,

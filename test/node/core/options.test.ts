@@ -105,7 +105,8 @@ describe("backoff", () => {
 });
 
 describe("planBatchSize", () => {
-  const o = { ...defaultOptions("s"), batchSize: 10, concurrency: 5, handlerTimeoutMs: 1_000, maxRunMs: 10_000, maxSubrequests: 20, maxMessages: 100 };
+  // A Paid-plan CPU budget: the CPU bound has its own tests (run-cpu-budget.test.ts).
+  const o = { ...defaultOptions("s"), batchSize: 10, concurrency: 5, handlerTimeoutMs: 1_000, maxRunMs: 10_000, maxSubrequests: 20, maxMessages: 100, maxCpuMs: 30_000 };
   it.each([
     ["a fresh run takes a full batch", { elapsedMs: 0, taken: 0, subrequestsUsed: 0 }, { size: 10, limit: "messages" }],
     ["near maxMessages it takes the rest", { elapsedMs: 0, taken: 96, subrequestsUsed: 0 }, { size: 4, limit: "messages" }],

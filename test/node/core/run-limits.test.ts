@@ -94,7 +94,8 @@ describe("overlapping runs", () => {
         deliveries.set(m.id, (deliveries.get(m.id) ?? 0) + 1);
         await sleep(Math.random() * 5);
       },
-      options: { batchSize: 7, concurrency: 3 },
+      // Four runs must take all 200 between them: the Paid plan's CPU budget, so that only overlap is tested.
+      options: { batchSize: 7, concurrency: 3, maxCpuMs: 30_000 },
     });
     await f.createGroup(fn);
     const stuck = await enqueue(f.tcp, fn.stream, orders(60));

@@ -1,6 +1,7 @@
 /** Every scenario by the name `--scenario` takes, in the order a full run takes them. */
 import type { Context } from "../context.js";
 import type { Section } from "../report.js";
+import { cpuScenario } from "./cpu.js";
 import { drainScenario } from "./drain.js";
 import { enqueueScenario } from "./enqueue.js";
 import { flowScenario } from "./flow.js";
@@ -17,6 +18,7 @@ export const SCENARIOS = {
   enqueue: enqueueScenario,
   latency: latencyScenario,
   flow: flowScenario,
+  cpu: cpuScenario,
 } satisfies Record<string, (ctx: Context) => Promise<Section>>;
 
 export type ScenarioName = keyof typeof SCENARIOS;

@@ -1,0 +1,66 @@
+/**
+ * The CPU bench's Worker: `GET /run?stream=&group=&options=<JSON>` makes
+ * one run of a no-op polling function with the Worker's own code path
+ * (`transportFromEnv`, `runFunction`) and answers its report. The bench
+ * profiles this request through the inspector, so the run's CPU is measured
+ * inside workerd, where it is billed. `/record` makes the same run and keeps
+ * its HTTP exchanges; `/replay?times=N` replays it N times without the
+ * network (replay.ts), which isolates the run's own CPU from the per-request
+ * cost of local HTTP. Functions are defined once per
+ * configuration, as a Worker defines them at module scope.
+ */
+import { definePollingFunction } from "../../../src/core/define.js";
+import type { PollingFunction } from "../../../src/core/define.js";
+import { runFunction } from "../../../src/core/run.js";
+import type { Env } from "../../../src/env.js";
+import { transportFromEnv } from "../../../src/functions/redis.js";
+import type { Recording } from "./replay.js";
+import { installBenchFetch, record, replay } from "./replay.js";
+
+installBenchFetch();
+/** The last recorded run, per query, for `/replay`. */
+const recorded = new Map<string, Recording>();
+
+const defined = new Map<string, PollingFunction>();
+
+function functionFor(q: URLSearchParams): PollingFunction {
+  const key = q.toString();
+  let fn = defined.get(key);
+  if (!fn) {
+    const extra = JSON.parse(q.get("options") ?? "{}") as Record<string, unknown>;
+    fn = definePollingFunction({
+      name: q.get("name") ?? "cpu-bench",
+      stream: q.get("stream")!,
+      group: q.get("group")!,
+      crons: ["* * * * *"],
+      options: { startId: "0", ...extra },
+      handle: async () => {},
+    });
+    defined.set(key, fn);
+  }
+  return fn;
+}
+
+export default {
+  async fetch(request: Request, env: Env): Promise<Response> {
+    const url = new URL(request.url);
+    if (url.pathname === "/health") return new Response("ok");
+    const fn = functionFor(url.searchParams);
+    const run = () => runFunction(fn, { transport: transportFromEnv(env), vars: env, trigger: "manual" });
+    if (url.pathname === "/run") return Response.json(await run());
+    if (url.pathname === "/record") {
+      const { result, exchanges } = await record(run);
+      recorded.set(url.searchParams.get("stream")!, exchanges);
+      return Response.json(result);
+    }
+    if (url.pathname === "/replay") {
+      // `times` replays of the recorded run, back to back, inside this one request.
+      const exchanges = recorded.get(url.searchParams.get("stream")!);
+      if (!exchanges) return new Response("record this stream first", { status: 409 });
+      let last: unknown;
+      for (let i = 0, n = Number(url.searchParams.get("times") ?? 1); i < n; i++) last = await replay(exchanges, run);
+      return Response.json(last ?? {});
+    }
+    return new Response("not found", { status: 404 });
+  },
+};
