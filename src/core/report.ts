@@ -3,6 +3,7 @@
  * and kept in Redis (bounded, newest first) when the run did any work.
  */
 import type { Failure } from "./attempt-errors.js";
+import type { LatencySummary } from "./latency.js";
 import { lpushOp, lremOp, ltrimOp } from "./list-ops.js";
 import { REPORTS_KEPT, reportsKey } from "./keys.js";
 import type { Command } from "./transport.js";
@@ -39,6 +40,8 @@ export interface RunReport {
   backpressure: boolean;
   /** The first failed attempts of the run (at most FAILURES_KEPT), with their errors. */
   failures: Failure[];
+  /** Enqueue-to-acknowledge latency of the run's successes (latency.ts); absent when none. */
+  latencyMs?: LatencySummary;
   error?: string;
 }
 
