@@ -39,7 +39,8 @@ export const listsScript = String.raw`
         st.dlFilter = v; st.dl = { start: "-", back: [] }; st.selected.clear(); refresh();
       }, "Filter dead letters of " + fn.name);
     }
-    const selected = Array.from(st.selected);
+    // Read at click time: boxes checked since this render count too.
+    const selected = () => Array.from(st.selected);
     const bulk = (label, attr, action) => {
       const b = h("button", { type: "button", class: "write", [attr]: fn.name }, label);
       b.addEventListener("click", action);
@@ -47,9 +48,8 @@ export const listsScript = String.raw`
     };
     return h("div", { class: "toolbar" }, st.dlForm,
       h("div", { class: "bulk" },
-        h("span", { class: "sub", "data-selected": selected.length }, selected.length + " selected"),
-        bulk("Replay selected", "data-bulk-replay", () => bulkAction("Replay " + selected.length + " dead letters?", "/replay", { ids: selected }, st, dlq, "replayed")),
-        bulk("Delete selected", "data-bulk-delete", () => bulkAction("Delete " + selected.length + " dead letters for good?", "/delete", { ids: selected }, st, dlq, "deleted")),
+        bulk("Replay selected", "data-bulk-replay", () => bulkAction("Replay " + selected().length + " dead letters?", "/replay", { ids: selected() }, st, dlq, "replayed")),
+        bulk("Delete selected", "data-bulk-delete", () => bulkAction("Delete " + selected().length + " dead letters for good?", "/delete", { ids: selected() }, st, dlq, "deleted")),
         bulk("Replay all matching", "data-replay-matching", () => bulkAction("Replay up to 1000 dead letters matching the filter?", "/replay", { match: matchBody(st.dlFilter), limit: 1000 }, st, dlq, "replayed")),
         bulk("Purge", "data-purge", () => bulkAction("Delete every dead letter in " + dlq + " for good?", "/purge", { confirm: dlq }, st, dlq, "purged"))));
   }
@@ -64,7 +64,8 @@ export const listsScript = String.raw`
   }
 
   async function bulkAction(question, path, body, st, dlq, key) {
-    if ((body.ids && body.ids.length === 0) || !confirm(question)) return;
+    if (body.ids && body.ids.length === 0) return say("Select dead letters first.", true);
+    if (!confirm(question)) return;
     try {
       const r = await api("/streams/" + enc(dlq) + "/dead-letters" + path, { method: "POST", body: JSON.stringify(body) });
       const n = Array.isArray(r[key]) ? r[key].length : r[key];
