@@ -11,6 +11,8 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { PollingFunction } from "../core/define.js";
+import type { Counted } from "../core/counting-transport.js";
+import { countingTransport } from "../core/counting-transport.js";
 import type { Transport } from "../core/transport.js";
 import { dashboard } from "../dashboard/index.js";
 import type { Env } from "../env.js";
@@ -21,6 +23,7 @@ import type { ApiApp, ApiEnv } from "./context.js";
 import { onError } from "./errors.js";
 import { notFound } from "./not-found.js";
 import { consumers } from "./routes/consumers.js";
+import { deadLetterBulk } from "./routes/dead-letter-bulk.js";
 import { deadLetters } from "./routes/dead-letters.js";
 import { delayed } from "./routes/delayed.js";
 import { functionRoutes } from "./routes/functions.js";
@@ -28,11 +31,17 @@ import { pauseRoutes } from "./routes/pause.js";
 import { groups } from "./routes/groups.js";
 import { health } from "./routes/health.js";
 import { messages } from "./routes/messages.js";
+import { message } from "./routes/message.js";
 import { metrics } from "./routes/metrics.js";
 import { openapi } from "./routes/openapi.js";
 import { pending } from "./routes/pending.js";
+import { series } from "./routes/series.js";
 import { streams } from "./routes/streams.js";
 import { defaultHook } from "./validation.js";
+
+/** Response headers: the Redis commands and HTTP requests to Redis one API request cost. */
+export const COMMANDS_HEADER = "X-Redis-Commands";
+export const REQUESTS_HEADER = "X-Redis-Requests";
 
 export interface AppOptions {
   /** The polling functions whose streams, groups and dead letters the API may reach. */
@@ -49,12 +58,15 @@ export function createApp({ functions, transport = transportFromEnv }: AppOption
   app.route("/", dashboard); // Before auth: the page holds no data; its script calls the API with the user's token.
   app.use("*", requireToken({ publicPaths: ["/health"] }));
   app.use("*", async function context(c, next) {
-    let built: Transport | undefined;
+    let built: Counted | undefined;
     c.set("catalog", catalog);
-    c.set("redis", () => (built ??= transport(c.env)));
+    c.set("redis", () => (built ??= countingTransport(transport(c.env))));
     await next();
+    // What this request cost on Upstash: the dashboard shows the sum of one refresh.
+    c.res.headers.set(COMMANDS_HEADER, String(built?.commands ?? 0));
+    c.res.headers.set(REQUESTS_HEADER, String(built?.requests ?? 0));
   });
-  for (const routes of [health, streams, messages, delayed, groups, consumers, pending, deadLetters, functionRoutes, pauseRoutes, metrics]) app.route("/", routes);
+  for (const routes of [health, streams, messages, message, delayed, groups, consumers, pending, deadLetters, deadLetterBulk, functionRoutes, pauseRoutes, series, metrics]) app.route("/", routes);
   app.route("/", openapi(app));
   return app;
 }

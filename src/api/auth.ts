@@ -16,6 +16,8 @@ import { ApiError } from "./errors.js";
 const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*)$/i;
 const READ_METHODS = new Set(["GET", "HEAD"]);
 const REALM = 'Bearer realm="cronsumer"';
+/** Tells a client what its token may do (`read` or `write`), so the dashboard hides what a read token cannot do. */
+export const ACCESS_HEADER = "X-Cronsumer-Access";
 
 export interface RequireTokenOptions {
   /** Paths that need no token. @default ["/health"] */
@@ -42,9 +44,13 @@ export const requireToken = ({ publicPaths = ["/health"] }: RequireTokenOptions 
     if (token === undefined) {
       throw new ApiError(400, "invalid_authorization", "the Authorization header must be `Bearer <token>`", { "WWW-Authenticate": 'Bearer error="invalid_request"' });
     }
-    if (await safeEqual(token, apiToken)) return next();
+    if (await safeEqual(token, apiToken)) {
+      c.header(ACCESS_HEADER, "write");
+      return next();
+    }
     const readToken = c.env.READ_TOKEN;
     if (typeof readToken === "string" && readToken !== "" && (await safeEqual(token, readToken))) {
+      c.header(ACCESS_HEADER, "read");
       if (READ_METHODS.has(c.req.method)) return next();
       throw new ApiError(403, "read_only_token", `READ_TOKEN may only read; ${c.req.method} ${c.req.path} needs API_TOKEN`, {
         "WWW-Authenticate": 'Bearer error="insufficient_scope"',

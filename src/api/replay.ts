@@ -18,25 +18,24 @@
 import { xrange } from "../core/commands.js";
 import type { DeadLetter } from "../core/dead-letter.js";
 import { parseDeadLetter } from "../core/dead-letter.js";
-import { RedisReplyError } from "../core/errors.js";
-import { delOp, setNxOp } from "../core/key-ops.js";
-import { replayLockKey } from "../core/keys.js";
-import type { Op } from "../core/ops.js";
-import { pipelineSettled, sendPipeline } from "../core/ops.js";
+import { sendPipeline } from "../core/ops.js";
 import type { StreamEntry } from "../core/parse-replies.js";
 import { canonicalStreamId } from "../core/stream-id.js";
 import type { Transport } from "../core/transport.js";
 import type { Catalog } from "./catalog.js";
+import { LOCK_TTL_S, lockAndRead } from "./dead-letter-locks.js";
 import { ApiError } from "./errors.js";
 import type { Move, Replayed } from "./replay-move.js";
 import { move, RECORD_TTL_S } from "./replay-move.js";
 
 export type { Replayed };
 export const MAX_REPLAY = 1000;
-/** Long enough for the moves of one request; short enough that a crashed one blocks nothing for long. */
-const LOCK_TTL_S = 60;
 
-export type Selection = ({ ids: readonly string[] } | { limit: number }) & {
+/**
+ * `ids` refuses unknown or busy ids (404, 409) unless `strict` is false, as
+ * for ids a filter matched a moment ago: those are skipped instead.
+ */
+export type Selection = ({ ids: readonly string[]; strict?: boolean } | { limit: number }) & {
   /** Deliver to every group of the stream, not only to the one that failed it. @default false */
   allGroups?: boolean;
 };
@@ -44,23 +43,13 @@ export type Selection = ({ ids: readonly string[] } | { limit: number }) & {
 const list = (ids: readonly string[]) => ids.map((id) => JSON.stringify(id)).join(", ");
 
 export async function replay(t: Transport, catalog: Catalog, dlq: string, selection: Selection): Promise<Replayed[]> {
-  const strict = "ids" in selection;
-  const ids = strict ? canonical(selection.ids) : (await sendPipeline(t, [xrange(dlq, "-", "+", selection.limit)] as const))[0].map((e) => e.id);
+  const strict = "ids" in selection && selection.strict !== false;
+  const ids = "ids" in selection ? canonical(selection.ids) : (await sendPipeline(t, [xrange(dlq, "-", "+", selection.limit)] as const))[0].map((e) => e.id);
   if (ids.length === 0) return [];
 
-  const owner = crypto.randomUUID();
-  const lockOps: Op<unknown>[] = ids.map((id) => setNxOp(replayLockKey(dlq, id), owner, LOCK_TTL_S));
-  const readOps: Op<unknown>[] = ids.map((id) => xrange(dlq, id, id, 1));
-  const settled = await pipelineSettled(t, [...lockOps, ...readOps]);
-  const locked = settled.slice(0, ids.length).map((r) => r.ok && r.value === true);
-  const ours = ids.filter((_, i) => locked[i]);
-  const release = () => (ours.length > 0 ? sendPipeline(t, [delOp(ours.map((id) => replayLockKey(dlq, id)))]) : Promise.resolve());
-
+  const { locked, found, ours, release } = await lockAndRead(t, dlq, ids);
   let moves: Move[];
   try {
-    const failed = settled.find((r) => !r.ok);
-    if (failed && !failed.ok) throw new RedisReplyError(`reading ${dlq} for replay failed: ${failed.error}`);
-    const found = settled.slice(ids.length).map((r) => (r as { value: StreamEntry[] }).value);
     moves = targets(catalog, check(catalog, dlq, ids, locked, found, strict), selection.allGroups === true);
   } catch (error) {
     await release();
@@ -68,8 +57,7 @@ export async function replay(t: Transport, catalog: Catalog, dlq: string, select
   }
   // Not strict: ids another replay took or finished are skipped; drop our locks on those we read as gone.
   const taken = new Set(moves.map((m) => m.letter.id));
-  const leftover = ours.filter((id) => !taken.has(id));
-  if (leftover.length > 0) await sendPipeline(t, [delOp(leftover.map((id) => replayLockKey(dlq, id)))]);
+  await release(ours.filter((id) => !taken.has(id)));
   return move(t, dlq, moves);
 }
 

@@ -102,3 +102,18 @@ export const MessageSchema = z
   .openapi("Message", { minProperties: 1, example: { orderID: "o-1001", amount: "12.50" } });
 
 export const Fields = z.record(z.string(), z.string()).openapi("Fields");
+
+const unixMs = (name: string, description: string) =>
+  z.coerce.number().int().min(0).optional().openapi({ param: { name, in: "query" }, description });
+
+/** Dead-letter filters, as query parameters of the list and as the body of a replay by filter. */
+export const FilterFields = {
+  q: z.string().min(1).max(200).optional().openapi({ param: { name: "q", in: "query" }, description: "Case-insensitive text in the error" }),
+  from: unixMs("from", "Dead-lettered at or after this time (unix ms)"),
+  to: unixMs("to", "Dead-lettered at or before this time (unix ms)"),
+  source: z.string().min(1).max(256).optional().openapi({ param: { name: "source", in: "query" }, description: "Only dead letters from this stream" }),
+};
+
+export function fromBeforeTo(v: { from?: number; to?: number }, ctx: z.RefinementCtx): void {
+  if (v.from !== undefined && v.to !== undefined && v.from > v.to) ctx.addIssue({ code: "custom", path: ["to"], message: `must not be before from (${v.from})` });
+}

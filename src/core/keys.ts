@@ -4,6 +4,14 @@
 export const reportsKey = (fn: string): string => `cronsumer:runs:${fn}`;
 export const REPORTS_KEPT = 50;
 
+/**
+ * Backlog samples of one function for the dashboard's charts: a list, newest
+ * first, bounded by `SAMPLES_KEPT` (a day at one a minute). Taken by the API
+ * while someone reads the series, never by runs, so idle ticks cost nothing more.
+ */
+export const samplesKey = (fn: string): string => `cronsumer:samples:${fn}`;
+export const SAMPLES_KEPT = 1440;
+
 /** Consumer names come from a bounded pool, so runs never leak consumers. */
 export const consumerName = (fn: string, slot: number): string => `${fn}-${slot}`;
 

@@ -3,6 +3,7 @@
  * and kept in Redis (bounded, newest first) when the run did any work.
  */
 import type { Failure } from "./attempt-errors.js";
+import type { LatencySummary } from "./latency.js";
 import { lpushOp, lremOp, ltrimOp } from "./list-ops.js";
 import { REPORTS_KEPT, reportsKey } from "./keys.js";
 import type { Command } from "./transport.js";
@@ -47,6 +48,8 @@ export interface RunReport {
   failures: Failure[];
   /** Messages put back uncharged because their key was at `keyConcurrency.max`; present when any were. */
   heldBack?: number;
+  /** Enqueue-to-acknowledge latency of the run's successes (latency.ts); absent when none. */
+  latencyMs?: LatencySummary;
   error?: string;
 }
 

@@ -25,6 +25,7 @@ import type { Op } from "./ops.js";
 import { rawOp, transactionSettled } from "./ops.js";
 import type { FunctionOptions } from "./options.js";
 import { RETENTION_REQUESTS } from "./options.js";
+import { sinceEnqueue, summarizeLatency } from "./latency.js";
 import type { Vars } from "./overrides.js";
 import { isPausedError } from "./pause.js";
 import { planBatchSize } from "./plan.js";
@@ -78,8 +79,10 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
   const leaseRequests = o.keyConcurrency ? 1 : 0;
   const plan = () => planBatchSize(o, { elapsedMs: now() - startedAt, taken: r.read + r.reclaimed, subrequestsUsed: budget.used + reserve + leaseRequests });
   const gate = o.noAck ? undefined : gateKey(target.stream);
+  const latencies: number[] = [];
   const costs = (requests: number, commands: number): RunReport => ({
     ...r,
+    ...latencyField(latencies),
     requests: t.requests + requests,
     commands: t.commands + commands,
     fetches: budget.fetches,
@@ -152,6 +155,8 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
       slowFor = 0;
       r.handled += outcomes.filter((x) => x.ok || !x.notAttempted).length;
       traceFailures(fn.name, outcomes, r);
+      const committing = now();
+      for (const x of outcomes) if (x.ok) latencies.push(sinceEnqueue(x.message.id, committing));
       // A commit larger than one request goes as several; all but the last are sent here.
       const parts = splitCommit({ fn: fn.name, ...target, options: o, outcomes, ...fetched, now: now() });
       const leading = await sendLeadingParts(t, parts, o.maxSubrequests - budget.used - reserve, r);
@@ -286,6 +291,12 @@ function countRead(r: RunReport, fetched: Fetched, requested: number): boolean {
   r.read += fetched.toHandle.length;
   r.skippedReplays += fetched.skipped.length;
   return fetched.toHandle.length + fetched.skipped.length < requested;
+}
+
+/** Present only when the run acknowledged something, so idle and failing runs' reports stay as they were. */
+function latencyField(values: readonly number[]): Pick<RunReport, "latencyMs"> {
+  const latencyMs = summarizeLatency(values);
+  return latencyMs ? { latencyMs } : {};
 }
 
 const describeError = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));

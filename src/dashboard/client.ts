@@ -7,11 +7,23 @@
  * Authorization header, never in a URL. Every value from the API reaches the
  * page as text (`append(string)`, `textContent`), never as HTML.
  *
- * Cost: each refresh is about 1 + 6 requests per function, each a Redis
- * command or two; refreshes pause while the tab is hidden or paused.
+ * Cost: every API answer says what it cost in Redis commands
+ * (X-Redis-Commands); the page adds them up per refresh and shows the sum.
+ * A refresh reads one page of each list, so its cost does not grow with the
+ * data (about 20 commands per function). Refreshes pause while the tab is
+ * hidden or paused.
+ *
+ * Read-only: when the API says the token may only read (X-Cronsumer-Access),
+ * everything marked `.write` is hidden.
+ *
+ * The lists, charts and message view live in their own modules, spliced in
+ * below; they share this scope (h, api, refresh, say).
  */
-export const clientScript = String.raw`
-(() => {
+import { chartsScript } from "./client-charts.js";
+import { detailScript } from "./client-detail.js";
+import { listsScript } from "./client-lists.js";
+
+const core = String.raw`
   "use strict";
   const KEY = "cronsumer.apiToken";
   const REFRESH_MS = Math.max(1, Number(document.body.dataset.refreshSeconds || "4")) * 1000;
@@ -19,7 +31,14 @@ export const clientScript = String.raw`
   const main = $("main"), login = $("login"), status = $("status"), notice = $("notice");
   const pauseButton = $("pause"), signoutButton = $("signout");
   const enc = encodeURIComponent;
-  let timer = 0, paused = false, loading = false, cards = [];
+  let timer = 0, paused = false, loading = false, cards = [], cost = 0;
+  // Routes other features add (delayed messages, pause): read once from /openapi.json (no Redis command), so the page never asks a missing route.
+  let routes = null;
+  async function hasRoute(method, path) {
+    if (!routes) routes = api("/openapi.json").then((doc) => doc.paths || {}, () => ({}));
+    const ops = (await routes)[path];
+    return Boolean(ops && ops[method]);
+  }
 
   function h(tag, props, ...children) {
     const el = document.createElement(tag);
@@ -43,10 +62,13 @@ export const clientScript = String.raw`
     if (init && init.body !== undefined) headers["content-type"] = "application/json";
     // Relative to where the page is served, so the API works mounted under a path (app.route("/queues", api)).
     const res = await fetch(BASE + path, Object.assign({ cache: "no-store" }, init, { headers }));
+    cost += Number(res.headers.get("x-redis-commands") || 0);
+    const access = res.headers.get("x-cronsumer-access");
+    if (access) document.body.classList.toggle("read-only", access === "read");
     const body = await res.json().catch(() => null);
     const message = body && body.error && body.error.message ? body.error.message : "HTTP " + res.status;
     if (res.status === 401) throw new Unauthorized(message);
-    if (!res.ok) throw new Error(path + ": " + message);
+    if (!res.ok) throw Object.assign(new Error(path + ": " + message), { status: res.status, code: body && body.error ? body.error.code : "" });
     return body;
   }
 
@@ -71,19 +93,25 @@ export const clientScript = String.raw`
   }
 
   async function loadFunction(fn) {
-    const s = "/streams/" + enc(fn.stream);
-    const [info, groups, dlqInfo, dead] = await Promise.all([
-      api(s), api(s + "/groups"), api("/streams/" + enc(fn.deadLetterStream)), api(s + "/dead-letters?count=50"),
+    const s = "/streams/" + enc(fn.stream), st = listState(fn.name);
+    const [info, groups, dlqInfo, dead, series, delayed] = await Promise.all([
+      api(s), api(s + "/groups"), api("/streams/" + enc(fn.deadLetterStream)), api(s + "/dead-letters?" + deadLetterQuery(st)),
+      api("/functions/" + enc(fn.name) + "/series"), loadDelayed(fn.stream),
     ]);
     const perGroup = await Promise.all(groups.groups.map(async (g) => {
       const base = s + "/groups/" + enc(g.name);
-      const [consumers, pending] = await Promise.all([api(base + "/consumers"), api(base + "/pending?count=50")]);
+      const [consumers, pending] = await Promise.all([api(base + "/consumers"), api(base + "/pending?" + pendingQuery(st, g.name))]);
       return { group: g, consumers, pending };
     }));
-    return { fn, info, groups: perGroup, dlqInfo, dead };
+    return { fn, info, groups: perGroup, dlqInfo, dead, series, delayed, canPause: await hasRoute("post", "/functions/{name}/pause") };
   }
 
-  function renderGroup(stream, { group, consumers, pending }) {
+  async function loadDelayed(stream) {
+    return (await hasRoute("get", "/streams/{stream}/delayed")) ? api("/streams/" + enc(stream) + "/delayed?limit=20") : null;
+  }
+
+  function renderGroup(stream, { group, consumers, pending }, st) {
+    const pos = st.pending[group.name] || (st.pending[group.name] = { start: "-", back: [] });
     return [
       h("h3", {}, "Consumers of " + group.name),
       table(["consumer", "pending", "idle", ""], consumers.consumers.map((c) =>
@@ -92,10 +120,10 @@ export const clientScript = String.raw`
         "No consumers yet.", { "data-table": "consumers", "data-group": group.name }),
       h("h3", {}, "Pending in " + group.name + " (" + pending.summary.count + ")"),
       table(["id", "consumer", "idle", "deliveries", "last error"], pending.entries.map((p) =>
-        h("tr", { "data-id": p.id }, h("td", { class: "id" }, p.id), h("td", { class: "id" }, p.consumer), num(duration(p.idleMs), { "data-idle-ms": p.idleMs }),
+        h("tr", { "data-id": p.id }, h("td", { class: "id" }, idLink(stream, p.id)), h("td", { class: "id" }, p.consumer), num(duration(p.idleMs), { "data-idle-ms": p.idleMs }),
           num(p.deliveries, { "data-deliveries": p.deliveries }), lastErrorCell(p.lastError))),
         "Nothing pending.", { "data-table": "pending", "data-stream": stream, "data-group": group.name }),
-      pending.next ? h("p", { class: "sub" }, "Showing the first " + pending.entries.length + " of " + pending.summary.count + ".") : "",
+      pager(pending, pos, "pending-" + group.name),
     ];
   }
 
@@ -105,54 +133,52 @@ export const clientScript = String.raw`
     return h("td", { "data-last-error": e.error, "data-attempt": e.attempt }, h("span", { class: "badge bad" }, "attempt " + e.attempt), " ", e.error, h("div", { class: "sub" }, time(e.at)));
   }
 
-  function deadLetterRow(stream, d) {
-    if (d.malformed) {
-      return h("tr", { "data-id": d.id }, h("td", { class: "id" }, d.id), h("td", { colspan: 4 }, h("span", { class: "badge warn" }, "not a cronsumer dead letter"), h("div", { class: "fields" }, JSON.stringify(d.fields))));
-    }
-    const button = h("button", { type: "button", "data-replay": d.id, "aria-label": "Replay dead letter " + d.id }, "Replay");
-    button.addEventListener("click", () => replay(stream, d.id, button));
-    return h("tr", { "data-id": d.id },
-      h("td", { class: "id" }, d.id, h("div", { class: "sub" }, "was " + d.originalId)),
-      num(d.deliveries, { "data-deliveries": d.deliveries }),
-      h("td", {}, d.error, h("div", { class: "fields" }, JSON.stringify(d.fields))),
-      h("td", { class: "nowrap" }, time(d.failedAt)),
-      h("td", {}, button));
-  }
-
   function runRow(r) {
     return h("tr", {}, h("td", { class: "nowrap" }, time(r.startedAt)), h("td", {}, r.trigger), num(r.read), num(r.reclaimed), num(r.acked), num(r.retried), num(r.deadLettered),
       num(duration(r.durationMs)), num(r.requests), h("td", {}, r.stopReason === "error" ? h("span", { class: "badge bad", title: r.error || "" }, "error") : r.stopReason));
   }
 
   function renderCard(fn, data, error) {
-    const run = h("button", { type: "button", "data-run": fn.name }, "Run now");
+    const run = h("button", { type: "button", class: "write", "data-run": fn.name }, "Run now");
     run.addEventListener("click", () => runNow(fn.name, run));
+    const toggle = h("button", { type: "button", class: "write", "data-pause-function": fn.name, hidden: !data || !data.canPause }, fn.paused ? "Resume function" : "Pause function");
+    toggle.addEventListener("click", () => pauseFunction(fn, toggle));
     const head = [
       h("h2", { id: "fn-" + fn.name }, fn.name + " ", fn.skipped ? h("span", { class: "badge warn", title: fn.skipped }, "skipped") : "",
+        fn.paused ? h("span", { class: "badge warn", "data-paused": "" }, "paused") : "",
         fn.error ? h("span", { class: "badge bad", title: fn.error }, "misconfigured") : ""),
       fn.skipped ? h("p", { class: "sub" }, "Skipped: " + fn.skipped) : "",
       h("p", { class: "sub" }, fn.stream + " → group " + fn.group + " · dead letters → " + fn.deadLetterStream + " · cron ", h("code", {}, (fn.crons || []).join(", "))),
-      run,
+      h("div", { class: "actions" }, run, toggle),
     ];
     const attrs = { class: "card", "data-function": fn.name, "aria-labelledby": "fn-" + fn.name };
     if (error) return h("section", attrs, head, h("p", { class: "error" }, error.message));
+    const st = listState(fn.name);
     const pendingTotal = data.groups.reduce((n, g) => n + g.pending.summary.count, 0);
     const deadLetters = data.dead.entries;
     return h("section", attrs, head,
+      renderWarnings(fn, data.series),
       h("div", { class: "stats" },
         stat("messages in " + fn.stream, data.info.length, { "data-stat": "length", "data-stream": fn.stream }),
         stat("groups", data.info.groups, { "data-stat": "groups", "data-stream": fn.stream }),
         stat("pending", pendingTotal, { "data-stat": "pending", "data-stream": fn.stream }),
         stat("dead letters in " + fn.deadLetterStream, data.dlqInfo.length, { "data-stat": "length", "data-stream": fn.deadLetterStream })),
+      h("h3", {}, "Over time"),
+      renderCharts(data.series),
       h("h3", {}, "Groups"),
       table(["group", "consumers", "pending", "last delivered", "lag"], data.groups.map(({ group: g }) =>
         h("tr", { "data-group": g.name }, h("td", { class: "id" }, g.name), num(g.consumers), num(g.pending), h("td", { class: "id" }, g.lastDeliveredId), num(g.lag))),
         "No group yet: it is created on the first run.", { "data-table": "groups", "data-stream": fn.stream }),
-      data.groups.map((g) => renderGroup(fn.stream, g)),
+      data.groups.length ? pendingTools(fn, st) : "",
+      data.groups.map((g) => renderGroup(fn.stream, g, st)),
+      data.delayed ? [h("h3", {}, "Delayed (" + data.delayed.count + ")"),
+        table(["id", "due", "fields"], data.delayed.items.map((d) => h("tr", { "data-id": d.id }, h("td", { class: "id" }, d.id), h("td", { class: "nowrap" }, new Date(d.dueAt).toLocaleString()), h("td", { class: "fields" }, JSON.stringify(d.fields)))),
+          "Nothing delayed.", { "data-table": "delayed" })] : "",
       h("h3", {}, "Dead letters (" + data.dlqInfo.length + ")"),
-      table(["id", "deliveries", "error and fields", "failed", ""], deadLetters.map((d) => deadLetterRow(fn.stream, d)),
-        "No dead letters.", { "data-table": "dead-letters", "data-stream": fn.deadLetterStream }),
-      data.dead.next ? h("p", { class: "sub" }, "Showing the oldest " + deadLetters.length + " of " + data.dlqInfo.length + ".") : "",
+      deadLetterTools(fn, st, fn.deadLetterStream),
+      table(["", "id", "deliveries", "error and fields", "failed", ""], deadLetters.map((d) => deadLetterRow(fn.stream, d, st)),
+        "No dead letters" + (Object.values(st.dlFilter).some(Boolean) ? " match." : "."), { "data-table": "dead-letters", "data-stream": fn.deadLetterStream }),
+      pager(data.dead, st.dl, "dead-letters"),
       h("h3", {}, "Recent runs"),
       table(["started", "trigger", "read", "reclaimed", "acked", "retried", "dead-lettered", "took", "requests", "stop"], (fn.recentRuns || []).slice(0, 10).map(runRow),
         "No runs that did work yet.", { "data-table": "runs", class: "columns" }),
@@ -170,6 +196,7 @@ export const clientScript = String.raw`
     if (!sessionStorage.getItem(KEY) || loading) return;
     if (paused || document.hidden) return schedule();
     loading = true;
+    cost = 0;
     try {
       const list = await api("/functions");
       const loaded = await Promise.all(list.functions.map((fn) => loadFunction(fn).then((data) => ({ fn, data }), (error) => ({ fn, error }))));
@@ -179,7 +206,10 @@ export const clientScript = String.raw`
       for (const old of cards) old.remove();
       cards = next;
       main.append(...cards);
-      status.textContent = "Updated " + new Date().toLocaleTimeString() + " · every " + REFRESH_MS / 1000 + " s";
+      status.textContent = "Updated " + new Date().toLocaleTimeString() + " · every " + REFRESH_MS / 1000 + " s while visible";
+      $("cost").hidden = false;
+      $("cost").dataset.commands = String(cost);
+      $("cost").textContent = "This refresh: " + cost + " Redis commands (≈ " + Math.round(cost * 60000 / REFRESH_MS) + "/min while shown)";
     } catch (error) {
       if (error instanceof Unauthorized) return signOut("The API refused the token: " + error.message);
       status.textContent = "Refresh failed: " + error.message;
@@ -218,6 +248,19 @@ export const clientScript = String.raw`
     refresh();
   }
 
+  async function pauseFunction(fn, button) {
+    const action = fn.paused ? "resume" : "pause";
+    if (!confirm((fn.paused ? "Resume " : "Pause ") + fn.name + "?")) return;
+    button.disabled = true;
+    try {
+      await api("/functions/" + enc(fn.name) + "/" + action, { method: "POST" });
+      say((action === "pause" ? "Paused " : "Resumed ") + fn.name + ".", false);
+    } catch (error) {
+      say(error.message, true);
+    }
+    refresh();
+  }
+
   function showSignedIn(signedIn) {
     login.hidden = signedIn;
     pauseButton.hidden = !signedIn;
@@ -230,7 +273,11 @@ export const clientScript = String.raw`
     clearTimeout(timer);
     for (const old of cards) old.remove();
     cards = [];
+    routes = null;
     say("", false);
+    detail.hidden = true;
+    $("cost").hidden = true;
+    document.body.classList.remove("read-only");
     showSignedIn(false);
     status.textContent = "Not signed in";
     const err = $("login-error");
@@ -258,10 +305,15 @@ export const clientScript = String.raw`
   });
   document.addEventListener("visibilitychange", () => { if (!document.hidden) refresh(); });
 
+`;
+
+/** Runs last, once every module's bindings exist. */
+const start = String.raw`
   if (sessionStorage.getItem(KEY)) {
     showSignedIn(true);
     status.textContent = "Loading…";
     refresh();
   }
-})();
 `;
+
+export const clientScript = "\n(() => {\n" + core + detailScript + listsScript + chartsScript + start + "})();\n";

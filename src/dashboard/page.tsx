@@ -30,6 +30,7 @@ export function Page({ nonce, refreshSeconds }: PageProps) {
           <span class="status" id="status" role="status" aria-live="polite">
             Not signed in
           </span>
+          <span class="status" id="cost" hidden></span>
           <button type="button" id="pause" hidden>
             Pause
           </button>
@@ -52,6 +53,7 @@ export function Page({ nonce, refreshSeconds }: PageProps) {
             </button>
           </form>
           <p id="notice" class="error" hidden></p>
+          <section id="detail" class="card" aria-live="polite" hidden></section>
           <noscript>
             <p class="card">The dashboard needs JavaScript: it reads everything from the API with your token.</p>
           </noscript>

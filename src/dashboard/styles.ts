@@ -54,5 +54,18 @@ button:disabled { opacity: .5; cursor: default; }
   table:not(.columns) td { position: relative; border: 0; padding: .1rem 0 .1rem 7rem; min-height: 1.4rem; text-align: left; white-space: normal; overflow-wrap: anywhere; }
   table:not(.columns) td::before { content: attr(data-label); position: absolute; left: 0; width: 6.5rem; color: var(--muted); font: .8rem/1.6 system-ui, sans-serif; }
 }
+#notice, #detail { grid-column: 1 / -1; }
+#detail pre { white-space: pre-wrap; margin: 0; }
+.read-only .write { display: none !important; }
+.actions, .bulk, .pager { display: flex; flex-wrap: wrap; gap: .4rem; align-items: center; margin: .4rem 0; }
+.filters { display: flex; flex-wrap: wrap; gap: .4rem; align-items: end; margin: .4rem 0; }
+.filter { display: flex; flex-direction: column; font-size: .75rem; color: var(--muted); }
+.filter input { font: inherit; font-size: .85rem; padding: .25rem; border-radius: 4px; border: 1px solid var(--line); background: var(--bg); color: var(--fg); max-width: 11rem; }
+button.link { border: 0; background: none; padding: 0; min-height: 0; color: var(--accent); font: inherit; text-decoration: underline; cursor: pointer; }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(14rem, 1fr)); gap: .5rem; }
+.chart { margin: 0; border: 1px solid var(--line); border-radius: 6px; padding: .35rem .5rem; color: var(--accent); min-width: 0; }
+.chart figcaption { color: var(--fg); font-size: .8rem; }
+.chart svg { width: 100%; height: 4.5rem; display: block; }
+.warnings { list-style: none; padding: 0; margin: .5rem 0; display: grid; gap: .25rem; }
 [hidden] { display: none !important; }
 `;

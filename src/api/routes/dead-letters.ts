@@ -5,14 +5,12 @@
  * onto their source streams (see `replay.ts`).
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { xrange } from "../../core/commands.js";
 import { parseDeadLetter } from "../../core/dead-letter.js";
-import { sendPipeline } from "../../core/ops.js";
-import { nextStreamId } from "../../core/stream-id.js";
+import { scanMatching, scanPage } from "../dead-letter-scan.js";
 import { jsonBody } from "../json-body.js";
 import { MAX_REPLAY, replay } from "../replay.js";
 import { createRouter } from "../router.js";
-import { errorResponses, Fields, json, jsonRequest, PageQuery, StreamId, StreamParams } from "../schemas.js";
+import { errorResponses, Fields, FilterFields, fromBeforeTo, json, jsonRequest, PageQuery, StreamId, StreamParams } from "../schemas.js";
 
 const DeadLetter = z
   .object({
@@ -37,9 +35,20 @@ const listRoute = createRoute({
   path: "/streams/{stream}/dead-letters",
   tags: ["dead letters"],
   summary: "One page of dead letters",
-  request: { params: StreamParams, query: PageQuery },
+  description:
+    "`from`/`to` narrow the range by when entries were dead-lettered (their ids). With `q` or `source`, a page examines at most 1000 entries " +
+    "and may hold fewer than `count` matches: follow `next` until it is null.",
+  request: { params: StreamParams, query: PageQuery.extend(FilterFields).superRefine(fromBeforeTo) },
   responses: {
-    200: json(z.object({ deadLetterStream: z.string(), entries: z.array(z.union([DeadLetter, Malformed])), next: z.string().nullable() }), "One page"),
+    200: json(
+      z.object({
+        deadLetterStream: z.string(),
+        entries: z.array(z.union([DeadLetter, Malformed])),
+        next: z.string().nullable(),
+        scanned: z.number().int().openapi({ description: "Entries examined for this page" }),
+      }),
+      "One page",
+    ),
     ...errorResponses(400, 404, 502),
   },
 });
@@ -48,6 +57,17 @@ const AllGroups = z
   .boolean()
   .default(false)
   .openapi({ description: "Deliver to every group of the stream; by default only the group that failed the message gets it again" });
+
+const Match = z
+  .object({
+    q: z.string().min(1).max(200).optional().openapi({ description: "Case-insensitive text in the error" }),
+    from: z.number().int().min(0).optional().openapi({ description: "Dead-lettered at or after (unix ms)" }),
+    to: z.number().int().min(0).optional().openapi({ description: "Dead-lettered at or before (unix ms)" }),
+    source: z.string().min(1).max(256).optional().openapi({ description: "The stream it came from" }),
+  })
+  .strict()
+  .superRefine(fromBeforeTo)
+  .openapi("DeadLetterFilter");
 
 const ReplayBody = z
   .union([
@@ -59,7 +79,14 @@ const ReplayBody = z
         allGroups: AllGroups,
       })
       .strict(),
-  ], { error: 'send {"ids": ["<dead-letter id>", …]} or {"all": true, "limit": <1 to 1000>}, optionally with "allGroups": true' })
+    z
+      .object({
+        match: Match.openapi({ description: "Replay those matching, oldest first (at most 10,000 entries examined)" }),
+        limit: z.number().int().min(1).max(MAX_REPLAY).default(100).openapi({ description: "Replay at most this many" }),
+        allGroups: AllGroups,
+      })
+      .strict(),
+  ], { error: 'send {"ids": ["<dead-letter id>", …]}, {"all": true, "limit": <1 to 1000>} or {"match": {"q", "from", "to", "source"}, "limit": <1 to 1000>}, optionally with "allGroups": true' })
   .openapi("ReplayRequest");
 
 const replayRoute = createRoute({
@@ -81,7 +108,9 @@ const replayRoute = createRoute({
             stream: z.string(),
             group: z.string().nullable().openapi({ description: "The only group it is delivered to; null with allGroups" }),
             newId: z.string(),
-          })) }).openapi("ReplayResult"),
+          })),
+          more: z.boolean().optional().openapi({ description: "With `match`: more matching dead letters may follow; send it again" }),
+        }).openapi("ReplayResult"),
       "Replayed, oldest first",
     ),
     ...errorResponses(400, 404, 409, 413, 415, 422, 502, 503),
@@ -91,18 +120,22 @@ const replayRoute = createRoute({
 export const deadLetters = createRouter()
   .openapi(listRoute, async (c) => {
     const { stream } = c.req.valid("param");
-    const { start, count } = c.req.valid("query");
+    const { start, count, ...filter } = c.req.valid("query");
     const dlq = c.var.catalog.deadLetterStreamFor(stream);
-    const [found] = await sendPipeline(c.var.redis(), [xrange(dlq, start, "+", count + 1)] as const);
-    const page = found.slice(0, count);
-    const next = found.length > count ? nextStreamId(page[page.length - 1]!.id) : null;
+    const { entries: page, next, scanned } = await scanPage(c.var.redis(), dlq, start, count, filter);
     const entries = page.map((e) => parseDeadLetter(e) ?? { id: e.id, malformed: true as const, fields: e.fields });
-    return c.json({ deadLetterStream: dlq, entries, next }, 200);
+    return c.json({ deadLetterStream: dlq, entries, next, scanned }, 200);
   })
   .openapi(replayRoute, async (c) => {
     const { stream } = c.req.valid("param");
     const body = c.req.valid("json");
     const dlq = c.var.catalog.deadLetterStreamFor(stream);
+    if ("match" in body) {
+      // Matched a moment ago: an id replayed or deleted meanwhile is skipped, not refused.
+      const matched = await scanMatching(c.var.redis(), dlq, body.match, body.limit);
+      const replayed = await replay(c.var.redis(), c.var.catalog, dlq, { ids: matched.ids, strict: false, allGroups: body.allGroups });
+      return c.json({ replayed, more: matched.more }, 200);
+    }
     const selection = "ids" in body ? { ids: body.ids, allGroups: body.allGroups } : { limit: body.limit, allGroups: body.allGroups };
     return c.json({ replayed: await replay(c.var.redis(), c.var.catalog, dlq, selection) }, 200);
   });

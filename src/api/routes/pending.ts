@@ -51,6 +51,10 @@ const route = createRoute({
     query: PageQuery.extend({
       consumer: z.string().min(1).optional().openapi({ param: { name: "consumer", in: "query" }, description: "Only this consumer's entries" }),
       minIdleMs: z.coerce.number().int().min(0).optional().openapi({ param: { name: "minIdleMs", in: "query" }, description: "Only entries idle at least this long" }),
+      minDeliveries: z.coerce.number().int().min(1).optional().openapi({
+        param: { name: "minDeliveries", in: "query" },
+        description: "Only entries delivered at least this often; a page may then hold fewer than `count` entries: follow `next`",
+      }),
     }),
   },
   responses: { 200: json(PendingPage, "Summary and one page"), ...errorResponses(400, 404, 502) },
@@ -58,14 +62,16 @@ const route = createRoute({
 
 export const pending = createRouter().openapi(route, async (c) => {
   const { stream, group } = c.req.valid("param");
-  const { start, count, consumer, minIdleMs } = c.req.valid("query");
+  const { start, count, consumer, minIdleMs, minDeliveries = 1 } = c.req.valid("query");
   c.var.catalog.requireStream(stream);
   // One entry past the page tells whether another page follows, without an empty last page.
   const [summary, found] = await inGroup(stream, group, () =>
     sendPipeline(c.var.redis(), [xpendingSummary(stream, group), xpendingRange(stream, group, { start, count: count + 1, consumer, minIdleMs })] as const),
   );
-  const page = found.slice(0, count);
-  const next = found.length > count ? nextStreamId(page[page.length - 1]!.id) : null;
+  const read = found.slice(0, count);
+  const next = found.length > count ? nextStreamId(read[read.length - 1]!.id) : null;
+  // XPENDING cannot filter by deliveries: the page read is filtered, and `next` still follows the read.
+  const page = read.filter((e) => e.deliveries >= minDeliveries);
   const [lastErrors] = page.length === 0 ? [[]] : await sendPipeline(c.var.redis(), [lastErrorsOp(stream, group, page.map((e) => e.id))] as const);
   const entries = page.map((e, i) => ({ ...e, lastError: lastErrors[i] ?? null }));
   return c.json({ stream, group, summary, entries, next }, 200);

@@ -4,31 +4,14 @@
  * repeated and the group's run goes by. Each dead letter ends up exactly
  * once: on its source stream, or still in the dead-letter stream.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Fault, FaultContext } from "../../../tools/bridge/faults.js";
+import { describe, expect, it } from "vitest";
 import { runFunction } from "../../../src/core/run.js";
 import { bridgeTransport } from "../../support/engine.js";
-import { privateBridge, type PrivateBridge } from "../bridge/support.js";
 import { app, call, enc, useApiFixture } from "./support.js";
-import { copies, lockKeys, plantDeadLetter } from "./replay-support.js";
+import { copies, lockKeys, plantDeadLetter, useFaultyMultiBridge } from "./replay-support.js";
 
 const { f, track } = useApiFixture();
-let bridge: PrivateBridge;
-/** One fault, once, on the first /multi-exec whose first command is `command` on `key`. */
-let aim: { command: string; key: string; when: "before" | "after"; fault: Fault } | undefined;
-const hits = (ctx: FaultContext, when: "before" | "after") => {
-  if (!aim || aim.when !== when || ctx.path !== "/multi-exec") return undefined;
-  const [first] = ctx.commands;
-  if (first?.[0]?.toUpperCase() !== aim.command || first[1] !== aim.key) return undefined;
-  const fault = aim.fault;
-  aim = undefined;
-  return fault;
-};
-
-beforeAll(async () => {
-  bridge = await privateBridge({ faults: { before: (ctx) => hits(ctx, "before"), after: (ctx) => hits(ctx, "after") } });
-});
-afterAll(() => bridge.close());
+const bridge = useFaultyMultiBridge();
 
 async function setup() {
   const fn = track(f.fn({ handle: async () => {} }));
@@ -37,8 +20,7 @@ async function setup() {
   await f.createGroup(fn);
   await plantDeadLetter(f.tcp, fn, dlq, "5-0", { tag });
   const api = app({ functions: [fn] });
-  const env = { UPSTASH_REDIS_REST_URL: bridge.bridge.url, UPSTASH_REDIS_REST_TOKEN: bridge.token };
-  const replay = () => call(api, `/streams/${enc(dlq)}/dead-letters/replay`, { body: { ids: ["5-0"] }, env });
+  const replay = () => call(api, `/streams/${enc(dlq)}/dead-letters/replay`, { body: { ids: ["5-0"] }, env: bridge.env() });
   const settle = () => runFunction(fn, { transport: bridgeTransport(), vars: {}, trigger: "manual" });
   return { fn, dlq, tag, replay, settle, where: () => copies(f.tcp, fn.stream, dlq, tag) };
 }
@@ -48,7 +30,7 @@ const once = { onStream: 1, deadLetters: 0 };
 describe("a dropped connection in the XADD step", () => {
   it("after Redis ran it: 503 outcome unknown; a repeat is refused, and the group's run settles it", async () => {
     const s = await setup();
-    aim = { command: "XADD", key: s.fn.stream, when: "after", fault: "drop" };
+    bridge.aim({ command: "XADD", key: s.fn.stream, when: "after", fault: "drop" });
     const res = await s.replay();
     expect(res.status).toBe(503);
     expect(res.body.error.code).toBe("replay_outcome_unknown");
@@ -66,7 +48,7 @@ describe("a dropped connection in the XADD step", () => {
 
   it.each([["a drop", "drop" as const], ["a 503", { status: 503 }]])("before Redis ran it (%s): nothing moved; once the lock expires a repeat replays it once", async (_, fault) => {
     const s = await setup();
-    aim = { command: "XADD", key: s.fn.stream, when: "before", fault };
+    bridge.aim({ command: "XADD", key: s.fn.stream, when: "before", fault });
     expect((await s.replay()).status).toBe(503);
     expect(await s.where()).toEqual({ onStream: 0, deadLetters: 1 });
     const [lock] = await lockKeys(f.tcp, s.dlq);
@@ -83,7 +65,7 @@ describe("a dropped connection in the XADD step", () => {
 describe("a dropped connection in the XDEL step", () => {
   it("after Redis ran it: the replay is complete, and a repeat answers 404", async () => {
     const s = await setup();
-    aim = { command: "XDEL", key: s.dlq, when: "after", fault: "drop" };
+    bridge.aim({ command: "XDEL", key: s.dlq, when: "after", fault: "drop" });
     expect((await s.replay()).status).toBe(503);
     expect(await s.where()).toEqual(once);
     expect((await s.replay()).status).toBe(404);
@@ -93,7 +75,7 @@ describe("a dropped connection in the XDEL step", () => {
 
   it("before Redis ran it: on both streams, a repeat is refused, and the group's run settles it", async () => {
     const s = await setup();
-    aim = { command: "XDEL", key: s.dlq, when: "before", fault: "drop" };
+    bridge.aim({ command: "XDEL", key: s.dlq, when: "before", fault: "drop" });
     const res = await s.replay();
     expect(res.status).toBe(503);
     expect(res.body.error.message).toMatch(/removal from .* is unconfirmed/);

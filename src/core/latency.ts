@@ -1,0 +1,26 @@
+/**
+ * Enqueue-to-acknowledge latency of one run's successes. A stream id's
+ * millisecond part is when Redis accepted the message (its clock), and the
+ * acknowledgement is the commit that carries the XACK, so latency is the
+ * commit's send time minus the id's time. The run keeps only the percentiles
+ * in its report: the dashboard charts them without storing every sample.
+ */
+
+export interface LatencySummary {
+  count: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/** Milliseconds from a message's enqueue (its id) to `ackedAt`; never negative (clocks differ). */
+export const sinceEnqueue = (id: string, ackedAt: number): number => Math.max(0, ackedAt - Number(id.split("-")[0]));
+
+/** Nearest-rank percentiles; undefined when nothing was acknowledged. */
+export function summarizeLatency(values: readonly number[]): LatencySummary | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+  return { count: sorted.length, p50: rank(50), p95: rank(95), p99: rank(99), max: sorted[sorted.length - 1]! };
+}
