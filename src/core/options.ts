@@ -66,6 +66,15 @@ export interface FunctionOptions {
    * Upstash refuses requests over 10 MB. @default 8 MiB
    */
   maxRequestBytes: number;
+  /**
+   * Messages with the same key (`partitionKey`) are handled one at a time, in
+   * enqueue order, across retries, crashes and overlapping runs; a failing
+   * message holds back only its key. One run at a time consumes the stream
+   * (a lease), and a run start costs one EVAL; see ordered/. Needs Lua (Redis or Upstash). @default false
+   */
+  ordered: boolean;
+  /** The field naming a message's key for `ordered`; without it the whole stream is one key (FIFO). @default undefined */
+  partitionKey: string | undefined;
 }
 
 /** Time a batch may take beyond its handlers: the commit request and clock slack. */
@@ -98,6 +107,8 @@ export function defaultOptions(stream: string): FunctionOptions {
     fetchesPerMessage: 0,
     retention: undefined,
     maxRequestBytes: 8 * 1024 * 1024,
+    ordered: false,
+    partitionKey: undefined,
   };
 }
 
@@ -141,6 +152,11 @@ export function validateOptions(where: string, o: FunctionOptions): FunctionOpti
   if (!/^(\$|0|\d+(-\d+)?)$/.test(o.startId)) {
     throw new ConfigError(`${where}: \`startId\` must be "$", "0" or a stream id; got ${JSON.stringify(o.startId)}`);
   }
+  if (typeof o.ordered !== "boolean") throw new ConfigError(`${where}: \`ordered\` must be a boolean; got ${JSON.stringify(o.ordered)}`);
+  if (o.partitionKey !== undefined && (typeof o.partitionKey !== "string" || o.partitionKey.length === 0)) {
+    throw new ConfigError(`${where}: \`partitionKey\` must be a non-empty field name; got ${JSON.stringify(o.partitionKey)}`);
+  }
+  if (o.ordered && o.noAck) throw new ConfigError(`${where}: \`ordered\` needs acknowledgements; it cannot be combined with \`noAck\``);
   if (o.retention?.maxLen !== undefined) checkInteger(where, "retention.maxLen", o.retention.maxLen, { min: 0, max: Number.MAX_SAFE_INTEGER });
 
   // A batch must be finished, committed and acknowledged before any other run

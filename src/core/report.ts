@@ -7,7 +7,8 @@ import { lpushOp, lremOp, ltrimOp } from "./list-ops.js";
 import { REPORTS_KEPT, reportsKey } from "./keys.js";
 import type { Command } from "./transport.js";
 
-export type StopReason = "drained" | "time" | "subrequests" | "messages" | "error";
+/** `leased`: an ordered function's run found another run consuming (ordered/start.ts) and did nothing. */
+export type StopReason = "drained" | "time" | "subrequests" | "messages" | "error" | "leased";
 
 export interface RunReport {
   function: string;

@@ -34,6 +34,7 @@ import { sendLeadingParts, tally } from "./send-commit.js";
 import { splitCommit } from "./split-commit.js";
 import type { Transport } from "./transport.js";
 import { verifyCommit } from "./verify-commit.js";
+import { OrderedRun } from "./ordered/ordered-run.js";
 
 export interface RunDeps {
   transport: Transport;
@@ -78,11 +79,15 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
   let stored: RunReport | undefined;
   try {
     let stop: StopReason | undefined;
-    const first = await firstRequest(t, target, o, gate, () => {
+    const size = () => {
       const p = plan();
       if (p.size === 0) stop = p.limit;
       return p.size;
-    });
+    };
+    const ordered = o.ordered ? new OrderedRun(target, o, now, startedAt) : undefined;
+    const first = ordered ? await ordered.start(t, size) : await firstRequest(t, target, o, gate, size);
+    // Another run holds the ordered lease: this one does nothing.
+    if (!first) return { ...costs(0, 0), stopReason: "leased" };
     if (first.readError) r.error = `read refused: ${first.readError}`;
     let fetched: Fetched = first.entries ? fromRead(target, first.entries) : emptyFetch();
     const firstShort = countRead(r, fetched, first.requested);
@@ -94,7 +99,7 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
     let lastReadShort = first.entries !== undefined && firstShort;
 
     for (;;) {
-      const outcomes = await handleBatch(fetched.toHandle, {
+      const batch = {
         concurrency: o.concurrency,
         handlerTimeoutMs: o.handlerTimeoutMs,
         budget,
@@ -104,13 +109,18 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
         transport: t,
         maxDeliveries: o.maxDeliveries,
         fn,
-      });
+      };
+      const outcomes = ordered ? await ordered.handle(fetched, batch) : await handleBatch(fetched.toHandle, batch);
       r.handled += outcomes.filter((x) => x.ok || !x.notAttempted).length;
       traceFailures(fn.name, outcomes, r);
       // A commit larger than one request goes as several; all but the last are sent here.
       const parts = splitCommit({ fn: fn.name, ...target, options: o, outcomes, ...fetched, now: now() });
       const leading = await sendLeadingParts(t, parts, o.maxSubrequests - budget.used - reserve, r);
       if (!o.noAck) groupPending -= leading.settled;
+      if (ordered && leading.unpaid > 0) {
+        ordered.keepLease();
+        stop ??= "subrequests";
+      }
       const commit = leading.last;
       const settled = o.noAck ? 0 : commit.acked + commit.deadLettered;
 
@@ -141,8 +151,9 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
         r.backpressure ||= !wantOpen;
       }
 
-      const commitOps = commit.commands.map(rawOp);
       const final = kind === undefined;
+      if (ordered) gateOps.push(...ordered.commands(final).map(rawOp));
+      const commitOps = commit.commands.map(rawOp);
       let report: RunReport | undefined;
       if (final && !o.retention && didWork(r)) {
         // Counted as if the commit succeeds; replaced below if it does not.
