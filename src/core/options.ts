@@ -75,6 +75,13 @@ export interface FunctionOptions {
   ordered: boolean;
   /** The field naming a message's key for `ordered`; without it the whole stream is one key (FIFO). @default undefined */
   partitionKey: string | undefined;
+  /**
+   * Runs one cron tick may have going at once for this function. When the
+   * tick's first read comes back full (more backlog than it asked for), it
+   * starts up to `maxParallelRuns − 1` drainers, each a Durable Object
+   * request with budgets of its own (see functions/fan-out.ts). @default 1 (no fan-out)
+   */
+  maxParallelRuns: number;
 }
 
 /** Time a batch may take beyond its handlers: the commit request and clock slack. */
@@ -109,6 +116,7 @@ export function defaultOptions(stream: string): FunctionOptions {
     maxRequestBytes: 8 * 1024 * 1024,
     ordered: false,
     partitionKey: undefined,
+    maxParallelRuns: 1,
   };
 }
 
@@ -126,6 +134,7 @@ const INTEGER_BOUNDS: Partial<Record<keyof FunctionOptions, Bounds>> = {
   maxMessages: { min: 1, max: 1_000_000 },
   fetchesPerMessage: { min: 0, max: 100 },
   maxRequestBytes: { min: 64 * 1024, max: UPSTASH_MAX_REQUEST_BYTES },
+  maxParallelRuns: { min: 1, max: 32 },
 };
 
 function checkInteger(where: string, name: string, value: unknown, { min, max }: Bounds): void {
@@ -155,6 +164,9 @@ export function validateOptions(where: string, o: FunctionOptions): FunctionOpti
   if (typeof o.ordered !== "boolean") throw new ConfigError(`${where}: \`ordered\` must be a boolean; got ${JSON.stringify(o.ordered)}`);
   if (o.partitionKey !== undefined && (typeof o.partitionKey !== "string" || o.partitionKey.length === 0)) {
     throw new ConfigError(`${where}: \`partitionKey\` must be a non-empty field name; got ${JSON.stringify(o.partitionKey)}`);
+  }
+  if (o.ordered && o.maxParallelRuns > 1) {
+    throw new ConfigError(`${where}: \`ordered\` lets one run consume at a time, so \`maxParallelRuns\` above 1 would only start runs that find the stream leased`);
   }
   if (o.ordered && o.noAck) throw new ConfigError(`${where}: \`ordered\` needs acknowledgements; it cannot be combined with \`noAck\``);
   if (o.retention?.maxLen !== undefined) checkInteger(where, "retention.maxLen", o.retention.maxLen, { min: 0, max: Number.MAX_SAFE_INTEGER });

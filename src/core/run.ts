@@ -48,6 +48,8 @@ export interface RunDeps {
   /** What `ctx.fetch` sends through. Pass a plain function: a binding's `fetch` must be bound to it. @default the global fetch */
   fetch?: typeof fetch;
   now?: () => number;
+  /** Called once when the first read came back full: there is more backlog than this run asked for (fan-out.ts). */
+  onBacklog?: () => void;
 }
 
 export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<RunReport> {
@@ -88,6 +90,7 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
     const first = ordered ? await ordered.start(t, size) : await firstRequest(t, target, o, gate, size);
     // Another run holds the ordered lease: this one does nothing.
     if (!first) return { ...costs(0, 0), stopReason: "leased" };
+    if (first.entries && first.requested > 0 && first.entries.length >= first.requested) deps.onBacklog?.();
     if (first.readError) r.error = `read refused: ${first.readError}`;
     let fetched: Fetched = first.entries ? fromRead(target, first.entries) : emptyFetch();
     const firstShort = countRead(r, fetched, first.requested);

@@ -8,6 +8,7 @@ import type { RunReport } from "../core/report.js";
 import { runFunction } from "../core/run.js";
 import type { Transport } from "../core/transport.js";
 import type { Env } from "../env.js";
+import { startDrainers } from "./fan-out.js";
 import { transportFromEnv } from "./redis.js";
 
 export interface Skipped {
@@ -25,10 +26,14 @@ export async function runScheduled(
   const due = functions.filter((f) => f.crons.includes(cron));
   const active = due.filter((f) => !skipReason(f, env));
   const slot = Math.floor(scheduledTime / 60_000);
-  const runs = active.map((f) => runFunction(f, { transport, vars: env, trigger: "cron", slot, sharers: active.length }));
+  // A tick whose first read comes back full starts drainers beside its own run (fan-out.ts).
+  const drains: Promise<unknown>[] = [];
+  const onBacklog = (f: PollingFunction) => () => void drains.push(startDrainers(f, env, slot, scheduledTime).catch((e: unknown) => console.error(`cronsumer: ${f.name} fan-out failed: ${String(e)}`)));
+  const runs = active.map((f) => runFunction(f, { transport, vars: env, trigger: "cron", slot, sharers: active.length, onBacklog: onBacklog(f) }));
   const skipped = due.filter((f) => skipReason(f, env)).map((f) => ({ function: f.name, skipped: skipReason(f, env)! }));
   for (const s of skipped) console.log(`cronsumer: skipping ${s.function}: ${s.skipped}`);
   const reports = await Promise.all(runs);
+  await Promise.all(drains);
   for (const r of reports) if (r.stopReason === "error") console.error(`cronsumer: ${r.function} run failed: ${r.error}`);
   return [...reports, ...skipped];
 }
