@@ -36,6 +36,9 @@ export type DrainerClass = new (state: DrainerState, env: Env) => { fetch(reques
 export function createDrainer({ functions, transport = transportFromEnv }: WorkerOptions): DrainerClass {
   const byName = new Map<string, PollingFunction>(functions.map((f) => [f.name, f]));
   return class CronsumerDrainer {
+    /** One run at a time per drainer, so overlapping ticks never hold more than `maxParallelRuns` runs. */
+    #busy = false;
+
     constructor(
       private readonly state: DrainerState,
       private readonly env: Env,
@@ -47,17 +50,19 @@ export function createDrainer({ functions, transport = transportFromEnv }: Worke
       if (!job || !fn || !Number.isInteger(job.slot) || typeof job.until !== "number") {
         return Response.json({ error: { code: "bad_drain_job", message: "expected { function, slot, until } naming a function of this Worker" } }, { status: 400 });
       }
+      if (this.#busy) return Response.json({ busy: true }, { status: 202 });
       return Response.json(await this.drain(fn, job));
     }
 
     async alarm(): Promise<void> {
       const job = await this.state.storage.get<DrainJob>("job");
       const fn = job && byName.get(job.function);
-      if (job && fn) await this.drain(fn, job);
+      if (job && fn && !this.#busy) await this.drain(fn, job);
     }
 
     private async drain(fn: PollingFunction, job: DrainJob): Promise<RunReport> {
-      const report = await runFunction(fn, { transport: transport(this.env), vars: this.env, trigger: "cron", slot: job.slot });
+      this.#busy = true;
+      const report = await runFunction(fn, { transport: transport(this.env), vars: this.env, trigger: "cron", slot: job.slot }).finally(() => (this.#busy = false));
       if (report.stopReason === "error") console.error(`cronsumer: ${fn.name} drainer run failed: ${report.error}`);
       if (BUDGET_BOUND.has(report.stopReason) && Date.now() < job.until) {
         await this.state.storage.put("job", job);

@@ -50,9 +50,10 @@ export async function startDrainers(fn: PollingFunction, env: Env, slot: number,
     const stub = ns.get(ns.idFromName(`${fn.name}:${i + 1}`) as never);
     const response = await stub.fetch("https://drainer/run", { method: "POST", body: JSON.stringify(job), headers: { "content-type": "application/json" } });
     if (!response.ok) throw new Error(`drainer ${i + 1} answered ${response.status}: ${(await response.text()).slice(0, 200)}`);
-    return (await response.json()) as RunReport;
+    // 202: that drainer is still draining for an earlier tick.
+    return response.status === 202 ? [] : [(await response.json()) as RunReport];
   });
   const settled = await Promise.allSettled(drains);
   for (const s of settled) if (s.status === "rejected") console.error(`cronsumer: ${fn.name} drainer failed: ${String(s.reason)}`);
-  return settled.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
+  return settled.flatMap((s) => (s.status === "fulfilled" ? s.value : []));
 }
