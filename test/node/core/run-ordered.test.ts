@@ -14,7 +14,8 @@ import { age, bridgeTransport, enqueue, entries, faultyBridge, pending, useFixtu
 const f = useFixture();
 const transport = bridgeTransport();
 const VT = 6_000;
-const DELAY = 300;
+// Long enough that a loaded machine does not reach a retry before the test means it to.
+const DELAY = 1_500;
 const run = (fn: Parameters<typeof runFunction>[0], t = transport) => runFunction(fn, { transport: t, vars: {}, trigger: "cron" });
 
 /** An ordered function keyed by `account` that writes `{account, seq}` to a ledger stream as its effect. */
