@@ -21,6 +21,8 @@ export type { CronEvent, CronsumerWorker, ScheduledHandler, WaitUntil, WorkerOpt
 export type { ApiApp } from "./api/context.js";
 export type { Env } from "./env.js";
 export { runScheduled, runOne } from "./functions/scheduled.js";
+export { createDrainer } from "./functions/drainer.js";
+export type { DrainerClass, DrainerState } from "./functions/drainer.js";
 export type { Skipped } from "./functions/scheduled.js";
 export { runFunction } from "./core/run.js";
 export type { RunDeps } from "./core/run.js";

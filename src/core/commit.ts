@@ -141,7 +141,8 @@ export function buildCommit(c: CommitInput): Commit {
       if (!o.noAck) ack.push(message.id);
       commit.acked += 1;
     } else if (outcome.notAttempted && !o.noAck) {
-      later(message.id, o.visibilityTimeoutMs, message.attempt - 1 - (message.priorDeliveries ?? 0));
+      // Ordered consumption parks a held message until its key's head is due (ordered/handle-ordered.ts).
+      later(message.id, outcome.delayMs === undefined ? o.visibilityTimeoutMs : idleForDelay(o.visibilityTimeoutMs, outcome.delayMs), message.attempt - 1 - (message.priorDeliveries ?? 0));
     } else if (outcome.permanent || o.noAck || message.attempt >= o.maxDeliveries) {
       deadLetter(message, message.attempt, outcome.error);
     } else {

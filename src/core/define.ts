@@ -131,6 +131,8 @@ export function definePollingFunction<T = Fields>(def: PollingFunctionDefinition
   }
   const fn: PollingFunction<T> = { ...def, options: def.options ?? {} };
   resolveOptions(fn, {}, 1);
+  // Ordering is per message: a batch handler settles messages in any order it likes.
+  if (fn.options.ordered && def.handleBatch) throw new ConfigError(`${where}: \`ordered\` needs \`handle\`, not \`handleBatch\``);
   return fn;
 }
 

@@ -81,3 +81,15 @@ const tagged = (stream: string, suffix: string): string => (stream.includes("{")
  */
 export const delayedKey = (stream: string): string => tagged(stream, "cronsumer-delayed");
 export const delayedPayloadsKey = (stream: string): string => tagged(stream, "cronsumer-delayed-payloads");
+/** A key in the stream's cluster slot, so it can share the stream's MULTI/EXEC or script. */
+const besideStream = (stream: string, suffix: string): string => (stream.includes("{") ? `${stream}:${suffix}` : `{${stream}}:${suffix}`);
+
+/** Ordered consumption: held by the one run consuming the stream for the group (a token, with an expiry). */
+export const orderedLeaseKey = (stream: string, group: string): string => besideStream(stream, `cronsumer-lease:${group}`);
+
+/**
+ * Ordered consumption: per message key, the pending ids of that key that hold
+ * back later ones, oldest first, and when the oldest is next due: a hash,
+ * field = message key, value = `<dueAt ms> <id> <id> …` (see ordered/held.ts).
+ */
+export const orderedHeldKey = (stream: string, group: string): string => besideStream(stream, `cronsumer-held:${group}`);

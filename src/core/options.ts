@@ -104,6 +104,22 @@ export interface FunctionOptions {
    * @default 10 ÷ functions on the same cron
    */
   maxCpuMs: number;
+  /**
+   * Messages with the same key (`partitionKey`) are handled one at a time, in
+   * enqueue order, across retries, crashes and overlapping runs; a failing
+   * message holds back only its key. One run at a time consumes the stream
+   * (a lease), and a run start costs one EVAL; see ordered/. Needs Lua (Redis or Upstash). @default false
+   */
+  ordered: boolean;
+  /** The field naming a message's key for `ordered`; without it the whole stream is one key (FIFO). @default undefined */
+  partitionKey: string | undefined;
+  /**
+   * Runs one cron tick may have going at once for this function. When the
+   * tick's first read comes back full (more backlog than it asked for), it
+   * starts up to `maxParallelRuns − 1` drainers, each a Durable Object
+   * request with budgets of its own (see functions/fan-out.ts). @default 1 (no fan-out)
+   */
+  maxParallelRuns: number;
 }
 
 export interface KeyConcurrency {
@@ -152,6 +168,9 @@ export function defaultOptions(stream: string): FunctionOptions {
     keyConcurrency: undefined,
     delays: false,
     maxCpuMs: FREE_PLAN_CPU_MS,
+    ordered: false,
+    partitionKey: undefined,
+    maxParallelRuns: 1,
   };
 }
 
@@ -170,6 +189,7 @@ const INTEGER_BOUNDS: Partial<Record<keyof FunctionOptions, Bounds>> = {
   fetchesPerMessage: { min: 0, max: 100 },
   maxRequestBytes: { min: 64 * 1024, max: UPSTASH_MAX_REQUEST_BYTES },
   pollIntervalMs: { min: 0, max: 60_000 },
+  maxParallelRuns: { min: 1, max: 32 },
 };
 
 function checkInteger(where: string, name: string, value: unknown, { min, max }: Bounds): void {
@@ -213,6 +233,19 @@ export function validateOptions(where: string, o: FunctionOptions): FunctionOpti
   if (typeof o.maxCpuMs !== "number" || !(o.maxCpuMs > 0 && o.maxCpuMs <= MAX_CPU_MS)) {
     throw new ConfigError(`${where}: \`maxCpuMs\` must be a number from above 0 to ${MAX_CPU_MS}; got ${JSON.stringify(o.maxCpuMs)}`);
   }
+  if (typeof o.ordered !== "boolean") throw new ConfigError(`${where}: \`ordered\` must be a boolean; got ${JSON.stringify(o.ordered)}`);
+  if (o.partitionKey !== undefined && (typeof o.partitionKey !== "string" || o.partitionKey.length === 0)) {
+    throw new ConfigError(`${where}: \`partitionKey\` must be a non-empty field name; got ${JSON.stringify(o.partitionKey)}`);
+  }
+  if (o.ordered && o.maxParallelRuns > 1) {
+    throw new ConfigError(`${where}: \`ordered\` lets one run consume at a time, so \`maxParallelRuns\` above 1 would only start runs that find the stream leased`);
+  }
+  if (o.ordered && o.noAck) throw new ConfigError(`${where}: \`ordered\` needs acknowledgements; it cannot be combined with \`noAck\``);
+  for (const other of ["rateLimit", "keyConcurrency"] as const) {
+    // Their reads and put-backs bypass the ordered start script: not combined until they are proven together.
+    if (o.ordered && o[other] !== undefined) throw new ConfigError(`${where}: \`ordered\` cannot be combined with \`${other}\` yet`);
+  }
+  if (o.ordered && o.delays) throw new ConfigError(`${where}: \`ordered\` cannot be combined with \`delays\` yet: promotion runs in the first request, which ordered runs replace with their own script`);
   if (o.retention?.maxLen !== undefined) checkInteger(where, "retention.maxLen", o.retention.maxLen, { min: 0, max: Number.MAX_SAFE_INTEGER });
 
   // A batch must be finished, committed and acknowledged before any other run

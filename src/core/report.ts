@@ -12,8 +12,9 @@ import type { Command } from "./transport.js";
  * `paused`: the function is paused (pause.ts); the run read and claimed nothing after it saw so.
  * `rateLimit`: its rate limit (or a handler's slow-down) held further reads beyond this run's time.
  * `cpu`: the run's CPU estimate reached `maxCpuMs` (cpu-estimate.ts).
+ * `leased`: an ordered function's run found another run consuming (ordered/start.ts) and did nothing.
  */
-export type StopReason = "drained" | "time" | "subrequests" | "messages" | "cpu" | "paused" | "rateLimit" | "error";
+export type StopReason = "drained" | "time" | "subrequests" | "messages" | "cpu" | "paused" | "rateLimit" | "leased" | "error";
 
 export interface RunReport {
   function: string;

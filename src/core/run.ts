@@ -41,6 +41,7 @@ import { sendLeadingParts, tally } from "./send-commit.js";
 import { splitCommit } from "./split-commit.js";
 import type { Transport } from "./transport.js";
 import { verifyCommit } from "./verify-commit.js";
+import { OrderedRun } from "./ordered/ordered-run.js";
 
 export interface RunDeps {
   transport: Transport;
@@ -58,6 +59,8 @@ export interface RunDeps {
   limits?: RunLimits;
   /** Told the soonest delay among the retries each commit parked, once that commit went through. */
   onRetryParked?: (delayMs: number) => void;
+  /** Called once when the first read came back full: there is more backlog than this run asked for (fan-out.ts). */
+  onBacklog?: () => void;
 }
 
 export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<RunReport> {
@@ -93,22 +96,21 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
   let stored: RunReport | undefined;
   try {
     let stop: StopReason | undefined;
+    const size = () => {
+      const p = plan();
+      if (p.size === 0) stop = p.limit;
+      return p.size;
+    };
     const rate = o.rateLimit ? new RateTokens(target.stream, target.group, o.rateLimit) : undefined;
-    const first = await firstRequest(
-      t,
-      target,
-      o,
-      gate,
-      () => {
-        const p = plan();
-        if (p.size === 0) stop = p.limit;
-        return p.size;
-      },
-      rate && { extra: rate.reserveOps(o.batchSize, now()), absorb: (values) => rate.absorb(values) },
-      now,
-    );
+    const ordered = o.ordered ? new OrderedRun(target, o, now, startedAt) : undefined;
+    const first = ordered
+      ? await ordered.start(t, size)
+      : await firstRequest(t, target, o, gate, size, rate && { extra: rate.reserveOps(o.batchSize, now()), absorb: (values) => rate.absorb(values) }, now);
+    // Another run holds the ordered lease: this one does nothing.
+    if (!first) return { ...costs(0, 0), stopReason: "leased" };
     // Paused: stop before any recovery (XAUTOCLAIM would charge deliveries); an idle-sized tick, nothing stored.
     if (first.paused) return { ...costs(0, 0), stopReason: "paused" };
+    if (first.entries && first.requested > 0 && first.entries.length >= first.requested) deps.onBacklog?.();
     if (first.readError) r.error = `read refused: ${first.readError}`;
     if (first.promoteError) r.error ??= `delayed messages not promoted: ${first.promoteError}`;
     let fetched: Fetched = first.entries ? fromRead(target, first.entries) : emptyFetch();
@@ -135,8 +137,8 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
           fetched = { ...fetched, toHandle: leased.toHandle, released: [...fetched.released, ...back] };
         }
       }
-      const outcomes = await handleBatch(fetched.toHandle, {
-        slowDown: (ms) => void (slowFor = Math.max(slowFor, ms)),
+      const batch = {
+        slowDown: (ms: number) => void (slowFor = Math.max(slowFor, ms)),
         concurrency: o.concurrency,
         handlerTimeoutMs: o.handlerTimeoutMs,
         budget,
@@ -146,7 +148,8 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
         transport: t,
         maxDeliveries: o.maxDeliveries,
         fn,
-      });
+      };
+      const outcomes = ordered ? await ordered.handle(fetched, batch) : await handleBatch(fetched.toHandle, batch);
       for (const x of outcomes) if (!x.ok && x.slowDownMs !== undefined) slowFor = Math.max(slowFor, x.slowDownMs);
       const slowOps = slowFor > 0 ? [slowDownOp(target.stream, target.group, now(), slowFor)] : [];
       if (slowFor > 0) rate?.slowDown(now() + slowFor);
@@ -161,6 +164,10 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
       const parts = splitCommit({ fn: fn.name, ...target, options: o, outcomes, ...fetched, now: now() });
       const leading = await sendLeadingParts(t, parts, o.maxSubrequests - budget.used - reserve, r);
       if (!o.noAck) groupPending -= leading.settled;
+      if (ordered && leading.unpaid > 0) {
+        ordered.keepLease();
+        stop ??= "subrequests";
+      }
       const commit = leading.last;
       const settled = o.noAck ? 0 : commit.acked + commit.deadLettered;
 
@@ -206,11 +213,12 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
       }
 
       if (rate && (kind === "read" || kind === "recover")) rateOps = rate.reserveOps(o.batchSize, now());
-      const commitOps = commit.commands.map(rawOp);
       const final = kind === undefined;
       // Tokens left over go back while their window lasts.
       if (rate && final) rateOps = rate.refundOps(now());
       gateOps.push(...slowOps, ...leaseRelease);
+      if (ordered) gateOps.push(...ordered.commands(final).map(rawOp));
+      const commitOps = commit.commands.map(rawOp);
       let report: RunReport | undefined;
       if (final && !o.retention && didWork(r)) {
         // Counted as if the commit succeeds; replaced below if it does not.

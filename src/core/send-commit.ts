@@ -20,6 +20,8 @@ export interface Leading {
   last: Commit;
   /** Messages the leading parts acknowledged or dead-lettered. */
   settled: number;
+  /** Parts the budget did not pay for: their messages were handled but nothing of theirs is written. */
+  unpaid: number;
 }
 
 export async function sendLeadingParts(t: Transport, parts: readonly Commit[], requestsLeft: number, r: RunReport): Promise<Leading> {
@@ -35,7 +37,7 @@ export async function sendLeadingParts(t: Transport, parts: readonly Commit[], r
     settled += part.acked + part.deadLettered;
     await verifyCommit(t, part, results, r);
   }
-  return { last: paid[paid.length - 1]!, settled };
+  return { last: paid[paid.length - 1]!, settled, unpaid: parts.length - paid.length };
 }
 
 export const tally = (r: RunReport, c: Commit) => ({ acked: r.acked + c.acked, retried: r.retried + c.retried, deadLettered: r.deadLettered + c.deadLettered });

@@ -11,6 +11,7 @@
  * saw from deliveries Redis only counted.
  */
 import { definePollingFunction, PermanentError } from "../index.js";
+import { sleep } from "./sleep.js";
 
 export const LEDGER_STREAM = "payments:ledger";
 /** The start of the line logged per attempt under `PAYMENTS_LOG_ATTEMPTS=1`: `payments: attempt <n> of <id>`. */
@@ -40,14 +41,3 @@ export const payments = definePollingFunction({
     ctx.effects.xadd(LEDGER_STREAM, { orderID, amount, attempt: String(message.attempt), messageId: message.id });
   },
 });
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (ms <= 0) return resolve();
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    }, { once: true });
-  });
-}

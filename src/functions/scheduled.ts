@@ -9,6 +9,7 @@ import { runFunction } from "../core/run.js";
 import { runSession } from "../core/run-session.js";
 import type { Transport } from "../core/transport.js";
 import type { Env } from "../env.js";
+import { startDrainers } from "./fan-out.js";
 import { transportFromEnv } from "./redis.js";
 
 export interface Skipped {
@@ -26,11 +27,15 @@ export async function runScheduled(
   const due = functions.filter((f) => f.crons.includes(cron));
   const active = due.filter((f) => !skipReason(f, env));
   const slot = Math.floor(scheduledTime / 60_000);
+  // A tick whose first read comes back full starts drainers beside its own run (fan-out.ts).
+  const drains: Promise<unknown>[] = [];
+  const onBacklog = (f: PollingFunction) => () => void drains.push(startDrainers(f, env, slot, scheduledTime).catch((e: unknown) => console.error(`cronsumer: ${f.name} fan-out failed: ${String(e)}`)));
   // A session, not a single run: it waits for retries due within its budget, and polls with `pollIntervalMs`.
-  const runs = active.map((f) => runSession(f, { transport, vars: env, trigger: "cron", slot, sharers: active.length }, { poll: true }));
+  const runs = active.map((f) => runSession(f, { transport, vars: env, trigger: "cron", slot, sharers: active.length, onBacklog: onBacklog(f) }, { poll: true }));
   const skipped = due.filter((f) => skipReason(f, env)).map((f) => ({ function: f.name, skipped: skipReason(f, env)! }));
   for (const s of skipped) console.log(`cronsumer: skipping ${s.function}: ${s.skipped}`);
   const reports = await Promise.all(runs);
+  await Promise.all(drains);
   for (const r of reports) if (r.stopReason === "error") console.error(`cronsumer: ${r.function} run failed: ${r.error}`);
   return [...reports, ...skipped];
 }

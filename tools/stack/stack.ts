@@ -61,6 +61,8 @@ export interface StackOptions {
   cron?: false | { everySeconds?: number };
   /** Faults the bridge injects into every request (the drill). */
   faults?: Faults;
+  /** A fixed delay the bridge adds to every request, to reproduce a remote round trip (the fan-out bench). @default 0 */
+  latencyMs?: number;
   /** The stack's own lines: what it chose, and problems. */
   log?: (line: string) => void;
   /** wrangler's output and the Worker's console. */
@@ -112,7 +114,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
     const store: Store = await startStore({ dir, redisUrl: options.redisUrl, kind: options.store, path: options.path, log });
     undo.push(() => store.stop());
-    const bridge: BridgeHandle = await startBridge({ backend: store.backend, token: bridgeToken, port: bridgePort, faults: options.faults, log });
+    const bridge: BridgeHandle = await startBridge({ backend: store.backend, token: bridgeToken, port: bridgePort, faults: options.faults, latencyMs: options.latencyMs, log });
     undo.push(() => bridge.close());
 
     const functionVars = { ...LOCAL_FUNCTION_VARS, ...options.vars };

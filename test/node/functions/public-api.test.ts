@@ -15,8 +15,9 @@ const importsOf = async (file: string) => [...(await readFile(resolve(src, file)
 describe("the repository's Worker", () => {
   it.each([
     ["worker.ts", ["./index.js", "./index.js", "./functions/index.js"]],
-    ["functions/index.ts", ["../index.js", "./payments.js", "./webhook.js"]],
-    ["functions/payments.ts", ["../index.js"]],
+    ["functions/index.ts", ["../index.js", "./accounts.js", "./payments.js", "./webhook.js"]],
+    ["functions/payments.ts", ["../index.js", "./sleep.js"]],
+    ["functions/accounts.ts", ["../index.js", "./sleep.js"]],
     ["functions/webhook.ts", ["../index.js"]],
   ])("%s imports only the public API and the examples", async (file, expected) => {
     expect(await importsOf(file)).toEqual(expected);
