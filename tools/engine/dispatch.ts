@@ -65,6 +65,7 @@ const COMMANDS: Record<string, CommandSpec | ContainerSpec> = {
   zrem: write(-3, zsets.zrem),
   zcard: read(2, zsets.zcard),
   zscore: read(3, zsets.zscore),
+  zrange: read(-4, zsets.zrange),
   zrangebyscore: read(-4, zsets.zrangebyscore),
   zremrangebyscore: write(4, zsets.zremrangebyscore),
   xadd: write(-5, xadd),

@@ -28,6 +28,19 @@ describe.skipIf(ON_ENGINE)(realRedisOnly("engine vs redis: sorted sets"), () => 
     ["ZRANGEBYSCORE", k("missing"), "-inf", "+inf"],
   ]);
 
+  check("ZRANGE by index, as the delayed listing and the dead-letter reference floor send it", (k) => [
+    ["ZADD", k("z"), "3", "c", "1", "a", "2", "b", "2", "bb"],
+    ["ZRANGE", k("z"), "0", "0"],
+    ["ZRANGE", k("z"), "0", "-1", "WITHSCORES"],
+    ["ZRANGE", k("z"), "1", "2", "withscores"],
+    ["ZRANGE", k("z"), "-2", "-1"],
+    ["ZRANGE", k("z"), "2", "100"],
+    ["ZRANGE", k("z"), "5", "9"],
+    ["ZRANGE", k("z"), "3", "1"],
+    ["ZRANGE", k("missing"), "0", "-1", "WITHSCORES"],
+    ["ZRANGE", k("z"), "0", "1", "NOPE"],
+  ]);
+
   check("ZADD flags: NX, XX, GT, LT, CH, INCR, and the combinations Redis refuses", (k) => [
     ["ZADD", k("z"), "1", "a", "2", "b"],
     ["ZADD", k("z"), "NX", "5", "a", "5", "c"],

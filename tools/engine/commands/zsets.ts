@@ -1,6 +1,6 @@
 /**
- * ZADD (NX, XX, GT, LT, CH, INCR), ZREM, ZCARD, ZSCORE, ZRANGEBYSCORE
- * (WITHSCORES, LIMIT), ZREMRANGEBYSCORE: what delayed delivery and rate
+ * ZADD (NX, XX, GT, LT, CH, INCR), ZREM, ZCARD, ZSCORE, ZRANGE by index
+ * (WITHSCORES), ZRANGEBYSCORE (WITHSCORES, LIMIT), ZREMRANGEBYSCORE: what delayed delivery and rate
  * limits need, with Redis 7.0's error texts and score formatting.
  * @see https://redis.io/commands/zadd
  */
@@ -109,6 +109,27 @@ export function zrangebyscore(ctx: Ctx, argv: readonly string[]): Reply {
   const found = set.ordered().filter(([, score]) => within(score));
   const page = found.slice(offset, count < 0 ? undefined : offset + count);
   return page.flatMap(([member, score]) => (withScores ? [member, formatScore(score)] : [member]));
+}
+
+/**
+ * `ZRANGE key start stop [WITHSCORES]`, by index (negative from the end), the
+ * form the API's delayed listing and retention's reference floor send. The
+ * BYSCORE/BYLEX/REV/LIMIT forms are refused by name, so a new caller finds out.
+ */
+export function zrange(ctx: Ctx, argv: readonly string[]): Reply {
+  let withScores = false;
+  for (const option of argv.slice(4)) {
+    if (isOption(option, "withscores")) withScores = true;
+    else if (["byscore", "bylex", "rev", "limit"].some((name) => isOption(option, name))) fail(`ERR the embedded engine supports ZRANGE by index only, not ${option.toUpperCase()}`);
+    else fail(SYNTAX);
+  }
+  const start = parseInteger(argv[2]!);
+  const stop = parseInteger(argv[3]!);
+  const members = ctx.db.get(argv[1]!, "zset")?.ordered() ?? [];
+  const from = start < 0 ? Math.max(0, members.length + start) : start;
+  const to = stop < 0 ? members.length + stop : Math.min(stop, members.length - 1);
+  if (from > to) return [];
+  return members.slice(from, to + 1).flatMap(([member, score]) => (withScores ? [member, formatScore(score)] : [member]));
 }
 
 export function zremrangebyscore(ctx: Ctx, argv: readonly string[]): Reply {
