@@ -5,7 +5,6 @@
  * cancelled; an Idempotency-Key repeat answers the same delayed ids.
  */
 import { describe, expect, it } from "vitest";
-import { ON_ENGINE, realRedisOnly } from "../../support/store-kind.js";
 import { MAX_DELAY_MS } from "../../../src/core/delayed.js";
 import { delayedKey, delayedPayloadsKey } from "../../../src/core/keys.js";
 import { runFunction } from "../../../src/core/run.js";
@@ -16,7 +15,7 @@ import { call, useApiFixture } from "./support.js";
 const { f, setup } = useApiFixture();
 const delays = () => setup({ handle: async () => {}, options: { delays: true } });
 
-describe.skipIf(ON_ENGINE)(realRedisOnly("POST /streams/:stream/messages?delayMs=", "sorted sets and EVAL, which the embedded engine lacks"), () => {
+describe("POST /streams/:stream/messages?delayMs=", () => {
   it("holds the messages in the delayed set, not the stream, and lists them in due order", async () => {
     const { fn, api, s } = delays();
     const before = Date.now();
@@ -100,7 +99,7 @@ describe.skipIf(ON_ENGINE)(realRedisOnly("POST /streams/:stream/messages?delayMs
   });
 });
 
-describe.skipIf(ON_ENGINE)(realRedisOnly("producer.send(…, { delayMs | notBefore })", "sorted sets and EVAL, which the embedded engine lacks"), () => {
+describe("producer.send(…, { delayMs | notBefore })", () => {
   it("holds the message until due, and a run after that hands it over", async () => {
     const seen: string[] = [];
     const { fn } = setup({ handle: async (m) => void seen.push(m.fields.n!), options: { delays: true } });

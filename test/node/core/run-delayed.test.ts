@@ -7,7 +7,6 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { ON_ENGINE, realRedisOnly } from "../../support/store-kind.js";
 import { enqueueDelayed } from "../../../src/api/enqueue-delayed.js";
 import type { Message } from "../../../src/core/define.js";
 import { delayedKey, delayedPayloadsKey } from "../../../src/core/keys.js";
@@ -25,7 +24,7 @@ function recorder(options = {}) {
   return { fn, seen };
 }
 
-describe.skipIf(ON_ENGINE)(realRedisOnly("promotion", "sorted sets and EVAL, which the embedded engine lacks"), () => {
+describe("promotion", () => {
   it("holds a delayed message out of the stream until due, then hands it over once, fields exactly as enqueued, in the first request", async () => {
     const { fn, seen } = recorder();
     await f.createGroup(fn);

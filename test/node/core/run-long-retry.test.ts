@@ -8,7 +8,6 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { ON_ENGINE, realRedisOnly } from "../../support/store-kind.js";
 import { carriedDeliveries, decodePayload } from "../../../src/core/delayed.js";
 import type { Message } from "../../../src/core/define.js";
 import { RetryError } from "../../../src/core/errors.js";
@@ -33,7 +32,7 @@ async function parked(stream: string): Promise<{ id: string; dueAt: number; fiel
   return out;
 }
 
-describe.skipIf(ON_ENGINE)(realRedisOnly("long retry delays", "sorted sets and EVAL, which the embedded engine lacks"), () => {
+describe("long retry delays", () => {
   it("parks a retry longer than the visibility timeout with its ack, and hands it back once due with its delivery count", async () => {
     const seen: Message[] = [];
     const fn = f.fn({

@@ -8,7 +8,6 @@ import { describe, expect, it } from "vitest";
 import type { Message } from "../../../src/core/define.js";
 import { orderedHeldKey, orderedLeaseKey } from "../../../src/core/keys.js";
 import { runFunction } from "../../../src/core/run.js";
-import { ON_ENGINE, realRedisOnly } from "../../support/store-kind.js";
 import { age, bridgeTransport, enqueue, entries, faultyBridge, pending, useFixture } from "../../support/engine.js";
 
 const f = useFixture();
@@ -40,7 +39,7 @@ function ledgerFunction(handle: (m: Message) => Promise<void> = async () => {}) 
 
 const events = (...names: string[]) => names.map((n) => ({ account: n[0]!, seq: n.slice(1) }));
 
-describe.skipIf(ON_ENGINE)(realRedisOnly("ordered consumption", "Lua (EVAL)"), () => {
+describe("ordered consumption", () => {
   it("holds back only the failing key, then handles it in enqueue order, later reads included", async () => {
     const seen: string[] = [];
     const { fn, ledgerOf } = ledgerFunction(async (m) => {
