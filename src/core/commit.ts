@@ -122,8 +122,6 @@ export function buildCommit(c: CommitInput): Commit {
   };
 
   // Parked with its delivery count; one the promotion script could not unpack waits the longest an idle time can say.
-  const parks = (message: Message, delayMs: number) =>
-    o.delays && !o.noAck && delayMs > o.visibilityTimeoutMs && Object.keys(message.fields).length < MAX_SCRIPT_FIELDS;
   const park = (message: Message, delayMs: number) => {
     const fields = { ...message.fields, [DELIVERIES_FIELD]: String(message.attempt) };
     for (const command of delayCommands(message.stream, retryId(message.id), c.now + delayMs, fields)) push(command, { kind: "park", message });
@@ -147,7 +145,7 @@ export function buildCommit(c: CommitInput): Commit {
       deadLetter(message, message.attempt, outcome.error);
     } else {
       const delayMs = outcome.delayMs ?? retryDelayMs(o.backoff, message.attempt);
-      if (parks(message, delayMs)) park(message, delayMs);
+      if (parks(o, message, delayMs)) park(message, delayMs);
       else {
         later(message.id, idleForDelay(o.visibilityTimeoutMs, delayMs));
         retrying.push(outcome);
@@ -177,3 +175,19 @@ export function buildCommit(c: CommitInput): Commit {
 /** Deterministic: the same handler would write as much again, so the message is dead-lettered at once. */
 export const effectsTooLarge = (bytes: number, limit: number): string =>
   `EffectsTooLargeError: the handler's effects take ${bytes} bytes; one commit request carries at most ${limit} (maxRequestBytes), so none were written`;
+
+/** A retry longer than an idle time can say leaves the PEL for the delayed set (`delays`), acknowledged. */
+const parks = (o: FunctionOptions, message: Message, delayMs: number): boolean =>
+  o.delays && !o.noAck && delayMs > o.visibilityTimeoutMs && Object.keys(message.fields).length < MAX_SCRIPT_FIELDS;
+
+/**
+ * The delay of a failure the commit retries in place: left in the PEL and
+ * reclaimed once idle enough. Undefined for anything else (acked,
+ * dead-lettered, put back unattempted, or parked in the delayed set), so a
+ * run waiting for its retries (run-session.ts) never waits for one of those.
+ */
+export function retryInPlaceMs(outcome: Outcome, o: FunctionOptions): number | undefined {
+  if (outcome.ok || outcome.notAttempted || outcome.permanent || o.noAck || outcome.message.attempt >= o.maxDeliveries) return undefined;
+  const delayMs = outcome.delayMs ?? retryDelayMs(o.backoff, outcome.message.attempt);
+  return parks(o, outcome.message, delayMs) ? undefined : Math.min(delayMs, o.visibilityTimeoutMs);
+}

@@ -1,22 +1,19 @@
 /**
- * When the soonest retry a batch just parked becomes due, so a run with time
- * left can wait for it (run-session.ts) instead of leaving it to the next
- * tick. It mirrors commit.ts's choice: a failure is retried, not
- * dead-lettered, when it was attempted, is not permanent, and has deliveries
- * left; its delay is the handler's own (`RetryError`) or the backoff's.
+ * When the soonest retry a batch just parked in the PEL becomes due, so a
+ * run with time left can wait for it (run-session.ts) instead of leaving it
+ * to the next tick. Which failures are retried in place, and after how long,
+ * is commit.ts's decision (`retryInPlaceMs`), not repeated here.
  */
 import type { Outcome } from "./attempt-context.js";
-import { retryDelayMs } from "./backoff.js";
+import { retryInPlaceMs } from "./commit.js";
 import type { FunctionOptions } from "./options.js";
 
-/** The shortest delay among the retries these outcomes park; undefined when none does. */
+/** The shortest delay among the retries these outcomes park in the PEL; undefined when none does. */
 export function soonestRetryMs(outcomes: readonly Outcome[], o: FunctionOptions): number | undefined {
   let soonest: number | undefined;
   for (const outcome of outcomes) {
-    if (outcome.ok || outcome.notAttempted || outcome.permanent || o.noAck) continue;
-    if (outcome.message.attempt >= o.maxDeliveries) continue;
-    const delay = Math.min(outcome.delayMs ?? retryDelayMs(o.backoff, outcome.message.attempt), o.visibilityTimeoutMs);
-    soonest = soonest === undefined ? delay : Math.min(soonest, delay);
+    const delay = retryInPlaceMs(outcome, o);
+    if (delay !== undefined) soonest = soonest === undefined ? delay : Math.min(soonest, delay);
   }
   return soonest;
 }
