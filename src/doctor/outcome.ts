@@ -26,3 +26,9 @@ export function resultOf(o: Outcome | undefined, what: string): Reply {
 
 export const describeError = (error: unknown): string =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+
+/** The count of an `XPENDING <stream> <group>` summary; NaN when the reply is not one. */
+export function pendingCountOf(o: Outcome | undefined): number {
+  const summary = resultOf(o, "XPENDING");
+  return Array.isArray(summary) ? Number(summary[0]) : NaN;
+}

@@ -7,7 +7,7 @@
 import { parseAutoClaim } from "../../core/parse-replies.js";
 import type { Check } from "../check.js";
 import { row } from "../check.js";
-import { resultOf, show } from "../outcome.js";
+import { pendingCountOf, resultOf, show } from "../outcome.js";
 import { groupedStream, setUp } from "../setup.js";
 
 export const NAME = "XAUTOCLAIM reply";
@@ -38,8 +38,7 @@ export const autoclaimCheck: Check = {
     } catch {
       // Reported below as an unreadable reply.
     }
-    const pending = resultOf(summary, "XPENDING");
-    const pendingCount = Array.isArray(pending) ? Number(pending[0]) : NaN;
+    const pendingCount = pendingCountOf(summary);
     if (!parsed) return [row(NAME, "3 elements", `unreadable: ${show(reply)}`, false)];
     const ok =
       elements === 3 &&

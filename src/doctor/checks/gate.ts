@@ -7,7 +7,7 @@
 import { parseRead } from "../../core/parse-replies.js";
 import type { Check } from "../check.js";
 import { row } from "../check.js";
-import { errorOf, resultOf, show } from "../outcome.js";
+import { errorOf, pendingCountOf, resultOf, show } from "../outcome.js";
 import { groupedStream, setUp } from "../setup.js";
 
 export const NAME = "XREADGROUP gate (NOGROUP)";
@@ -30,8 +30,7 @@ export const gateCheck: Check = {
       ["XPENDING", stream, "g"],
     ]);
     const closedError = errorOf(closed);
-    const pending = resultOf(summary, "XPENDING");
-    const pendingCount = Array.isArray(pending) ? Number(pending[0]) : NaN;
+    const pendingCount = pendingCountOf(summary);
     const ok = openEntries.length === 1 && closedError?.startsWith("NOGROUP") === true && pendingCount === 1;
     const observed =
       `open: ${openEntries.length} read; closed: ${closedError === undefined ? `read ${show(closed, 40)}` : closedError.split(" ")[0]}` +

@@ -8,7 +8,7 @@
 import { parseRead } from "../../core/parse-replies.js";
 import type { Check } from "../check.js";
 import { row } from "../check.js";
-import { errorOf, resultOf, show } from "../outcome.js";
+import { errorOf, pendingCountOf, resultOf, show } from "../outcome.js";
 import { groupedStream, setUp } from "../setup.js";
 
 export const NAME = "XREADGROUP pause gate (WRONGTYPE)";
@@ -33,8 +33,7 @@ export const pauseCheck: Check = {
     ]);
     const pausedError = errorOf(paused);
     const reopenError = errorOf(reopen);
-    const pending = resultOf(summary, "XPENDING");
-    const pendingCount = Array.isArray(pending) ? Number(pending[0]) : NaN;
+    const pendingCount = pendingCountOf(summary);
     const ok = openEntries.length === 1 && pausedError?.startsWith("WRONGTYPE") === true && reopenError?.startsWith("WRONGTYPE") === true && pendingCount === 1;
     const word = (e: string | undefined, o: unknown) => (e === undefined ? `ok ${show(o as never, 30)}` : e.split(" ")[0]);
     const observed = `open: ${openEntries.length} read; paused: ${word(pausedError, paused)}, reopen ${word(reopenError, reopen)}, ${pendingCount} pending`;
