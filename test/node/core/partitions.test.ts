@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { databaseOfPartition, fnv1a, parsePartitionKey, partitionOfKey, partitionStream, routeFields, validatePartitions } from "../../../src/core/partitions.js";
+import { gateKey } from "../../../src/core/keys.js";
+
+describe("partition routing", () => {
+  it("hashes with FNV-1a 32 (published test vectors), so every runtime routes a key alike", () => {
+    expect(fnv1a("")).toBe(0x811c9dc5);
+    expect(fnv1a("a")).toBe(0xe40c292c);
+    expect(fnv1a("foobar")).toBe(0xbf9cf968);
+  });
+
+  it("sends one key to one partition and spreads many keys over all of them", () => {
+    const counts = new Array(8).fill(0);
+    for (let i = 0; i < 8000; i++) counts[partitionOfKey(`acct-${i}`, 8)]++;
+    for (const c of counts) expect(c).toBeGreaterThan(800);
+    expect(partitionOfKey("acct-42", 8)).toBe(partitionOfKey("acct-42", 8));
+  });
+
+  it("names partitions as hash tags, and keys derived from them stay in the tag", () => {
+    const s = partitionStream("orders", 3);
+    expect(s).toBe("{orders:p3}");
+    expect(gateKey(s)).toBe("{orders:p3}:cronsumer-gate");
+    expect(parsePartitionKey(gateKey(s))).toEqual({ logical: "orders", index: 3 });
+    expect(parsePartitionKey("{orders}:cronsumer-gate")).toBeUndefined();
+    expect(databaseOfPartition(5, { count: 8, key: "k", databases: 3 })).toBe(2);
+  });
+
+  it("refuses a message without the key field, naming it", () => {
+    expect(routeFields({ amount: "1" }, "orders", { count: 4, key: "account" })).toEqual({ missing: "account" });
+    const routed = routeFields({ account: "a1" }, "orders", { count: 4, key: "account" });
+    expect(routed).toEqual({ index: partitionOfKey("a1", 4), stream: partitionStream("orders", partitionOfKey("a1", 4)) });
+  });
+
+  it("validates the spec, naming the bad part", () => {
+    expect(() => validatePartitions("f", "orders", { count: 0, key: "a" })).toThrow(/partitions.count/);
+    expect(() => validatePartitions("f", "orders", { count: 4, key: "" })).toThrow(/partitions.key/);
+    expect(() => validatePartitions("f", "orders", { count: 2, key: "a", databases: 3 })).toThrow(/partitions.databases/);
+    expect(() => validatePartitions("f", "or{d}ers", { count: 2, key: "a" })).toThrow(/braces/);
+    expect(validatePartitions("f", "orders", { count: 2, key: "a" })).toEqual({ count: 2, key: "a", databases: 1 });
+  });
+});
