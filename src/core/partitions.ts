@@ -53,11 +53,20 @@ export const databaseOfPartition = (index: number, p: Partitions): number => ind
 /** The member function consuming partition `index` of function `name`. */
 export const memberName = (name: string, index: number): string => `${name}-p${index}`;
 
-const PARTITION_STREAM = /^\{(.+):p(\d+)\}/;
+const PARTITION_TAG = /^(.+):p(\d+)$/;
 
-/** The logical stream and partition of a key derived from a partition stream, if it is one. */
+/**
+ * The logical stream and partition of any key carrying a partition's hash
+ * tag, found as Redis Cluster finds a tag: the text between the first `{` and
+ * the first `}` after it, if not empty. So `{orders:p3}:cronsumer-gate` and
+ * `cronsumer:idem:11:{orders:p3}:k` are both partition 3 of `orders`.
+ */
 export function parsePartitionKey(key: string): { logical: string; index: number } | undefined {
-  const m = PARTITION_STREAM.exec(key);
+  const open = key.indexOf("{");
+  if (open < 0) return undefined;
+  const close = key.indexOf("}", open + 1);
+  if (close <= open + 1) return undefined;
+  const m = PARTITION_TAG.exec(key.slice(open + 1, close));
   return m ? { logical: m[1]!, index: Number(m[2]) } : undefined;
 }
 

@@ -22,6 +22,9 @@ describe("partition routing", () => {
     expect(gateKey(s)).toBe("{orders:p3}:cronsumer-gate");
     expect(parsePartitionKey(gateKey(s))).toEqual({ logical: "orders", index: 3 });
     expect(parsePartitionKey("{orders}:cronsumer-gate")).toBeUndefined();
+    expect(parsePartitionKey("cronsumer:idem:11:{orders:p3}:key-1")).toEqual({ logical: "orders", index: 3 });
+    expect(parsePartitionKey("cronsumer:runs:orders-p3")).toBeUndefined();
+    expect(parsePartitionKey("{}{orders:p3}")).toBeUndefined();
     expect(databaseOfPartition(5, { count: 8, key: "k", databases: 3 })).toBe(2);
   });
 
