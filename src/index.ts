@@ -10,6 +10,10 @@ export type { BatchContext, BatchMessage, Delivered, HandlerContext, Message, Po
 export type { Effects } from "./core/effects.js";
 export type { ReadRedis } from "./core/read-only.js";
 export type { StandardSchemaV1 } from "./core/standard-schema.js";
+export type { PartitionOf } from "./core/define.js";
+export { expandPartitions } from "./core/partition-members.js";
+export { partitionOfKey, partitionStream } from "./core/partitions.js";
+export type { Partitions } from "./core/partitions.js";
 export type { BackoffOptions, FunctionOptions, KeyConcurrency, RetentionOptions } from "./core/options.js";
 export type { RateLimit } from "./core/rate-limit.js";
 export type { Fields } from "./core/parse-replies.js";

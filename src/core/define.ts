@@ -10,6 +10,8 @@ import { defaultOptions, FREE_PLAN_CPU_MS, FREE_PLAN_SUBREQUESTS, validateOption
 import type { Vars } from "./overrides.js";
 import { applyOverrides, overrideVarName } from "./overrides.js";
 import type { Fields } from "./parse-replies.js";
+import type { Partitions } from "./partitions.js";
+import { MAX_PARTITIONS, memberName, validatePartitions } from "./partitions.js";
 import type { ReadRedis } from "./read-only.js";
 import type { StandardSchemaV1 } from "./standard-schema.js";
 
@@ -103,12 +105,31 @@ export interface PollingFunctionDefinition<T = Fields> {
   /** Returns a reason to skip runs in this deployment (e.g. a missing var), or undefined to run. */
   skipReason?(env: Vars): string | undefined;
   description?: string;
+  /**
+   * Spread the stream over `count` partition streams routed by the field `key`
+   * (partitions.ts): the function runs as one member per partition
+   * (partition-members.ts). A definition field, not an option, so no `FN_*`
+   * var can repartition a deployment.
+   */
+  partitions?: Partitions;
+}
+
+/** What a member function knows of the partitioned function it is part of. */
+export interface PartitionOf {
+  /** The partitioned function's own name. */
+  function: string;
+  /** The logical stream the API and producers write to. */
+  logical: string;
+  index: number;
+  spec: Required<Partitions>;
 }
 
 // `any`: a list of functions mixes payload types; each handler is checked against its own schema where it is defined.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface PollingFunction<T = any> extends PollingFunctionDefinition<T> {
   options: Partial<FunctionOptions>;
+  /** Set on the members `expandPartitions` makes of a partitioned function. */
+  partitionOf?: PartitionOf;
 }
 
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
@@ -130,6 +151,15 @@ export function definePollingFunction<T = Fields>(def: PollingFunctionDefinition
     throw new ConfigError(`${where}: \`schema\` must be a Standard Schema (zod, valibot, arktype, …)`);
   }
   const fn: PollingFunction<T> = { ...def, options: def.options ?? {} };
+  if (def.partitions !== undefined) {
+    fn.partitions = validatePartitions(where, def.stream, def.partitions);
+    if (!NAME.test(memberName(def.name, MAX_PARTITIONS - 1))) throw new ConfigError(`${where}: a partitioned function's \`name\` must leave room for its members' "-p<i>" (at most 58 characters)`);
+    const { partitionKey } = fn.options;
+    // One key must stay in one partition, or its order would be split between two runs.
+    if (fn.options.ordered && partitionKey !== undefined && partitionKey !== fn.partitions.key) {
+      throw new ConfigError(`${where}: \`ordered\` with \`partitions\` orders by \`partitions.key\` (${JSON.stringify(fn.partitions.key)}); \`partitionKey\` must be the same field or unset`);
+    }
+  }
   resolveOptions(fn, {}, 1);
   // Ordering is per message: a batch handler settles messages in any order it likes.
   if (fn.options.ordered && def.handleBatch) throw new ConfigError(`${where}: \`ordered\` needs \`handle\`, not \`handleBatch\``);

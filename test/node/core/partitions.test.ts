@@ -42,3 +42,32 @@ describe("partition routing", () => {
     expect(validatePartitions("f", "orders", { count: 2, key: "a" })).toEqual({ count: 2, key: "a", databases: 1 });
   });
 });
+
+describe("partitioned functions", () => {
+  const base = { name: "ledger", stream: "accounts:events", group: "g", crons: ["* * * * *"], handle: async () => {} };
+
+  it("expand into one member per partition, each an ordinary function on its partition stream", async () => {
+    const { definePollingFunction } = await import("../../../src/core/define.js");
+    const { expandPartitions } = await import("../../../src/core/partition-members.js");
+    const plain = definePollingFunction({ ...base, name: "plain" });
+    const fn = definePollingFunction({ ...base, partitions: { count: 3, key: "account" }, options: { ordered: true } });
+    const members = expandPartitions([plain, fn]);
+    expect(members.map((m) => [m.name, m.stream])).toEqual([
+      ["plain", "accounts:events"],
+      ["ledger-p0", "{accounts:events:p0}"],
+      ["ledger-p1", "{accounts:events:p1}"],
+      ["ledger-p2", "{accounts:events:p2}"],
+    ]);
+    expect(members[2]!.partitionOf).toEqual({ function: "ledger", logical: "accounts:events", index: 1, spec: { count: 3, key: "account", databases: 1 } });
+    expect(members[2]!.options.partitionKey).toBe("account");
+    expect(members[2]!.partitions).toBeUndefined();
+    expect(expandPartitions(members)).toEqual(members);
+  });
+
+  it("refuses an ordered key other than the partition key, and a name without room for members", async () => {
+    const { definePollingFunction } = await import("../../../src/core/define.js");
+    expect(() => definePollingFunction({ ...base, partitions: { count: 2, key: "account" }, options: { ordered: true, partitionKey: "user" } })).toThrow(/partitionKey/);
+    expect(() => definePollingFunction({ ...base, name: "a".repeat(60), partitions: { count: 2, key: "k" } })).toThrow(/58 characters/);
+    expect(() => definePollingFunction({ ...base, partitions: { count: 2, key: "" } })).toThrow(/partitions.key/);
+  });
+});
