@@ -11,9 +11,9 @@
 import type { ApiApp } from "../api/context.js";
 import { createApp } from "../api/app.js";
 import type { PollingFunction } from "../core/define.js";
-import { ConfigError } from "../core/errors.js";
 import type { Transport } from "../core/transport.js";
 import type { Env } from "../env.js";
+import { checkFunctions } from "./check-functions.js";
 import { transportFromEnv } from "./redis.js";
 import { runScheduled } from "./scheduled.js";
 
@@ -40,16 +40,17 @@ export interface WaitUntil {
 
 export type ScheduledHandler = (controller: CronEvent, env: Env, ctx: WaitUntil) => Promise<void>;
 
-export function createScheduled({ functions, transport = transportFromEnv }: WorkerOptions): ScheduledHandler {
-  checkFunctions(functions);
+export function createScheduled(options: WorkerOptions): ScheduledHandler {
+  const functions = checkFunctions(options.functions);
+  const { transport = transportFromEnv } = options;
   return async function scheduled(controller, env, ctx) {
     ctx.waitUntil(runScheduled(functions, controller.cron, controller.scheduledTime, env, transport(env)));
   };
 }
 
+/** The API sees members, not partitioned functions: each member is listed, run, paused and inspected like any function. */
 export function createApi(options: WorkerOptions): ApiApp {
-  checkFunctions(options.functions);
-  return createApp(options);
+  return createApp({ ...options, functions: checkFunctions(options.functions) });
 }
 
 /** Exactly the handlers a Worker's default export may carry; `createApi` gives the Hono app itself. */
@@ -60,15 +61,4 @@ export interface CronsumerWorker {
 
 export function createWorker(options: WorkerOptions): CronsumerWorker {
   return { fetch: createApi(options).fetch, scheduled: createScheduled(options) };
-}
-
-/** Two functions with one name would share consumer names and reports: refused at start-up. */
-function checkFunctions(functions: readonly PollingFunction[]): void {
-  if (!Array.isArray(functions) || functions.length === 0) throw new ConfigError("createWorker: `functions` must list at least one polling function");
-  const seen = new Set<string>();
-  for (const fn of functions) {
-    if (typeof fn?.handle !== "function" || typeof fn.name !== "string") throw new ConfigError("createWorker: every entry of `functions` must come from definePollingFunction()");
-    if (seen.has(fn.name)) throw new ConfigError(`createWorker: two functions are named ${JSON.stringify(fn.name)}; names must be unique`);
-    seen.add(fn.name);
-  }
 }
