@@ -23,6 +23,7 @@ export interface WorkerOptions {
   /**
    * How to reach Redis from the bindings.
    * @default the official @upstash/redis client from UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN
+   * (and `routedTransport` over `_<j>` pairs when partitions spread over several databases)
    */
   transport?: (env: Env) => Transport;
 }
@@ -42,7 +43,7 @@ export type ScheduledHandler = (controller: CronEvent, env: Env, ctx: WaitUntil)
 
 export function createScheduled(options: WorkerOptions): ScheduledHandler {
   const functions = checkFunctions(options.functions);
-  const { transport = transportFromEnv } = options;
+  const { transport = (env: Env) => transportFromEnv(env, functions) } = options;
   return async function scheduled(controller, env, ctx) {
     ctx.waitUntil(runScheduled(functions, controller.cron, controller.scheduledTime, env, transport(env)));
   };
@@ -50,7 +51,8 @@ export function createScheduled(options: WorkerOptions): ScheduledHandler {
 
 /** The API sees members, not partitioned functions: each member is listed, run, paused and inspected like any function. */
 export function createApi(options: WorkerOptions): ApiApp {
-  return createApp({ ...options, functions: checkFunctions(options.functions) });
+  const functions = checkFunctions(options.functions);
+  return createApp({ functions, transport: options.transport ?? ((env) => transportFromEnv(env, functions)) });
 }
 
 /** Exactly the handlers a Worker's default export may carry; `createApi` gives the Hono app itself. */

@@ -13,15 +13,19 @@
  */
 import { Redis } from "@upstash/redis/cloudflare";
 import { ConfigError } from "../core/errors.js";
+import type { PollingFunction } from "../core/define.js";
+import { routedTransport } from "../core/routed-transport.js";
 import type { Transport } from "../core/transport.js";
 import { upstashTransport } from "../core/upstash-transport.js";
 import type { Env } from "../env.js";
 
-export function redisFromEnv(env: Env): Redis {
-  const url = env.UPSTASH_REDIS_REST_URL;
-  const token = env.UPSTASH_REDIS_REST_TOKEN;
-  if (!url) throw new ConfigError("UPSTASH_REDIS_REST_URL is not set: add it to .dev.vars locally, or `wrangler secret put UPSTASH_REDIS_REST_URL`");
-  if (!token) throw new ConfigError("UPSTASH_REDIS_REST_TOKEN is not set: add it to .dev.vars locally, or `wrangler secret put UPSTASH_REDIS_REST_TOKEN`");
+/** Database 0 is `UPSTASH_REDIS_REST_URL`/`_TOKEN`; database j ≥ 1 (partitions.databases) is `UPSTASH_REDIS_REST_URL_<j>`/`_TOKEN_<j>`. */
+export function redisFromEnv(env: Env, database = 0): Redis {
+  const suffix = database === 0 ? "" : `_${database}`;
+  const url = env[`UPSTASH_REDIS_REST_URL${suffix}`];
+  const token = env[`UPSTASH_REDIS_REST_TOKEN${suffix}`];
+  if (typeof url !== "string" || !url) throw missing(`UPSTASH_REDIS_REST_URL${suffix}`, database);
+  if (typeof token !== "string" || !token) throw missing(`UPSTASH_REDIS_REST_TOKEN${suffix}`, database);
   return new Redis({
     url,
     token,
@@ -32,4 +36,16 @@ export function redisFromEnv(env: Env): Redis {
   });
 }
 
-export const transportFromEnv = (env: Env): Transport => upstashTransport(redisFromEnv(env));
+const missing = (name: string, database: number) =>
+  new ConfigError(`${name} is not set${database > 0 ? ` (database ${database} of a partitioned function's \`partitions.databases\`)` : ""}: add it to .dev.vars locally, or \`wrangler secret put ${name}\``);
+
+/**
+ * The engine's transport. With `functions` of which some spread partitions
+ * over several databases, a routing transport over all of them
+ * (routed-transport.ts); otherwise exactly the one client.
+ */
+export function transportFromEnv(env: Env, functions: readonly PollingFunction[] = []): Transport {
+  const count = Math.max(1, ...functions.map((fn) => (fn.partitionOf?.spec ?? fn.partitions)?.databases ?? 1));
+  if (count === 1) return upstashTransport(redisFromEnv(env));
+  return routedTransport(Array.from({ length: count }, (_, j) => upstashTransport(redisFromEnv(env, j))), functions);
+}

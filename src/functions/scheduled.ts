@@ -23,7 +23,7 @@ export async function runScheduled(
   cron: string,
   scheduledTime: number,
   env: Env,
-  transport: Transport = transportFromEnv(env),
+  transport: Transport = transportFromEnv(env, functions),
 ): Promise<(RunReport | Skipped)[]> {
   // Members of a partitioned function run like any function (a no-op for a list already expanded).
   const due = expandPartitions(functions).filter((f) => f.crons.includes(cron));
@@ -44,7 +44,7 @@ export async function runScheduled(
   return [...reports, ...skipped];
 }
 
-export async function runOne(fn: PollingFunction, env: Env, transport: Transport = transportFromEnv(env)): Promise<RunReport | Skipped> {
+export async function runOne(fn: PollingFunction, env: Env, transport: Transport = transportFromEnv(env, [fn])): Promise<RunReport | Skipped> {
   const reason = skipReason(fn, env);
   if (reason) return { function: fn.name, skipped: reason };
   // A random slot keeps manual runs within the pool while overlapping a cron run on another name most of the time.
