@@ -13,7 +13,9 @@
  */
 import { Redis } from "@upstash/redis/cloudflare";
 import { ConfigError } from "../core/errors.js";
+import { coalescingTransport } from "../core/coalescing-transport.js";
 import type { PollingFunction } from "../core/define.js";
+import { defaultOptions } from "../core/options.js";
 import { routedTransport } from "../core/routed-transport.js";
 import type { Transport } from "../core/transport.js";
 import { upstashTransport } from "../core/upstash-transport.js";
@@ -40,12 +42,16 @@ const missing = (name: string, database: number) =>
   new ConfigError(`${name} is not set${database > 0 ? ` (database ${database} of a partitioned function's \`partitions.databases\`)` : ""}: add it to .dev.vars locally, or \`wrangler secret put ${name}\``);
 
 /**
- * The engine's transport. With `functions` of which some spread partitions
- * over several databases, a routing transport over all of them
- * (routed-transport.ts); otherwise exactly the one client.
+ * The engine's transport: exactly the one client, unless some of `functions`
+ * are partitioned. Then each database's requests issued together are merged
+ * (coalescing-transport.ts), and with several databases a routing transport
+ * sends each request to its own (routed-transport.ts).
  */
 export function transportFromEnv(env: Env, functions: readonly PollingFunction[] = []): Transport {
-  const count = Math.max(1, ...functions.map((fn) => (fn.partitionOf?.spec ?? fn.partitions)?.databases ?? 1));
-  if (count === 1) return upstashTransport(redisFromEnv(env));
-  return routedTransport(Array.from({ length: count }, (_, j) => upstashTransport(redisFromEnv(env, j))), functions);
+  const specs = functions.flatMap((fn) => fn.partitionOf?.spec ?? fn.partitions ?? []);
+  if (specs.length === 0) return upstashTransport(redisFromEnv(env));
+  const maxRequestBytes = Math.min(...functions.map((fn) => fn.options.maxRequestBytes ?? defaultOptions(fn.stream).maxRequestBytes));
+  const count = Math.max(1, ...specs.map((p) => p.databases ?? 1));
+  const databases = Array.from({ length: count }, (_, j) => coalescingTransport(upstashTransport(redisFromEnv(env, j)), { maxRequestBytes }));
+  return count === 1 ? databases[0]! : routedTransport(databases, functions);
 }

@@ -9,7 +9,7 @@ import { definePollingFunction } from "../../src/core/define.js";
 import { gateKey, pauseKey, reportsKey } from "../../src/core/keys.js";
 import { memberName, partitionStream, routeFields } from "../../src/core/partitions.js";
 import { createScheduled } from "../../src/functions/create-worker.js";
-import { bindings, entries, pendingIds, redis, transport } from "./support.js";
+import { bindings, entries, pendingIds, redis } from "./support.js";
 
 const P = 3;
 
@@ -42,7 +42,8 @@ describe("a partitioned function on a cron tick", () => {
     }
     try {
       const ctx = createExecutionContext();
-      await createScheduled({ functions: [fn], transport: () => transport })(createScheduledController({ scheduledTime: new Date(), cron: "* * * * *" }), bindings, ctx);
+      // The default transport: a partitioned deployment's merges the members' requests (coalescing-transport.ts).
+      await createScheduled({ functions: [fn] })(createScheduledController({ scheduledTime: new Date(), cron: "* * * * *" }), bindings, ctx);
       await waitOnExecutionContext(ctx);
 
       const handled = (await entries(effects)).map((e) => e.fields);

@@ -5,6 +5,8 @@
  * after Redis ran it loses and duplicates nothing in either.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { coalescingTransport } from "../../../src/core/coalescing-transport.js";
+import type { PollingFunction } from "../../../src/core/define.js";
 import { definePollingFunction } from "../../../src/core/define.js";
 import { ConfigError, PermanentError } from "../../../src/core/errors.js";
 import { reportsKey } from "../../../src/core/keys.js";
@@ -19,6 +21,8 @@ import { age, entries, pending } from "../../support/engine.js";
 import { ON_ENGINE, realRedisOnly } from "../../support/store-kind.js";
 
 const P = 4;
+/** As transportFromEnv builds it: each database's requests merged, then routed. */
+const routed = (dbs: Database[], fn: PollingFunction) => routedTransport(dbs.map((d) => coalescingTransport(d.transport, { maxRequestBytes: 8 * 1024 * 1024 })), [fn]);
 const VT = 6_000;
 
 describe.skipIf(ON_ENGINE)(realRedisOnly("a partitioned function over two databases", "two redis-servers"), () => {
@@ -66,7 +70,7 @@ describe.skipIf(ON_ENGINE)(realRedisOnly("a partitioned function over two databa
       // An untagged effect key follows its message's commit into the partition's database.
       ctx.effects.incrBy("handled", 1);
     });
-    const t = routedTransport(dbs.map((d) => d.transport), [fn]);
+    const t = routed(dbs, fn);
     const written = await fill(t, fn, 2);
     const reports = await runScheduled([fn], "* * * * *", Date.now(), {}, t);
     expect(reports.map((r) => ("stopReason" in r ? r.stopReason : r.skipped))).toEqual(Array(P).fill("drained"));
@@ -96,7 +100,7 @@ describe.skipIf(ON_ENGINE)(realRedisOnly("a partitioned function over two databa
 
   it("loses and duplicates nothing in either database when a commit's answer is dropped after Redis ran it", async () => {
     const fn = partitioned(async (m, ctx) => void ctx.effects.xadd(`${m.stream}:effects`, { id: m.id }));
-    const t = routedTransport(dbs.map((d) => d.transport), [fn]);
+    const t = routed(dbs, fn);
     const written = await fill(t, fn, 2);
     let drops = 0;
     dbs[1]!.faults = {
@@ -117,7 +121,7 @@ describe.skipIf(ON_ENGINE)(realRedisOnly("a partitioned function over two databa
 
   it("refuses a transaction naming keys of two databases, naming both, and sends nothing", async () => {
     const fn = partitioned(async () => {});
-    const t = routedTransport(dbs.map((d) => d.transport), [fn]);
+    const t = routed(dbs, fn);
     const before = dbs.map((d) => d.stats.requests);
     const a = partitionStream(fn.stream, 0);
     const b = partitionStream(fn.stream, 1);
