@@ -119,6 +119,18 @@ describe.skipIf(ON_ENGINE)(realRedisOnly("a partitioned function over two databa
     }
   });
 
+  it("costs one request per database on an idle tick", async () => {
+    const fn = partitioned(async () => {});
+    const t = routed(dbs, fn);
+    await runScheduled([fn], "* * * * *", Date.now(), {}, t); // creates the groups
+    const before = dbs.map((d) => [d.stats.requests, d.stats.commands]);
+    await runScheduled([fn], "* * * * *", Date.now(), {}, t);
+    expect(dbs.map((d, j) => [d.stats.requests - before[j]![0]!, d.stats.commands - before[j]![1]!])).toEqual([
+      [1, P],
+      [1, P],
+    ]);
+  });
+
   it("refuses a transaction naming keys of two databases, naming both, and sends nothing", async () => {
     const fn = partitioned(async () => {});
     const t = routed(dbs, fn);
