@@ -16,7 +16,7 @@
  * Merging MULTI/EXECs only joins transactions, which never splits one, and
  * Redis runs the joined one atomically: every guarantee of each part holds.
  */
-import { RedisReplyError } from "./errors.js";
+import { RedisReplyError, TransportError } from "./errors.js";
 import { commandsBytes } from "./request-bytes.js";
 import type { Command, Outcome, Transport } from "./transport.js";
 
@@ -48,7 +48,9 @@ export function coalescingTransport(inner: Transport, { maxRequestBytes }: Coale
   async function send(kind: Kind, batch: Waiting[]): Promise<void> {
     if (batch.length === 1) return settleAlone(kind, batch[0]!);
     try {
-      const outcomes = await inner[kind](batch.flatMap((w) => w.commands));
+      const merged = batch.flatMap((w) => w.commands);
+      const outcomes = await inner[kind](merged);
+      if (outcomes.length !== merged.length) throw new TransportError(`a merged ${kind} of ${merged.length} commands was answered with ${outcomes.length} outcomes`);
       let at = 0;
       for (const w of batch) {
         w.resolve(outcomes.slice(at, at + w.commands.length));
@@ -61,7 +63,8 @@ export function coalescingTransport(inner: Transport, { maxRequestBytes }: Coale
     }
   }
 
-  const settleAlone = (kind: Kind, w: Waiting) => inner[kind](w.commands).then(w.resolve, w.reject);
+  // Through a promise, so a transport that throws instead of rejecting still settles its caller.
+  const settleAlone = (kind: Kind, w: Waiting) => Promise.resolve(w.commands).then((commands) => inner[kind](commands)).then(w.resolve, w.reject);
 
   function enqueue(kind: Kind, commands: readonly Command[]): Promise<Outcome[]> {
     return new Promise((resolve, reject) => {
