@@ -16,6 +16,8 @@ import { redisTcp } from "./keys.js";
 import { startRedisServer } from "./redis-server.js";
 
 export interface Database {
+  /** The bridge, as `UPSTASH_REDIS_REST_URL`/`_TOKEN` would name it. */
+  env: { UPSTASH_REDIS_REST_URL: string; UPSTASH_REDIS_REST_TOKEN: string };
   transport: Transport;
   tcp: RedisTcp;
   readonly stats: BridgeStats;
@@ -39,6 +41,7 @@ export async function startDatabase(): Promise<Database> {
   });
   const tcp = await redisTcp(server.url);
   return Object.assign(db, {
+    env: { UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: token },
     transport: bridgeTransport(bridge.url, token),
     tcp,
     stats: bridge.stats,

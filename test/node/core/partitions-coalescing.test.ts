@@ -10,6 +10,7 @@ import { definePollingFunction } from "../../../src/core/define.js";
 import { RedisReplyError } from "../../../src/core/errors.js";
 import { partitionStream, routeFields } from "../../../src/core/partitions.js";
 import type { Transport } from "../../../src/core/transport.js";
+import { transportFromEnv } from "../../../src/functions/redis.js";
 import { runScheduled } from "../../../src/functions/scheduled.js";
 import type { Database } from "../../support/databases.js";
 import { startDatabase } from "../../support/databases.js";
@@ -61,6 +62,13 @@ describe.skipIf(ON_ENGINE)(realRedisOnly("requests of P partitions merged into o
     const fn = partitioned(async () => {});
     await tick(fn); // creates the groups
     expect(await cost(() => tick(fn))).toEqual({ requests: 1, commands: 2 * P });
+  });
+
+  it("merges only in partitioned deployments: transportFromEnv sends other functions' requests as before", async () => {
+    const plain = definePollingFunction({ name: "plain", stream: "plain", group: "g", crons: ["* * * * *"], handle: async () => {} });
+    const twoReads = (t: Transport) => cost(() => Promise.all([t.pipeline([["PING"]]), t.pipeline([["PING"]])]));
+    expect(await twoReads(transportFromEnv(db.env, [plain]))).toEqual({ requests: 2, commands: 2 });
+    expect(await twoReads(transportFromEnv(db.env, [plain, partitioned(async () => {})]))).toEqual({ requests: 1, commands: 2 });
   });
 
   it("merges the members' reads and commits of a busy tick, and each member still acks its own partition", async () => {
