@@ -7,11 +7,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { countingTransport } from "../../../src/core/counting-transport.js";
-import { TransportError } from "../../../src/core/errors.js";
 import { delayedKey, idempotencyKey } from "../../../src/core/keys.js";
-import type { Command, Transport } from "../../../src/core/transport.js";
+import type { Transport } from "../../../src/core/transport.js";
 import { bridgeTransport, entries } from "../../support/engine.js";
-import { keysFor, partitioned } from "./partition-support.js";
+import { failOnce, keysFor, partitioned } from "./partition-support.js";
 import { app, call, enc, idOf, snapshot, useApiFixture } from "./support.js";
 
 const { f, track } = useApiFixture();
@@ -101,24 +100,6 @@ describe("enqueue onto a partitioned stream", () => {
     expect(await f.tcp.exists(part(1))).toBe(0);
   });
 });
-
-type Batch = readonly Command[];
-const names = (batch: Batch, stream: string) => batch.some((c) => c.includes(stream));
-
-/** Fails the first request naming `stream`: before sending it, or after (its answer lost). */
-function failOnce(stream: string, when: "before" | "after"): Transport {
-  const inner = bridgeTransport();
-  let failed = false;
-  const wrap = (kind: "pipeline" | "transaction") => async (batch: Batch) => {
-    const fail = !failed && names(batch, stream) && batch.some((c) => c[0] === "EVAL" || c[0] === "XADD");
-    if (fail) failed = true;
-    if (fail && when === "before") throw new TransportError("connection reset before sending");
-    const outcomes = await inner[kind](batch);
-    if (fail) throw new TransportError("connection reset before the answer arrived");
-    return outcomes;
-  };
-  return { pipeline: wrap("pipeline"), transaction: wrap("transaction") };
-}
 
 describe("Idempotency-Key on a partitioned stream", () => {
   const batch = () => [
