@@ -77,8 +77,13 @@ async function readRecords(t: Transport, spec: Partitions, parts: readonly Parti
   return parts.map((p) => found.get(p)!);
 }
 
+/** A partitioned write that failed in some partition; `written` are the partition streams it did write (to wake their members). */
+export class PartialEnqueueError extends ApiError {
+  written: string[] = [];
+}
+
 /** One error naming what was written and what was not, with the status of the first failure. */
-function partialFailure(parts: readonly PartitionPart[], outcomes: readonly PromiseSettledResult<Enqueued>[], keyed: boolean): ApiError {
+function partialFailure(parts: readonly PartitionPart[], outcomes: readonly PromiseSettledResult<Enqueued>[], keyed: boolean): PartialEnqueueError {
   const failedAt = outcomes.findIndex((o) => o.status === "rejected");
   const first = toApiError((outcomes[failedAt] as PromiseRejectedResult).reason);
   const names = (status: string) => parts.filter((_, i) => outcomes[i]!.status === status).map((p) => `${p.stream} (${p.messages.length})`);
@@ -87,5 +92,7 @@ function partialFailure(parts: readonly PartitionPart[], outcomes: readonly Prom
     ? "repeat with the same Idempotency-Key: partitions already written answer their ids and only the others write"
     : "a repeat would write the written partitions again; send an Idempotency-Key to make the retry safe";
   const message = `partitions written: ${written.length > 0 ? written.join(", ") : "none"}; failed: ${names("rejected").join(", ")}: ${first.message}. ${advice}`;
-  return new ApiError(first.status, first.code, message, first.headers, { cause: first });
+  const error = new PartialEnqueueError(first.status, first.code, message, first.headers, { cause: first });
+  error.written = parts.filter((_, i) => outcomes[i]!.status === "fulfilled" && (outcomes[i] as PromiseFulfilledResult<Enqueued>).value.created).map((p) => p.stream);
+  return error;
 }

@@ -20,7 +20,7 @@ import { IDEMPOTENCY_KEY, enqueueOnce } from "../idempotency.js";
 import { jsonBody } from "../json-body.js";
 import { limitsFromEnv } from "../limits.js";
 import { splitByPartition, writeToPartitionRefused } from "../partition-split.js";
-import { enqueuePartitioned } from "../partitioned-enqueue.js";
+import { enqueuePartitioned, PartialEnqueueError } from "../partitioned-enqueue.js";
 import { createRouter } from "../router.js";
 import { wakeAfterEnqueue } from "../wake-after-enqueue.js";
 import { writableMessages } from "../written-fields.js";
@@ -92,8 +92,15 @@ export const messages = createRouter().openapi(
       const parts = splitByPartition(stream, spec, messages, Array.isArray(raw));
       // Each partition's own member promotes its delayed set.
       if (delay) for (const p of parts) requireDelays(p.stream, c.var.catalog.requireSource(p.stream), c.env);
-      const { created, ids, streams, written } = await enqueuePartitioned(c.var.redis(), request, spec, parts, key);
-      if (dueAt === undefined) for (const s of written) wakeAfterEnqueue(c, s);
+      const wake = (written: readonly string[]) => {
+        if (dueAt === undefined) for (const s of written) wakeAfterEnqueue(c, s);
+      };
+      const { created, ids, streams, written } = await enqueuePartitioned(c.var.redis(), request, spec, parts, key).catch((error: unknown) => {
+        // What some partitions wrote is committed: their members need not wait for the tick.
+        if (error instanceof PartialEnqueueError) wake(error.written);
+        throw error;
+      });
+      wake(written);
       return created ? c.json({ ids, streams, ...extra }, 201) : c.json({ ids, streams }, 200);
     }
     const { created, ids } = key === undefined ? { created: true, ids: await enqueue(c.var.redis(), request) } : await enqueueOnce(c.var.redis(), request, key);

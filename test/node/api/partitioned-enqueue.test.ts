@@ -11,7 +11,7 @@ import { delayedKey, idempotencyKey } from "../../../src/core/keys.js";
 import type { Transport } from "../../../src/core/transport.js";
 import { bridgeTransport, entries } from "../../support/engine.js";
 import { failOnce, keysFor, partitioned } from "./partition-support.js";
-import { app, call, enc, idOf, snapshot, useApiFixture } from "./support.js";
+import { apiEnv, app, call, enc, idOf, snapshot, useApiFixture } from "./support.js";
 
 const { f, track } = useApiFixture();
 const [k0, k1, k2, k3] = keysFor(4, 2);
@@ -168,5 +168,59 @@ describe("Idempotency-Key on a partitioned stream", () => {
     expect(res.status).toBe(503);
     expect(res.body.error.message).toContain(`partitions written: ${p.part(0)} (2), ${p.part(1)} (1); failed: ${p.part(2)} (1)`);
     expect(res.body.error.message).toContain("send an Idempotency-Key");
+  });
+});
+
+describe("waking members after a partitioned enqueue", () => {
+  /** Sends with an ExecutionContext and waits for the runs it started; answers the partitions whose member ran. */
+  async function sendAndWait(api: ReturnType<typeof app>, path: string, body: unknown, headers: Record<string, string>, part: (i: number) => string) {
+    const started: Promise<unknown>[] = [];
+    const ctx = { waitUntil: (p: Promise<unknown>) => void started.push(p), passThroughOnException() {}, props: {} };
+    const init = { method: "POST", headers: { Authorization: "Bearer t", "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) };
+    const res = await api.request(path, init, apiEnv(), ctx);
+    await Promise.all(started);
+    const ran = (await Promise.all([0, 1, 2, 3].map(async (i) => ((await f.tcp.exists(part(i))) && (await f.tcp.xInfoGroups(part(i))).length > 0 ? i : -1)))).filter((i) => i >= 0);
+    return { status: res.status, ran };
+  }
+
+  it("wakes the members of the partitions written, none on a repeat, and only the missing partition's on a retry", async () => {
+    const p = partitioned(f, 4);
+    track(p.fn);
+    const transport = failOnce(p.part(1), "before");
+    const api = app({ functions: p.members, transport: () => transport });
+    const path = `/streams/${enc(p.fn.stream)}/messages`;
+    const body = [{ customer: k0![0]!, n: "1" }, { customer: k1![0]!, n: "2" }];
+    const headers = { "Idempotency-Key": "wake-1" };
+    // Partition 1's write fails: only partition 0's member is woken (it creates its group).
+    expect(await sendAndWait(api, path, body, headers, p.part)).toEqual({ status: 503, ran: [0] });
+    await f.tcp.del(p.part(0));
+    // The retry writes only partition 1, and wakes only its member.
+    expect(await sendAndWait(api, path, body, headers, p.part)).toEqual({ status: 201, ran: [1] });
+    await f.tcp.del(p.part(1));
+    // A repeat writes nothing, and wakes nothing.
+    expect(await sendAndWait(api, path, body, headers, p.part)).toEqual({ status: 200, ran: [] });
+  });
+});
+
+describe("a logical stream the functions disagree on", () => {
+  it("answers 503 not_configured naming both functions, writing nothing, when it is also consumed whole", async () => {
+    const p = partitioned(f, 2);
+    track(p.fn);
+    const whole = track(f.fn({ handle: async () => {}, stream: p.fn.stream }));
+    const api = app({ functions: [...p.members, whole] });
+    const res = await call(api, `/streams/${enc(p.fn.stream)}/messages`, { body: { customer: "c", n: "1" } });
+    expect(res).toMatchObject({ status: 503, body: { error: { code: "not_configured" } } });
+    expect(res.body.error.message).toContain(`consumed whole by ${whole.name} and partitioned by ${p.fn.name}`);
+    expect(await f.tcp.exists([p.fn.stream, p.part(0), p.part(1)])).toBe(0);
+  });
+
+  it("answers 503 when two partitioned functions split it differently", async () => {
+    const a = partitioned(f, 2);
+    track(a.fn);
+    const b = partitioned(f, 3, { stream: a.fn.stream });
+    const api = app({ functions: [...a.members, ...b.members] });
+    const res = await call(api, `/streams/${enc(a.fn.stream)}/messages`, { body: { customer: "c", n: "1" } });
+    expect(res).toMatchObject({ status: 503, body: { error: { code: "not_configured" } } });
+    expect(res.body.error.message).toContain("differently");
   });
 });
