@@ -66,7 +66,10 @@ export async function enqueuePartitioned(t: Transport, request: EnqueueRequest, 
 /** Each part's record under `key`, or null; one request per database, since a request stays in one. */
 async function readRecords(t: Transport, spec: Partitions, parts: readonly PartitionPart[], key: string): Promise<(string | null)[]> {
   const byDatabase = new Map<number, PartitionPart[]>();
-  for (const p of parts) byDatabase.set(databaseOfPartition(p.index, spec), [...(byDatabase.get(databaseOfPartition(p.index, spec)) ?? []), p]);
+  for (const p of parts) {
+    const database = databaseOfPartition(p.index, spec);
+    byDatabase.set(database, [...(byDatabase.get(database) ?? []), p]);
+  }
   const found = new Map<PartitionPart, string | null>();
   await Promise.all(
     [...byDatabase.values()].map(async (group) => {

@@ -123,6 +123,17 @@ describe("Idempotency-Key on a partitioned stream", () => {
     expect(await f.tcp.exists([0, 1, 2].map((i) => idempotencyKey(part(i), "order-1")))).toBe(3);
   });
 
+  it("holds a delayed write once: the repeat answers the same delayed ids from each partition's record", async () => {
+    const { part, send } = setup({ delays: true });
+    const first = await send(batch(), { key: "later-1", query: "?delayMs=60000" });
+    expect(first.status).toBe(201);
+    const again = await send(batch(), { key: "later-1", query: "?delayMs=60000" });
+    expect(again).toMatchObject({ status: 200, body: { ids: first.body.ids, streams: first.body.streams } });
+    expect(await f.tcp.zRange(delayedKey(part(0)), 0, -1)).toEqual([first.body.ids[0], first.body.ids[3]].sort());
+    expect(await f.tcp.zCard(delayedKey(part(1)))).toBe(1);
+    expect(await f.tcp.zCard(delayedKey(part(2)))).toBe(1);
+  });
+
   it("refuses another body under the same key with a 422 before writing any partition, even partitions the first did not touch", async () => {
     const { fn, send } = setup();
     expect((await send(batch(), { key: "order-2" })).status).toBe(201);
