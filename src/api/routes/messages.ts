@@ -19,8 +19,8 @@ import { EnqueueBody, enqueueHook } from "../enqueue-body.js";
 import { IDEMPOTENCY_KEY, enqueueOnce } from "../idempotency.js";
 import { jsonBody } from "../json-body.js";
 import { limitsFromEnv } from "../limits.js";
-import { splitByPartition, writeToPartitionRefused } from "../partition-split.js";
-import { enqueuePartitioned, PartialEnqueueError } from "../partitioned-enqueue.js";
+import { writeToPartitionRefused } from "../partition-split.js";
+import { writePartitioned } from "../partitioned-route.js";
 import { createRouter } from "../router.js";
 import { wakeAfterEnqueue } from "../wake-after-enqueue.js";
 import { writableMessages } from "../written-fields.js";
@@ -89,18 +89,7 @@ export const messages = createRouter().openapi(
     const request = { stream, messages, maxlen, delay, dueAt };
     const extra = dueAt === undefined ? {} : { dueAt };
     if (spec) {
-      const parts = splitByPartition(stream, spec, messages, Array.isArray(raw));
-      // Each partition's own member promotes its delayed set.
-      if (delay) for (const p of parts) requireDelays(p.stream, c.var.catalog.requireSource(p.stream), c.env);
-      const wake = (written: readonly string[]) => {
-        if (dueAt === undefined) for (const s of written) wakeAfterEnqueue(c, s);
-      };
-      const { created, ids, streams, written } = await enqueuePartitioned(c.var.redis(), request, spec, parts, key).catch((error: unknown) => {
-        // What some partitions wrote is committed: their members need not wait for the tick.
-        if (error instanceof PartialEnqueueError) wake(error.written);
-        throw error;
-      });
-      wake(written);
+      const { created, ids, streams } = await writePartitioned(c, request, spec, Array.isArray(raw), key);
       return created ? c.json({ ids, streams, ...extra }, 201) : c.json({ ids, streams }, 200);
     }
     const { created, ids } = key === undefined ? { created: true, ids: await enqueue(c.var.redis(), request) } : await enqueueOnce(c.var.redis(), request, key);
