@@ -11,7 +11,10 @@
  * deterministic, so a repeat finds the same parts: partitions already written
  * answer their ids from their records, and only the missing ones write. A
  * first read of every part's record (one request per database) refuses a
- * different body under the same key (422) before any partition writes.
+ * different body under the same key (422) before any partition writes. Two
+ * different bodies racing under one key pass that read together, and each
+ * may write partitions the other had not yet recorded; each partition still
+ * writes at most once under the key (its script checks and writes as one).
  */
 import { databaseOfPartition } from "../core/partitions.js";
 import type { Partitions } from "../core/partitions.js";

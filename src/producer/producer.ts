@@ -81,9 +81,14 @@ export interface Producer {
 }
 
 export function createProducer(options: ProducerOptions): Producer {
-  const transport = "transport" in options ? options.transport : fromUrl(options.url, options.token);
   const maxMessageBytes = options.maxMessageBytes ?? 65_536;
   const partitions = partitionsOption(options.partitions);
+  const spread = [...partitions].find(([, p]) => p.databases > 1);
+  // One url reaches one database: partitions living in the others would get messages their members never read.
+  if (spread && !("transport" in options)) {
+    throw new ConfigError(`createProducer: partitions[${JSON.stringify(spread[0])}] spans ${spread[1].databases} databases; pass \`transport: routedTransport(...)\` over them instead of \`url\` and \`token\``);
+  }
+  const transport = "transport" in options ? options.transport : fromUrl(options.url, options.token);
   return {
     async send(stream, message, { idempotencyKey, maxlen, delayMs, notBefore } = {}) {
       return asEnqueueError(async () => {

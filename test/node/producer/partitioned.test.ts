@@ -83,5 +83,7 @@ describe("createProducer with partitions", () => {
   it("refuses a bad `partitions` option when created", () => {
     expect(() => createProducer({ transport: failOnce("never", "before"), partitions: { orders: { count: 0, key: "customer" } } })).toThrow(ConfigError);
     expect(() => createProducer({ transport: failOnce("never", "before"), partitions: { orders: { count: 2, key: "" } } })).toThrow(/partitions\["orders"\].*partitions.key/);
+    // One url is one database: partitions of the others would be written where their members never read.
+    expect(() => createProducer({ url: "http://x", token: "t", partitions: { orders: { count: 4, key: "customer", databases: 2 } } })).toThrow(/spans 2 databases.*routedTransport/);
   });
 });
