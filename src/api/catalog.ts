@@ -9,7 +9,9 @@
  */
 import type { PollingFunction } from "../core/define.js";
 import { resolveOptions } from "../core/define.js";
+import type { Partitions } from "../core/partitions.js";
 import { ApiError } from "./errors.js";
+import { partitionSpecs } from "./partition-specs.js";
 
 export interface Catalog {
   readonly functions: readonly PollingFunction[];
@@ -24,6 +26,10 @@ export interface Catalog {
   deadLetterStreamFor(stream: string): string;
   deadLetterStream(fn: PollingFunction): string;
   functionNamed(name: string): PollingFunction;
+  /** The spec of a partitioned logical stream (members' `partitionOf.logical`), if `stream` is one. */
+  partitionsOf(stream: string): Required<Partitions> | undefined;
+  /** The members of partitioned function `name`, in partition order; [] if it is not one. */
+  membersOf(name: string): readonly PollingFunction[];
 }
 
 export function createCatalog(functions: readonly PollingFunction[]): Catalog {
@@ -31,6 +37,7 @@ export function createCatalog(functions: readonly PollingFunction[]): Catalog {
   const consumersOf = (stream: string) => functions.filter((fn) => fn.stream === stream);
   const isDeadLetter = (stream: string) => [...dlqOf.values()].includes(stream);
   const isSource = (stream: string) => consumersOf(stream).length > 0;
+  const specs = partitionSpecs(functions);
 
   const requireStream = (stream: string) => {
     if (!isSource(stream) && !isDeadLetter(stream)) {
@@ -66,5 +73,7 @@ export function createCatalog(functions: readonly PollingFunction[]): Catalog {
       if (!fn) throw new ApiError(404, "function_not_found", `no function named ${JSON.stringify(name)}; GET /functions lists them`);
       return fn;
     },
+    partitionsOf: (stream) => specs(stream),
+    membersOf: (name) => functions.filter((fn) => fn.partitionOf?.function === name).sort((a, b) => a.partitionOf!.index - b.partitionOf!.index),
   };
 }

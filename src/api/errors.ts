@@ -35,7 +35,8 @@ const HONO_CODES: Partial<Record<number, string>> = {
   415: "unsupported_media_type",
 };
 
-function toApiError(error: unknown): ApiError {
+/** Every error as the API answers it (partitioned writes fold several into one). */
+export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof HTTPException) {
     return new ApiError(error.status as ContentfulStatusCode, HONO_CODES[error.status] ?? "http_error", error.message || "request refused");

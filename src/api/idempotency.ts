@@ -24,14 +24,23 @@ export { requestHash };
 /** 1 to 200 printable ASCII characters. */
 export const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,200}$/;
 
-export async function enqueueOnce(t: Transport, request: EnqueueRequest, key: string): Promise<Enqueued> {
-  request.messages.forEach((m, i) => {
+/** The script unpacks a message's fields into one XADD, which Lua bounds. */
+export function checkScriptFields(messages: EnqueueRequest["messages"]): void {
+  messages.forEach((m, i) => {
     const count = Object.keys(m).length;
     if (count > MAX_SCRIPT_FIELDS) {
       throw new ApiError(400, "too_many_fields", `message ${i} has ${count} fields; with Idempotency-Key a message has at most ${MAX_SCRIPT_FIELDS}`);
     }
   });
-  const hash = await requestHash(request);
+}
+
+export async function enqueueOnce(t: Transport, request: EnqueueRequest, key: string): Promise<Enqueued> {
+  checkScriptFields(request.messages);
+  return enqueueHashed(t, request, key, await requestHash(request));
+}
+
+/** The write under `key`, its record holding `hash`: a partitioned write hashes the whole request into each partition's record. */
+export async function enqueueHashed(t: Transport, request: EnqueueRequest, key: string, hash: string): Promise<Enqueued> {
   const outcome = await enqueueByScript(t, request, idempotencyKey(request.stream, key), hash);
   return outcome.written ? { created: true, ids: outcome.ids } : answerRepeat(outcome.record, hash, key);
 }

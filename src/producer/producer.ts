@@ -4,7 +4,8 @@
  * validation of every field, the same one-request writes, and the same
  * `Idempotency-Key` guarantee (a repeat within 24 h writes nothing and
  * answers the original ids). It shares the API's modules, so the two cannot
- * drift apart.
+ * drift apart; that includes routing a partitioned stream's messages
+ * (`partitions` option, api/partitioned-enqueue.ts).
  */
 import { Redis } from "@upstash/redis";
 import { checkDelayedFields, dueAtOf, parseDelay } from "../api/delay.js";
@@ -12,9 +13,13 @@ import { enqueue } from "../api/enqueue.js";
 import { EnqueueBody, toError } from "../api/enqueue-body.js";
 import { ApiError } from "../api/errors.js";
 import { IDEMPOTENCY_KEY, enqueueOnce } from "../api/idempotency.js";
+import { splitByPartition, writeToPartitionRefused } from "../api/partition-split.js";
+import { enqueuePartitioned } from "../api/partitioned-enqueue.js";
 import { writableMessages } from "../api/written-fields.js";
 import { ConfigError } from "../core/errors.js";
 import type { Fields } from "../core/parse-replies.js";
+import type { Partitions } from "../core/partitions.js";
+import { parsePartitionKey, partitionStream, validatePartitions } from "../core/partitions.js";
 import type { Transport } from "../core/transport.js";
 import { upstashTransport } from "../core/upstash-transport.js";
 
@@ -30,10 +35,20 @@ export class EnqueueError extends Error {
   }
 }
 
+interface CommonOptions {
+  maxMessageBytes?: number;
+  /**
+   * Partitioned logical streams, each with its function's `partitions`: `send(logical, …)` routes
+   * each message by its key field to its partition stream, exactly as the API does. Give the same
+   * spec as the function's definition, or messages land in partitions no member reads in order.
+   */
+  partitions?: Record<string, Partitions>;
+}
+
 export type ProducerOptions =
-  | { transport: Transport; maxMessageBytes?: number }
+  | ({ transport: Transport } & CommonOptions)
   /** An Upstash REST endpoint (or the bridge). Keep the token in a secret or an environment variable. */
-  | { url: string; token: string; maxMessageBytes?: number };
+  | ({ url: string; token: string } & CommonOptions);
 
 export interface SendOptions {
   /** 1 to 200 printable ASCII characters: a repeat within 24 h on this stream writes nothing and answers the first ids. */
@@ -56,6 +71,8 @@ export interface Sent {
   dueAt?: number;
   /** False when an `idempotencyKey` repeat was answered from its record and nothing was written. */
   created: boolean;
+  /** A partitioned stream only: per message, parallel to `ids`, the partition stream it was written to. */
+  streams?: string[];
 }
 
 export interface Producer {
@@ -64,18 +81,31 @@ export interface Producer {
 }
 
 export function createProducer(options: ProducerOptions): Producer {
-  const transport = "transport" in options ? options.transport : fromUrl(options.url, options.token);
   const maxMessageBytes = options.maxMessageBytes ?? 65_536;
+  const partitions = partitionsOption(options.partitions);
+  const spread = [...partitions].find(([, p]) => p.databases > 1);
+  // One url reaches one database: partitions living in the others would get messages their members never read.
+  if (spread && !("transport" in options)) {
+    throw new ConfigError(`createProducer: partitions[${JSON.stringify(spread[0])}] spans ${spread[1].databases} databases; pass \`transport: routedTransport(...)\` over them instead of \`url\` and \`token\``);
+  }
+  const transport = "transport" in options ? options.transport : fromUrl(options.url, options.token);
   return {
     async send(stream, message, { idempotencyKey, maxlen, delayMs, notBefore } = {}) {
       return asEnqueueError(async () => {
         const now = Date.now();
         const delay = parseDelay(delayMs, notBefore, maxlen, now);
         const messages = validate(stream, message, maxMessageBytes, idempotencyKey, maxlen);
+        refuseIfPartition(stream, partitions);
         if (delay) checkDelayedFields(messages);
         const dueAt = delay && dueAtOf(delay, now);
         const request = { stream, messages, maxlen, delay, dueAt };
         const extra = dueAt === undefined ? {} : { dueAt };
+        const spec = partitions.get(stream);
+        if (spec) {
+          const parts = splitByPartition(stream, spec, messages, Array.isArray(message));
+          const { created, ids, streams } = await enqueuePartitioned(transport, request, spec, parts, idempotencyKey);
+          return { ids, streams, created, ...(created ? extra : {}) };
+        }
         if (idempotencyKey === undefined) return { ids: await enqueue(transport, request), created: true, ...extra };
         const sent = await enqueueOnce(transport, request, idempotencyKey);
         return sent.created ? { ...sent, ...extra } : sent;
@@ -101,6 +131,19 @@ function validate(stream: unknown, raw: unknown, maxMessageBytes: number, key: s
   const parsed = EnqueueBody.safeParse(raw);
   if (!parsed.success) throw toError(raw, parsed.error.issues[0]!);
   return writableMessages(raw, maxMessageBytes);
+}
+
+function partitionsOption(given: Record<string, Partitions> | undefined): Map<string, Required<Partitions>> {
+  if (given === undefined) return new Map();
+  if (typeof given !== "object" || given === null) throw new ConfigError("createProducer: `partitions` must be an object of logical stream → { count, key, databases? }");
+  return new Map(Object.entries(given).map(([logical, p]) => [logical, validatePartitions(`createProducer: partitions[${JSON.stringify(logical)}]`, logical, p)]));
+}
+
+/** The API's 400 for a partition stream of a configured logical stream: only routing keeps a key's order. */
+function refuseIfPartition(stream: string, partitions: ReadonlyMap<string, Required<Partitions>>): void {
+  const tag = parsePartitionKey(stream);
+  const spec = tag && partitions.get(tag.logical);
+  if (tag && spec && tag.index < spec.count && stream === partitionStream(tag.logical, tag.index)) throw writeToPartitionRefused(stream, tag.logical, tag.index);
 }
 
 function fromUrl(url: string, token: string): Transport {

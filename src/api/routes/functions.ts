@@ -2,7 +2,8 @@
  * `GET /functions`: each function as this deployment runs it (options after
  * `FN_*` overrides, the vars that applied, why it is skipped) with its recent
  * run reports. `POST /functions/:name/run`: one run now, through the same
- * code path as a cron tick (`runOne`), answering its report.
+ * code path as a cron tick (`runOne`), answering its report. A partitioned
+ * function's own name runs every member and answers each member's report.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { PollingFunction } from "../../core/define.js";
@@ -14,7 +15,10 @@ import { pauseStateOp, readPauseState } from "../../core/pause.js";
 import { applyOverrides, unknownOverrides } from "../../core/overrides.js";
 import type { RunReport } from "../../core/report.js";
 import type { Env } from "../../env.js";
+import { runFunction } from "../../core/run.js";
+import type { Transport } from "../../core/transport.js";
 import { runOne } from "../../functions/scheduled.js";
+import { targetsOf } from "../function-targets.js";
 import { createRouter } from "../router.js";
 import { errorResponses, FunctionParams, json } from "../schemas.js";
 
@@ -39,6 +43,10 @@ const FunctionInfo = z
     recentRuns: z.array(Report),
     paused: z.boolean().openapi({ description: "True while paused (POST /functions/{name}/pause): its runs read and claim nothing" }),
     pausedAt: z.number().optional().openapi({ description: "When it was paused, unix ms" }),
+    partitionOf: z
+      .object({ function: z.string(), logical: z.string(), index: z.number().int(), count: z.number().int() })
+      .optional()
+      .openapi({ description: "A member of a partitioned function only: that function, its logical stream (enqueue there), and which of its `count` partitions this member consumes" }),
   })
   .openapi("FunctionInfo");
 
@@ -57,7 +65,10 @@ const runRoute = createRoute({
   summary: "Run a function now, exactly as a cron tick would",
   request: { params: FunctionParams },
   responses: {
-    200: json(z.union([Report, z.object({ function: z.string(), skipped: z.string() })]), "The run report, or why the function is skipped"),
+    200: json(
+      z.union([Report, z.object({ function: z.string(), skipped: z.string() }), z.object({ function: z.string(), members: z.array(Report) })]),
+      "The run report, or why the function is skipped; for a partitioned function's name, one of those per member",
+    ),
     ...errorResponses(404, 502),
   },
 });
@@ -93,6 +104,7 @@ function describe(fn: PollingFunction, all: readonly PollingFunction[], env: Env
     skipped: fn.skipReason?.(env) ?? null,
     error,
     recentRuns: parseReports(reports),
+    ...(fn.partitionOf && { partitionOf: { function: fn.partitionOf.function, logical: fn.partitionOf.logical, index: fn.partitionOf.index, count: fn.partitionOf.spec.count } }),
   };
 }
 
@@ -116,7 +128,23 @@ export const functionRoutes = createRouter()
     return c.json({ functions: list }, 200);
   })
   .openapi(runRoute, async (c) => {
-    const fn = c.var.catalog.functionNamed(c.req.valid("param").name);
-    const outcome = await runOne(fn, c.env, c.var.redis());
-    return c.json(outcome as unknown as Record<string, unknown>, 200);
+    const { name } = c.req.valid("param");
+    const targets = targetsOf(c.var.catalog, name);
+    if ("one" in targets) return c.json((await runOne(targets.one, c.env, c.var.redis())) as unknown as Record<string, unknown>, 200);
+    const members = await runMembers(targets.members, c.env, c.var.redis());
+    return c.json({ function: name, members: members as unknown as Record<string, unknown>[] }, 200);
   });
+
+/**
+ * Every member at once, as a cron tick runs them: they share this request's
+ * subrequests, so each gets its share (`sharers`) unless `maxSubrequests` is set.
+ */
+function runMembers(members: readonly PollingFunction[], env: Env, transport: Transport) {
+  const slot = Math.floor(Math.random() * 1_000);
+  return Promise.all(
+    members.map((fn) => {
+      const skipped = fn.skipReason?.(env);
+      return skipped ? { function: fn.name, skipped } : runFunction(fn, { transport, vars: env, trigger: "manual", slot, sharers: members.length });
+    }),
+  );
+}

@@ -3,15 +3,24 @@
  * `enqueue-body.ts` for the field rules, `idempotency.ts` for
  * `Idempotency-Key`, `delay.ts` for `delayMs`/`notBefore`). 201 with the new
  * ids; 200 with the original ids when the key was seen before.
+ *
+ * A partitioned logical stream (a partitioned function's `stream`) routes
+ * each message by its key field to a partition (partitioned-enqueue.ts) and
+ * answers, beside `ids`, each message's partition stream in `streams`. A
+ * partition stream itself takes no writes: 400 naming the logical stream.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import type { PollingFunction } from "../../core/define.js";
 import { MAX_DELAY_MS } from "../../core/delayed.js";
+import type { Catalog } from "../catalog.js";
 import { checkDelayedFields, dueAtOf, parseDelay, requireDelays } from "../delay.js";
 import { enqueue } from "../enqueue.js";
 import { EnqueueBody, enqueueHook } from "../enqueue-body.js";
 import { IDEMPOTENCY_KEY, enqueueOnce } from "../idempotency.js";
 import { jsonBody } from "../json-body.js";
 import { limitsFromEnv } from "../limits.js";
+import { writeToPartitionRefused } from "../partition-split.js";
+import { writePartitioned } from "../partitioned-route.js";
 import { createRouter } from "../router.js";
 import { wakeAfterEnqueue } from "../wake-after-enqueue.js";
 import { writableMessages } from "../written-fields.js";
@@ -21,6 +30,10 @@ const Ids = z
   .object({
     ids: z.array(z.string()).openapi({ example: ["1700000000000-0"], description: "Stream ids; for a delayed enqueue, delayed ids (see GET …/delayed)" }),
     dueAt: z.number().int().optional().openapi({ description: "Delayed enqueue only: when the messages enter the stream (unix ms)" }),
+    streams: z
+      .array(z.string())
+      .optional()
+      .openapi({ example: ["{orders:p3}"], description: "Partitioned streams only: per message, parallel to `ids`, the partition stream it was written to (read it, or its delayed set, there)" }),
   })
   .openapi("EnqueueResult");
 const delayParam = (name: string, description: string) => z.string().optional().openapi({ param: { name, in: "query" }, description });
@@ -32,7 +45,8 @@ const route = createRoute({
   summary: "Enqueue a message or a batch of up to 500",
   description:
     "Field values must be JSON strings; any other JSON type is refused (400) rather than converted, because handlers receive exactly the strings that were enqueued. " +
-    "A batch is one MULTI/EXEC: all or nothing, one request to Redis. `maxlen` trims with `XADD … MAXLEN ~ N`, which can drop messages no group has processed yet.",
+    "A batch is one MULTI/EXEC: all or nothing, one request to Redis. `maxlen` trims with `XADD … MAXLEN ~ N`, which can drop messages no group has processed yet. " +
+    "On a partitioned stream each message is routed by its key field (400 `missing_partition_key` without it, nothing written) and each partition's messages are one MULTI/EXEC (one request per partition: atomic per partition, not across); `streams` tells each message's partition stream, `maxlen` trims each partition.",
   middleware: [jsonBody()] as const,
   request: {
     params: StreamParams,
@@ -63,16 +77,21 @@ export const messages = createRouter().openapi(
     const { stream } = c.req.valid("param");
     const { maxlen, delayMs, notBefore } = c.req.valid("query");
     const key = c.req.valid("header")["Idempotency-Key"];
-    const consumers = c.var.catalog.requireSource(stream);
+    const spec = c.var.catalog.partitionsOf(stream);
+    const consumers = spec ? [] : sourceConsumers(c.var.catalog, stream);
     const now = Date.now();
     const delay = parseDelay(delayMs, notBefore, maxlen, now);
-    if (delay) requireDelays(stream, consumers, c.env);
+    if (delay && !spec) requireDelays(stream, consumers, c.env);
     const raw: unknown = await c.req.json();
     const messages = writableMessages(raw, limitsFromEnv(c.env).maxMessageBytes);
     if (delay) checkDelayedFields(messages);
     const dueAt = delay && dueAtOf(delay, now);
     const request = { stream, messages, maxlen, delay, dueAt };
     const extra = dueAt === undefined ? {} : { dueAt };
+    if (spec) {
+      const { created, ids, streams } = await writePartitioned(c, request, spec, Array.isArray(raw), key);
+      return created ? c.json({ ids, streams, ...extra }, 201) : c.json({ ids, streams }, 200);
+    }
     const { created, ids } = key === undefined ? { created: true, ids: await enqueue(c.var.redis(), request) } : await enqueueOnce(c.var.redis(), request, key);
     // Only a write starts a run: a repeated Idempotency-Key wrote nothing, so it starts nothing.
     // A delayed write waits for its due time: the tick (or a session polling) promotes it.
@@ -82,3 +101,11 @@ export const messages = createRouter().openapi(
   },
   (result, c) => enqueueHook(result, c),
 );
+
+/** The functions consuming `stream`; a member's partition stream takes writes only through its logical stream. */
+function sourceConsumers(catalog: Catalog, stream: string): readonly PollingFunction[] {
+  const consumers = catalog.requireSource(stream);
+  const member = consumers.find((fn) => fn.partitionOf)?.partitionOf;
+  if (member) throw writeToPartitionRefused(stream, member.logical, member.index);
+  return consumers;
+}

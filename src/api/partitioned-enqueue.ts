@@ -1,0 +1,104 @@
+/**
+ * A write to a partitioned logical stream: each partition's messages are
+ * written by the ordinary enqueue (one MULTI/EXEC, or with Idempotency-Key one
+ * script) on its partition stream, one request per partition, in parallel.
+ * So a batch is atomic per partition, not across partitions: a failure can
+ * leave some partitions written, and the error says which.
+ *
+ * Idempotency-Key is kept per partition: the record of partition i lives
+ * beside its stream (`idempotencyKey({logical:pi}, key)`, same slot and
+ * database) and holds the hash of the WHOLE request. The split is
+ * deterministic, so a repeat finds the same parts: partitions already written
+ * answer their ids from their records, and only the missing ones write. A
+ * first read of every part's record (one request per database) refuses a
+ * different body under the same key (422) before any partition writes. Two
+ * different bodies racing under one key pass that read together, and each
+ * may write partitions the other had not yet recorded; each partition still
+ * writes at most once under the key (its script checks and writes as one).
+ */
+import { databaseOfPartition } from "../core/partitions.js";
+import type { Partitions } from "../core/partitions.js";
+import { getOp } from "../core/key-ops.js";
+import { idempotencyKey } from "../core/keys.js";
+import { sendPipeline } from "../core/ops.js";
+import type { Transport } from "../core/transport.js";
+import type { EnqueueRequest } from "./enqueue.js";
+import { enqueue } from "./enqueue.js";
+import { ApiError, toApiError } from "./errors.js";
+import type { Enqueued } from "./idempotency.js";
+import { checkScriptFields, enqueueHashed, requestHash } from "./idempotency.js";
+import { answerRepeat } from "./idempotency-record.js";
+import type { PartitionPart } from "./partition-split.js";
+
+export interface PartitionedEnqueued extends Enqueued {
+  /** Per message, in request order: the partition stream it went to (its id, or delayed id, is there). */
+  streams: string[];
+  /** The partition streams this call wrote to (a repeat's answered parts are not among them). */
+  written: string[];
+}
+
+/** `request.stream` is the logical stream; `parts` its messages split by `splitByPartition`. */
+export async function enqueuePartitioned(t: Transport, request: EnqueueRequest, spec: Partitions, parts: readonly PartitionPart[], key?: string): Promise<PartitionedEnqueued> {
+  const sub = (p: PartitionPart): EnqueueRequest => ({ ...request, stream: p.stream, messages: p.messages });
+  let writes: Promise<Enqueued>[];
+  if (key === undefined) {
+    writes = parts.map(async (p) => ({ created: true, ids: await enqueue(t, sub(p)) }));
+  } else {
+    checkScriptFields(request.messages);
+    const hash = await requestHash(request);
+    const records = await readRecords(t, spec, parts, key);
+    // Throws 422 for another body's record before any write.
+    const repeats = records.map((record) => (record === null ? undefined : answerRepeat(record, hash, key)));
+    writes = parts.map((p, i) => (repeats[i] ? Promise.resolve(repeats[i]) : enqueueHashed(t, sub(p), key, hash)));
+  }
+  const outcomes = await Promise.allSettled(writes);
+  if (outcomes.some((o) => o.status === "rejected")) throw partialFailure(parts, outcomes, key !== undefined);
+  const ids: string[] = [];
+  const streams: string[] = [];
+  const done = outcomes.map((o) => (o as PromiseFulfilledResult<Enqueued>).value);
+  parts.forEach((p, i) =>
+    p.positions.forEach((position, k) => {
+      ids[position] = done[i]!.ids[k]!;
+      streams[position] = p.stream;
+    }),
+  );
+  const written = parts.filter((_, i) => done[i]!.created).map((p) => p.stream);
+  return { created: written.length > 0, ids, streams, written };
+}
+
+/** Each part's record under `key`, or null; one request per database, since a request stays in one. */
+async function readRecords(t: Transport, spec: Partitions, parts: readonly PartitionPart[], key: string): Promise<(string | null)[]> {
+  const byDatabase = new Map<number, PartitionPart[]>();
+  for (const p of parts) {
+    const database = databaseOfPartition(p.index, spec);
+    byDatabase.set(database, [...(byDatabase.get(database) ?? []), p]);
+  }
+  const found = new Map<PartitionPart, string | null>();
+  await Promise.all(
+    [...byDatabase.values()].map(async (group) => {
+      const records = await sendPipeline(t, group.map((p) => getOp(idempotencyKey(p.stream, key))));
+      group.forEach((p, i) => found.set(p, records[i]!));
+    }),
+  );
+  return parts.map((p) => found.get(p)!);
+}
+
+/** A partitioned write that failed in some partition; `written` are the partition streams it did write (to wake their members). */
+export class PartialEnqueueError extends ApiError {
+  written: string[] = [];
+}
+
+/** One error naming what was written and what was not, with the status of the first failure. */
+function partialFailure(parts: readonly PartitionPart[], outcomes: readonly PromiseSettledResult<Enqueued>[], keyed: boolean): PartialEnqueueError {
+  const failedAt = outcomes.findIndex((o) => o.status === "rejected");
+  const first = toApiError((outcomes[failedAt] as PromiseRejectedResult).reason);
+  const names = (status: string) => parts.filter((_, i) => outcomes[i]!.status === status).map((p) => `${p.stream} (${p.messages.length})`);
+  const written = names("fulfilled");
+  const advice = keyed
+    ? "repeat with the same Idempotency-Key: partitions already written answer their ids and only the others write"
+    : "a repeat would write the written partitions again; send an Idempotency-Key to make the retry safe";
+  const message = `partitions written: ${written.length > 0 ? written.join(", ") : "none"}; failed: ${names("rejected").join(", ")}: ${first.message}. ${advice}`;
+  const error = new PartialEnqueueError(first.status, first.code, message, first.headers, { cause: first });
+  error.written = parts.filter((_, i) => outcomes[i]!.status === "fulfilled" && (outcomes[i] as PromiseFulfilledResult<Enqueued>).value.created).map((p) => p.stream);
+  return error;
+}
