@@ -11,7 +11,7 @@ import type { PollingFunction } from "../core/define.js";
 import { resolveOptions } from "../core/define.js";
 import type { Partitions } from "../core/partitions.js";
 import { ApiError } from "./errors.js";
-import { partitionSpecs } from "./partition-specs.js";
+import { checkPartitionSpecs, partitionSpecs } from "../core/partition-specs.js";
 
 export interface Catalog {
   readonly functions: readonly PollingFunction[];
@@ -37,6 +37,7 @@ export function createCatalog(functions: readonly PollingFunction[]): Catalog {
   const consumersOf = (stream: string) => functions.filter((fn) => fn.stream === stream);
   const isDeadLetter = (stream: string) => [...dlqOf.values()].includes(stream);
   const isSource = (stream: string) => consumersOf(stream).length > 0;
+  checkPartitionSpecs(functions);
   const specs = partitionSpecs(functions);
 
   const requireStream = (stream: string) => {

@@ -20,7 +20,7 @@ export async function writePartitioned(c: Context<ApiEnv>, request: EnqueueReque
   if (request.delay) for (const p of parts) requireDelays(p.stream, c.var.catalog.requireSource(p.stream), c.env);
   // A delayed write waits for its due time, as on any stream.
   const wake = (written: readonly string[]) => {
-    if (request.dueAt === undefined) for (const s of written) wakeAfterEnqueue(c, s);
+    if (request.dueAt === undefined && written.length > 0) wakeAfterEnqueue(c, written);
   };
   try {
     const done = await enqueuePartitioned(c.var.redis(), request, spec, parts, key);

@@ -11,7 +11,8 @@ import type { Context } from "hono";
 import { wakeConsumers } from "../functions/wake.js";
 import type { ApiEnv } from "./context.js";
 
-export function wakeAfterEnqueue(c: Context<ApiEnv>, stream: string): void {
+/** `streams`: every stream the enqueue wrote (a partitioned enqueue writes several), woken together in one budget. */
+export function wakeAfterEnqueue(c: Context<ApiEnv>, streams: string | readonly string[]): void {
   if (c.env.WAKE_ON_ENQUEUE === "false") return;
   let ctx: { waitUntil(promise: Promise<unknown>): void };
   try {
@@ -19,9 +20,9 @@ export function wakeAfterEnqueue(c: Context<ApiEnv>, stream: string): void {
   } catch {
     return;
   }
-  const woken = wakeConsumers(c.var.redis(), c.var.catalog.functions, c.env, stream).catch((error: unknown) => {
+  const woken = wakeConsumers(c.var.redis(), c.var.catalog.functions, c.env, streams).catch((error: unknown) => {
     // The message is safe in the stream either way: the next tick consumes it.
-    console.error(`cronsumer: starting a run after an enqueue onto ${stream} failed: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`cronsumer: starting a run after an enqueue onto ${String(streams)} failed: ${error instanceof Error ? error.message : String(error)}`);
   });
   ctx.waitUntil(woken);
 }

@@ -24,7 +24,7 @@ import type { Env } from "../env.js";
 export const WAKE_LEASE_MS = 250;
 /** Work handed to `waitUntil` is cut off 30 s after the response on Workers: a session ends well before. */
 const WAIT_UNTIL_MS = 25_000;
-/** Subrequests the enqueue itself used before the sessions start: its write (up to 2) and the lease. */
+/** Subrequests the enqueue itself used before the sessions start: its write (up to 2) and the lease; a partitioned one, up to two per partition and the leases. */
 const ENQUEUE_SUBREQUESTS = 3;
 
 export interface WakeOptions {
@@ -32,20 +32,37 @@ export interface WakeOptions {
   now?: () => number;
 }
 
-/** Runs the stream's functions if this call got the lease; resolves with their reports, or [] when the lease was held. */
-export async function wakeConsumers(t: Transport, functions: readonly PollingFunction[], env: Env, stream: string, options: WakeOptions = {}): Promise<RunReport[]> {
+/**
+ * Runs the functions of each stream whose lease this call got; resolves with
+ * their reports, or [] when every lease was held. A partitioned enqueue
+ * passes every partition stream it wrote: one request takes all their leases
+ * (one command each), and the members it starts share this invocation's
+ * budgets as a cron tick's functions do, instead of each assuming it is alone.
+ */
+export async function wakeConsumers(
+  t: Transport,
+  functions: readonly PollingFunction[],
+  env: Env,
+  streams: string | readonly string[],
+  options: WakeOptions = {},
+): Promise<RunReport[]> {
   const { leaseMs = WAKE_LEASE_MS, now = Date.now } = options;
-  const due = functions.filter((fn) => fn.stream === stream && !fn.skipReason?.(env));
+  const wanted = [...new Set(typeof streams === "string" ? [streams] : streams)].filter((stream) =>
+    functions.some((fn) => fn.stream === stream && !fn.skipReason?.(env)),
+  );
+  if (wanted.length === 0) return [];
+  const replies = await t.pipeline(wanted.map((stream) => ["SET", wakeLeaseKey(stream), crypto.randomUUID(), "NX", "PX", String(leaseMs)] as const));
+  const refused = replies.find((reply) => !reply || "error" in reply);
+  if (refused !== undefined || replies.length !== wanted.length) throw new Error(`wake lease refused: ${refused && "error" in refused ? refused.error : "no reply"}`);
+  const leased = new Set(wanted.filter((_, i) => (replies[i] as { result: unknown }).result === "OK"));
+  const due = functions.filter((fn) => leased.has(fn.stream) && !fn.skipReason?.(env));
   if (due.length === 0) return [];
-  const [reply] = await t.pipeline([["SET", wakeLeaseKey(stream), crypto.randomUUID(), "NX", "PX", String(leaseMs)]]);
-  if (!reply || "error" in reply) throw new Error(`wake lease refused: ${reply && "error" in reply ? reply.error : "no reply"}`);
-  if (reply.result !== "OK") return [];
-  // The SET ran before its answer arrived, so the lease has surely ended `leaseMs` from now.
+  // The SETs ran before their answer arrived, so every lease has surely ended `leaseMs` from now.
   const quietAt = now() + leaseMs;
   const slot = Math.floor(Math.random() * 1_000);
   const reports = await Promise.all(
     due.map((fn) =>
-      runSession(fn, { transport: t, vars: env, trigger: "enqueue", slot, sharers: due.length, now, limits: { maxRunMs: WAIT_UNTIL_MS } }, { quietAt, reservedSubrequests: ENQUEUE_SUBREQUESTS }),
+      runSession(fn, { transport: t, vars: env, trigger: "enqueue", slot, sharers: due.length, now, limits: { maxRunMs: WAIT_UNTIL_MS } }, { quietAt, reservedSubrequests: Math.max(ENQUEUE_SUBREQUESTS, 1 + 2 * wanted.length) }),
     ),
   );
   for (const r of reports) if (r.stopReason === "error") console.error(`cronsumer: ${r.function} run after enqueue failed: ${r.error}`);

@@ -6,6 +6,8 @@
  * message exactly once.
  */
 import { describe, expect, it } from "vitest";
+import { ConfigError } from "../../../src/core/errors.js";
+import { createApi, createScheduled } from "../../../src/functions/create-worker.js";
 import { countingTransport } from "../../../src/core/counting-transport.js";
 import { delayedKey, idempotencyKey } from "../../../src/core/keys.js";
 import type { Transport } from "../../../src/core/transport.js";
@@ -214,24 +216,20 @@ describe("waking members after a partitioned enqueue", () => {
 });
 
 describe("a logical stream the functions disagree on", () => {
-  it("answers 503 not_configured naming both functions, writing nothing, when it is also consumed whole", async () => {
+  it("is refused at start-up, naming both functions, when it is also consumed whole", async () => {
     const p = partitioned(f, 2);
     track(p.fn);
     const whole = track(f.fn({ handle: async () => {}, stream: p.fn.stream }));
-    const api = app({ functions: [...p.members, whole] });
-    const res = await call(api, `/streams/${enc(p.fn.stream)}/messages`, { body: { customer: "c", n: "1" } });
-    expect(res).toMatchObject({ status: 503, body: { error: { code: "not_configured" } } });
-    expect(res.body.error.message).toContain(`consumed whole by ${whole.name} and partitioned by ${p.fn.name}`);
+    expect(() => app({ functions: [...p.members, whole] })).toThrow(`consumed whole by ${whole.name} and partitioned by ${p.fn.name}`);
+    expect(() => createApi({ functions: [p.fn, whole], transport: () => bridgeTransport() })).toThrow(ConfigError);
     expect(await f.tcp.exists([p.fn.stream, p.part(0), p.part(1)])).toBe(0);
   });
 
-  it("answers 503 when two partitioned functions split it differently", async () => {
+  it("is refused at start-up when two partitioned functions split it differently", async () => {
     const a = partitioned(f, 2);
     track(a.fn);
     const b = partitioned(f, 3, { stream: a.fn.stream });
-    const api = app({ functions: [...a.members, ...b.members] });
-    const res = await call(api, `/streams/${enc(a.fn.stream)}/messages`, { body: { customer: "c", n: "1" } });
-    expect(res).toMatchObject({ status: 503, body: { error: { code: "not_configured" } } });
-    expect(res.body.error.message).toContain("differently");
+    expect(() => app({ functions: [...a.members, ...b.members] })).toThrow(/differently/);
+    expect(() => createScheduled({ functions: [a.fn, b.fn] })).toThrow(/differently/);
   });
 });

@@ -9,6 +9,8 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "../../../src/api/app.js";
 import type { ApiApp } from "../../../src/api/context.js";
 import type { Command, Transport } from "../../../src/core/transport.js";
+import { expandPartitions } from "../../../src/core/partition-members.js";
+import { partitionOfKey, partitionStream } from "../../../src/core/partitions.js";
 import { wakeConsumers } from "../../../src/functions/wake.js";
 import { bridgeTransport, enqueue, pending } from "../../support/engine.js";
 import { apiEnv, enc, TOKEN, useApiFixture } from "../api/support.js";
@@ -83,6 +85,36 @@ describe("an enqueue through the API", () => {
 
     expect(seen).toEqual([]);
     expect(names.get("SET")).toBeUndefined();
+  });
+});
+
+describe("an enqueue onto a partitioned stream", () => {
+  it("wakes the members of every partition it wrote at once, taking their leases in one request", async () => {
+    const seen: string[] = [];
+    // Three members split the Free plan's 10 ms: on a first run, creating their groups would spend it (see README, Partitioned queues).
+    const fn = a.track(a.f.fn({ partitions: { count: 3, key: "k" }, options: { maxCpuMs: 1_000 }, handle: async (m) => void seen.push(m.fields.k!) }));
+    const members = expandPartitions([fn]);
+    const { t, names } = tallying(bridgeTransport());
+    let leaseRequests = 0;
+    const counted: Transport = {
+      pipeline: (batch) => ((leaseRequests += batch.some((c) => c[0] === "SET") ? 1 : 0), t.pipeline(batch)),
+      transaction: (batch) => t.transaction(batch),
+    };
+    const api = createApp({ functions: members, transport: () => counted });
+    const keys = ["a", "b", "c", "d", "e", "f", "g", "h"];
+    const written = new Set(keys.map((k) => partitionOfKey(k, 3)));
+    const { started, ctx } = executionContext();
+
+    const res = await post(api, fn.stream, keys.map((k) => ({ k })), ctx);
+    expect(res.status).toBe(201);
+    // One wake for the whole request, its leases in one request, one SET per partition written.
+    expect(started).toHaveLength(1);
+    const reports = (await Promise.all(started)).flat() as { function: string; acked: number }[];
+    expect(leaseRequests).toBe(1);
+    expect(names.get("SET")).toBe(written.size);
+    expect(seen.sort()).toEqual(keys);
+    expect(new Set(reports.filter((r) => r.acked > 0).map((r) => r.function))).toEqual(new Set([...written].map((i) => `${fn.name}-p${i}`)));
+    for (const i of written) expect(await pending(a.f.tcp, partitionStream(fn.stream, i), fn.group)).toEqual([]);
   });
 });
 

@@ -3,12 +3,12 @@
  * their members' `partitionOf`. Two partitioned functions may share a logical
  * stream (two groups over the same partitions) only with the same spec, and a
  * logical stream may not also be consumed whole: a write could not be routed
- * to suit both. Such a conflict answers 503 `not_configured` on writes to that
- * stream only, so it never locks operators out of the rest of the API.
+ * to suit both. Such a conflict is a `ConfigError` at start-up
+ * (`checkPartitionSpecs`, from every entry point and the API's catalog).
  */
-import type { PollingFunction } from "../core/define.js";
-import { ConfigError } from "../core/errors.js";
-import type { Partitions } from "../core/partitions.js";
+import type { PollingFunction } from "./define.js";
+import { ConfigError } from "./errors.js";
+import type { Partitions } from "./partitions.js";
 
 export function partitionSpecs(functions: readonly PollingFunction[]): (stream: string) => Required<Partitions> | undefined {
   return (stream) => {
@@ -23,4 +23,10 @@ export function partitionSpecs(functions: readonly PollingFunction[]): (stream: 
     }
     return spec;
   };
+}
+
+/** Throws the first conflict among the functions' partitioned logical streams. */
+export function checkPartitionSpecs(functions: readonly PollingFunction[]): void {
+  const specs = partitionSpecs(functions);
+  for (const fn of functions) if (fn.partitionOf) specs(fn.partitionOf.logical);
 }
