@@ -74,11 +74,11 @@ export function attemptErrorCommands(c: AttemptErrorsInput): Command[] {
   for (const o of c.retrying) {
     if (!o.ok) record.push(o.message.id, JSON.stringify({ attempt: o.message.attempt, error: o.error, at } satisfies AttemptError));
   }
-  const settled = [
-    ...c.outcomes.filter((o) => (o.ok || failed(o)) && !retrying.has(o.message.id) && o.message.attempt > 1).map((o) => o.message.id),
-    ...c.expired.filter((e) => e.deliveries > 1).map((e) => e.message.id),
-    ...c.trimmed,
-  ];
+  // One loop, first deliveries skipped first: this runs per message of every commit, and most are first deliveries.
+  const settled: string[] = [];
+  for (const o of c.outcomes) if (o.message.attempt > 1 && (o.ok || failed(o)) && !retrying.has(o.message.id)) settled.push(o.message.id);
+  for (const e of c.expired) if (e.deliveries > 1) settled.push(e.message.id);
+  for (const id of c.trimmed) settled.push(id);
   const commands: Command[] = [];
   if (settled.length > 0) commands.push(["HDEL", key, ...settled]);
   if (record.length > 0) commands.push(["HSET", key, ...record], ["PEXPIRE", key, ATTEMPT_ERRORS_TTL_MS]);

@@ -7,25 +7,30 @@
  *   cpu ≈ RUN + REQUEST × HTTP requests (Redis, and handler fetches) + MESSAGE × messages
  *
  * Calibrated with `npm run bench -- --scenario cpu` (tools/bench/scenarios/cpu.ts)
- * inside workerd under `wrangler dev`, on a loaded 2-vCPU machine (2026-11-29):
- * - REQUEST: a run costs about 2.5–3.5 ms of the isolate thread's CPU per
- *   Redis request there, of which a bare `fetch` of one PING takes about 3 ms:
- *   workerd's local HTTP client and wrangler's plumbing. What is left, the
- *   client's and the engine's own work per request, is put at 0.5 ms. How
- *   much of a subrequest production bills is not known; if it is the local
- *   figure, a default run costs several times its budget.
- * - MESSAGE: 8–11 µs of thread CPU per message at batch 100 (runs making
- *   the same number of requests compared), rounded up.
- * - RUN: the idle run's in-isolate share, rounded up.
+ * inside workerd under `wrangler dev`, by the inspector's CPU profile (the
+ * isolate's JS, GC and native samples; medians of 9 live runs, on a loaded
+ * 2-vCPU machine, 2026-11-29), each figure rounded well up so the estimate
+ * stays an upper bound of what was measured:
+ * - RUN: an idle run, one request included, measured about 0.5 ms.
+ * - REQUEST: about 0.33 ms a request (batch-1 runs of 50 requests against
+ *   the idle run); 0.07 ms of it is the client's and the engine's own work
+ *   (replayed without the network), the rest workerd's HTTP client.
+ * - MESSAGE: 5 µs a message at batch 100 (2.5 µs replayed), 9 µs at batch 10
+ *   replayed; the live batch-10 figure is too noisy to read.
+ * The isolate thread's whole CPU (schedstat) is several times higher per
+ * request locally (about 3 ms), because workerd's local HTTP client and
+ * wrangler's proxy run on that thread; how much of that production bills is
+ * not known: a Worker that finds its ticks over 10 ms should lower
+ * `maxCpuMs` or raise `batchSize`.
  * Messages of a few hundred bytes with a handler that does no CPU work of
  * its own; the handler's own CPU is not in the estimate, so a CPU-heavy
  * handler needs a lower `maxCpuMs`. Figures: README "Benchmarks", "CPU".
  */
 
 /** Fixed cost of a run: options, the report, the first request's bookkeeping. */
-export const RUN_CPU_US = 1_000;
+export const RUN_CPU_US = 500;
 /** One HTTP request: building and sending it, reading and parsing the JSON reply. */
-export const REQUEST_CPU_US = 500;
+export const REQUEST_CPU_US = 800;
 /** One message: its share of the reply, its handler call, its part of the commit. */
 export const MESSAGE_CPU_US = 10;
 

@@ -3,12 +3,14 @@
  * function's schema (a mismatch is dead-lettered at once, never handed to a
  * handler). Then either the whole batch goes to `handleBatch` (whole-batch.ts),
  * or each message to `handle`, with bounded concurrency. Each attempt gets an
- * AbortSignal that fires at `handlerTimeoutMs`, a budgeted `fetch`, read-only
+ * AbortSignal that fires at `handlerTimeoutMs` (the batch's timeouts share one
+ * timer: deadlines.ts), a budgeted `fetch`, read-only
  * Redis, and its own effects buffer. An attempt that overruns is counted as
  * failed at once; its buffer is sealed, so nothing it writes later is committed.
  */
 import type { BatchOptions, Outcome } from "./attempt-context.js";
-import { AttemptContext, batchReader, failure, timedOut, withTimeout } from "./attempt-context.js";
+import { AttemptContext, batchReader, failure, timedOut } from "./attempt-context.js";
+import { Deadlines } from "./deadlines.js";
 import type { Delivered, Message } from "./define.js";
 import type { ReadRedis } from "./read-only.js";
 import type { Checked } from "./standard-schema.js";
@@ -43,21 +45,26 @@ const safeCheck = (schema: NonNullable<BatchOptions["fn"]["schema"]>, d: Deliver
 async function inLanes(messages: readonly Message[], o: BatchOptions): Promise<Outcome[]> {
   const outcomes: Outcome[] = new Array(messages.length);
   const read = batchReader(o);
+  const deadlines = new Deadlines(o.handlerTimeoutMs);
   let next = 0;
   async function lane(): Promise<void> {
     while (next < messages.length) {
       const index = next++;
-      outcomes[index] = await attempt(messages[index]!, o, read);
+      outcomes[index] = await attempt(messages[index]!, o, read, deadlines);
     }
   }
-  await Promise.all(Array.from({ length: Math.min(o.concurrency, messages.length) }, lane));
+  try {
+    await Promise.all(Array.from({ length: Math.min(o.concurrency, messages.length) }, lane));
+  } finally {
+    deadlines.close();
+  }
   return outcomes;
 }
 
-async function attempt(message: Message, o: BatchOptions, read: ReadRedis): Promise<Outcome> {
+async function attempt(message: Message, o: BatchOptions, read: ReadRedis, deadlines: Deadlines): Promise<Outcome> {
   const ctx = new AttemptContext(o, read, message.attempt >= o.maxDeliveries);
   try {
-    const result = await withTimeout(o.fn.handle!(message, ctx), o.handlerTimeoutMs);
+    const result = await deadlines.race(o.fn.handle!(message, ctx));
     ctx.end();
     if (result === "timeout") {
       ctx.abort(new Error(`handler timed out after ${o.handlerTimeoutMs} ms`));

@@ -14,8 +14,11 @@ export interface LatencySummary {
   max: number;
 }
 
-/** Milliseconds from a message's enqueue (its id) to `ackedAt`; never negative (clocks differ). */
-export const sinceEnqueue = (id: string, ackedAt: number): number => Math.max(0, ackedAt - Number(id.split("-")[0]));
+/**
+ * Milliseconds from a message's enqueue (its id) to `ackedAt`; never negative (clocks differ).
+ * `parseInt` reads the id's millisecond part up to its "-" without splitting it: this runs per message.
+ */
+export const sinceEnqueue = (id: string, ackedAt: number): number => Math.max(0, ackedAt - parseInt(id, 10));
 
 /** Nearest-rank percentiles; undefined when nothing was acknowledged. */
 export function summarizeLatency(values: readonly number[]): LatencySummary | undefined {

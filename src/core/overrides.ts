@@ -30,8 +30,17 @@ function overridables(o: FunctionOptions): Overridable[] {
   return list;
 }
 
+/** Names already spelled: every run looks up every option's var, and the two regexes per name were a good part of an idle run's CPU. */
+const spelled = new Map<string, string>();
+
 export function overrideVarName(fn: string, path: readonly string[]): string {
-  return `FN_${screamingSnake(fn)}_${path.map(screamingSnake).join("_")}`;
+  const key = `${fn}\u0000${path.join("\u0000")}`;
+  let name = spelled.get(key);
+  if (name === undefined) {
+    name = `FN_${screamingSnake(fn)}_${path.map(screamingSnake).join("_")}`;
+    spelled.set(key, name);
+  }
+  return name;
 }
 
 function parseValue(name: string, raw: unknown, kind: "number" | "boolean"): number | boolean {

@@ -63,7 +63,7 @@ async function measure(k: number): Promise<Row> {
       FN_PAYMENTS_MAX_MESSAGES: "1000000",
       FN_PAYMENTS_MAX_SUBREQUESTS: "10000",
       FN_PAYMENTS_MAX_RUN_MS: "600000",
-      FN_PAYMENTS_MAX_CPU_MS: "300000", // the Paid plan's ceiling: without it the Free CPU budget ends each run at ~140 messages
+      FN_PAYMENTS_MAX_CPU_MS: "300000", // the Paid plan's ceiling: without it the Free CPU budget ends each run at ~90 messages
     },
     log,
   });

@@ -52,7 +52,8 @@ describe("a run", () => {
   });
 
   it("costs one request per batch in steady state: the commit of one batch carries the read of the next", async () => {
-    const fn = f.fn({ handle: async () => {}, options: { batchSize: 10 } });
+    // The Paid plan's CPU budget: the Free one stops a run of batch 10 short of 95 messages (cpu-estimate.ts), and this counts requests.
+    const fn = f.fn({ handle: async () => {}, options: { batchSize: 10, maxCpuMs: 30_000 } });
     await f.createGroup(fn);
     await enqueue(f.tcp, fn.stream, orders(95));
     const counted = countingTransport(transport);

@@ -17,6 +17,7 @@ import type { RunReport } from "../../../src/core/report.js";
 import { freePort } from "../../stack/ports.js";
 import { startWorker } from "../../stack/worker.js";
 import type { BenchBridge } from "../stack.js";
+import { materializeBefore } from "./before.js";
 import type { CpuSplit, Inspector, Profile } from "./inspector.js";
 import { connectInspector, splitProfile } from "./inspector.js";
 import { threadDelta, threadTimes, workerdPid } from "./thread-cpu.js";
@@ -39,13 +40,19 @@ export interface TimedRun {
 export interface CpuWorker {
   profileRun(query: Record<string, string>): Promise<ProfiledRun>;
   timedRun(query: Record<string, string>): Promise<TimedRun>;
+  /** The thread CPU of serving a bare request (`GET /health`) through wrangler's proxy: what a run's own request costs before the run. */
+  timedHealth(): Promise<number>;
   /** Records the run at `query` (a fresh backlog), then times `times` replays of it in one request. */
   timedReplay(query: Record<string, string>, times: number): Promise<TimedRun>;
+  /** Records the run at `query`, then profiles `times` replays of it in one request. */
+  profileReplay(query: Record<string, string>, times: number): Promise<ProfiledRun>;
   stop(): Promise<void>;
 }
 
-export async function startCpuWorker(bridge: BenchBridge, log: (line: string) => void): Promise<CpuWorker> {
+/** `engine: "before"` runs the bench Worker on the engine of `BEFORE_COMMIT` (before.ts). */
+export async function startCpuWorker(bridge: BenchBridge, log: (line: string) => void, engine: "today" | "before" = "today"): Promise<CpuWorker> {
   const projectDir = resolve(import.meta.dirname, "../../..");
+  const config = engine === "before" ? await materializeBefore(projectDir) : join(projectDir, "tools/bench/cpu/wrangler.toml");
   const persistTo = await mkdtemp(join(tmpdir(), "cronsumer-cpu-bench-"));
   const port = await freePort();
   const inspectorPort = await freePort();
@@ -54,7 +61,7 @@ export async function startCpuWorker(bridge: BenchBridge, log: (line: string) =>
     port,
     inspectorPort,
     persistTo,
-    config: join(projectDir, "tools/bench/cpu/wrangler.toml"),
+    config,
     vars: { UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: bridge.token },
     onOutput: (line) => (/error/i.test(line) ? log(`  wrangler: ${line}`) : undefined),
   });
@@ -77,6 +84,16 @@ export async function startCpuWorker(bridge: BenchBridge, log: (line: string) =>
     if (r.status !== 200) throw new Error(`GET /run answered ${r.status}: ${text.slice(0, 300)}`);
     return JSON.parse(text) as RunReport;
   };
+  const profiled = async (query: Record<string, string>, path: string): Promise<ProfiledRun> => {
+    await ins.send("Profiler.start");
+    const started = performance.now();
+    const answer = await run(query, path).catch((error: Error) => error);
+    const wallMs = performance.now() - started;
+    // Stopped whatever the answer, or the next start would fail.
+    const { profile } = await ins.send<{ profile: Profile }>("Profiler.stop");
+    if (answer instanceof Error) throw answer;
+    return { report: answer, cpu: splitProfile(profile), wallMs };
+  };
   return {
     async timedReplay(query, times) {
       await run(query, "/record");
@@ -84,22 +101,22 @@ export async function startCpuWorker(bridge: BenchBridge, log: (line: string) =>
       const report = await run({ ...query, times: String(times) }, "/replay");
       return { report, ...threadDelta(before, threadTimes(pid)) };
     },
+    async timedHealth() {
+      const before = threadTimes(pid);
+      const r = await fetch(`${worker.url}/health`);
+      await r.text();
+      return threadDelta(before, threadTimes(pid)).busiestUs;
+    },
     async timedRun(query) {
       const before = threadTimes(pid);
       const report = await run(query);
       return { report, ...threadDelta(before, threadTimes(pid)) };
     },
-    async profileRun(query) {
-      await ins.send("Profiler.start");
-      const started = performance.now();
-      const answer = await run(query).catch((error: Error) => error);
-      const wallMs = performance.now() - started;
-      // Stopped whatever the answer, or the next start would fail.
-      const { profile } = await ins.send<{ profile: Profile }>("Profiler.stop");
-      if (answer instanceof Error) throw answer;
-      const report = answer;
-      return { report, cpu: splitProfile(profile), wallMs };
+    async profileReplay(query, times) {
+      await run(query, "/record");
+      return profiled({ ...query, times: String(times) }, "/replay");
     },
+    profileRun: (query) => profiled(query, "/run"),
     async stop() {
       ins.close();
       await worker.stop();

@@ -1,20 +1,27 @@
 /**
  * Scenario 6: what a run costs in CPU, inside workerd (where Workers bill
- * it: 10 ms per invocation on the Free plan) and in Node for comparison.
+ * it: 10 ms per invocation on the Free plan) and in Node for comparison,
+ * for today's engine and, side by side, the engine before the CPU work
+ * (commit BEFORE_COMMIT, built into its own copy of the bench Worker:
+ * tools/bench/cpu/before.ts).
  *
  * Runs use a no-op handler, and are paired so that differences isolate the
  * costs (a request costs a hundred messages, so per-message figures compare
  * runs making the same number of requests):
  * - per request: (50 batches of 1 − idle run) / its 49 extra requests;
- * - per message at batch B: (5 batches of B − 5 batches of 1) / the extra
- *   messages, both runs making 6 requests.
+ * - per message at batch B: (10 batches of B − 10 batches of 1) / the extra
+ *   messages, both runs making 11 requests.
  * Plus the idle run and the default run as they are. Runs set `maxCpuMs`
  * 30,000 (ignored by code without it) so the CPU budget does not cut them.
  *
  * workerd: the bench Worker (tools/bench/cpu) under `wrangler dev`, measured
- * three ways (see the table's notes): the inspector's CPU profile, replays
- * without the network, and the isolate thread's CPU. Node:
- * `process.cpuUsage()` in a child process. Medians of `REPEATS` runs after a
+ * by the inspector's CPU profile, primarily, on live runs and on replays
+ * without the network, and by the isolate thread's CPU on live runs (see
+ * the table's notes; the thread's CPU of a replay read from schedstat came
+ * out near zero or negative, so it is not used). The machine is shared, so the two engines are measured in
+ * turns, sample by sample (today, before, today, …: load that comes and
+ * goes hits both alike), and every figure is a median. Node:
+ * `process.cpuUsage()` in a child process. Medians of `REPEATS` after a
  * warm-up.
  */
 import { execFile } from "node:child_process";
@@ -22,16 +29,20 @@ import { resolve } from "node:path";
 import { promisify } from "node:util";
 import { openGate } from "../contenders/cronsumer.js";
 import type { Context } from "../context.js";
-import type { Section } from "../report.js";
+import type { Section, Table } from "../report.js";
 import { int } from "../report.js";
 import type { RunReport } from "../../../src/core/report.js";
+import { BEFORE_COMMIT } from "../cpu/before.js";
+import type { CpuWorker, ProfiledRun } from "../cpu/workerd.js";
 import { startCpuWorker } from "../cpu/workerd.js";
 import { backlog, freshStream } from "../workload.js";
 
 const GROUP = "cpu";
-const REPEATS = 5;
-const REPLAYS = 200;
+const REPEATS = 11;
+const REPLAYS = 100;
 const UNBOUNDED = { maxCpuMs: 30_000 };
+
+type Engine = "today" | "before";
 
 interface Config {
   key: string;
@@ -40,43 +51,51 @@ interface Config {
   backlog: number;
   /** Also measured replayed without the network. */
   replay?: boolean;
+  /** Also measured on the engine before the CPU work. */
+  before?: boolean;
 }
 
 const B100 = { batchSize: 100, handlerTimeoutMs: 2_000 };
 const CONFIGS: Config[] = [
-  { key: "idle", label: "idle run (defaults)", options: {}, backlog: 0, replay: true },
-  { key: "default", label: "default run (batch 10, Free budget)", options: {}, backlog: 600 },
-  { key: "b1", label: "batch 1 × 49", options: { ...UNBOUNDED, batchSize: 1 }, backlog: 100 },
-  { key: "b1x5", label: "batch 1 × 5", options: { ...UNBOUNDED, batchSize: 1, maxMessages: 5 }, backlog: 10, replay: true },
-  { key: "b10x5", label: "batch 10 × 5", options: { ...UNBOUNDED, maxMessages: 50 }, backlog: 60, replay: true },
-  { key: "b100x5", label: "batch 100 × 5", options: { ...UNBOUNDED, ...B100, maxMessages: 500 }, backlog: 600, replay: true },
+  { key: "idle", label: "idle run (defaults)", options: {}, backlog: 0, replay: true, before: true },
+  { key: "default", label: "default run (batch 10, Free budget)", options: {}, backlog: 600, before: true },
+  { key: "b1", label: "batch 1 × 49", options: { ...UNBOUNDED, batchSize: 1 }, backlog: 100, before: true },
+  { key: "b1x10", label: "batch 1 × 10", options: { ...UNBOUNDED, batchSize: 1, maxMessages: 10 }, backlog: 20, replay: true, before: true },
+  { key: "b10x10", label: "batch 10 × 10", options: { ...UNBOUNDED, maxMessages: 100 }, backlog: 110, replay: true, before: true },
+  { key: "b100x10", label: "batch 100 × 10", options: { ...UNBOUNDED, ...B100, maxMessages: 1_000 }, backlog: 1_100, replay: true, before: true },
   // The most one Free-plan tick takes: the default CPU budget, bigger batches.
   { key: "free100", label: "batch 100, Free budget", options: { ...B100 }, backlog: 1_000 },
   { key: "free500", label: "batch 500, Free budget", options: { batchSize: 500, handlerTimeoutMs: 500 }, backlog: 1_000 },
 ];
 
-interface Sample {
-  report: RunReport;
-  us: number;
+interface Samples {
+  reports: RunReport[];
+  profile: number[];
+  thread: number[];
+  replayProfile: number[];
+  /** Self time per function (mean over the profiled runs), and JS and GC totals. */
+  fns: Map<string, number>;
+  jsUs: number;
+  gcUs: number;
 }
 
-interface Figures {
+type Measure = "profile" | "replayProfile" | "thread" | "node";
+
+interface Figures extends Record<Measure, number> {
   stop: string;
-  profileUs: number;
-  threadsUs: number;
-  replayUs: number;
-  nodeUs: number;
   requests: number;
   messages: number;
 }
 
 const median = (xs: number[]): number => {
+  if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
-const msOf = (us: number): string => (us >= 10_000 ? (us / 1000).toFixed(0) : (us / 1000).toFixed(1));
-const usOf = (us: number): string => (us >= 100 ? int(us) : us.toFixed(1));
+const cpuOf = (r: ProfiledRun): number => r.cpu.js + r.cpu.gc + r.cpu.program;
+const msOf = (us: number): string => (Number.isNaN(us) ? "–" : us >= 10_000 ? (us / 1000).toFixed(0) : (us / 1000).toFixed(1));
+const usOf = (us: number): string => (Number.isNaN(us) ? "–" : us >= 100 ? int(us) : us.toFixed(1));
 
 export async function cpuScenario(ctx: Context): Promise<Section> {
   const { stack, log } = ctx;
@@ -91,46 +110,50 @@ export async function cpuScenario(ctx: Context): Promise<Section> {
     if (r.stopReason === "error") throw new Error(`cpu bench run failed: ${r.error}`);
   };
 
-  log("  workerd (wrangler dev) …");
-  const worker = await startCpuWorker(bridge, log);
-  const timed = new Map<string, Sample[]>();
-  const profiled = new Map<string, Sample[]>();
-  const replayed = new Map<string, number[]>();
-  const top = new Map<string, { fns: Map<string, number>; jsUs: number; gcUs: number }>();
+  log(`  workerd (wrangler dev), today's engine and ${BEFORE_COMMIT}'s …`);
+  const workers = {} as Record<Engine, CpuWorker>;
+  const samples: Record<Engine, Map<string, Samples>> = { today: new Map(), before: new Map() };
+  /** Thread CPU of a bare request, taken off every live run's thread figure. */
+  const bareUs: Record<Engine, number> = { today: 0, before: 0 };
   try {
-    for (let i = 0; i < 2; i++) check((await worker.timedRun(await prepare(CONFIGS[1]!))).report);
+    workers.today = await startCpuWorker(bridge, log);
+    workers.before = await startCpuWorker(bridge, log, "before");
+    for (const w of Object.values(workers)) for (let i = 0; i < 2; i++) check((await w.timedRun(await prepare(CONFIGS[1]!))).report);
+    for (const e of ["today", "before"] as Engine[]) {
+      const bare: number[] = [];
+      for (let i = 0; i < 20; i++) bare.push(await workers[e].timedHealth());
+      bareUs[e] = median(bare);
+    }
     for (const c of CONFIGS) {
       log(`    ${c.label}`);
-      const t: Sample[] = [];
-      const p: Sample[] = [];
-      const profile = { fns: new Map<string, number>(), jsUs: 0, gcUs: 0 };
+      const engines: Engine[] = c.before ? ["today", "before"] : ["today"];
+      for (const e of engines) samples[e].set(c.key, { reports: [], profile: [], thread: [], replayProfile: [], fns: new Map(), jsUs: 0, gcUs: 0 });
       for (let i = 0; i < REPEATS; i++) {
-        const plain = await worker.timedRun(await prepare(c));
-        check(plain.report);
-        t.push({ report: plain.report, us: plain.busiestUs });
-        const run = await worker.profileRun(await prepare(c));
-        check(run.report);
-        p.push({ report: run.report, us: run.cpu.js + run.cpu.gc + run.cpu.program });
-        profile.jsUs += run.cpu.js / REPEATS;
-        profile.gcUs += run.cpu.gc / REPEATS;
-        for (const [k, v] of run.cpu.byFunction) profile.fns.set(k, (profile.fns.get(k) ?? 0) + v / REPEATS);
+        // In turns, starting with each engine alike.
+        for (const e of i % 2 ? [...engines].reverse() : engines) {
+          const w = workers[e];
+          const x = samples[e].get(c.key)!;
+          const plain = await w.timedRun(await prepare(c));
+          check(plain.report);
+          x.thread.push(Math.max(0, plain.busiestUs - bareUs[e]));
+          const run = await w.profileRun(await prepare(c));
+          check(run.report);
+          x.reports.push(run.report);
+          x.profile.push(cpuOf(run));
+          x.jsUs += run.cpu.js / REPEATS;
+          x.gcUs += run.cpu.gc / REPEATS;
+          for (const [k, v] of run.cpu.byFunction) x.fns.set(k, (x.fns.get(k) ?? 0) + v / REPEATS);
+          if (!c.replay) continue;
+          const pBase = await w.profileReplay(await prepare(c), 0);
+          const pMany = await w.profileReplay(await prepare(c), REPLAYS);
+          check(pMany.report);
+          x.replayProfile.push((cpuOf(pMany) - cpuOf(pBase)) / REPLAYS);
+        }
       }
-      timed.set(c.key, t);
-      profiled.set(c.key, p);
-      top.set(c.key, profile);
-      if (!c.replay) continue;
-      const r: number[] = [];
-      for (let i = 0; i < REPEATS; i++) {
-        const q = await prepare(c);
-        const base = await worker.timedReplay(q, 0);
-        const many = await worker.timedReplay(await prepare(c), REPLAYS);
-        check(many.report);
-        r.push((many.busiestUs - base.busiestUs) / REPLAYS);
-      }
-      replayed.set(c.key, r);
     }
   } finally {
-    await worker.stop();
+    await workers.today?.stop();
+    await workers.before?.stop();
   }
 
   log("  Node (child process) …");
@@ -145,64 +168,76 @@ export async function cpuScenario(ctx: Context): Promise<Section> {
   nodeRuns.forEach((r) => check(r.report));
   await stack.sweep();
 
-  const figures = new Map<string, Figures>();
-  CONFIGS.forEach((c, ci) => {
-    const p = profiled.get(c.key)!;
-    const node = nodeRuns.slice(ci * REPEATS, (ci + 1) * REPEATS);
-    figures.set(c.key, {
-      stop: p[0]!.report.stopReason,
-      profileUs: median(p.map((s) => s.us)),
-      threadsUs: median(timed.get(c.key)!.map((s) => s.us)),
-      replayUs: replayed.has(c.key) ? median(replayed.get(c.key)!) : NaN,
-      nodeUs: median(node.map((r) => r.cpuUs)),
-      requests: median(p.map((s) => s.report.requests)),
-      messages: median(p.map((s) => s.report.read + s.report.reclaimed)),
+  const figures: Record<Engine, Map<string, Figures>> = { today: new Map(), before: new Map() };
+  for (const e of ["today", "before"] as Engine[]) {
+    CONFIGS.forEach((c, ci) => {
+      const x = samples[e].get(c.key);
+      if (!x) return;
+      const node = e === "today" ? nodeRuns.slice(ci * REPEATS, (ci + 1) * REPEATS).map((r) => r.cpuUs) : [];
+      figures[e].set(c.key, {
+        stop: x.reports[0]!.stopReason,
+        profile: median(x.profile),
+        thread: median(x.thread),
+        replayProfile: median(x.replayProfile),
+        node: median(node),
+        requests: median(x.reports.map((r) => r.requests)),
+        messages: median(x.reports.map((r) => r.read + r.reclaimed)),
+      });
     });
-  });
-  const f = (k: string) => figures.get(k)!;
-  type Measure = "profileUs" | "threadsUs" | "replayUs" | "nodeUs";
-  const perRequest = (m: Measure) =>
-    m === "replayUs" ? (f("b1x5")[m] - f("idle")[m]) / (f("b1x5").requests - f("idle").requests) : (f("b1")[m] - f("idle")[m]) / (f("b1").requests - f("idle").requests);
-  const perMessage = (m: Measure, k: string) => (f(k)[m] - f("b1x5")[m]) / (f(k).messages - f("b1x5").messages);
+  }
+  const derive = (e: Engine, m: Measure) => {
+    const f = (k: string) => figures[e].get(k)!;
+    const replayed = m === "replayProfile";
+    const one = replayed ? f("b1x10") : f("b1");
+    const perMessage = (k: string) => (f(k)[m] - f("b1x10")[m]) / (f(k).messages - f("b1x10").messages);
+    return { perRequest: (one[m] - f("idle")[m]) / (one.requests - f("idle").requests), perMessage10: perMessage("b10x10"), perMessage100: perMessage("b100x10") };
+  };
   const measures: [Measure, string][] = [
-    ["profileUs", "workerd, profiler (JS + GC + program)"],
-    ["replayUs", "workerd, replayed without the network"],
-    ["threadsUs", "workerd, isolate thread (with local HTTP)"],
-    ["nodeUs", "Node, process.cpuUsage"],
+    ["profile", "workerd, profiler (JS + GC + program)"],
+    ["replayProfile", "workerd, profiler, replayed without the network"],
+    ["thread", "workerd, isolate thread (with local HTTP)"],
+    ["node", "Node, process.cpuUsage"],
   ];
-  const derived = Object.fromEntries(measures.map(([m]) => [m, { perRequest: perRequest(m), perMessage10: perMessage(m, "b10x5"), perMessage100: perMessage(m, "b100x5") }]));
-  const topRows = (k: string) =>
-    `JS ${msOf(top.get(k)!.jsUs)} ms, GC ${msOf(top.get(k)!.gcUs)} ms; ` +
-    [...top.get(k)!.fns].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([name, us]) => `${name}: ${usOf(us)} µs`).join("; ");
-
+  const derived = Object.fromEntries((["today", "before"] as Engine[]).map((e) => [e, Object.fromEntries(measures.map(([m]) => [m, derive(e, m)]))]));
+  const topRows = (k: string) => {
+    const x = samples.today.get(k)!;
+    return `JS ${msOf(x.jsUs)} ms, GC ${msOf(x.gcUs)} ms; ` + [...x.fns].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([name, us]) => `${name}: ${usOf(us)} µs`).join("; ");
+  };
+  const runTable = (e: Engine, title: string): Table => ({
+    title,
+    columns: ["Run", "Requests", "Messages", "Stop", "profiler ms", "profiler, replayed ms", "thread ms", ...(e === "today" ? ["Node ms"] : [])],
+    rows: CONFIGS.filter((c) => figures[e].has(c.key)).map((c) => {
+      const x = figures[e].get(c.key)!;
+      return [c.label, int(x.requests), int(x.messages), x.stop, msOf(x.profile), msOf(x.replayProfile), msOf(x.thread), ...(e === "today" ? [msOf(x.node)] : [])];
+    }),
+  });
+  const today = runTable("today", `CPU of one run, today's engine (workerd unless said; median of ${REPEATS}; no-op handler; payments-style 2-field messages; bridge at 0 ms)`);
+  today.notes = [
+    "profiler: the inspector's CPU profile of the run's request (Profiler.setSamplingInterval 50 µs): its JS, GC and (program) samples, not (idle), the wait on Redis, each counted for the profile's median interval between busy samples (tools/bench/cpu/inspector.ts says why: summing the samples' wall-clock deltas counted every gap, tens of ms a run). The isolate's own CPU, what Workers bill. A live run gets few samples (busy samples came every ~0.2 ms, not 50 µs), hence medians.",
+    `replayed: the run's HTTP exchanges recorded, then the run replayed ${REPLAYS} times in one request with every fetch answered from the recording (tools/bench/cpu/replay.ts), less a request replaying nothing, per replay. The engine's and the client's CPU without the network.`,
+    `thread: CPU of workerd's busiest thread (/proc/<pid>/task/<tid>/schedstat) during an unprofiled run, less that of serving a bare request (GET /health, median of 20: ${usOf(bareUs.today)} µs today, ${usOf(bareUs.before)} µs before). Immune to preemption, but an upper bound: it includes workerd's local HTTP client for every subrequest, which Workers does at least partly outside the isolate.`,
+    "Node: process.cpuUsage() (user + system, all threads) around runFunction in a child process; the bridge runs in the parent.",
+  ];
   return {
     scenario: "6. CPU per run, per request and per message",
     tables: [
+      today,
+      { ...runTable("before", `The same runs on the engine before the CPU work (commit ${BEFORE_COMMIT}), measured in turns with today's`), notes: [`${BEFORE_COMMIT} has no CPU budget: its default run is bounded by subrequests only.`] },
       {
-        title: `CPU of one run (median of ${REPEATS}; no-op handler; payments-style 2-field messages; bridge at 0 ms)`,
-        columns: ["Run", "Requests", "Messages", "Stop", "workerd profiler ms", "workerd replayed ms", "workerd thread ms", "Node ms"],
-        rows: CONFIGS.map((c) => {
-          const x = f(c.key);
-          return [c.label, int(x.requests), int(x.messages), x.stop, msOf(x.profileUs), Number.isNaN(x.replayUs) ? "–" : msOf(x.replayUs), msOf(x.threadsUs), msOf(x.nodeUs)];
+        title: `Derived costs (µs), today's engine against ${BEFORE_COMMIT}'s`,
+        columns: ["Measure", "per request, before", "per request, today", "per message at 10, before", "per message at 10, today", "per message at 100, before", "per message at 100, today", "today ÷ before at 100"],
+        rows: measures.map(([m, label]) => {
+          const b = derived.before![m]!;
+          const t = derived.today![m]!;
+          return [label, usOf(b.perRequest), usOf(t.perRequest), usOf(b.perMessage10), usOf(t.perMessage10), usOf(b.perMessage100), usOf(t.perMessage100), Number.isNaN(b.perMessage100) ? "–" : (t.perMessage100 / b.perMessage100).toFixed(2)];
         }),
         notes: [
-          "workerd profiler: the inspector's CPU profile of the run's request (samples every 50 µs): JS + GC + (program), without (idle), the wait on Redis. The isolate's own CPU, what Workers bill; its samples are wall-clock, so a preempted thread inflates them.",
-          `workerd replayed: the run's HTTP exchanges recorded, then the run replayed ${REPLAYS} times in one request with every fetch answered from the recording (tools/bench/cpu/replay.ts); the isolate thread's CPU (/proc schedstat) per replay, less a request replaying nothing. The engine's and the client's CPU without the network; immune to preemption.`,
-          "workerd thread: CPU of workerd's busiest thread during an unprofiled run (/proc/<pid>/task/<tid>/schedstat). An upper bound: it includes serving the run's own HTTP request through wrangler's proxy and workerd's local HTTP client for every subrequest, work Workers does outside the isolate.",
-          "Node: process.cpuUsage() (user + system, all threads) around runFunction in a child process; the bridge runs in the parent.",
-        ],
-      },
-      {
-        title: "Derived costs (µs)",
-        columns: ["Measure", "per request", "per message at batch 10", "per message at batch 100"],
-        rows: measures.map(([m, label]) => [label, usOf(derived[m]!.perRequest), usOf(derived[m]!.perMessage10), usOf(derived[m]!.perMessage100)]),
-        notes: [
-          "per request = (batch 1 × 49 − idle run) / 49 (replayed: (batch 1 × 5 − idle) / 5); per message at batch B = (batch B × 5 − batch 1 × 5) / the extra messages, both runs making 6 requests.",
-          `Where the time goes, batch 10 (inspector CPU profile, mean of ${REPEATS} runs): ${topRows("b10x5")}`,
-          `Where the time goes, batch 100 (the same): ${topRows("b100x5")}`,
+          "per request = (batch 1 × 49 − idle run) / its extra requests (replayed: (batch 1 × 10 − idle) / 10); per message at batch B = (batch B × 10 − batch 1 × 10) / the extra messages, both runs making 11 requests.",
+          `Where the time goes, batch 10, today (inspector CPU profile of live runs, mean of ${REPEATS}): ${topRows("b10x10")}`,
+          `Where the time goes, batch 100, today (the same): ${topRows("b100x10")}`,
         ],
       },
     ],
-    data: { figures: Object.fromEntries(figures), derived },
+    data: { figures: Object.fromEntries((["today", "before"] as Engine[]).map((e) => [e, Object.fromEntries(figures[e])])), derived },
   };
 }

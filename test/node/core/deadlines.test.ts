@@ -1,0 +1,127 @@
+import { describe, expect, it } from "vitest";
+import type { Clock } from "../../../src/core/deadlines.js";
+import { Deadlines } from "../../../src/core/deadlines.js";
+
+/** A hand-driven clock: timers fire only when `advance` passes their time. */
+function fakeClock() {
+  let now = 0;
+  let armed = 0;
+  const timers = new Map<number, { at: number; fire(): void }>();
+  let nextId = 1;
+  const clock: Clock = {
+    now: () => now,
+    setTimeout(fire, ms) {
+      armed++;
+      const id = nextId++;
+      timers.set(id, { at: now + ms, fire });
+      return id;
+    },
+    clearTimeout: (id) => void timers.delete(id as number),
+  };
+  return {
+    clock,
+    armed: () => armed,
+    pending: () => timers.size,
+    async advance(to: number) {
+      for (;;) {
+        const due = [...timers].filter(([, t]) => t.at <= to).sort((a, b) => a[1].at - b[1].at)[0];
+        if (!due) break;
+        timers.delete(due[0]);
+        now = due[1].at;
+        due[1].fire();
+        await Promise.resolve();
+      }
+      now = to;
+      await Promise.resolve();
+    },
+  };
+}
+
+const never = () => new Promise<void>(() => {});
+const settled = async <T>(p: Promise<T>) => {
+  let out: T | "pending" = "pending";
+  void p.then((v) => (out = v));
+  await new Promise((r) => setImmediate(r));
+  return out;
+};
+
+describe("a batch's handler timeouts", () => {
+  it("time each attempt out `ms` after it started, not after the batch's first", async () => {
+    const t = fakeClock();
+    const deadlines = new Deadlines(100, t.clock);
+    const first = deadlines.race(never());
+    await t.advance(30);
+    const second = deadlines.race(never());
+    await t.advance(99);
+    expect(await settled(first)).toBe("pending");
+    await t.advance(100);
+    expect(await settled(first)).toBe("timeout");
+    expect(await settled(second)).toBe("pending");
+    await t.advance(129);
+    expect(await settled(second)).toBe("pending");
+    await t.advance(130);
+    expect(await settled(second)).toBe("timeout");
+    expect(t.pending()).toBe(0);
+  });
+
+  it("answer done for work that settles in time, and pass its error on", async () => {
+    const t = fakeClock();
+    const deadlines = new Deadlines(100, t.clock);
+    let finish!: () => void;
+    const slow = deadlines.race(new Promise<void>((r) => (finish = r)));
+    const failing = deadlines.race(Promise.reject(new Error("handler broke")));
+    await expect(failing).rejects.toThrow("handler broke");
+    await t.advance(50);
+    finish();
+    expect(await settled(slow)).toBe("done");
+  });
+
+  it("arm one timer for a batch of quick handlers, and leave none behind once closed", async () => {
+    const t = fakeClock();
+    const deadlines = new Deadlines(100, t.clock);
+    const results = await Promise.all(Array.from({ length: 100 }, () => deadlines.race(Promise.resolve())));
+    expect(results.every((r) => r === "done")).toBe(true);
+    expect(t.armed()).toBe(1);
+    deadlines.close();
+    expect(t.pending()).toBe(0);
+  });
+
+  it("arm one timer for quick handlers run one after another, as a lane runs them", async () => {
+    const t = fakeClock();
+    const deadlines = new Deadlines(100, t.clock);
+    for (let i = 0; i < 100; i++) expect(await deadlines.race(Promise.resolve())).toBe("done");
+    expect(t.armed()).toBe(1);
+    deadlines.close();
+    expect(t.pending()).toBe(0);
+  });
+
+  it("time out an attempt that started after the timer was armed for an earlier, settled one", async () => {
+    const t = fakeClock();
+    const deadlines = new Deadlines(100, t.clock);
+    await deadlines.race(Promise.resolve());
+    await t.advance(60);
+    const stuck = deadlines.race(never());
+    await t.advance(100);
+    expect(await settled(stuck)).toBe("pending");
+    await t.advance(159);
+    expect(await settled(stuck)).toBe("pending");
+    await t.advance(160);
+    expect(await settled(stuck)).toBe("timeout");
+  });
+
+  it("keep timing the attempts still open after an earlier one settled", async () => {
+    const t = fakeClock();
+    const deadlines = new Deadlines(100, t.clock);
+    let finish!: () => void;
+    const quick = deadlines.race(new Promise<void>((r) => (finish = r)));
+    await t.advance(10);
+    const stuck = deadlines.race(never());
+    finish();
+    expect(await settled(quick)).toBe("done");
+    await t.advance(109);
+    expect(await settled(stuck)).toBe("pending");
+    await t.advance(110);
+    expect(await settled(stuck)).toBe("timeout");
+    expect(t.pending()).toBe(0);
+  });
+});
