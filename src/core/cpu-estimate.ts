@@ -9,8 +9,10 @@
  * Calibrated with `npm run bench -- --scenario cpu` (tools/bench/scenarios/cpu.ts)
  * inside workerd under `wrangler dev`, by the inspector's CPU profile (the
  * isolate's JS, GC and native samples; medians of 9 live runs, on a loaded
- * 2-vCPU machine, 2026-11-29), each figure rounded well up so the estimate
- * stays an upper bound of what was measured:
+ * 2-vCPU machine, 2026-11-29), each figure rounded up so the estimate
+ * stays an upper bound of what was measured (the request by 1.8×: at 2.4× a
+ * run stopped at 90 messages using half of Free's 10 ms, and a burst of 100
+ * enqueues under one wake lease left ten for the cron tick):
  * - RUN: an idle run, one request included, measured about 0.5 ms.
  * - REQUEST: about 0.33 ms a request (batch-1 runs of 50 requests against
  *   the idle run); 0.07 ms of it is the client's and the engine's own work
@@ -30,7 +32,7 @@
 /** Fixed cost of a run: options, the report, the first request's bookkeeping. */
 export const RUN_CPU_US = 500;
 /** One HTTP request: building and sending it, reading and parsing the JSON reply. */
-export const REQUEST_CPU_US = 800;
+export const REQUEST_CPU_US = 600;
 /** One message: its share of the reply, its handler call, its part of the commit. */
 export const MESSAGE_CPU_US = 10;
 
