@@ -19,6 +19,7 @@ import type { RunReport } from "../core/report.js";
 import { runSession } from "../core/run-session.js";
 import type { Transport } from "../core/transport.js";
 import type { Env } from "../env.js";
+import { startDrainers } from "./fan-out.js";
 
 /** How long a lease holds: the longest a message written under it waits for the session's last read. */
 export const WAKE_LEASE_MS = 250;
@@ -60,11 +61,19 @@ export async function wakeConsumers(
   // The SETs ran before their answer arrived, so every lease has surely ended `leaseMs` from now.
   const quietAt = now() + leaseMs;
   const slot = Math.floor(Math.random() * 1_000);
+  // A burst larger than this invocation's budgets starts drainers, as a tick's backlog does (fan-out.ts, `maxParallelRuns`).
+  const drains: Promise<unknown>[] = [];
+  const onBacklog = (fn: PollingFunction) => () => void drains.push(startDrainers(fn, env, slot, now()).catch((e: unknown) => console.error(`cronsumer: ${fn.name} fan-out after enqueue failed: ${String(e)}`)));
   const reports = await Promise.all(
     due.map((fn) =>
-      runSession(fn, { transport: t, vars: env, trigger: "enqueue", slot, sharers: due.length, now, limits: { maxRunMs: WAIT_UNTIL_MS } }, { quietAt, reservedSubrequests: Math.max(ENQUEUE_SUBREQUESTS, 1 + 2 * wanted.length) }),
+      runSession(
+        fn,
+        { transport: t, vars: env, trigger: "enqueue", slot, sharers: due.length, now, limits: { maxRunMs: WAIT_UNTIL_MS }, onBacklog: onBacklog(fn) },
+        { quietAt, reservedSubrequests: Math.max(ENQUEUE_SUBREQUESTS, 1 + 2 * wanted.length) },
+      ),
     ),
   );
+  await Promise.all(drains);
   for (const r of reports) if (r.stopReason === "error") console.error(`cronsumer: ${r.function} run after enqueue failed: ${r.error}`);
   return reports;
 }

@@ -43,6 +43,22 @@ describe("fan-out", () => {
     expect(reports.reduce((sum, r) => sum + r.acked, 0)).toBeGreaterThanOrEqual(n);
   });
 
+  it("an enqueue's burst beyond its own session starts drainers, so none of it waits for a tick", async () => {
+    const marker = crypto.randomUUID();
+    const n = 60;
+    const e = { ...bindings, FN_PAYMENTS_MAX_PARALLEL_RUNS: "4", FN_PAYMENTS_MAX_MESSAGES: "10" };
+    const ctx = createExecutionContext();
+    const body = JSON.stringify(Array.from({ length: n }, (_, i) => ({ orderID: `${marker}-${i}`, amount: "1.00" })));
+    const init = { method: "POST", headers: { Authorization: `Bearer ${bindings.API_TOKEN}`, "Content-Type": "application/json" }, body };
+    const res = await worker.fetch(new Request("https://cronsumer.test/streams/orders%3Apayments/messages", init), e, ctx);
+    expect(res.status).toBe(201);
+    await waitOnExecutionContext(ctx);
+    // The enqueue's session takes 10 (maxMessages); its full first read started drainers for the rest.
+    const ledger = await ledgerFor(marker);
+    expect(ledger).toHaveLength(n);
+    expect(new Set(ledger.map((x) => x.orderID)).size).toBe(n);
+  });
+
   it("an idle tick starts no drainer: one request, two commands", async () => {
     // Drain whatever other tests left, then tick on an empty backlog.
     await tick(bindings);
