@@ -6,6 +6,9 @@
 export interface Env {
   UPSTASH_REDIS_REST_URL?: string;
   UPSTASH_REDIS_REST_TOKEN?: string;
+  /** Database j ≥ 1 of partitioned functions with `partitions.databases` > 1 (secrets, like the pair above). */
+  [url: `UPSTASH_REDIS_REST_URL_${number}`]: string | undefined;
+  [token: `UPSTASH_REDIS_REST_TOKEN_${number}`]: string | undefined;
   /** Bearer token for every API route except /health. Without it the API fails closed. */
   API_TOKEN?: string;
   /** Optional bearer token accepted on GET routes only. */

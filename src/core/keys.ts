@@ -12,6 +12,12 @@ export const REPORTS_KEPT = 50;
 export const samplesKey = (fn: string): string => `cronsumer:samples:${fn}`;
 export const SAMPLES_KEPT = 1440;
 
+/** The function whose run reports or backlog samples `key` holds, if it is one of those: how routing finds a member's database. */
+export function functionOfKey(key: string): string | undefined {
+  for (const prefix of [reportsKey(""), samplesKey("")]) if (key.startsWith(prefix)) return key.slice(prefix.length);
+  return undefined;
+}
+
 /** Consumer names come from a bounded pool, so runs never leak consumers. */
 export const consumerName = (fn: string, slot: number): string => `${fn}-${slot}`;
 

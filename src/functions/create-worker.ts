@@ -11,9 +11,9 @@
 import type { ApiApp } from "../api/context.js";
 import { createApp } from "../api/app.js";
 import type { PollingFunction } from "../core/define.js";
-import { ConfigError } from "../core/errors.js";
 import type { Transport } from "../core/transport.js";
 import type { Env } from "../env.js";
+import { checkFunctions } from "./check-functions.js";
 import { transportFromEnv } from "./redis.js";
 import { runScheduled } from "./scheduled.js";
 
@@ -23,6 +23,7 @@ export interface WorkerOptions {
   /**
    * How to reach Redis from the bindings.
    * @default the official @upstash/redis client from UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN
+   * (and `routedTransport` over `_<j>` pairs when partitions spread over several databases)
    */
   transport?: (env: Env) => Transport;
 }
@@ -40,16 +41,18 @@ export interface WaitUntil {
 
 export type ScheduledHandler = (controller: CronEvent, env: Env, ctx: WaitUntil) => Promise<void>;
 
-export function createScheduled({ functions, transport = transportFromEnv }: WorkerOptions): ScheduledHandler {
-  checkFunctions(functions);
+export function createScheduled(options: WorkerOptions): ScheduledHandler {
+  const functions = checkFunctions(options.functions);
+  const { transport = (env: Env) => transportFromEnv(env, functions) } = options;
   return async function scheduled(controller, env, ctx) {
     ctx.waitUntil(runScheduled(functions, controller.cron, controller.scheduledTime, env, transport(env)));
   };
 }
 
+/** The API sees members, not partitioned functions: each member is listed, run, paused and inspected like any function. */
 export function createApi(options: WorkerOptions): ApiApp {
-  checkFunctions(options.functions);
-  return createApp(options);
+  const functions = checkFunctions(options.functions);
+  return createApp({ functions, transport: options.transport ?? ((env) => transportFromEnv(env, functions)) });
 }
 
 /** Exactly the handlers a Worker's default export may carry; `createApi` gives the Hono app itself. */
@@ -60,15 +63,4 @@ export interface CronsumerWorker {
 
 export function createWorker(options: WorkerOptions): CronsumerWorker {
   return { fetch: createApi(options).fetch, scheduled: createScheduled(options) };
-}
-
-/** Two functions with one name would share consumer names and reports: refused at start-up. */
-function checkFunctions(functions: readonly PollingFunction[]): void {
-  if (!Array.isArray(functions) || functions.length === 0) throw new ConfigError("createWorker: `functions` must list at least one polling function");
-  const seen = new Set<string>();
-  for (const fn of functions) {
-    if (typeof fn?.handle !== "function" || typeof fn.name !== "string") throw new ConfigError("createWorker: every entry of `functions` must come from definePollingFunction()");
-    if (seen.has(fn.name)) throw new ConfigError(`createWorker: two functions are named ${JSON.stringify(fn.name)}; names must be unique`);
-    seen.add(fn.name);
-  }
 }

@@ -15,6 +15,7 @@ import type { PollingFunction } from "../core/define.js";
 import type { RunReport } from "../core/report.js";
 import { runFunction } from "../core/run.js";
 import type { Env } from "../env.js";
+import { checkFunctions } from "./check-functions.js";
 import type { WorkerOptions } from "./create-worker.js";
 import type { DrainJob } from "./fan-out.js";
 import { transportFromEnv } from "./redis.js";
@@ -33,7 +34,10 @@ const BUDGET_BOUND = new Set(["messages", "subrequests", "time"]);
 
 export type DrainerClass = new (state: DrainerState, env: Env) => { fetch(request: Request): Promise<Response>; alarm(): Promise<void> };
 
-export function createDrainer({ functions, transport = transportFromEnv }: WorkerOptions): DrainerClass {
+export function createDrainer(options: WorkerOptions): DrainerClass {
+  // Fan-out names a partition's member (`<name>-p<i>`), so drainers know members as the tick does.
+  const functions = checkFunctions(options.functions);
+  const { transport = (env: Env) => transportFromEnv(env, functions) } = options;
   const byName = new Map<string, PollingFunction>(functions.map((f) => [f.name, f]));
   return class CronsumerDrainer {
     /** One run at a time per drainer, so overlapping ticks never hold more than `maxParallelRuns` runs. */

@@ -13,15 +13,21 @@
  */
 import { Redis } from "@upstash/redis/cloudflare";
 import { ConfigError } from "../core/errors.js";
+import { coalescingTransport } from "../core/coalescing-transport.js";
+import type { PollingFunction } from "../core/define.js";
+import { defaultOptions } from "../core/options.js";
+import { routedTransport } from "../core/routed-transport.js";
 import type { Transport } from "../core/transport.js";
 import { upstashTransport } from "../core/upstash-transport.js";
 import type { Env } from "../env.js";
 
-export function redisFromEnv(env: Env): Redis {
-  const url = env.UPSTASH_REDIS_REST_URL;
-  const token = env.UPSTASH_REDIS_REST_TOKEN;
-  if (!url) throw new ConfigError("UPSTASH_REDIS_REST_URL is not set: add it to .dev.vars locally, or `wrangler secret put UPSTASH_REDIS_REST_URL`");
-  if (!token) throw new ConfigError("UPSTASH_REDIS_REST_TOKEN is not set: add it to .dev.vars locally, or `wrangler secret put UPSTASH_REDIS_REST_TOKEN`");
+/** Database 0 is `UPSTASH_REDIS_REST_URL`/`_TOKEN`; database j ≥ 1 (partitions.databases) is `UPSTASH_REDIS_REST_URL_<j>`/`_TOKEN_<j>`. */
+export function redisFromEnv(env: Env, database = 0): Redis {
+  const suffix = database === 0 ? "" : `_${database}`;
+  const url = env[`UPSTASH_REDIS_REST_URL${suffix}`];
+  const token = env[`UPSTASH_REDIS_REST_TOKEN${suffix}`];
+  if (typeof url !== "string" || !url) throw missing(`UPSTASH_REDIS_REST_URL${suffix}`, database);
+  if (typeof token !== "string" || !token) throw missing(`UPSTASH_REDIS_REST_TOKEN${suffix}`, database);
   return new Redis({
     url,
     token,
@@ -32,4 +38,20 @@ export function redisFromEnv(env: Env): Redis {
   });
 }
 
-export const transportFromEnv = (env: Env): Transport => upstashTransport(redisFromEnv(env));
+const missing = (name: string, database: number) =>
+  new ConfigError(`${name} is not set${database > 0 ? ` (database ${database} of a partitioned function's \`partitions.databases\`)` : ""}: add it to .dev.vars locally, or \`wrangler secret put ${name}\``);
+
+/**
+ * The engine's transport: exactly the one client, unless some of `functions`
+ * are partitioned. Then each database's requests issued together are merged
+ * (coalescing-transport.ts), and with several databases a routing transport
+ * sends each request to its own (routed-transport.ts).
+ */
+export function transportFromEnv(env: Env, functions: readonly PollingFunction[] = []): Transport {
+  const specs = functions.flatMap((fn) => fn.partitionOf?.spec ?? fn.partitions ?? []);
+  if (specs.length === 0) return upstashTransport(redisFromEnv(env));
+  const maxRequestBytes = Math.min(...functions.map((fn) => fn.options.maxRequestBytes ?? defaultOptions(fn.stream).maxRequestBytes));
+  const count = Math.max(1, ...specs.map((p) => p.databases ?? 1));
+  const databases = Array.from({ length: count }, (_, j) => coalescingTransport(upstashTransport(redisFromEnv(env, j)), { maxRequestBytes }));
+  return count === 1 ? databases[0]! : routedTransport(databases, functions);
+}

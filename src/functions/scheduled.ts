@@ -4,6 +4,7 @@
  * (`POST /functions/:name/run`) go through `runOne`, the same code path.
  */
 import type { PollingFunction } from "../core/define.js";
+import { expandPartitions } from "../core/partition-members.js";
 import type { RunReport } from "../core/report.js";
 import { runFunction } from "../core/run.js";
 import { runSession } from "../core/run-session.js";
@@ -22,14 +23,17 @@ export async function runScheduled(
   cron: string,
   scheduledTime: number,
   env: Env,
-  transport: Transport = transportFromEnv(env),
+  transport: Transport = transportFromEnv(env, functions),
 ): Promise<(RunReport | Skipped)[]> {
-  const due = functions.filter((f) => f.crons.includes(cron));
+  // Members of a partitioned function run like any function (a no-op for a list already expanded).
+  const due = expandPartitions(functions).filter((f) => f.crons.includes(cron));
   const active = due.filter((f) => !skipReason(f, env));
   const slot = Math.floor(scheduledTime / 60_000);
   // A tick whose first read comes back full starts drainers beside its own run (fan-out.ts).
   const drains: Promise<unknown>[] = [];
   const onBacklog = (f: PollingFunction) => () => void drains.push(startDrainers(f, env, slot, scheduledTime).catch((e: unknown) => console.error(`cronsumer: ${f.name} fan-out failed: ${String(e)}`)));
+  // Members of a partitioned function are sharers like any functions: P members on a cron split its
+  // 50 subrequests and 10 ms CPU (Free) P ways, unless their options set Paid's budgets.
   // A session, not a single run: it waits for retries due within its budget, and polls with `pollIntervalMs`.
   const runs = active.map((f) => runSession(f, { transport, vars: env, trigger: "cron", slot, sharers: active.length, onBacklog: onBacklog(f) }, { poll: true }));
   const skipped = due.filter((f) => skipReason(f, env)).map((f) => ({ function: f.name, skipped: skipReason(f, env)! }));
@@ -40,7 +44,7 @@ export async function runScheduled(
   return [...reports, ...skipped];
 }
 
-export async function runOne(fn: PollingFunction, env: Env, transport: Transport = transportFromEnv(env)): Promise<RunReport | Skipped> {
+export async function runOne(fn: PollingFunction, env: Env, transport: Transport = transportFromEnv(env, [fn])): Promise<RunReport | Skipped> {
   const reason = skipReason(fn, env);
   if (reason) return { function: fn.name, skipped: reason };
   // A random slot keeps manual runs within the pool while overlapping a cron run on another name most of the time.

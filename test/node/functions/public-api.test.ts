@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, createApi, createWorker, definePollingFunction } from "../../../src/index.js";
 import { functions } from "../../../src/functions/index.js";
+import { bridgeTransport } from "../../support/engine.js";
 
 const src = resolve(import.meta.dirname, "../../../src");
 const importsOf = async (file: string) => [...(await readFile(resolve(src, file), "utf8")).matchAll(/^import [^;]* from "([^"]+)";$/gm)].map((m) => m[1]);
@@ -36,9 +37,21 @@ describe("createWorker", () => {
     [[], "`functions` must list at least one polling function"],
     [[fn("a"), fn("a")], 'two functions are named "a"'],
     [[{ name: "raw" }], "must come from definePollingFunction()"],
+    [[definePollingFunction({ name: "orders", stream: "o", group: "g", crons: ["* * * * *"], handle, partitions: { count: 2, key: "k" } }), fn("orders-p1")], 'two functions are named "orders-p1" (one is partition 1 of the partitioned function "orders")'],
   ])("refuses %j at start-up, naming the problem", (list, message) => {
     expect(() => createWorker({ functions: list as never })).toThrow(ConfigError);
     expect(() => createWorker({ functions: list as never })).toThrow(message);
+  });
+
+  it("lists a partitioned function's members in the API, each an ordinary function on its partition stream", async () => {
+    const orders = definePollingFunction({ name: "orders", stream: "s-orders", group: "g", crons: ["* * * * *"], handle, partitions: { count: 2, key: "account" } });
+    const catalog = await createApi({ functions: [orders, fn("plain")], transport: () => bridgeTransport() }).request("/functions", { headers: { authorization: "Bearer t" } }, { API_TOKEN: "t" });
+    const listed = ((await catalog.json()) as { functions: { name: string; stream: string }[] }).functions;
+    expect(listed.map((f) => [f.name, f.stream])).toEqual([
+      ["orders-p0", "{s-orders:p0}"],
+      ["orders-p1", "{s-orders:p1}"],
+      ["plain", "s-plain"],
+    ]);
   });
 
   it("mounts under a path of the user's app, with /health still public there", async () => {

@@ -1,0 +1,99 @@
+/**
+ * Several partitions per request: the members of a partitioned function run
+ * side by side, and their requests issued within one macrotask are merged
+ * into one HTTP request (pipelines into one `/pipeline`, transactions into
+ * one `/multi-exec`, never the two mixed), so P partitions' idle reads cost
+ * one subrequest, not P. Each caller gets exactly its own outcomes.
+ *
+ * - A merged body stays within `maxRequestBytes` (request-bytes.ts); what
+ *   does not fit goes in the next request of the same flush.
+ * - A merged transaction refused as a whole (`RedisReplyError`: EXECABORT,
+ *   nothing ran) is sent again caller by caller, so one member's bad command
+ *   never blocks its siblings' commits.
+ * - A `TransportError` (outcome unknown) rejects every caller of that
+ *   request: each run already verifies a commit whose outcome is unknown.
+ *
+ * Merging MULTI/EXECs only joins transactions, which never splits one, and
+ * Redis runs the joined one atomically: every guarantee of each part holds.
+ */
+import { RedisReplyError } from "./errors.js";
+import { commandsBytes } from "./request-bytes.js";
+import type { Command, Outcome, Transport } from "./transport.js";
+
+interface Waiting {
+  commands: readonly Command[];
+  resolve(outcomes: Outcome[]): void;
+  reject(error: unknown): void;
+}
+
+type Kind = "pipeline" | "transaction";
+
+export interface CoalescingOptions {
+  /** The most bytes one merged request may carry. */
+  maxRequestBytes: number;
+}
+
+export function coalescingTransport(inner: Transport, { maxRequestBytes }: CoalescingOptions): Transport {
+  const queues: Record<Kind, Waiting[]> = { pipeline: [], transaction: [] };
+  let scheduled = false;
+
+  function flush(): void {
+    scheduled = false;
+    for (const kind of ["pipeline", "transaction"] as const) {
+      const waiting = queues[kind].splice(0);
+      for (const batch of fitting(waiting, maxRequestBytes)) void send(kind, batch);
+    }
+  }
+
+  async function send(kind: Kind, batch: Waiting[]): Promise<void> {
+    if (batch.length === 1) return settleAlone(kind, batch[0]!);
+    try {
+      const outcomes = await inner[kind](batch.flatMap((w) => w.commands));
+      let at = 0;
+      for (const w of batch) {
+        w.resolve(outcomes.slice(at, at + w.commands.length));
+        at += w.commands.length;
+      }
+    } catch (error) {
+      // Refused whole: nothing ran, so each part alone is safe to send, and only a bad part fails again.
+      if (kind === "transaction" && error instanceof RedisReplyError) await Promise.all(batch.map((w) => settleAlone(kind, w)));
+      else for (const w of batch) w.reject(error);
+    }
+  }
+
+  const settleAlone = (kind: Kind, w: Waiting) => inner[kind](w.commands).then(w.resolve, w.reject);
+
+  function enqueue(kind: Kind, commands: readonly Command[]): Promise<Outcome[]> {
+    return new Promise((resolve, reject) => {
+      queues[kind].push({ commands, resolve, reject });
+      if (!scheduled) {
+        scheduled = true;
+        setTimeout(flush, 0);
+      }
+    });
+  }
+
+  return {
+    pipeline: (commands) => enqueue("pipeline", commands),
+    transaction: (commands) => enqueue("transaction", commands),
+  };
+}
+
+/** Consecutive runs of callers whose commands together stay within the cap; one too large alone goes alone. */
+function fitting(waiting: readonly Waiting[], maxBytes: number): Waiting[][] {
+  const batches: Waiting[][] = [];
+  let current: Waiting[] = [];
+  let bytes = 0;
+  for (const w of waiting) {
+    const size = commandsBytes(w.commands);
+    if (current.length > 0 && bytes + size > maxBytes) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(w);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}

@@ -1,0 +1,118 @@
+/**
+ * Several partitions per request: the members of a partitioned function run
+ * side by side, and a coalescing transport merges their requests of one
+ * macrotask into one HTTP request. Measured at the bridge of a database of
+ * its own, so nothing else counts.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { coalescingTransport } from "../../../src/core/coalescing-transport.js";
+import { definePollingFunction } from "../../../src/core/define.js";
+import { RedisReplyError } from "../../../src/core/errors.js";
+import { partitionStream, routeFields } from "../../../src/core/partitions.js";
+import type { Transport } from "../../../src/core/transport.js";
+import { runScheduled } from "../../../src/functions/scheduled.js";
+import type { Database } from "../../support/databases.js";
+import { startDatabase } from "../../support/databases.js";
+import { age, entries, pending } from "../../support/engine.js";
+import { ON_ENGINE, realRedisOnly } from "../../support/store-kind.js";
+
+const P = 4;
+const VT = 6_000;
+const MAX_BYTES = 8 * 1024 * 1024;
+
+describe.skipIf(ON_ENGINE)(realRedisOnly("requests of P partitions merged into one", "a redis-server of its own"), () => {
+  let db: Database;
+  let t: Transport;
+  beforeAll(async () => {
+    db = await startDatabase();
+    t = coalescingTransport(db.transport, { maxRequestBytes: MAX_BYTES });
+  });
+  afterAll(() => db.close());
+
+  let n = 0;
+  const partitioned = (handle: Parameters<typeof definePollingFunction>[0]["handle"]) =>
+    definePollingFunction({
+      name: `merged${++n}`,
+      stream: `orders${n}`,
+      group: "g",
+      crons: ["* * * * *"],
+      partitions: { count: P, key: "account" },
+      options: { startId: "0", maxCpuMs: 1_000, visibilityTimeoutMs: VT, handlerTimeoutMs: 1_000 },
+      handle,
+    });
+  const tick = (fn: ReturnType<typeof partitioned>) => runScheduled([fn], "* * * * *", Date.now(), {}, t);
+  const cost = async (work: () => Promise<unknown>) => {
+    const [requests, commands] = [db.stats.requests, db.stats.commands];
+    await work();
+    return { requests: db.stats.requests - requests, commands: db.stats.commands - commands };
+  };
+
+  async function fill(fn: ReturnType<typeof partitioned>, each: number) {
+    const byPartition = new Map<number, string[]>();
+    for (let a = 0; Array.from({ length: P }, (_, i) => byPartition.get(i)?.length ?? 0).some((c) => c < each); a++) {
+      const routed = routeFields({ account: `a${a}` }, fn.stream, fn.partitions!);
+      if (!("stream" in routed)) throw new Error("unroutable");
+      byPartition.set(routed.index, [...(byPartition.get(routed.index) ?? []), await db.tcp.xAdd(routed.stream, "*", { account: `a${a}` })]);
+    }
+    return byPartition;
+  }
+
+  it(`sends an idle tick of ${P} partitions as one request of ${2 * P} commands`, async () => {
+    const fn = partitioned(async () => {});
+    await tick(fn); // creates the groups
+    expect(await cost(() => tick(fn))).toEqual({ requests: 1, commands: 2 * P });
+  });
+
+  it("merges the members' reads and commits of a busy tick, and each member still acks its own partition", async () => {
+    const fn = partitioned(async (m, ctx) => void ctx.effects.xadd(`${m.stream}:effects`, { id: m.id }));
+    await tick(fn);
+    const written = await fill(fn, 2);
+    const spent = await cost(() => tick(fn));
+    // Alone, each member sends at least a read and a commit: 2P requests.
+    expect(spent.requests).toBeLessThanOrEqual(3);
+    for (let i = 0; i < P; i++) {
+      const s = partitionStream(fn.stream, i);
+      expect(await pending(db.tcp, s, "g")).toEqual([]);
+      expect((await entries(db.tcp, `${s}:effects`)).map((e) => e.message.id).sort()).toEqual([...written.get(i)!].sort());
+    }
+  });
+
+  it("commits the other members' transactions when one member's is refused as a whole", async () => {
+    const key = (i: number) => `${partitionStream("refused", i)}:k`;
+    const before = db.stats.requests;
+    const results = await Promise.allSettled([
+      t.transaction([["SET", key(0), "a"]]),
+      t.transaction([["SET", key(1)]]), // wrong arity: EXECABORT, nothing of its MULTI runs
+      t.transaction([["SET", key(2), "c"]]),
+    ]);
+    expect(results[0]).toEqual({ status: "fulfilled", value: [{ result: "OK" }] });
+    expect(results[2]).toEqual({ status: "fulfilled", value: [{ result: "OK" }] });
+    expect(results[1]!.status === "rejected" && results[1]!.reason).toBeInstanceOf(RedisReplyError);
+    expect(await db.tcp.mGet([key(0), key(1), key(2)])).toEqual(["a", null, "c"]);
+    // The merged attempt, then each alone.
+    expect(db.stats.requests - before).toBe(4);
+  });
+
+  it("loses and duplicates nothing when the answer of a merged commit is dropped after Redis ran it", async () => {
+    const fn = partitioned(async (m, ctx) => void ctx.effects.xadd(`${m.stream}:effects`, { id: m.id }));
+    await tick(fn);
+    const written = await fill(fn, 2);
+    let drops = 0;
+    db.faults = {
+      after: (ctx) => {
+        const acked = new Set(ctx.commands.filter((c) => c[0] === "XACK").map((c) => c[1]));
+        return ctx.path === "/multi-exec" && acked.size > 1 && drops++ === 0 ? "drop" : undefined;
+      },
+    };
+    await tick(fn);
+    db.faults = {};
+    expect(drops).toBe(1);
+    for (let i = 0; i < P; i++) await age(db.tcp, partitionStream(fn.stream, i), "g", VT);
+    await tick(fn);
+    for (let i = 0; i < P; i++) {
+      const s = partitionStream(fn.stream, i);
+      expect(await pending(db.tcp, s, "g")).toEqual([]);
+      expect((await entries(db.tcp, `${s}:effects`)).map((e) => e.message.id).sort()).toEqual([...written.get(i)!].sort());
+    }
+  });
+});
