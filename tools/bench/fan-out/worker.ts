@@ -7,7 +7,7 @@
  * its functions once, on its first event.
  */
 import type { CronEvent, CronsumerWorker, DrainerClass, DrainerState, Env, PollingFunction, WaitUntil } from "../../../src/index.js";
-import { createDrainer, createWorker, expandPartitions } from "../../../src/index.js";
+import { createDrainer, createWorker } from "../../../src/index.js";
 import { partitionedPayments } from "./partitioned.js";
 
 let built: { worker: CronsumerWorker; Drainer: DrainerClass } | undefined;
@@ -16,8 +16,8 @@ function build(env: Env) {
   if (built) return built;
   const count = Number(env.BENCH_PARTITIONS);
   const parallelRuns = Number(env.BENCH_PARALLEL_RUNS ?? "1");
-  // Until createWorker and createDrainer expand partitioned functions themselves (expanding twice is a no-op).
-  const functions: PollingFunction[] = expandPartitions([partitionedPayments(count, parallelRuns)]);
+  // The unexpanded function, as a user's Worker gives it: createWorker and createDrainer expand it into its members.
+  const functions: PollingFunction[] = [partitionedPayments(count, parallelRuns)];
   built = { worker: createWorker({ functions }), Drainer: createDrainer({ functions }) };
   return built;
 }
