@@ -63,6 +63,8 @@ export interface StackOptions {
   faults?: Faults;
   /** A fixed delay the bridge adds to every request, to reproduce a remote round trip (the fan-out bench). @default 0 */
   latencyMs?: number;
+  /** Another wrangler config than the project's wrangler.toml (the fan-out bench's partitioned Worker). */
+  config?: string;
   /** The stack's own lines: what it chose, and problems. */
   log?: (line: string) => void;
   /** wrangler's output and the Worker's console. */
@@ -125,6 +127,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         port,
         inspectorPort,
         persistTo: join(dir, "wrangler"),
+        config: options.config,
         vars: { ...functionVars, UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: bridgeToken, API_TOKEN: apiToken },
         onOutput: onWorkerOutput,
       });
