@@ -11,12 +11,13 @@
  * deterministic, so a repeat finds the same parts: partitions already written
  * answer their ids from their records, and only the missing ones write. A
  * first read of every part's record (one request per database) refuses a
- * different body under the same key (422) before any partition writes. Two
+ * different body under the same key (422) before any partition writes, in
+ * every partition, not only those this body routes to. Two
  * different bodies racing under one key pass that read together, and each
  * may write partitions the other had not yet recorded; each partition still
  * writes at most once under the key (its script checks and writes as one).
  */
-import { databaseOfPartition } from "../core/partitions.js";
+import { databaseOfPartition, partitionStream } from "../core/partitions.js";
 import type { Partitions } from "../core/partitions.js";
 import { getOp } from "../core/key-ops.js";
 import { idempotencyKey } from "../core/keys.js";
@@ -46,8 +47,7 @@ export async function enqueuePartitioned(t: Transport, request: EnqueueRequest, 
   } else {
     checkScriptFields(request.messages);
     const hash = await requestHash(request);
-    const records = await readRecords(t, spec, parts, key);
-    // Throws 422 for another body's record before any write.
+    const records = await readRecords(t, request.stream, spec, parts, key, hash);
     const repeats = records.map((record) => (record === null ? undefined : answerRepeat(record, hash, key)));
     writes = parts.map((p, i) => (repeats[i] ? Promise.resolve(repeats[i]) : enqueueHashed(t, sub(p), key, hash)));
   }
@@ -66,21 +66,28 @@ export async function enqueuePartitioned(t: Transport, request: EnqueueRequest, 
   return { created: written.length > 0, ids, streams, written };
 }
 
-/** Each part's record under `key`, or null; one request per database, since a request stays in one. */
-async function readRecords(t: Transport, spec: Partitions, parts: readonly PartitionPart[], key: string): Promise<(string | null)[]> {
-  const byDatabase = new Map<number, PartitionPart[]>();
-  for (const p of parts) {
-    const database = databaseOfPartition(p.index, spec);
-    byDatabase.set(database, [...(byDatabase.get(database) ?? []), p]);
+/**
+ * The record under `key` of every partition of the stream, not only those
+ * this body routes to: a different body may route elsewhere, and its record
+ * must still refuse this one (422). One request per database, since a request
+ * stays in one; answers each part's record, or null.
+ */
+async function readRecords(t: Transport, logical: string, spec: Partitions, parts: readonly PartitionPart[], key: string, hash: string): Promise<(string | null)[]> {
+  const byDatabase = new Map<number, number[]>();
+  for (let index = 0; index < spec.count; index++) {
+    const database = databaseOfPartition(index, spec);
+    byDatabase.set(database, [...(byDatabase.get(database) ?? []), index]);
   }
-  const found = new Map<PartitionPart, string | null>();
+  const found = new Map<number, string | null>();
   await Promise.all(
-    [...byDatabase.values()].map(async (group) => {
-      const records = await sendPipeline(t, group.map((p) => getOp(idempotencyKey(p.stream, key))));
-      group.forEach((p, i) => found.set(p, records[i]!));
+    [...byDatabase.values()].map(async (indexes) => {
+      const records = await sendPipeline(t, indexes.map((i) => getOp(idempotencyKey(partitionStream(logical, i), key))));
+      indexes.forEach((i, k) => found.set(i, records[k]!));
     }),
   );
-  return parts.map((p) => found.get(p)!);
+  // Throws 422 for another body's record in any partition, before any write.
+  for (const record of found.values()) if (record !== null) answerRepeat(record, hash, key);
+  return parts.map((p) => found.get(p.index)!);
 }
 
 /** A partitioned write that failed in some partition; `written` are the partition streams it did write (to wake their members). */

@@ -146,6 +146,15 @@ describe("Idempotency-Key on a partitioned stream", () => {
     expect(await snapshot(f.tcp, [idOf(fn)])).toEqual(before);
   });
 
+  it("refuses another body under the same key with a 422 even when it routes only to partitions the first did not touch", async () => {
+    const { fn, send } = setup();
+    expect((await send(batch(), { key: "order-5" })).status).toBe(201);
+    const before = await snapshot(f.tcp, [idOf(fn)]);
+    const res = await send({ customer: k3![0]!, n: "elsewhere" }, { key: "order-5" });
+    expect(res).toMatchObject({ status: 422, body: { error: { code: "idempotency_key_reused" } } });
+    expect(await snapshot(f.tcp, [idOf(fn)])).toEqual(before);
+  });
+
   it.each(["before", "after"] as const)("a retry after one partition's write failed (%s sending) writes only what is missing: every message exactly once", async (when) => {
     const p = partitioned(f, 4);
     track(p.fn);
