@@ -7,11 +7,15 @@
  *
  * - A merged body stays within `maxRequestBytes` (request-bytes.ts); what
  *   does not fit goes in the next request of the same flush.
- * - A merged transaction refused as a whole (`RedisReplyError`: EXECABORT,
- *   nothing ran) is sent again caller by caller, so one member's bad command
- *   never blocks its siblings' commits.
- * - A `TransportError` (outcome unknown) rejects every caller of that
- *   request: each run already verifies a commit whose outcome is unknown.
+ * - A merged request refused in a way that provably ran nothing (EXECABORT:
+ *   a command of the MULTI was malformed; the request-size cap, checked
+ *   before anything runs) is sent again caller by caller, so one member's bad
+ *   command never blocks its siblings' commits.
+ * - Any other failure rejects every caller of that request with a
+ *   `TransportError` (outcome unknown), whatever Redis said: an error reply
+ *   to the merged request cannot be pinned on one caller, and part of it may
+ *   have run, so sending it again could apply a commit twice. Each run
+ *   already verifies a commit whose outcome is unknown.
  *
  * Merging MULTI/EXECs only joins transactions, which never splits one, and
  * Redis runs the joined one atomically: every guarantee of each part holds.
@@ -58,8 +62,9 @@ export function coalescingTransport(inner: Transport, { maxRequestBytes }: Coale
       }
     } catch (error) {
       // Refused whole: nothing ran, so each part alone is safe to send, and only a bad part fails again.
-      if (kind === "transaction" && error instanceof RedisReplyError) await Promise.all(batch.map((w) => settleAlone(kind, w)));
-      else for (const w of batch) w.reject(error);
+      if (ranNothing(error)) return void (await Promise.all(batch.map((w) => settleAlone(kind, w))));
+      const unknown = error instanceof TransportError ? error : new TransportError(`a merged ${kind} of ${batch.length} callers failed, so each one's outcome is unknown: ${String((error as Error)?.message ?? error)}`, { cause: error });
+      for (const w of batch) w.reject(unknown);
     }
   }
 
@@ -81,6 +86,14 @@ export function coalescingTransport(inner: Transport, { maxRequestBytes }: Coale
     transaction: (commands) => enqueue("transaction", commands),
   };
 }
+
+/**
+ * An error reply that proves no command of the request ran: EXECABORT (Redis
+ * refuses the whole MULTI at EXEC when a command was malformed), and
+ * Upstash's request-size refusal (`ERR max request size exceeded`, checked
+ * before it runs anything).
+ */
+const ranNothing = (error: unknown): boolean => error instanceof RedisReplyError && /^(EXECABORT\b|ERR max request size exceeded)/i.test(error.message);
 
 /** Consecutive runs of callers whose commands together stay within the cap; one too large alone goes alone. */
 function fitting(waiting: readonly Waiting[], maxBytes: number): Waiting[][] {

@@ -1,10 +1,17 @@
 /** The coalescer's own bookkeeping, over transports that misbehave (Redis behaviour is tested in partitions-coalescing.test.ts). */
 import { describe, expect, it } from "vitest";
 import { coalescingTransport } from "../../../src/core/coalescing-transport.js";
-import { TransportError } from "../../../src/core/errors.js";
+import { RedisReplyError, TransportError } from "../../../src/core/errors.js";
 import type { Transport } from "../../../src/core/transport.js";
 
 const opts = { maxRequestBytes: 64 * 1024 };
+
+/** A coalescer over `answer` for transactions, recording how many commands each request it sends carries. */
+function transactions(answer: Transport["transaction"]) {
+  const sent: number[] = [];
+  const inner: Transport = { pipeline: async () => [], transaction: (c) => (sent.push(c.length), answer(c)) };
+  return { sent, t: coalescingTransport(inner, opts) };
+}
 
 describe("coalescingTransport", () => {
   it("settles its caller when the transport throws instead of rejecting", async () => {
@@ -33,5 +40,26 @@ describe("coalescingTransport", () => {
     const big = "x".repeat(40 * 1024);
     await Promise.all([t.pipeline([["SET", "a", big]]), t.pipeline([["SET", "b", big]]), t.pipeline([["GET", "c"]])]);
     expect(sizes.sort()).toEqual([1, 2]);
+  });
+
+  it("sends no caller again when a merged transaction fails with an error reply other than EXECABORT: each learns its outcome is unknown", async () => {
+    // An error reply to the whole request that does not prove nothing ran (a proxy's, say): part may have committed.
+    const { sent, t } = transactions(async () => {
+      throw new RedisReplyError("ERR something went wrong after EXEC started");
+    });
+    const both = await Promise.allSettled([t.transaction([["SET", "{o:p0}:k", "a"]]), t.transaction([["SET", "{o:p1}:k", "b"]])]);
+    expect(sent).toEqual([2]);
+    expect(both.map((r) => r.status === "rejected" && r.reason instanceof TransportError)).toEqual([true, true]);
+    expect((both[0] as PromiseRejectedResult).reason.message).toMatch(/outcome is unknown: ERR something went wrong/);
+  });
+
+  it("sends each caller alone after a merged transaction refused with EXECABORT, which ran nothing", async () => {
+    const { sent, t } = transactions(async (c) => {
+      if (c.length > 1) throw new RedisReplyError("EXECABORT Transaction discarded because of previous errors.");
+      return [{ result: "OK" }];
+    });
+    const both = await Promise.all([t.transaction([["SET", "a", "1"]]), t.transaction([["SET", "b", "2"]])]);
+    expect(both).toEqual([[{ result: "OK" }], [{ result: "OK" }]]);
+    expect(sent).toEqual([2, 1, 1]);
   });
 });
