@@ -20,11 +20,25 @@ export function commandKeys(command: Command): string[] {
   if (ALL_KEYS.has(upper)) return text;
   if (AFTER_SUBCOMMAND.has(upper)) return text.length > 1 ? [text[1]!] : [];
   if (upper === "EVAL" || upper === "EVALSHA") return text.slice(2, 2 + Number(text[1] ?? 0));
-  if (upper === "XREADGROUP" || upper === "XREAD") {
-    const at = text.findIndex((a) => a.toUpperCase() === "STREAMS");
-    if (at < 0) return [];
-    const rest = text.slice(at + 1);
-    return rest.slice(0, rest.length / 2);
-  }
+  if (upper === "XREADGROUP" || upper === "XREAD") return streamsKeys(upper, text);
   return text.length > 0 ? [text[0]!] : [];
+}
+
+/** Options of `XREAD`/`XREADGROUP` before `STREAMS`, with how many arguments each takes. */
+const READ_OPTIONS: Record<string, number> = { COUNT: 1, BLOCK: 1, NOACK: 0 };
+
+/**
+ * The keys after `STREAMS`, found by walking the options in place: a group or
+ * consumer may itself be named "streams", so searching for the word would
+ * take it for the keyword.
+ */
+function streamsKeys(name: string, args: readonly string[]): string[] {
+  let at = name === "XREADGROUP" && args[0]?.toUpperCase() === "GROUP" ? 3 : 0;
+  while (at < args.length && args[at]!.toUpperCase() !== "STREAMS") {
+    const skip = READ_OPTIONS[args[at]!.toUpperCase()];
+    if (skip === undefined) return [];
+    at += 1 + skip;
+  }
+  const rest = args.slice(at + 1);
+  return rest.slice(0, rest.length / 2);
 }

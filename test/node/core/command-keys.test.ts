@@ -6,6 +6,8 @@ describe("the keys a command names, for routing it to its database", () => {
   it.each([
     [["XADD", "{o:p1}", "*", "a", "1"], ["{o:p1}"]],
     [["XREADGROUP", "GROUP", "g", "c", "COUNT", 10, "STREAMS", "{o:p1}", "{o:p1}:cronsumer-gate", ">", ">"], ["{o:p1}", "{o:p1}:cronsumer-gate"]],
+    [["XREADGROUP", "GROUP", "streams", "STREAMS", "COUNT", 1, "BLOCK", 0, "NOACK", "STREAMS", "{o:p2}", ">"], ["{o:p2}"]],
+    [["XREAD", "COUNT", 5, "STREAMS", "{o:p3}", "0-0"], ["{o:p3}"]],
     [["EVAL", "return 1", 2, "k1", "k2", "arg"], ["k1", "k2"]],
     [["EVALSHA", "abc", 0, "arg"], []],
     [["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"], ["s"]],
