@@ -20,7 +20,8 @@ export async function writePartitioned(c: Context<ApiEnv>, request: EnqueueReque
   if (request.delay) for (const p of parts) requireDelays(p.stream, c.var.catalog.requireSource(p.stream), c.env);
   // A delayed write waits for its due time, as on any stream.
   const wake = (written: readonly string[]) => {
-    if (request.dueAt === undefined && written.length > 0) wakeAfterEnqueue(c, written);
+    const messages = (stream: string) => parts.find((p) => p.stream === stream)?.messages.length ?? 1;
+    if (request.dueAt === undefined && written.length > 0) wakeAfterEnqueue(c, written.map((stream) => ({ stream, messages: messages(stream) })));
   };
   try {
     const done = await enqueuePartitioned(c.var.redis(), request, spec, parts, key);

@@ -8,11 +8,12 @@
  * save the lease's command per enqueue, or a test of tick-driven behaviour.
  */
 import type { Context } from "hono";
+import type { Written } from "../functions/wake.js";
 import { wakeConsumers } from "../functions/wake.js";
 import type { ApiEnv } from "./context.js";
 
-/** `streams`: every stream the enqueue wrote (a partitioned enqueue writes several), woken together in one budget. */
-export function wakeAfterEnqueue(c: Context<ApiEnv>, streams: string | readonly string[]): void {
+/** `written`: every stream the enqueue wrote and how many messages (a partitioned enqueue writes several), woken together in one budget. */
+export function wakeAfterEnqueue(c: Context<ApiEnv>, written: readonly Written[]): void {
   if (c.env.WAKE_ON_ENQUEUE === "false") return;
   let ctx: { waitUntil(promise: Promise<unknown>): void };
   try {
@@ -20,9 +21,9 @@ export function wakeAfterEnqueue(c: Context<ApiEnv>, streams: string | readonly 
   } catch {
     return;
   }
-  const woken = wakeConsumers(c.var.redis(), c.var.catalog.functions, c.env, streams).catch((error: unknown) => {
+  const woken = wakeConsumers(c.var.redis(), c.var.catalog.functions, c.env, written).catch((error: unknown) => {
     // The message is safe in the stream either way: the next tick consumes it.
-    console.error(`cronsumer: starting a run after an enqueue onto ${String(streams)} failed: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`cronsumer: starting a run after an enqueue onto ${written.map((w) => w.stream).join(", ")} failed: ${error instanceof Error ? error.message : String(error)}`);
   });
   ctx.waitUntil(woken);
 }

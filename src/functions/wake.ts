@@ -3,23 +3,24 @@
  * consuming its stream run at once, in the enqueue's own invocation
  * (`waitUntil`), instead of at the next cron tick.
  *
- * Coalescing: the enqueue takes the stream's wake lease, `SET <lease> <token>
- * NX PX leaseMs` (keys.ts `wakeLeaseKey`), one request and one command, sent
- * after the write answered. Only the request that got the lease starts a
- * session; concurrent enqueues find it held and start nothing. The session
- * reads once more after the lease has ended (run-session.ts `quietAt`), so a
- * message written while the lease held is never left for the tick: its write
- * committed before its SET, which was refused before the lease ended, which is
- * before that last read; a write after the lease ended takes the lease itself.
- * The lease expires by itself, so releasing it costs nothing.
+ * Coalescing: the enqueue takes the stream's wake lease (wake-lease.ts: one
+ * EVAL, one request, sent after the write answered), a counter of the
+ * messages written in a `leaseMs` window. The request that opens the window
+ * starts a session, and so does each one that carries the window past
+ * another `WAKE_CAPACITY` messages; the others start nothing. A session reads
+ * once more after the window has ended (run-session.ts `quietAt`), so a
+ * message written in it is never left for the tick: its write committed
+ * before its EVAL, which ran before the window ended, which is before that
+ * last read; a write after the window ended opens the next one. The window
+ * expires by itself, so releasing it costs nothing.
  */
 import type { PollingFunction } from "../core/define.js";
-import { wakeLeaseKey } from "../core/keys.js";
 import type { RunReport } from "../core/report.js";
 import { runSession } from "../core/run-session.js";
 import type { Transport } from "../core/transport.js";
 import type { Env } from "../env.js";
 import { startDrainers } from "./fan-out.js";
+import { wakeLeaseCommand } from "./wake-lease.js";
 
 /** How long a lease holds: the longest a message written under it waits for the session's last read. */
 export const WAKE_LEASE_MS = 250;
@@ -33,29 +34,35 @@ export interface WakeOptions {
   now?: () => number;
 }
 
+/** A stream an enqueue wrote, and how many messages it wrote there. */
+export interface Written {
+  stream: string;
+  messages: number;
+}
+
 /**
- * Runs the functions of each stream whose lease this call got; resolves with
- * their reports, or [] when every lease was held. A partitioned enqueue
- * passes every partition stream it wrote: one request takes all their leases
- * (one command each), and the members it starts share this invocation's
- * budgets as a cron tick's functions do, instead of each assuming it is alone.
+ * Runs the functions of each stream this call's lease says to start;
+ * resolves with their reports, or [] when none. A partitioned enqueue passes
+ * every partition stream it wrote: one request counts them all (one command
+ * each), and the members it starts share this invocation's budgets as a cron
+ * tick's functions do, instead of each assuming it is alone.
  */
 export async function wakeConsumers(
   t: Transport,
   functions: readonly PollingFunction[],
   env: Env,
-  streams: string | readonly string[],
+  written: string | readonly Written[],
   options: WakeOptions = {},
 ): Promise<RunReport[]> {
   const { leaseMs = WAKE_LEASE_MS, now = Date.now } = options;
-  const wanted = [...new Set(typeof streams === "string" ? [streams] : streams)].filter((stream) =>
+  const wanted = (typeof written === "string" ? [{ stream: written, messages: 1 }] : written).filter(({ stream }) =>
     functions.some((fn) => fn.stream === stream && !fn.skipReason?.(env)),
   );
   if (wanted.length === 0) return [];
-  const replies = await t.pipeline(wanted.map((stream) => ["SET", wakeLeaseKey(stream), crypto.randomUUID(), "NX", "PX", String(leaseMs)] as const));
+  const replies = await t.pipeline(wanted.map(({ stream, messages }) => wakeLeaseCommand(stream, messages, leaseMs)));
   const refused = replies.find((reply) => !reply || "error" in reply);
   if (refused !== undefined || replies.length !== wanted.length) throw new Error(`wake lease refused: ${refused && "error" in refused ? refused.error : "no reply"}`);
-  const leased = new Set(wanted.filter((_, i) => (replies[i] as { result: unknown }).result === "OK"));
+  const leased = new Set(wanted.filter((_, i) => (replies[i] as { result: unknown }).result === 1).map((w) => w.stream));
   const due = functions.filter((fn) => leased.has(fn.stream) && !fn.skipReason?.(env));
   if (due.length === 0) return [];
   // The SETs ran before their answer arrived, so every lease has surely ended `leaseMs` from now.

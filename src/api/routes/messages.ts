@@ -95,7 +95,7 @@ export const messages = createRouter().openapi(
     const { created, ids } = key === undefined ? { created: true, ids: await enqueue(c.var.redis(), request) } : await enqueueOnce(c.var.redis(), request, key);
     // Only a write starts a run: a repeated Idempotency-Key wrote nothing, so it starts nothing.
     // A delayed write waits for its due time: the tick (or a session polling) promotes it.
-    if (created && dueAt === undefined) wakeAfterEnqueue(c, stream);
+    if (created && dueAt === undefined) wakeAfterEnqueue(c, [{ stream, messages: ids.length }]);
     // A repeat answers the ids it wrote; its due time was fixed then, and is listed under GET …/delayed.
     return created ? c.json({ ids, ...extra }, 201) : c.json({ ids }, 200);
   },

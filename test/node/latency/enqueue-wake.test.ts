@@ -84,7 +84,7 @@ describe("an enqueue through the API", () => {
     expect((await post(api, fn.stream, { orderID: "o-1" }, undefined)).status).toBe(201);
 
     expect(seen).toEqual([]);
-    expect(names.get("SET")).toBeUndefined();
+    expect(names.get("EVAL")).toBeUndefined();
   });
 });
 
@@ -97,7 +97,7 @@ describe("an enqueue onto a partitioned stream", () => {
     const { t, names } = tallying(bridgeTransport());
     let leaseRequests = 0;
     const counted: Transport = {
-      pipeline: (batch) => ((leaseRequests += batch.some((c) => c[0] === "SET") ? 1 : 0), t.pipeline(batch)),
+      pipeline: (batch) => ((leaseRequests += batch.some((c) => c[0] === "EVAL") ? 1 : 0), t.pipeline(batch)),
       transaction: (batch) => t.transaction(batch),
     };
     const api = createApp({ functions: members, transport: () => counted });
@@ -111,7 +111,7 @@ describe("an enqueue onto a partitioned stream", () => {
     expect(started).toHaveLength(1);
     const reports = (await Promise.all(started)).flat() as { function: string; acked: number }[];
     expect(leaseRequests).toBe(1);
-    expect(names.get("SET")).toBe(written.size);
+    expect(names.get("EVAL")).toBe(written.size);
     expect(seen.sort()).toEqual(keys);
     expect(new Set(reports.filter((r) => r.acked > 0).map((r) => r.function))).toEqual(new Set([...written].map((i) => `${fn.name}-p${i}`)));
     for (const i of written) expect(await pending(a.f.tcp, partitionStream(fn.stream, i), fn.group)).toEqual([]);
@@ -170,7 +170,7 @@ describe("100 concurrent single-message enqueues", () => {
     const [group] = (await a.f.tcp.sendCommand(["XINFO", "GROUPS", fn.stream])) as unknown[][];
     expect(group![group!.indexOf("lag") + 1]).toBe(0);
     // Coordination is the lease's SET, once per enqueue request, and nothing else.
-    expect(names.get("SET")).toBe(100);
+    expect(names.get("EVAL")).toBe(100);
     // Coalesced: the runs that started are few, and together they read everything.
     expect(reports.length).toBeLessThan(20);
     expect(reports.reduce((n, r) => n + r.read, 0)).toBe(100);

@@ -33,7 +33,7 @@ describe.sequential("enqueue starts consumption on the local stack, with no cron
       bridgePort: await freePort(),
       // The first retry of the exponential backoff is its base: 2 s, as a fixed backoff would be.
       vars: { FN_PAYMENTS_BACKOFF_BASE_DELAY_MS: "2000", FN_PAYMENTS_BACKOFF_MAX_DELAY_MS: "2000" },
-      faults: { before: ({ commands }) => void sets.push(...commands.filter((c) => c[0]?.toUpperCase() === "SET").map((c) => [...c])) },
+      faults: { before: ({ commands }) => void sets.push(...commands.filter((c) => ["SET", "EVAL"].includes(String(c[0]).toUpperCase())).map((c) => c.map(String))) },
     });
     view = redisView(stack.bridgeUrl, stack.bridgeToken);
   }, 200_000);
@@ -53,8 +53,8 @@ describe.sequential("enqueue starts consumption on the local stack, with no cron
     expect(new Set(ledger.map((e) => e.fields?.orderID)).size).toBe(100);
     expect(ledger).toHaveLength(100);
     expect(await view.pending(STREAM, "payment-processors")).toEqual([]);
-    // The only coordination: the wake lease's SET NX, once per enqueue request.
-    const leases = sets.filter((c) => c[1]!.endsWith(":cronsumer-wake"));
+    // The only coordination: the wake lease's EVAL (wake-lease.ts), once per enqueue request; no SET, no other script.
+    const leases = sets.filter((c) => c[0] === "EVAL" && c[3]!.endsWith(":cronsumer-wake"));
     expect(leases).toHaveLength(100);
     expect(sets).toEqual(leases);
   }, 60_000);
