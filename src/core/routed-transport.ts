@@ -2,8 +2,10 @@
  * Partitions spread over several databases (`partitions.databases`): one
  * transport that sends each request to the database holding its keys.
  *
- * - A key carrying a partition's tag (`{orders:p3}`, `{orders:p3}:dlq`,
- *   `cronsumer:idem:11:{orders:p3}:k`) is in that partition's database
+ * - A key whose stream part opens with a partition's tag (`{orders:p3}`,
+ *   `{orders:p3}:dlq`, `cronsumer:idem:11:{orders:p3}:k`; see
+ *   `parsePartitionKey`: braces in an Idempotency-Key or message id name
+ *   nothing) is in that partition's database
  *   (`databaseOfPartition`); a member's run reports and samples
  *   (`cronsumer:runs:orders-p3`) are in its partition's database.
  * - Other keys belong to no database of their own: they go where the

@@ -9,7 +9,7 @@ import { coalescingTransport } from "../../../src/core/coalescing-transport.js";
 import type { PollingFunction } from "../../../src/core/define.js";
 import { definePollingFunction } from "../../../src/core/define.js";
 import { ConfigError, PermanentError } from "../../../src/core/errors.js";
-import { reportsKey } from "../../../src/core/keys.js";
+import { idempotencyKey, reportsKey } from "../../../src/core/keys.js";
 import { memberName, partitionStream, routeFields } from "../../../src/core/partitions.js";
 import { routedTransport } from "../../../src/core/routed-transport.js";
 import type { Transport } from "../../../src/core/transport.js";
@@ -129,6 +129,21 @@ describe.skipIf(ON_ENGINE)(realRedisOnly("a partitioned function over two databa
       [1, P],
       [1, P],
     ]);
+  });
+
+  it("keeps an Idempotency-Key holding a partition's tag on an unpartitioned stream in database 0, beside its stream", async () => {
+    const fn = partitioned(async () => {});
+    const t = routed(dbs, fn);
+    const stream = `events${n}`;
+    const plain = definePollingFunction({ name: `plain${n}`, stream, group: "g", crons: ["* * * * *"], handle: async () => {} });
+    const api = createApi({ functions: [fn, plain], transport: () => t });
+    const key = `x${partitionStream(fn.stream, 1)}`;
+    const send = () => api.request(`/streams/${stream}/messages`, { method: "POST", headers: { authorization: "Bearer k", "content-type": "application/json", "Idempotency-Key": key }, body: JSON.stringify({ a: "1" }) }, { API_TOKEN: "k" });
+    expect((await send()).status).toBe(201);
+    expect((await send()).status).toBe(200);
+    expect(await dbs[0]!.tcp.xLen(stream)).toBe(1);
+    expect(await dbs[0]!.tcp.exists(idempotencyKey(stream, key))).toBe(1);
+    expect(await dbs[1]!.tcp.exists([stream, idempotencyKey(stream, key)])).toBe(0);
   });
 
   it("refuses a transaction naming keys of two databases, naming both, and sends nothing", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { databaseOfPartition, fnv1a, parsePartitionKey, partitionOfKey, partitionStream, routeFields, validatePartitions } from "../../../src/core/partitions.js";
-import { gateKey } from "../../../src/core/keys.js";
+import { gateKey, idempotencyKey, replayLockKey } from "../../../src/core/keys.js";
 
 describe("partition routing", () => {
   it("hashes with FNV-1a 32 (published test vectors), so every runtime routes a key alike", () => {
@@ -25,6 +25,13 @@ describe("partition routing", () => {
     expect(parsePartitionKey("cronsumer:idem:11:{orders:p3}:key-1")).toEqual({ logical: "orders", index: 3 });
     expect(parsePartitionKey("cronsumer:runs:orders-p3")).toBeUndefined();
     expect(parsePartitionKey("{}{orders:p3}")).toBeUndefined();
+    // Braces in user text name no partition: only the stream part of a key is read.
+    expect(parsePartitionKey(idempotencyKey("events", "x{orders:p1}"))).toBeUndefined();
+    expect(parsePartitionKey(idempotencyKey("évents", "{orders:p1}"))).toBeUndefined();
+    expect(parsePartitionKey(idempotencyKey(s, "x{orders:p1}"))).toEqual({ logical: "orders", index: 3 });
+    expect(parsePartitionKey(replayLockKey(`${s}:dlq`, "1-0"))).toEqual({ logical: "orders", index: 3 });
+    expect(parsePartitionKey(replayLockKey("events:dlq", "{orders:p1}"))).toBeUndefined();
+    expect(parsePartitionKey("events:{orders:p1}")).toBeUndefined();
     expect(databaseOfPartition(5, { count: 8, key: "k", databases: 3 })).toBe(2);
   });
 
