@@ -28,9 +28,20 @@ import type { Command, Outcome, Transport } from "./transport.js";
 /** Where one key lives, or undefined for a key that follows its request. */
 type Locate = (key: string) => number | undefined;
 
+/** Each routed transport's partitioned logical streams, for `routedPartitions`. */
+const partitionsOf = new WeakMap<Transport, ReadonlyMap<string, Required<Partitions>>>();
+
+/**
+ * The partitioned logical streams `t` locates, with their specs, when `t` is
+ * a `routedTransport`; undefined for any other transport. The producer checks
+ * its own `partitions` against it: a stream the transport does not know would
+ * have every partition sent to database 0.
+ */
+export const routedPartitions = (t: Transport): ReadonlyMap<string, Required<Partitions>> | undefined => partitionsOf.get(t);
+
 export function routedTransport(databases: readonly Transport[], functions: readonly PollingFunction[]): Transport {
   if (!Array.isArray(databases) || databases.length === 0) throw new ConfigError("routedTransport: `databases` must list at least one transport");
-  const locate = locator(databases.length, functions);
+  const { locate, specs } = locator(databases.length, functions);
 
   async function pipeline(commands: readonly Command[]): Promise<Outcome[]> {
     const perCommand = commands.map((c) => databaseOfRequest([c], locate));
@@ -48,10 +59,12 @@ export function routedTransport(databases: readonly Transport[], functions: read
     return outcomes;
   }
 
-  return {
+  const routed: Transport = {
     pipeline: async (commands) => (databases.length === 1 ? databases[0]!.pipeline(commands) : pipeline(commands)),
     transaction: async (commands) => databases[databaseOfRequest(commands, locate) ?? 0]!.transaction(commands),
   };
+  partitionsOf.set(routed, specs);
+  return routed;
 }
 
 /**
@@ -73,7 +86,7 @@ function databaseOfRequest(commands: readonly Command[], locate: Locate): number
   return found?.db;
 }
 
-function locator(count: number, functions: readonly PollingFunction[]): Locate {
+function locator(count: number, functions: readonly PollingFunction[]): { locate: Locate; specs: ReadonlyMap<string, Required<Partitions>> } {
   const specs = new Map<string, Required<Partitions>>();
   const members = new Map<string, number>();
   for (const fn of expandPartitions(functions)) {
@@ -88,11 +101,12 @@ function locator(count: number, functions: readonly PollingFunction[]): Locate {
     specs.set(of.logical, of.spec);
     members.set(fn.name, databaseOfPartition(of.index, of.spec));
   }
-  return (key) => {
+  const locate: Locate = (key) => {
     const tag = parsePartitionKey(key);
     const spec = tag && specs.get(tag.logical);
     if (tag && spec) return databaseOfPartition(tag.index, spec);
     const fn = functionOfKey(key);
     return fn === undefined ? undefined : members.get(fn);
   };
+  return { locate, specs };
 }

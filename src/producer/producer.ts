@@ -20,6 +20,7 @@ import { ConfigError } from "../core/errors.js";
 import type { Fields } from "../core/parse-replies.js";
 import type { Partitions } from "../core/partitions.js";
 import { parsePartitionKey, partitionStream, validatePartitions } from "../core/partitions.js";
+import { routedPartitions } from "../core/routed-transport.js";
 import type { Transport } from "../core/transport.js";
 import { upstashTransport } from "../core/upstash-transport.js";
 
@@ -89,6 +90,7 @@ export function createProducer(options: ProducerOptions): Producer {
     throw new ConfigError(`createProducer: partitions[${JSON.stringify(spread[0])}] spans ${spread[1].databases} databases; pass \`transport: routedTransport(...)\` over them instead of \`url\` and \`token\``);
   }
   const transport = "transport" in options ? options.transport : fromUrl(options.url, options.token);
+  for (const [logical, spec] of partitions) if (spec.databases > 1) refuseUnrouted(transport, logical, spec);
   return {
     async send(stream, message, { idempotencyKey, maxlen, delayMs, notBefore } = {}) {
       return asEnqueueError(async () => {
@@ -144,6 +146,24 @@ function refuseIfPartition(stream: string, partitions: ReadonlyMap<string, Requi
   const tag = parsePartitionKey(stream);
   const spec = tag && partitions.get(tag.logical);
   if (tag && spec && tag.index < spec.count && stream === partitionStream(tag.logical, tag.index)) throw writeToPartitionRefused(stream, tag.logical, tag.index);
+}
+
+/**
+ * Partitions over several databases need a transport that knows where each
+ * lives: `routedTransport` over the partitioned function. Any other transport,
+ * or one built without that function, sends every partition to one database,
+ * where members of the others never read; a different spec routes keys to
+ * partitions other than the members expect.
+ */
+function refuseUnrouted(transport: Transport, logical: string, spec: Required<Partitions>): void {
+  const where = `createProducer: partitions[${JSON.stringify(logical)}] spans ${spec.databases} databases`;
+  const known = routedPartitions(transport)?.get(logical);
+  if (!known) {
+    throw new ConfigError(`${where}, but \`transport\` cannot locate its partitions: pass \`routedTransport(databases, functions)\` with the function partitioned on ${JSON.stringify(logical)} among \`functions\``);
+  }
+  if (known.count !== spec.count || known.key !== spec.key || known.databases !== spec.databases) {
+    throw new ConfigError(`${where} as ${JSON.stringify(spec)}, but the function behind \`transport\` partitions it as ${JSON.stringify(known)}: give the function's own spec`);
+  }
 }
 
 function fromUrl(url: string, token: string): Transport {

@@ -3,11 +3,13 @@
  * routing, errors and per-partition Idempotency-Key, against real Redis.
  */
 import { describe, expect, it } from "vitest";
+import { definePollingFunction } from "../../../src/core/define.js";
 import { ConfigError } from "../../../src/core/errors.js";
+import { routedTransport } from "../../../src/core/routed-transport.js";
 import { delayedKey, idempotencyKey } from "../../../src/core/keys.js";
 import { partitionOfKey } from "../../../src/core/partitions.js";
 import { createProducer, EnqueueError } from "../../../src/index.js";
-import { entries, faultyBridge, useFixture } from "../../support/engine.js";
+import { bridgeTransport, entries, faultyBridge, useFixture } from "../../support/engine.js";
 import { failOnce, keysFor, partitioned } from "../api/partition-support.js";
 import { cleanupIds, idOf } from "../api/support.js";
 
@@ -85,5 +87,16 @@ describe("createProducer with partitions", () => {
     expect(() => createProducer({ transport: failOnce("never", "before"), partitions: { orders: { count: 2, key: "" } } })).toThrow(/partitions\["orders"\].*partitions.key/);
     // One url is one database: partitions of the others would be written where their members never read.
     expect(() => createProducer({ url: "http://x", token: "t", partitions: { orders: { count: 4, key: "customer", databases: 2 } } })).toThrow(/spans 2 databases.*routedTransport/);
+  });
+
+  it("refuses partitions over several databases unless the transport is a routedTransport that locates them, with the same spec", () => {
+    const fn = definePollingFunction({ name: "ledger", stream: "orders", group: "g", crons: ["* * * * *"], partitions: { count: 4, key: "customer", databases: 2 }, handle: async () => {} });
+    const dbs = [bridgeTransport(), bridgeTransport()];
+    const spec = { count: 4, key: "customer", databases: 2 };
+    // Without the function every partition would go to database 0.
+    expect(() => createProducer({ transport: routedTransport(dbs, []), partitions: { orders: spec } })).toThrow(/partitions\["orders"\] spans 2 databases, but `transport` cannot locate its partitions/);
+    expect(() => createProducer({ transport: dbs[0]!, partitions: { orders: spec } })).toThrow(ConfigError);
+    expect(() => createProducer({ transport: routedTransport(dbs, [fn]), partitions: { orders: { ...spec, count: 8 } } })).toThrow(/partitions it as \{"count":4/);
+    expect(() => createProducer({ transport: routedTransport(dbs, [fn]), partitions: { orders: spec } })).not.toThrow();
   });
 });
