@@ -75,9 +75,12 @@ export async function produce(options: ProducerOptions): Promise<Produced> {
       // Fixed before the first try: every repeat under the key asks for the same time.
       const notBefore = delayMs === undefined ? undefined : Date.now() + delayMs;
       const ids = await sendBatch(options, `${options.keyPrefix}-b${index}`, batch, stats, giveUpMs, notBefore);
-      if (ids) batch.forEach((o, i) => acked.set(o.key, ids[i]!));
-      if (ids && notBefore !== undefined) batch.forEach((o) => dueAt.set(o.key, notBefore));
-      else indeterminate.push(...batch.map((o) => o.key));
+      if (!ids) {
+        indeterminate.push(...batch.map((o) => o.key));
+        continue;
+      }
+      batch.forEach((o, i) => acked.set(o.key, ids[i]!));
+      if (notBefore !== undefined) batch.forEach((o) => dueAt.set(o.key, notBefore));
     }
   }
   await Promise.all(Array.from({ length: Math.min(lanes, batches.length) }, lane));
