@@ -30,7 +30,8 @@ describe("rateLimit", () => {
         at.push(Date.now());
         attempts.push(m.attempt);
       },
-      options: { rateLimit: { limit, periodMs }, batchSize: 5, handlerTimeoutMs: 500, maxRunMs: 3_200 },
+      // The Paid CPU budget: at batch 5 the Free one would end a run on `cpu` before the rate limit is what binds.
+      options: { rateLimit: { limit, periodMs }, batchSize: 5, handlerTimeoutMs: 500, maxRunMs: 3_200, maxCpuMs: 30_000 },
     });
     await f.createGroup(fn);
     await enqueue(f.tcp, fn.stream, orders(300));
