@@ -6,6 +6,7 @@
 import type { SubrequestBudget } from "./budget.js";
 import { SubrequestBudgetError } from "./budget.js";
 import type { Delivered, HandlerContext, PollingFunction, RunContext } from "./define.js";
+import type { EffectStreams } from "./effect-streams.js";
 import { Effects } from "./effects.js";
 import { ConfigError, PermanentError, RetryError } from "./errors.js";
 import type { Vars } from "./overrides.js";
@@ -39,6 +40,8 @@ export interface BatchOptions {
   fn: Pick<PollingFunction, "handle" | "handleBatch" | "schema">;
   /** `ctx.slowDown(ms)`: the run holds the whole function off for `ms` (see rate-limit.ts). */
   slowDown?(ms: number): void;
+  /** Where effects' XADDs onto partitioned logical streams go (effect-streams.ts). */
+  effectStreams?: EffectStreams;
 }
 
 export function runContext(o: BatchOptions, signal: AbortSignal): RunContext {
@@ -104,7 +107,7 @@ export class AttemptContext implements HandlerContext {
 
   get effects(): Effects {
     if (!this.#effects) {
-      this.#effects = new Effects();
+      this.#effects = new Effects(this.#o.effectStreams);
       if (this.#ended) this.#effects.seal();
     }
     return this.#effects;

@@ -5,6 +5,7 @@
  * without a subrequest each. Only a handler that finished in time gets its
  * effects committed: after a timeout the buffer is sealed and discarded.
  */
+import type { EffectStreams } from "./effect-streams.js";
 import { ConfigError } from "./errors.js";
 import type { Fields } from "./parse-replies.js";
 import type { Arg, Command } from "./transport.js";
@@ -12,13 +13,20 @@ import type { Arg, Command } from "./transport.js";
 export class Effects {
   readonly #commands: Command[] = [];
   #sealed = false;
+  readonly #streams: EffectStreams | undefined;
+
+  /** `streams`: routes an XADD onto a partitioned logical stream to its partition (effect-streams.ts). */
+  constructor(streams?: EffectStreams) {
+    this.#streams = streams;
+  }
 
   /** Appends an entry to a stream (XADD … * field value …). */
   xadd(stream: string, fields: Fields): this {
     const flat = Object.entries(fields);
     if (flat.length === 0) throw new ConfigError("effects.xadd: `fields` must not be empty");
     for (const [k, v] of flat) text(`effects.xadd field ${JSON.stringify(k)}`, v);
-    return this.#push(["XADD", key("effects.xadd", stream), "*", ...flat.flat()]);
+    const target = key("effects.xadd", stream);
+    return this.#push(["XADD", this.#streams ? this.#streams(target, fields) : target, "*", ...flat.flat()]);
   }
 
   /** SET key value, optionally with an expiry in seconds and NX. */

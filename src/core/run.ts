@@ -19,6 +19,7 @@ import { emptyFetch, fromRead, readOp, readRecovery, recoverOps } from "./fetch.
 import { gateOpenOp } from "./ensure-group.js";
 import { firstRequest } from "./first-request.js";
 import { handleBatch } from "./handle-batch.js";
+import { effectStreams } from "./effect-streams.js";
 import { delOp } from "./key-ops.js";
 import { consumerName, gateKey } from "./keys.js";
 import type { Op } from "./ops.js";
@@ -61,6 +62,8 @@ export interface RunDeps {
   onRetryParked?: (delayMs: number) => void;
   /** Called once when the first read came back full: there is more backlog than this run asked for (fan-out.ts). */
   onBacklog?: () => void;
+  /** Every function of the deployment (partition members included), so effects onto a partitioned stream reach its partition (effect-streams.ts). */
+  functions?: readonly PollingFunction[];
 }
 
 export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<RunReport> {
@@ -74,6 +77,7 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
     return { ...emptyReport(fn.name, "", startedAt, deps.trigger), stopReason: "error", error: describeError(error) };
   }
   const t = countingTransport(deps.transport);
+  const routeEffects = deps.functions ? effectStreams(deps.functions, fn) : undefined;
   const budget = new SubrequestBudget(o.maxSubrequests, () => t.requests);
   const target: Target = { stream: fn.stream, group: fn.group, consumer: consumerName(fn.name, Math.abs(deps.slot ?? 0) % o.consumerPoolSize) };
   const r = emptyReport(fn.name, target.consumer, startedAt, deps.trigger);
@@ -148,6 +152,7 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
         transport: t,
         maxDeliveries: o.maxDeliveries,
         fn,
+        ...(routeEffects ? { effectStreams: routeEffects } : {}),
       };
       const outcomes = ordered ? await ordered.handle(fetched, batch) : await handleBatch(fetched.toHandle, batch);
       for (const x of outcomes) if (!x.ok && x.slowDownMs !== undefined) slowFor = Math.max(slowFor, x.slowDownMs);

@@ -26,7 +26,7 @@ export async function handleWholeBatch(messages: readonly Message[], o: BatchOpt
   if (messages.length === 0) return [];
   const controller = new AbortController();
   const settled: (Outcome | undefined)[] = new Array(messages.length);
-  const effects = messages.map(() => new Effects());
+  const effects = messages.map(() => new Effects(o.effectStreams));
   let ended = false;
 
   const settle = (i: number, outcome: () => Outcome) => {

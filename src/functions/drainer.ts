@@ -66,7 +66,7 @@ export function createDrainer(options: WorkerOptions): DrainerClass {
 
     private async drain(fn: PollingFunction, job: DrainJob): Promise<RunReport> {
       this.#busy = true;
-      const report = await runFunction(fn, { transport: transport(this.env), vars: this.env, trigger: "cron", slot: job.slot }).finally(() => (this.#busy = false));
+      const report = await runFunction(fn, { transport: transport(this.env), vars: this.env, trigger: "cron", slot: job.slot, functions }).finally(() => (this.#busy = false));
       if (report.stopReason === "error") console.error(`cronsumer: ${fn.name} drainer run failed: ${report.error}`);
       if (BUDGET_BOUND.has(report.stopReason) && Date.now() < job.until) {
         await this.state.storage.put("job", job);

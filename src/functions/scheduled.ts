@@ -26,7 +26,8 @@ export async function runScheduled(
   transport: Transport = transportFromEnv(env, functions),
 ): Promise<(RunReport | Skipped)[]> {
   // Members of a partitioned function run like any function (a no-op for a list already expanded).
-  const due = expandPartitions(functions).filter((f) => f.crons.includes(cron));
+  const all = expandPartitions(functions);
+  const due = all.filter((f) => f.crons.includes(cron));
   const active = due.filter((f) => !skipReason(f, env));
   const slot = Math.floor(scheduledTime / 60_000);
   // A tick whose first read comes back full starts drainers beside its own run (fan-out.ts).
@@ -35,7 +36,7 @@ export async function runScheduled(
   // Members of a partitioned function are sharers like any functions: P members on a cron split its
   // 50 subrequests and 10 ms CPU (Free) P ways, unless their options set Paid's budgets.
   // A session, not a single run: it waits for retries due within its budget, and polls with `pollIntervalMs`.
-  const runs = active.map((f) => runSession(f, { transport, vars: env, trigger: "cron", slot, sharers: active.length, onBacklog: onBacklog(f) }, { poll: true }));
+  const runs = active.map((f) => runSession(f, { transport, vars: env, trigger: "cron", slot, sharers: active.length, onBacklog: onBacklog(f), functions: all }, { poll: true }));
   const skipped = due.filter((f) => skipReason(f, env)).map((f) => ({ function: f.name, skipped: skipReason(f, env)! }));
   for (const s of skipped) console.log(`cronsumer: skipping ${s.function}: ${s.skipped}`);
   const reports = await Promise.all(runs);
@@ -44,11 +45,12 @@ export async function runScheduled(
   return [...reports, ...skipped];
 }
 
-export async function runOne(fn: PollingFunction, env: Env, transport: Transport = transportFromEnv(env, [fn])): Promise<RunReport | Skipped> {
+/** `functions`: the deployment's, so effects onto a partitioned stream reach its partition. */
+export async function runOne(fn: PollingFunction, env: Env, transport: Transport = transportFromEnv(env, [fn]), functions?: readonly PollingFunction[]): Promise<RunReport | Skipped> {
   const reason = skipReason(fn, env);
   if (reason) return { function: fn.name, skipped: reason };
   // A random slot keeps manual runs within the pool while overlapping a cron run on another name most of the time.
-  return runFunction(fn, { transport, vars: env, trigger: "manual", slot: Math.floor(Math.random() * 1_000) });
+  return runFunction(fn, { transport, vars: env, trigger: "manual", slot: Math.floor(Math.random() * 1_000), ...(functions ? { functions } : {}) });
 }
 
 const skipReason = (fn: PollingFunction, env: Env): string | undefined => fn.skipReason?.(env);

@@ -75,7 +75,7 @@ export async function wakeConsumers(
     due.map((fn) =>
       runSession(
         fn,
-        { transport: t, vars: env, trigger: "enqueue", slot, sharers: due.length, now, limits: { maxRunMs: WAIT_UNTIL_MS }, onBacklog: onBacklog(fn) },
+        { transport: t, vars: env, trigger: "enqueue", slot, sharers: due.length, now, limits: { maxRunMs: WAIT_UNTIL_MS }, onBacklog: onBacklog(fn), functions },
         { quietAt, reservedSubrequests: Math.max(ENQUEUE_SUBREQUESTS, 1 + 2 * wanted.length) },
       ),
     ),

@@ -130,8 +130,8 @@ export const functionRoutes = createRouter()
   .openapi(runRoute, async (c) => {
     const { name } = c.req.valid("param");
     const targets = targetsOf(c.var.catalog, name);
-    if ("one" in targets) return c.json((await runOne(targets.one, c.env, c.var.redis())) as unknown as Record<string, unknown>, 200);
-    const members = await runMembers(targets.members, c.env, c.var.redis());
+    if ("one" in targets) return c.json((await runOne(targets.one, c.env, c.var.redis(), c.var.catalog.functions)) as unknown as Record<string, unknown>, 200);
+    const members = await runMembers(targets.members, c.env, c.var.redis(), c.var.catalog.functions);
     return c.json({ function: name, members: members as unknown as Record<string, unknown>[] }, 200);
   });
 
@@ -139,12 +139,12 @@ export const functionRoutes = createRouter()
  * Every member at once, as a cron tick runs them: they share this request's
  * subrequests, so each gets its share (`sharers`) unless `maxSubrequests` is set.
  */
-function runMembers(members: readonly PollingFunction[], env: Env, transport: Transport) {
+function runMembers(members: readonly PollingFunction[], env: Env, transport: Transport, functions: readonly PollingFunction[]) {
   const slot = Math.floor(Math.random() * 1_000);
   return Promise.all(
     members.map((fn) => {
       const skipped = fn.skipReason?.(env);
-      return skipped ? { function: fn.name, skipped } : runFunction(fn, { transport, vars: env, trigger: "manual", slot, sharers: members.length });
+      return skipped ? { function: fn.name, skipped } : runFunction(fn, { transport, vars: env, trigger: "manual", slot, sharers: members.length, functions });
     }),
   );
 }
