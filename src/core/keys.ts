@@ -22,6 +22,9 @@ export function functionOfKey(key: string): string | undefined {
 export const consumerName = (fn: string, slot: number): string => `${fn}-${slot}`;
 
 const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+const IDEMPOTENCY_PREFIX = "cronsumer:idem:";
+const REPLAY_LOCK_PREFIX = "cronsumer:replay:";
 
 /**
  * Enqueue idempotency: the ids first written under a producer's key. The
@@ -30,10 +33,36 @@ const utf8 = new TextEncoder();
  * key `eu:1` is `cronsumer:idem:6:orders:eu:1`, and stream `orders:eu` with
  * key `1` is `cronsumer:idem:9:orders:eu:1`.
  */
-export const idempotencyKey = (stream: string, key: string): string => `cronsumer:idem:${utf8.encode(stream).length}:${stream}:${key}`;
+export const idempotencyKey = (stream: string, key: string): string => `${IDEMPOTENCY_PREFIX}${utf8.encode(stream).length}:${stream}:${key}`;
 
 /** Dead-letter replay: held while one request moves an entry back, so two replays never write it twice. */
-export const replayLockKey = (deadLetterStream: string, id: string): string => `cronsumer:replay:${deadLetterStream}:${id}`;
+export const replayLockKey = (deadLetterStream: string, id: string): string => `${REPLAY_LOCK_PREFIX}${deadLetterStream}:${id}`;
+
+const IDEMPOTENCY = new RegExp(`^${IDEMPOTENCY_PREFIX}(\\d+):`);
+
+/**
+ * The part of a key that names its stream, where only cronsumer's own text
+ * can be: the whole key when it starts with the stream (every key derived with
+ * `besideStream` from a hash-tagged stream starts with `{`); the stream of an
+ * idempotency key, cut by its byte length so the caller's key is never read;
+ * and the dead-letter stream of a replay lock. How routing finds a key's
+ * partition (partitions.ts `parsePartitionKey`).
+ */
+export function streamOfKey(key: string): string | undefined {
+  if (key.startsWith("{")) return key;
+  if (key.startsWith(REPLAY_LOCK_PREFIX)) return key.slice(REPLAY_LOCK_PREFIX.length);
+  const idem = IDEMPOTENCY.exec(key);
+  if (!idem) return undefined;
+  const bytes = utf8.encode(key.slice(idem[0].length));
+  return utf8Decoder.decode(bytes.subarray(0, Number(idem[1])));
+}
+
+/**
+ * A key in the stream's cluster slot, so it can share the stream's
+ * MULTI/EXEC or script: a stream already hash-tagged (a partition) keeps its
+ * tag, any other is made one.
+ */
+const besideStream = (stream: string, suffix: string): string => (stream.includes("{") ? `${stream}:${suffix}` : `{${stream}}:${suffix}`);
 
 /**
  * The backpressure gate: an empty stream carrying the function's group. The
@@ -42,7 +71,7 @@ export const replayLockKey = (deadLetterStream: string, id: string): string => `
  * stop, at no extra command, while the group has too much pending. The hash
  * tag keeps it in the stream's cluster slot.
  */
-export const gateKey = (stream: string): string => (stream.includes("{") ? `${stream}:cronsumer-gate` : `{${stream}}:cronsumer-gate`);
+export const gateKey = (stream: string): string => besideStream(stream, "cronsumer-gate");
 
 /**
  * The last error of each message of a group that failed and waits for a
@@ -51,32 +80,28 @@ export const gateKey = (stream: string): string => (stream.includes("{") ? `${st
  * dead-lettered (see attempt-errors.ts). Hash-tagged like the gate, so it
  * sits in the stream's cluster slot and can share the stream's MULTI/EXEC.
  */
-export const attemptErrorsKey = (stream: string, group: string): string =>
-  stream.includes("{") ? `${stream}:cronsumer-errors:${group}` : `{${stream}}:cronsumer-errors:${group}`;
+export const attemptErrorsKey = (stream: string, group: string): string => besideStream(stream, `cronsumer-errors:${group}`);
 
 /**
  * Source entries that dead letters refer to instead of copying (see
  * dead-letter.ts): a sorted set of ids scored by their time part. Retention
  * never trims at or above the oldest one. Same cluster slot as the stream.
  */
-export const deadLetterRefsKey = (stream: string): string =>
-  stream.includes("{") ? `${stream}:cronsumer-dlq-refs` : `{${stream}}:cronsumer-dlq-refs`;
+export const deadLetterRefsKey = (stream: string): string => besideStream(stream, "cronsumer-dlq-refs");
 
 /**
- * The wake lease of a stream (see src/api/wake.ts): held for a moment by the
- * enqueue request that starts a run of the stream's functions, so concurrent
- * enqueues start one run, not one each. Same cluster slot as the stream.
+ * The wake lease of a stream (src/functions/wake-lease.ts): a counter of the
+ * messages enqueued in a short window, by which enqueues decide which of them
+ * start a session. Same cluster slot as the stream.
  */
-export const wakeLeaseKey = (stream: string): string => (stream.includes("{") ? `${stream}:cronsumer-wake` : `{${stream}}:cronsumer-wake`);
+export const wakeLeaseKey = (stream: string): string => besideStream(stream, "cronsumer-wake");
 /**
  * The pause gate of one function (stream and group): an empty stream carrying
  * the group while the function runs, a string holding the pause time (unix
  * ms) while it is paused. Every read of a run names it, so a paused
  * function's read fails with WRONGTYPE and reads nothing (see pause.ts).
  */
-export const pauseKey = (stream: string, group: string): string =>
-  stream.includes("{") ? `${stream}:cronsumer-pause:${group}` : `{${stream}}:cronsumer-pause:${group}`;
-const tagged = (stream: string, suffix: string): string => (stream.includes("{") ? `${stream}:${suffix}` : `{${stream}}:${suffix}`);
+export const pauseKey = (stream: string, group: string): string => besideStream(stream, `cronsumer-pause:${group}`);
 
 /**
  * Delayed messages of a stream (see delayed.ts): a sorted set of delayed ids
@@ -85,10 +110,8 @@ const tagged = (stream: string, suffix: string): string => (stream.includes("{")
  * message from both into the stream in one script, and a commit parks a long
  * retry in both in the MULTI/EXEC that acknowledges it.
  */
-export const delayedKey = (stream: string): string => tagged(stream, "cronsumer-delayed");
-export const delayedPayloadsKey = (stream: string): string => tagged(stream, "cronsumer-delayed-payloads");
-/** A key in the stream's cluster slot, so it can share the stream's MULTI/EXEC or script. */
-const besideStream = (stream: string, suffix: string): string => (stream.includes("{") ? `${stream}:${suffix}` : `{${stream}}:${suffix}`);
+export const delayedKey = (stream: string): string => besideStream(stream, "cronsumer-delayed");
+export const delayedPayloadsKey = (stream: string): string => besideStream(stream, "cronsumer-delayed-payloads");
 
 /** Ordered consumption: held by the one run consuming the stream for the group (a token, with an expiry). */
 export const orderedLeaseKey = (stream: string, group: string): string => besideStream(stream, `cronsumer-lease:${group}`);

@@ -16,6 +16,7 @@
  * bytes, stable across runtimes and releases.
  */
 import { ConfigError } from "./errors.js";
+import { streamOfKey } from "./keys.js";
 
 export interface Partitions {
   /** Partition streams. */
@@ -31,7 +32,6 @@ export const MAX_PARTITIONS = 256;
 export const MAX_DATABASES = 16;
 
 const utf8 = new TextEncoder();
-const utf8Decoder = new TextDecoder();
 
 /** FNV-1a, 32 bit, over UTF-8 bytes. */
 export function fnv1a(value: string): number {
@@ -55,29 +55,9 @@ export const databaseOfPartition = (index: number, p: Partitions): number => ind
 export const memberName = (name: string, index: number): string => `${name}-p${index}`;
 
 const PARTITION_TAG = /^(.+):p(\d+)$/;
-const IDEMPOTENCY = /^cronsumer:idem:(\d+):/;
-const REPLAY_LOCK = "cronsumer:replay:";
-
-/**
- * The part of a key that names its stream, where only cronsumer's own text
- * can be: the whole key when it starts with the stream (a partition stream and
- * every key `keys.ts` derives from it start with `{`); the stream of an
- * idempotency key (`cronsumer:idem:<UTF-8 bytes>:<stream>:<key>`), cut by its
- * length so the caller's key is never read; and the dead-letter stream of a
- * replay lock (`cronsumer:replay:<dlq>:<id>`).
- */
-function streamPart(key: string): string | undefined {
-  if (key.startsWith("{")) return key;
-  if (key.startsWith(REPLAY_LOCK)) return key.slice(REPLAY_LOCK.length);
-  const idem = IDEMPOTENCY.exec(key);
-  if (!idem) return undefined;
-  const bytes = utf8.encode(key.slice(idem[0].length));
-  return utf8Decoder.decode(bytes.subarray(0, Number(idem[1])));
-}
-
 /**
  * The logical stream and partition of a key of a partition stream: a tag
- * `{<logical>:p<i>}` that OPENS its stream part (`streamPart`). So
+ * `{<logical>:p<i>}` that OPENS its stream part (keys.ts `streamOfKey`). So
  * `{orders:p3}:cronsumer-gate` and `cronsumer:idem:11:{orders:p3}:k` are both
  * partition 3 of `orders`, while braces in user text elsewhere
  * (`cronsumer:idem:6:events:x{orders:p1}`, an Idempotency-Key of stream
@@ -85,7 +65,7 @@ function streamPart(key: string): string | undefined {
  * Cluster does, would send that record to another database.
  */
 export function parsePartitionKey(key: string): { logical: string; index: number } | undefined {
-  const stream = streamPart(key);
+  const stream = streamOfKey(key);
   if (stream === undefined || !stream.startsWith("{")) return undefined;
   const close = stream.indexOf("}");
   if (close <= 1) return undefined;
