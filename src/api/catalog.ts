@@ -11,7 +11,7 @@ import type { PollingFunction } from "../core/define.js";
 import { resolveOptions } from "../core/define.js";
 import type { Partitions } from "../core/partitions.js";
 import { ApiError } from "./errors.js";
-import { checkPartitionSpecs, partitionSpecs } from "../core/partition-specs.js";
+import { partitionSpecs } from "../core/partition-specs.js";
 
 export interface Catalog {
   readonly functions: readonly PollingFunction[];
@@ -37,7 +37,6 @@ export function createCatalog(functions: readonly PollingFunction[]): Catalog {
   const consumersOf = (stream: string) => functions.filter((fn) => fn.stream === stream);
   const isDeadLetter = (stream: string) => [...dlqOf.values()].includes(stream);
   const isSource = (stream: string) => consumersOf(stream).length > 0;
-  checkPartitionSpecs(functions);
   const specs = partitionSpecs(functions);
 
   const requireStream = (stream: string) => {
@@ -74,7 +73,7 @@ export function createCatalog(functions: readonly PollingFunction[]): Catalog {
       if (!fn) throw new ApiError(404, "function_not_found", `no function named ${JSON.stringify(name)}; GET /functions lists them`);
       return fn;
     },
-    partitionsOf: (stream) => specs(stream),
+    partitionsOf: (stream) => specs.get(stream),
     membersOf: (name) => functions.filter((fn) => fn.partitionOf?.function === name).sort((a, b) => a.partitionOf!.index - b.partitionOf!.index),
   };
 }

@@ -10,6 +10,7 @@
  */
 import type { PollingFunction } from "./define.js";
 import { ConfigError } from "./errors.js";
+import { partitionSpecs } from "./partition-specs.js";
 import type { Fields } from "./parse-replies.js";
 import type { Partitions } from "./partitions.js";
 import { databaseOfPartition, routeFields } from "./partitions.js";
@@ -17,14 +18,12 @@ import { databaseOfPartition, routeFields } from "./partitions.js";
 /** Answers the stream an effect's XADD onto `stream` writes to, or throws ConfigError. */
 export type EffectStreams = (stream: string, fields: Fields) => string;
 
-const specsOf = new WeakMap<readonly PollingFunction[], Map<string, Required<Partitions>>>();
+/** Built once per function list: runs of one deployment share it. */
+const specsOf = new WeakMap<readonly PollingFunction[], ReadonlyMap<string, Required<Partitions>>>();
 
-function logicalSpecs(functions: readonly PollingFunction[]): Map<string, Required<Partitions>> {
+function logicalSpecs(functions: readonly PollingFunction[]): ReadonlyMap<string, Required<Partitions>> {
   let specs = specsOf.get(functions);
-  if (!specs) {
-    specs = new Map(functions.flatMap((f) => (f.partitionOf ? [[f.partitionOf.logical, f.partitionOf.spec] as const] : [])));
-    specsOf.set(functions, specs);
-  }
+  if (!specs) specsOf.set(functions, (specs = partitionSpecs(functions)));
   return specs;
 }
 

@@ -22,6 +22,7 @@ import { ConfigError } from "./errors.js";
 import { functionOfKey } from "./keys.js";
 import { expandPartitions } from "./partition-members.js";
 import type { Partitions } from "./partitions.js";
+import { partitionSpecs } from "./partition-specs.js";
 import { databaseOfPartition, parsePartitionKey } from "./partitions.js";
 import type { Command, Outcome, Transport } from "./transport.js";
 
@@ -87,9 +88,10 @@ function databaseOfRequest(commands: readonly Command[], locate: Locate): number
 }
 
 function locator(count: number, functions: readonly PollingFunction[]): { locate: Locate; specs: ReadonlyMap<string, Required<Partitions>> } {
-  const specs = new Map<string, Required<Partitions>>();
+  const expanded = expandPartitions(functions);
+  const specs = partitionSpecs(expanded);
   const members = new Map<string, number>();
-  for (const fn of expandPartitions(functions)) {
+  for (const fn of expanded) {
     const of = fn.partitionOf;
     if (!of) continue;
     const where = `routedTransport: partitioned function ${JSON.stringify(of.function)}`;
@@ -98,7 +100,6 @@ function locator(count: number, functions: readonly PollingFunction[]): { locate
     if (of.spec.databases > 1 && fn.options.deadLetterStream !== undefined) {
       throw new ConfigError(`${where}: with \`partitions.databases\` > 1 leave \`deadLetterStream\` unset, so each partition dead-letters to its own \`{stream:p<i>}:dlq\``);
     }
-    specs.set(of.logical, of.spec);
     members.set(fn.name, databaseOfPartition(of.index, of.spec));
   }
   const locate: Locate = (key) => {

@@ -6,7 +6,7 @@
 import type { PollingFunction } from "../core/define.js";
 import { ConfigError } from "../core/errors.js";
 import { expandPartitions } from "../core/partition-members.js";
-import { checkPartitionSpecs } from "../core/partition-specs.js";
+import { partitionSpecs } from "../core/partition-specs.js";
 
 /**
  * Two functions with one name would share consumer names and reports: refused
@@ -26,7 +26,7 @@ export function checkFunctions(functions: readonly PollingFunction[]): PollingFu
     if (other) throw new ConfigError(`createWorker: two functions are named ${JSON.stringify(fn.name)}${memberOf(fn) ?? memberOf(other) ?? ""}; names must be unique`);
     seen.set(fn.name, fn);
   }
-  checkPartitionSpecs(expanded);
+  partitionSpecs(expanded); // throws a conflict at start-up
   return expanded;
 }
 
