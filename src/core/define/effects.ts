@@ -5,10 +5,12 @@
  * without a subrequest each. Only a handler that finished in time gets its
  * effects committed: after a timeout the buffer is sealed and discarded.
  */
-import type { EffectStreams } from "../partitions/effect-streams.js";
 import { ConfigError } from "../redis/errors.js";
 import type { Fields } from "../redis/parse-replies.js";
 import type { Arg, Command } from "../redis/transport.js";
+
+/** Where an effect onto a stream goes: the stream itself, or the partition its fields route to (partitions/effect-streams.ts). */
+export type EffectStreams = (stream: string, fields: Fields) => string;
 
 export class Effects {
   readonly #commands: Command[] = [];

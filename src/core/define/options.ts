@@ -5,9 +5,14 @@
  * deliveries in production.
  */
 import { estimateCpuUs } from "./cpu-estimate.js";
-import { MAX_DELAY_MS } from "../features/delayed.js";
 import { ConfigError } from "../redis/errors.js";
-import type { RateLimit } from "../features/rate-limit.js";
+
+export interface RateLimit {
+  /** Messages per window. */
+  limit: number;
+  /** The window, in ms. */
+  periodMs: number;
+}
 
 export interface BackoffOptions {
   /** @default "exponential" */
@@ -130,6 +135,9 @@ export interface KeyConcurrency {
 /** Workers Paid allows up to 5 minutes of CPU per invocation (`limits.cpu_ms`). */
 const MAX_CPU_MS = 300_000;
 /** Time a batch may take beyond its handlers: the commit request and clock slack. */
+/** The longest delay cronsumer accepts: 365 days, like QStash. */
+export const MAX_DELAY_MS = 365 * 24 * 3_600_000;
+
 export const VISIBILITY_MARGIN_MS = 5_000;
 /** Upstash refuses XREADGROUP past 1000 pending entries per consumer. */
 export const UPSTASH_PEL_LIMIT = 1000;

@@ -23,8 +23,7 @@ import type { Fields } from "../redis/parse-replies.js";
 import { ReplyShapeError } from "../redis/parse-replies.js";
 import type { Command } from "../redis/transport.js";
 
-/** The longest delay cronsumer accepts: 365 days, like QStash. */
-export const MAX_DELAY_MS = 365 * 24 * 3_600_000;
+export { MAX_DELAY_MS } from "../define/options.js";
 
 /** Deliveries a parked retry had before it was parked; never seen by handlers. */
 export const DELIVERIES_FIELD = "cronsumer-deliveries";

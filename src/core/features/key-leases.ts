@@ -22,7 +22,7 @@ import type { Op } from "../redis/ops.js";
 import { op } from "../redis/ops.js";
 import type { KeyConcurrency } from "../define/options.js";
 import { sendTransaction } from "../redis/ops.js";
-import type { Target } from "../run/fetch.js";
+import type { Target } from "../define/target.js";
 import type { Transport } from "../redis/transport.js";
 
 /** The leases of one key value of a function. */

@@ -28,13 +28,9 @@
 import { op } from "../redis/ops.js";
 import type { Op } from "../redis/ops.js";
 import { int } from "../redis/parse-replies.js";
+import type { RateLimit } from "../define/options.js";
 
-export interface RateLimit {
-  /** Messages per window. */
-  limit: number;
-  /** The window, in ms. */
-  periodMs: number;
-}
+export type { RateLimit } from "../define/options.js";
 
 /** The slow-down of one function: a string holding the unix ms it ends at, expiring then. */
 export const slowKeyOf = (stream: string, group: string): string =>
@@ -54,6 +50,8 @@ export class RateTokens {
   /** The last reservation was granted less than it asked: this window is spent. */
   #spent = false;
   #slowUntil = 0;
+  /** Reserved in this window but not granted: the count went up by it all the same. */
+  #ungranted = 0;
 
   constructor(
     readonly stream: string,
@@ -98,10 +96,19 @@ export class RateTokens {
     const slowUntil = values[2] as number;
     if (Number.isFinite(slowUntil)) this.#slowUntil = Math.max(this.#slowUntil, slowUntil);
     // Tokens of an older window are not carried into a new one.
-    if (window !== this.#window) this.#tokens = 0;
+    if (window !== this.#window) {
+      this.#tokens = 0;
+      this.#ungranted = 0;
+    }
     this.#window = window;
+    this.#ungranted += n - granted;
     this.#tokens += granted;
     this.#spent = granted < n;
+  }
+
+  /** Tokens taken for a fetch that found fewer entries: held again, to use or give back. */
+  giveBack(n: number): void {
+    this.#tokens += n;
   }
 
   /** How long to wait before a reservation can be granted anything. */
@@ -111,11 +118,17 @@ export class RateTokens {
     return Math.max(slow, nextWindow, 0);
   }
 
-  /** Gives back the tokens left at the end of a run, while their window lasts. */
+  /**
+   * Gives back, while their window lasts, the tokens left at the end of a
+   * run and what its reservations counted without being granted: the
+   * window's count then says what was really handed over.
+   */
   refundOps(now: number): Op<unknown>[] {
-    if (this.#tokens === 0 || Math.floor(now / this.rate.periodMs) !== this.#window) return [];
-    const ops = [op(["DECRBY", windowKey(this.stream, this.group, this.#window), this.#tokens], (r) => r)];
+    const back = this.#tokens + this.#ungranted;
+    if (back === 0 || Math.floor(now / this.rate.periodMs) !== this.#window) return [];
+    const ops = [op(["DECRBY", windowKey(this.stream, this.group, this.#window), back], (r) => r)];
     this.#tokens = 0;
+    this.#ungranted = 0;
     return ops;
   }
 }

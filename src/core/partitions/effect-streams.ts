@@ -16,7 +16,8 @@ import type { Partitions } from "../define/partitions.js";
 import { databaseOfPartition, routeFields } from "../define/partitions.js";
 
 /** Answers the stream an effect's XADD onto `stream` writes to, or throws ConfigError. */
-export type EffectStreams = (stream: string, fields: Fields) => string;
+export type { EffectStreams } from "../define/effects.js";
+import type { EffectStreams } from "../define/effects.js";
 
 /** Built once per function list: runs of one deployment share it. */
 const specsOf = new WeakMap<readonly PollingFunction[], ReadonlyMap<string, Required<Partitions>>>();

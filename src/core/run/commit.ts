@@ -32,7 +32,7 @@ import { deadLetterFields, deadLetterReferenceFields } from "../dead-letters/dea
 import { delayCommands, DELIVERIES_FIELD, retryId } from "../features/delayed.js";
 import { holdRefOp } from "../dead-letters/dead-letter-refs.js";
 import type { Delivered as Message } from "../define/define.js";
-import type { Released } from "./fetch.js";
+import type { Expired, Released } from "../handle/fetched.js";
 import type { Outcome } from "../handle/handle-batch.js";
 import type { FunctionOptions } from "../define/options.js";
 import type { ReplayOf } from "../dead-letters/replay-target.js";
@@ -41,11 +41,7 @@ import { commandsBytes, messageBytes } from "../redis/request-bytes.js";
 import { MAX_SCRIPT_FIELDS } from "../redis/script.js";
 import type { Command } from "../redis/transport.js";
 
-export interface Expired {
-  message: Message;
-  /** Deliveries before this run reclaimed it: Redis's count, plus any a parked retry carried. */
-  deliveries: number;
-}
+export type { Expired } from "../handle/fetched.js";
 
 export interface CommitInput {
   fn: string;

@@ -18,43 +18,21 @@
  * jumps, and an idle entry is reached however deep it sits.
  */
 import { xautoclaim, xpendingRange, xreadgroup } from "../redis/commands.js";
-import type { Expired } from "./commit.js";
+import type { Target } from "../define/target.js";
+import type { Fetched } from "../handle/fetched.js";
+import { emptyFetch } from "../handle/fetched.js";
 import type { Delivered as Message } from "../define/define.js";
 import { pauseKey } from "../redis/keys.js";
 import { carriedDeliveries } from "../features/delayed.js";
 import type { AutoClaimReply, Fields, PendingEntry, StreamEntry } from "../redis/parse-replies.js";
 import { sendPipeline } from "../redis/ops.js";
-import type { ReplaySorting } from "../dead-letters/replay-target.js";
 import { sortInto } from "../dead-letters/replay-target.js";
 import { compareStreamIds } from "../redis/stream-id.js";
 import type { Transport } from "../redis/transport.js";
 
-export interface Target {
-  stream: string;
-  group: string;
-  consumer: string;
-}
-
-/** A message put back without an attempt: eligible again at once, its delivery count reset when known. */
-export interface Released {
-  id: string;
-  /** Deliveries to restore (XCLAIM … RETRYCOUNT), undoing a delivery that never reached a handler. */
-  retryCount?: number;
-  /** Eligible again only after this long (a key at its concurrency limit). @default 0 */
-  delayMs?: number;
-}
-
-export interface Fetched extends ReplaySorting {
-  toHandle: Message[];
-  expired: Expired[];
-  /** Trimmed ids still pending (Redis 6.2 shape), to acknowledge. */
-  trimmed: string[];
-  released: Released[];
-  /** Trimmed or deleted entries found, acknowledged or purged, never handled. */
-  dropped: number;
-}
-
-export const emptyFetch = (): Fetched => ({ toHandle: [], expired: [], trimmed: [], released: [], dropped: 0, skipped: [], replayOf: [] });
+export type { Target } from "../define/target.js";
+export type { Fetched, Released } from "../handle/fetched.js";
+export { emptyFetch } from "../handle/fetched.js";
 
 /**
  * Every read names the function's pause gate (pause.ts), first, so a paused

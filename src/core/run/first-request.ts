@@ -22,53 +22,31 @@ import { RedisReplyError } from "../redis/errors.js";
 import type { Target } from "./fetch.js";
 import { readOp } from "./fetch.js";
 import type { Op } from "../redis/ops.js";
-import { promoteOp } from "../features/promote.js";
 import { refusedShebang } from "../redis/script.js";
 import { pipelineSettled } from "../redis/ops.js";
 import { isPausedError, pauseGateOpenOp } from "../features/pause.js";
 import type { StreamEntry } from "../redis/parse-replies.js";
 import type { Transport } from "../redis/transport.js";
+import type { FirstRequest, FirstShape } from "../features/feature.js";
 
-export interface FirstRequest {
-  pendingAtStart: number;
-  /** Undefined when nothing was read (no budget, a gate closed, or the read refused). */
-  entries: StreamEntry[] | undefined;
-  requested: number;
-  gateOpen: boolean;
-  /** The function is paused (pause.ts): nothing was read, and the run must stop at once. */
-  paused?: boolean;
-  /** Why the read was refused, when it was not a gate. */
-  readError?: string;
-  /** Delayed messages moved into the stream (`delays`). */
-  promoted: number;
-  /** True when they were moved after the read (the store refused the script's flag): the read did not see them. */
-  promotedAfterRead: boolean;
-  /** Why promotion failed; the summary then came from a plain XPENDING. */
-  promoteError?: string;
-}
+export type { FirstRequest } from "../features/feature.js";
 
 export async function firstRequest(
   t: Transport,
   target: Target,
-  o: { noAck: boolean; startId: string; delays: boolean },
-  gate: string | undefined,
+  o: { noAck: boolean; startId: string },
+  /** The features' changes, merged (run/start.ts). */
+  shape: FirstShape,
   size: () => number,
-  /**
-   * With a rate limit the first request reads no new message (it has no
-   * tokens yet): `extra` reserves them, and the read names only the gates,
-   * so a pause or a closed gate is still seen at no extra request.
-   */
-  rate?: { extra: readonly Op<unknown>[]; absorb(values: unknown[]): void },
-  now: () => number = Date.now,
 ): Promise<FirstRequest> {
-  const summaryOp = (): Op<unknown> =>
-    o.delays ? promoteOp(target.stream, target.group, now()) : xpendingSummary(target.stream, target.group);
+  const gate = shape.gates?.[0];
+  const summaryOp = (): Op<unknown> => shape.summary?.() ?? xpendingSummary(target.stream, target.group);
+  const extra = shape.ride?.ops ?? [];
   const send = async (count: number) => {
     const ops: Op<unknown>[] = [summaryOp()];
-    if (count > 0) ops.push(rate ? gatesOnlyOp(target, gate) : readOp(target, count, o.noAck, gate));
-    const settled = await pipelineSettled(t, [...ops, ...(rate?.extra ?? [])]);
-    const extra = settled.slice(ops.length);
-    if (rate && extra.length > 0 && extra.every((x) => x.ok)) rate.absorb(extra.map((x) => (x as { value: unknown }).value));
+    if (count > 0) ops.push(shape.gatesOnly ? gatesOnlyOp(target, gate) : readOp(target, count, o.noAck, gate));
+    const settled = await pipelineSettled(t, [...ops, ...extra]);
+    if (extra.length > 0) shape.ride?.replies?.(settled.slice(ops.length));
     return settled.slice(0, ops.length);
   };
   let requested = size();
@@ -88,7 +66,7 @@ export async function firstRequest(
     promotedAfterRead = false;
   }
   let promoteError: string | undefined;
-  if (!summary!.ok && o.delays && !isMissingGroup(summary!.error)) {
+  if (!summary!.ok && shape.summary && !isMissingGroup(summary!.error)) {
     // Promotion failed (a key of ours holds the wrong type, say): the stream is still consumed, and the run reports it.
     promoteError = summary!.error;
     [summary] = await pipelineSettled(t, [xpendingSummary(target.stream, target.group)]);
@@ -108,7 +86,7 @@ export async function firstRequest(
   const base = { pendingAtStart, promoted, promotedAfterRead: promotedAfterRead && promoted > 0, ...(promoteError === undefined ? {} : { promoteError }) };
   if (pauseGate === "paused") return { ...base, entries: undefined, requested: 0, gateOpen: true, paused: true };
   if (read === undefined) return { ...base, entries: undefined, requested: 0, gateOpen: true };
-  if (read.ok && rate) return { ...base, entries: undefined, requested: 0, gateOpen: true };
+  if (read.ok && shape.gatesOnly) return { ...base, entries: undefined, requested: 0, gateOpen: true };
   if (read.ok) return { ...base, entries: read.value as StreamEntry[], requested, gateOpen: true };
   if (isPausedError(read.error)) return { ...base, entries: undefined, requested: 0, gateOpen: true, paused: true };
   // The group and the pause gate exist, so a missing group here is the closed backpressure gate.

@@ -10,7 +10,7 @@ import { retryDelayMs } from "../../define/backoff.js";
 import type { Delivered } from "../../define/define.js";
 import type { BatchOptions, Outcome } from "../../handle/handle-batch.js";
 import { handleBatch } from "../../handle/handle-batch.js";
-import type { Fetched } from "../../run/fetch.js";
+import type { Fetched } from "../../handle/fetched.js";
 import type { BackoffOptions } from "../../define/options.js";
 import { compareStreamIds } from "../../redis/stream-id.js";
 import type { Held } from "./held.js";

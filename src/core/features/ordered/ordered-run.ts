@@ -14,8 +14,8 @@
  * timeout: the next run reclaims them, oldest first, before it reads anything
  * new. That is what keeps a key's order across crashes.
  */
-import type { Fetched } from "../../run/fetch.js";
-import type { FirstRequest } from "../../run/first-request.js";
+import type { Fetched } from "../../handle/fetched.js";
+import type { FirstRequest } from "../feature.js";
 import { ensureGroup } from "../ensure-group.js";
 import type { Outcome } from "../../handle/handle-batch.js";
 import { orderedLeaseKey } from "../../redis/keys.js";
