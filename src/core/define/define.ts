@@ -5,6 +5,7 @@
  */
 import type { Effects } from "./effects.js";
 import { ConfigError } from "../redis/errors.js";
+import { checkCombinations } from "./combinations.js";
 import type { FunctionOptions } from "./options.js";
 import { defaultOptions, FREE_PLAN_CPU_MS, FREE_PLAN_SUBREQUESTS, validateOptions } from "./options.js";
 import type { Vars } from "./overrides.js";
@@ -160,9 +161,8 @@ export function definePollingFunction<T = Fields>(def: PollingFunctionDefinition
       throw new ConfigError(`${where}: \`ordered\` with \`partitions\` orders by \`partitions.key\` (${JSON.stringify(fn.partitions.key)}); \`partitionKey\` must be the same field or unset`);
     }
   }
-  resolveOptions(fn, {}, 1);
-  // Ordering is per message: a batch handler settles messages in any order it likes.
-  if (fn.options.ordered && def.handleBatch) throw new ConfigError(`${where}: \`ordered\` needs \`handle\`, not \`handleBatch\``);
+  const options = resolveOptions(fn, {}, 1);
+  checkCombinations(where, options, { handleBatch: def.handleBatch !== undefined, schema: def.schema !== undefined, partitions: def.partitions !== undefined });
   return fn;
 }
 

@@ -6,6 +6,7 @@
  */
 import { estimateCpuUs } from "./cpu-estimate.js";
 import { ConfigError } from "../redis/errors.js";
+import { checkCombinations } from "./combinations.js";
 
 export interface RateLimit {
   /** Messages per window. */
@@ -245,10 +246,7 @@ export function validateOptions(where: string, o: FunctionOptions): FunctionOpti
   if (o.partitionKey !== undefined && (typeof o.partitionKey !== "string" || o.partitionKey.length === 0)) {
     throw new ConfigError(`${where}: \`partitionKey\` must be a non-empty field name; got ${JSON.stringify(o.partitionKey)}`);
   }
-  if (o.ordered && o.maxParallelRuns > 1) {
-    throw new ConfigError(`${where}: \`ordered\` lets one run consume at a time, so \`maxParallelRuns\` above 1 would only start runs that find the stream leased`);
-  }
-  if (o.ordered && o.noAck) throw new ConfigError(`${where}: \`ordered\` needs acknowledgements; it cannot be combined with \`noAck\``);
+  checkCombinations(where, o);
   for (const other of ["rateLimit", "keyConcurrency"] as const) {
     // Their reads and put-backs bypass the ordered start script: not combined until they are proven together.
     if (o.ordered && o[other] !== undefined) throw new ConfigError(`${where}: \`ordered\` cannot be combined with \`${other}\` yet`);

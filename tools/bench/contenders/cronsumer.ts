@@ -1,5 +1,5 @@
 /**
- * cronsumer itself: `runFunction` from src/core/run.ts on a function made by
+ * cronsumer itself: `runFunction` from src/core/run/run.ts on a function made by
  * `definePollingFunction`, with a transport built by `transportFromEnv`, the
  * Worker's own code path, per run (as each cron invocation does). Called in
  * a loop of runs, as consecutive cron ticks would, until the job is done.
