@@ -217,8 +217,13 @@ export function validateOptions(where: string, o: FunctionOptions): FunctionOpti
     throw new ConfigError(`${where}: \`backoff.strategy\` must be "exponential", "linear" or "fixed"; got ${JSON.stringify(b.strategy)}`);
   }
   if (typeof o.delays !== "boolean") throw new ConfigError(`${where}: \`delays\` must be a boolean; got ${JSON.stringify(o.delays)}`);
-  // Past the visibility timeout a retry can only wait in the delayed set.
-  const longestDelay = o.delays ? MAX_DELAY_MS : o.visibilityTimeoutMs;
+  if (o.ordered && o.delays && b.maxDelayMs > o.visibilityTimeoutMs) {
+    throw new ConfigError(
+      `${where}: \`ordered\` with \`delays\`: a retry of an ordered function waits pending, holding its key, so \`backoff.maxDelayMs\` (${b.maxDelayMs}) must be at most \`visibilityTimeoutMs\` (${o.visibilityTimeoutMs})`,
+    );
+  }
+  // Past the visibility timeout a retry can only wait in the delayed set, which ordered retries never enter.
+  const longestDelay = o.delays && !o.ordered ? MAX_DELAY_MS : o.visibilityTimeoutMs;
   checkInteger(where, "backoff.baseDelayMs", b.baseDelayMs, { min: 0, max: longestDelay });
   checkInteger(where, "backoff.maxDelayMs", b.maxDelayMs, { min: b.baseDelayMs, max: longestDelay });
   if (typeof o.deadLetterStream !== "string" || o.deadLetterStream.length === 0) {
@@ -247,11 +252,6 @@ export function validateOptions(where: string, o: FunctionOptions): FunctionOpti
     throw new ConfigError(`${where}: \`partitionKey\` must be a non-empty field name; got ${JSON.stringify(o.partitionKey)}`);
   }
   checkCombinations(where, o);
-  for (const other of ["rateLimit", "keyConcurrency"] as const) {
-    // Their reads and put-backs bypass the ordered start script: not combined until they are proven together.
-    if (o.ordered && o[other] !== undefined) throw new ConfigError(`${where}: \`ordered\` cannot be combined with \`${other}\` yet`);
-  }
-  if (o.ordered && o.delays) throw new ConfigError(`${where}: \`ordered\` cannot be combined with \`delays\` yet: promotion runs in the first request, which ordered runs replace with their own script`);
   if (o.retention?.maxLen !== undefined) checkInteger(where, "retention.maxLen", o.retention.maxLen, { min: 0, max: Number.MAX_SAFE_INTEGER });
 
   // A batch must be finished, committed and acknowledged before any other run

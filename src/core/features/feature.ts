@@ -86,8 +86,8 @@ export interface Feature {
   readonly requestsPerBatch?: number;
   /** Changes to the default first request. */
   first?(): FirstShape;
-  /** Takes over the first request (ordered's lease script); undefined: another run holds the function. */
-  start?(t: Transport, size: () => number): Promise<FirstRequest | undefined>;
+  /** Takes over the first request (ordered's lease script), honouring the other features' shape; undefined: another run holds the function. */
+  start?(t: Transport, size: () => number, shape: FirstShape): Promise<FirstRequest | undefined>;
   /** What the first request found. */
   started?(first: FirstRequest, fetched: Fetched): void;
   /** Before a batch is handled: may hold messages back or put them back. */

@@ -174,7 +174,8 @@ export const effectsTooLarge = (bytes: number, limit: number): string =>
 
 /** A retry longer than an idle time can say leaves the PEL for the delayed set (`delays`), acknowledged. */
 const parks = (o: FunctionOptions, message: Message, delayMs: number): boolean =>
-  o.delays && !o.noAck && delayMs > o.visibilityTimeoutMs && Object.keys(message.fields).length < MAX_SCRIPT_FIELDS;
+  // An ordered retry waits pending, holding its key: acknowledged into the delayed set, later messages of its key would pass it.
+  o.delays && !o.noAck && !o.ordered && delayMs > o.visibilityTimeoutMs && Object.keys(message.fields).length < MAX_SCRIPT_FIELDS;
 
 /**
  * The delay of a failure the commit retries in place: left in the PEL and

@@ -50,7 +50,8 @@ describe("every pair of the matrix's options", () => {
   it.each(pairs)("%s with %s is accepted, or refused naming both and why", (a, b) => {
     const define = () => definePollingFunction(withOption(withOption(base(), a), b));
     const refused = refusal(a, b);
-    if (refused === undefined) {
+    // A refusal narrowed to some settings (ordered × keyConcurrency on the ordering field) has its own test below; these fields differ.
+    if (refused === undefined || refused.when) {
       expect(define).not.toThrow();
       return;
     }

@@ -14,6 +14,7 @@
  * timeout: the next run reclaims them, oldest first, before it reads anything
  * new. That is what keeps a key's order across crashes.
  */
+import type { Delivered } from "../../define/define.js";
 import type { Fetched } from "../../handle/fetched.js";
 import type { FirstRequest } from "../feature.js";
 import { ensureGroup } from "../ensure-group.js";
@@ -23,7 +24,7 @@ import type { FunctionOptions } from "../../define/options.js";
 import { VISIBILITY_MARGIN_MS } from "../../define/options.js";
 import type { Command, Transport } from "../../redis/transport.js";
 import type { OrderedOptions } from "./handle-ordered.js";
-import { handleOrdered, settleUnhandled } from "./handle-ordered.js";
+import { handleOrdered, messageKey, settleUnhandled } from "./handle-ordered.js";
 import { Held } from "./held.js";
 import type { LeaseTarget } from "./start.js";
 import { orderedStart } from "./start.js";
@@ -77,6 +78,11 @@ export class OrderedRun {
   handle(fetched: Fetched, o: Omit<OrderedOptions, "partitionKey" | "backoff" | "visibilityTimeoutMs" | "now">): Promise<Outcome[]> {
     settleUnhandled(this.#held, fetched);
     return handleOrdered(fetched.toHandle, this.#held, { ...o, partitionKey: this.o.partitionKey, backoff: this.o.backoff, visibilityTimeoutMs: this.o.visibilityTimeoutMs, now: this.now });
+  }
+
+  /** A message another feature put back before it was handled (keyConcurrency): it holds its key, due then. */
+  holdBack(m: Delivered, dueAt: number): void {
+    this.#held.hold(messageKey(m, this.o.partitionKey), m.id, dueAt);
   }
 
   /** Something this run read may not be committed: the lease must run out rather than be given back. */

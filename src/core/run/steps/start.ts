@@ -24,7 +24,8 @@ export async function start(s: RunState): Promise<RunReport | undefined> {
     return p.size;
   };
   const takeover = s.features.find((f) => f.start);
-  const first = takeover ? await takeover.start!(s.t, size) : await firstRequest(s.t, s.target, s.o, firstShape(s), size);
+  const shape = firstShape(s);
+  const first = takeover ? await takeover.start!(s.t, size, shape) : await firstRequest(s.t, s.target, s.o, shape, size);
   if (!first) return { ...costs(s, 0, 0), stopReason: "leased" };
   if (first.paused) return { ...costs(s, 0, 0), stopReason: "paused" };
   if (first.entries && first.requested > 0 && first.entries.length >= first.requested) s.deps.onBacklog?.();
