@@ -13,8 +13,11 @@ import { applyOverrides, overrideVarName } from "./overrides.js";
 import type { Fields } from "../redis/parse-replies.js";
 import type { Partitions } from "./partitions.js";
 import { MAX_PARTITIONS, memberName, validatePartitions } from "./partitions.js";
-import type { ReadRedis } from "../handle/read-only.js";
+import type { Command, Reply } from "../redis/transport.js";
 import type { StandardSchemaV1 } from "./standard-schema.js";
+
+/** Sends one read-only command: `await ctx.read(["HGET", "customers", id])`. */
+export type ReadRedis = (command: Command) => Promise<Reply>;
 
 /** A delivered entry as the engine tracks it, before any schema. */
 export interface Delivered {
@@ -186,5 +189,8 @@ export function resolveOptions(fn: PollingFunction, vars: Vars, sharers: number)
   const backoffSet = fn.options.backoff?.maxDelayMs !== undefined || vars[overrideVarName(fn.name, ["backoff", "maxDelayMs"])] !== undefined;
   if (!backoffSet) options.backoff.maxDelayMs = Math.min(options.backoff.maxDelayMs, options.visibilityTimeoutMs);
   if (!backoffSet) options.backoff.baseDelayMs = Math.min(options.backoff.baseDelayMs, options.backoff.maxDelayMs);
-  return validateOptions(`polling function ${JSON.stringify(fn.name)}`, options);
+  const where = `polling function ${JSON.stringify(fn.name)}`;
+  validateOptions(where, options);
+  checkCombinations(where, options);
+  return options;
 }

@@ -6,7 +6,6 @@
  */
 import { estimateCpuUs } from "./cpu-estimate.js";
 import { ConfigError } from "../redis/errors.js";
-import { checkCombinations } from "./combinations.js";
 
 export interface RateLimit {
   /** Messages per window. */
@@ -251,7 +250,6 @@ export function validateOptions(where: string, o: FunctionOptions): FunctionOpti
   if (o.partitionKey !== undefined && (typeof o.partitionKey !== "string" || o.partitionKey.length === 0)) {
     throw new ConfigError(`${where}: \`partitionKey\` must be a non-empty field name; got ${JSON.stringify(o.partitionKey)}`);
   }
-  checkCombinations(where, o);
   if (o.retention?.maxLen !== undefined) checkInteger(where, "retention.maxLen", o.retention.maxLen, { min: 0, max: Number.MAX_SAFE_INTEGER });
 
   // A batch must be finished, committed and acknowledged before any other run

@@ -17,8 +17,8 @@ const READS = new Set([
   "XRANGE", "XREVRANGE", "XLEN",
 ]);
 
-/** Sends one read-only command: `await ctx.read(["HGET", "customers", id])`. */
-export type ReadRedis = (command: Command) => Promise<Reply>;
+export type { ReadRedis } from "../define/define.js";
+import type { ReadRedis } from "../define/define.js";
 
 export function readOnly(transport: Transport, budget: SubrequestBudget, reserved: number): ReadRedis {
   return async function read(command) {

@@ -12,10 +12,8 @@
  * (features/feature.ts); this file does not know their names.
  */
 import type { PollingFunction } from "../define/define.js";
-import type { Vars } from "../define/overrides.js";
-import type { RunLimits } from "../define/run-limits.js";
 import type { RunReport } from "../features/report.js";
-import type { Transport } from "../redis/transport.js";
+import type { RunDeps } from "./deps.js";
 import { commitLeading } from "./steps/commit.js";
 import { failed, finish, stored } from "./steps/finish.js";
 import { handle } from "./steps/handle.js";
@@ -25,27 +23,7 @@ import { send } from "./steps/send.js";
 import { start } from "./steps/start.js";
 import { takeFetched } from "./steps/take-fetched.js";
 
-export interface RunDeps {
-  transport: Transport;
-  /** The deployment's vars: `FN_*` overrides, and what handlers read through `ctx.env`. */
-  vars: Vars;
-  trigger: RunReport["trigger"];
-  /** Picks the consumer name from the pool; cron runs pass the minute, so consecutive ticks alternate. */
-  slot?: number;
-  /** Functions sharing this invocation's subrequest limit. @default 1 */
-  sharers?: number;
-  /** What `ctx.fetch` sends through. Pass a plain function: a binding's `fetch` must be bound to it. @default the global fetch */
-  fetch?: typeof fetch;
-  now?: () => number;
-  /** What is left of a longer budget this run is part of (run-session.ts): caps `maxRunMs` and `maxSubrequests`. */
-  limits?: RunLimits;
-  /** Told the soonest delay among the retries each commit parked, once that commit went through. */
-  onRetryParked?: (delayMs: number) => void;
-  /** Called once when the first read came back full: there is more backlog than this run asked for (fan-out.ts). */
-  onBacklog?: () => void;
-  /** Every function of the deployment (partition members included), so effects onto a partitioned stream reach its partition (effect-streams.ts). */
-  functions?: readonly PollingFunction[];
-}
+export type { RunDeps } from "./deps.js";
 
 export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<RunReport> {
   const s = prepare(fn, deps);

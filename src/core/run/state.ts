@@ -11,7 +11,7 @@ import type { SubrequestBudget } from "../handle/budget.js";
 import type { Fetched } from "../handle/fetched.js";
 import type { EffectStreams } from "../define/effects.js";
 import type { Counted } from "../redis/counting-transport.js";
-import type { RunDeps } from "./run.js";
+import type { RunDeps } from "./deps.js";
 
 export interface RunState extends RunScope {
   readonly fn: PollingFunction;

@@ -14,7 +14,7 @@ import { emptyFetch } from "../../handle/fetched.js";
 import { effectStreams } from "../../partitions/effect-streams.js";
 import { countingTransport } from "../../redis/counting-transport.js";
 import { consumerName } from "../../redis/keys.js";
-import type { RunDeps } from "../run.js";
+import type { RunDeps } from "../deps.js";
 import type { RunState } from "../state.js";
 import { describeError } from "./describe-error.js";
 
