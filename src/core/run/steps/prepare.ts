@@ -38,7 +38,7 @@ export function prepare(fn: PollingFunction, deps: RunDeps): RunState | RunRepor
     now,
     startedAt,
     report: emptyReport(fn.name, target.consumer, startedAt, deps.trigger),
-    budget: new SubrequestBudget(o.maxSubrequests, () => t.requests),
+    budget: new SubrequestBudget(() => Math.min(o.maxSubrequests, s.seat?.allowance().maxSubrequests ?? Infinity), () => t.requests),
     features: [],
     effectStreams: deps.functions ? effectStreams(deps.functions, fn) : undefined,
     latencies: [],
@@ -48,10 +48,12 @@ export function prepare(fn: PollingFunction, deps: RunDeps): RunState | RunRepor
     cursor: "0-0",
     lastReadShort: false,
     stored: undefined,
+    seat: undefined,
     stop(reason) {
       s.stopReason ??= reason;
     },
   };
   (s as { features: RunState["features"] }).features = featuresOf(s);
+  if (deps.share) (s as { seat: RunState["seat"] }).seat = deps.share.join(() => ({ subrequests: s.budget.used, messages: s.report.read + s.report.reclaimed }));
   return s;
 }
