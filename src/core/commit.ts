@@ -29,12 +29,13 @@ import { attemptErrorCommands } from "./attempt-errors.js";
 import { idleForDelay, retryDelayMs } from "./backoff.js";
 import { xack, xadd, xclaimJustId } from "./commands.js";
 import { deadLetterFields, deadLetterReferenceFields } from "./dead-letter.js";
-import { delayCommands, DELIVERIES_FIELD, retryId } from "./delayed.js";
+import { delayCommands, retryId } from "./delayed.js";
 import { holdRefOp } from "./dead-letter-refs.js";
 import type { Delivered as Message } from "./define.js";
 import type { Released } from "./fetch.js";
 import type { Outcome } from "./handle-batch.js";
 import type { FunctionOptions } from "./options.js";
+import { REENTRY_FIELDS, reentryFields } from "./reentry.js";
 import type { ReplayOf } from "./replay-target.js";
 import { settleCommands } from "./replay-target.js";
 import { commandsBytes, messageBytes } from "./request-bytes.js";
@@ -123,7 +124,8 @@ export function buildCommit(c: CommitInput): Commit {
 
   // Parked with its delivery count; one the promotion script could not unpack waits the longest an idle time can say.
   const park = (message: Message, delayMs: number) => {
-    const fields = { ...message.fields, [DELIVERIES_FIELD]: String(message.attempt) };
+    // Promotion adds it to the stream as a new entry, which every group would read: it names its own (reentry.ts).
+    const fields = reentryFields(message);
     for (const command of delayCommands(message.stream, retryId(message.id), c.now + delayMs, fields)) push(command, { kind: "park", message });
     ack.push(message.id);
     commit.retried += 1;
@@ -178,7 +180,7 @@ export const effectsTooLarge = (bytes: number, limit: number): string =>
 
 /** A retry longer than an idle time can say leaves the PEL for the delayed set (`delays`), acknowledged. */
 const parks = (o: FunctionOptions, message: Message, delayMs: number): boolean =>
-  o.delays && !o.noAck && delayMs > o.visibilityTimeoutMs && Object.keys(message.fields).length < MAX_SCRIPT_FIELDS;
+  o.delays && !o.noAck && delayMs > o.visibilityTimeoutMs && Object.keys(message.fields).length + REENTRY_FIELDS <= MAX_SCRIPT_FIELDS;
 
 /**
  * The delay of a failure the commit retries in place: left in the PEL and

@@ -12,7 +12,9 @@
  * - a dead-letter XADD that failed while its XACK succeeded would lose the
  *   message, so it is put back on its source stream as a new entry (the
  *   original id cannot be restored) and reported; so is a long retry whose
- *   ZADD or HSET into the delayed set failed (it is retried at once).
+ *   ZADD or HSET into the delayed set failed (it is retried at once). The new
+ *   entry carries its group and its deliveries (reentry.ts), so only that
+ *   group gets it, and `maxDeliveries` still ends its retries.
  */
 import { xadd } from "./commands.js";
 import type { Commit } from "./commit.js";
@@ -20,6 +22,7 @@ import type { Delivered as Message } from "./define.js";
 import type { Settled } from "./ops.js";
 import { pipelineSettled } from "./ops.js";
 import type { RunReport } from "./report.js";
+import { reentryFields } from "./reentry.js";
 import type { Transport } from "./transport.js";
 
 export interface Problems {
@@ -56,7 +59,8 @@ export async function verifyCommit(t: Transport, commit: Commit, results: Settle
     }
   });
   if (rescue.length > 0) {
-    const ops = rescue.map((m) => xadd(m.stream, m.fields));
+    // With its group and its deliveries: a fresh entry would reach every group and count from 1 again (reentry.ts).
+    const ops = rescue.map((m) => xadd(m.stream, reentryFields(m)));
     problems.requests += 1;
     problems.commands += ops.length;
     const put = await pipelineSettled(t, ops).catch(() => undefined);
