@@ -19,6 +19,7 @@
 import { commandKeys } from "./command-keys.js";
 import type { PollingFunction } from "./define.js";
 import { ConfigError } from "./errors.js";
+import { extraRequests, withExtraRequests } from "./extra-requests.js";
 import { functionOfKey } from "./keys.js";
 import { expandPartitions } from "./partition-members.js";
 import type { Partitions } from "./partitions.js";
@@ -50,14 +51,18 @@ export function routedTransport(databases: readonly Transport[], functions: read
     if (named.size <= 1) return databases[[...named][0] ?? 0]!.pipeline(commands);
     const outcomes: Outcome[] = new Array(commands.length);
     const target = perCommand.map((db) => db ?? 0);
+    const dbs = [...new Set(target)];
+    let extra = 0;
     await Promise.all(
-      [...new Set(target)].map(async (db) => {
+      dbs.map(async (db) => {
         const at = target.flatMap((d, i) => (d === db ? [i] : []));
         const answered = await databases[db]!.pipeline(at.map((i) => commands[i]!));
+        extra += extraRequests(answered);
         at.forEach((i, j) => (outcomes[i] = answered[j]!));
       }),
     );
-    return outcomes;
+    // One call, one request per database it reached (and whatever each of those cost beyond it).
+    return withExtraRequests(outcomes, dbs.length - 1 + extra);
   }
 
   const routed: Transport = {
