@@ -15,7 +15,7 @@ export class Effects {
   #sealed = false;
   readonly #streams: EffectStreams | undefined;
 
-  /** `streams`: routes an XADD onto a partitioned logical stream to its partition (effect-streams.ts). */
+  /** `streams`: routes an XADD onto a partitioned logical stream to its partition, and refuses keys of another database (effect-streams.ts). */
   constructor(streams?: EffectStreams) {
     this.#streams = streams;
   }
@@ -26,7 +26,7 @@ export class Effects {
     if (flat.length === 0) throw new ConfigError("effects.xadd: `fields` must not be empty");
     for (const [k, v] of flat) text(`effects.xadd field ${JSON.stringify(k)}`, v);
     const target = key("effects.xadd", stream);
-    return this.#push(["XADD", this.#streams ? this.#streams(target, fields) : target, "*", ...flat.flat()]);
+    return this.#push(["XADD", this.#streams ? this.#streams.stream(target, fields) : target, "*", ...flat.flat()]);
   }
 
   /** SET key value, optionally with an expiry in seconds and NX. */
@@ -74,6 +74,7 @@ export class Effects {
 
   #push(command: Command): this {
     if (this.#sealed) throw new ConfigError("effects: this attempt already ended (timed out); its writes are discarded");
+    this.#streams?.check(command);
     this.#commands.push(command);
     return this;
   }
