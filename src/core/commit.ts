@@ -116,7 +116,7 @@ export function buildCommit(c: CommitInput): Commit {
     if (bytes <= limit) push(copy, { kind: "dead-letter", message });
     else {
       push(xadd(o.deadLetterStream, deadLetterReferenceFields(metadata, bytes)).command, { kind: "dead-letter", message });
-      push(holdRefOp(message.stream, message.id).command, { kind: "hold" });
+      push(holdRefOp(message.stream, message.id, message.group).command, { kind: "hold" });
     }
     if (!o.noAck) ack.push(message.id);
     commit.deadLettered += 1;
