@@ -6,7 +6,8 @@
  *   retry after the backoff delay (see backoff.ts) without counting a delivery;
  *   with `delays`, a delay longer than the visibility timeout (which no idle
  *   time can express) parks the message in the delayed set instead, with its
- *   delivery count, in this same MULTI/EXEC as its XACK (delayed.ts);
+ *   delivery count, in this same MULTI/EXEC as its XACK, due that long after
+ *   the Redis clock's now (delayed.ts);
  * - failure that is permanent or out of deliveries, or a reclaimed message
  *   already at `maxDeliveries`: XADD to the dead-letter stream, then XACK;
  * - no attempt made (the run's subrequest budget refused the handler's
@@ -29,7 +30,7 @@ import { attemptErrorCommands } from "./attempt-errors.js";
 import { idleForDelay, retryDelayMs } from "./backoff.js";
 import { xack, xadd, xclaimJustId } from "./commands.js";
 import { deadLetterFields, deadLetterReferenceFields } from "./dead-letter.js";
-import { delayCommands, retryId } from "./delayed.js";
+import { delayCommand, retryId } from "./delayed.js";
 import { holdRefOp } from "./dead-letter-refs.js";
 import type { Delivered as Message } from "./define.js";
 import type { Released } from "./fetch.js";
@@ -126,7 +127,8 @@ export function buildCommit(c: CommitInput): Commit {
   const park = (message: Message, delayMs: number) => {
     // Promotion adds it to the stream as a new entry, which every group would read: it names its own (reentry.ts).
     const fields = reentryFields(message);
-    for (const command of delayCommands(message.stream, retryId(message.id), c.now + delayMs, fields)) push(command, { kind: "park", message });
+    // Due on the Redis clock, which promotion reads too (delayed.ts `Due`).
+    push(delayCommand(message.stream, { inMs: delayMs }, [{ id: retryId(message.id), fields }]), { kind: "park", message });
     ack.push(message.id);
     commit.retried += 1;
   };

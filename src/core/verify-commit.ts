@@ -12,7 +12,7 @@
  * - a dead-letter XADD that failed while its XACK succeeded would lose the
  *   message, so it is put back on its source stream as a new entry (the
  *   original id cannot be restored) and reported; so is a long retry whose
- *   ZADD or HSET into the delayed set failed (it is retried at once). The new
+ *   park into the delayed set failed (it is retried at once). The new
  *   entry carries its group and its deliveries (reentry.ts), so only that
  *   group gets it, and `maxDeliveries` still ends its retries.
  */
@@ -47,7 +47,7 @@ export async function verifyCommit(t: Transport, commit: Commit, results: Settle
         rescue.push(check.message);
         r.deadLettered -= 1;
       }
-      // A park is two commands; one failed rescue puts the message back once.
+      // Put back once, however many of its commands failed.
       if (check.kind === "park" && !rescue.includes(check.message)) rescue.push(check.message);
       note(`commit: ${check.kind} failed: ${result.error}`);
     } else if (check.kind === "xack" && typeof result.value === "number" && result.value < check.ids) {
