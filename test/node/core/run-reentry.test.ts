@@ -135,6 +135,37 @@ describe("a message rescued after a failed move", () => {
     expect(await pending(f.tcp, a.stream, "b")).toEqual([]);
   });
 
+  it("is put back once when the rescue's answer is lost after Redis ran it, and dead-lettered once later", async () => {
+    const attempts: number[] = [];
+    const a = f.fn({
+      group: "a",
+      handle: async (m) => {
+        attempts.push(m.attempt);
+        throw new Error("poison");
+      },
+      options: { maxDeliveries: 1 },
+    });
+    await f.createGroup(a);
+    const dlq = a.options.deadLetterStream!;
+    await f.tcp.set(dlq, "not a stream");
+    const [id] = await enqueue(f.tcp, a.stream, [{ order: "r" }]);
+    const isRescue = (ctx: { path: string; commands: readonly (readonly string[])[] }) => ctx.path === "/pipeline" && ctx.commands.some((c) => c[0] === "XADD" && c[1] === a.stream);
+    const cut = await faultyBridge({ after: (ctx) => (isRescue(ctx) ? "drop" : undefined) });
+    try {
+      expect((await run(a, cut.transport)).error).toMatch(/could not be put back/);
+    } finally {
+      await cut.close();
+    }
+    const back = (await entries(f.tcp, a.stream)).filter((e) => e.id !== id);
+    expect(back.map((e) => e.message)).toEqual([{ order: "r", "cronsumer-replay-to": "a", "cronsumer-deliveries": "1" }]);
+    await f.tcp.del(dlq);
+    await run(a);
+    await run(a);
+    expect(attempts).toEqual([1]);
+    expect((await entries(f.tcp, dlq)).map((d) => d.message.deliveries)).toEqual(["1"]);
+    expect(await pending(f.tcp, a.stream, "a")).toEqual([]);
+  });
+
   it("keeps counting when its park into the delayed set failed, and dead-letters at maxDeliveries", async () => {
     const attempts: number[] = [];
     const a = f.fn({
