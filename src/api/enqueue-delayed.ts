@@ -3,15 +3,15 @@
  * payload hash (`HSET`) under a fresh delayed id, all in one script inside
  * one MULTI/EXEC, so a batch is held whole or not at all. A relative delay
  * is counted from the Redis clock, the one promotion compares with
- * (core/delayed.ts `Due`), never from this process's. The promotion script
- * moves each into the stream once due (core/promote.ts).
+ * (core/features/delayed.ts `Due`), never from this process's. The promotion script
+ * moves each into the stream once due (core/features/promote.ts).
  */
-import type { Due } from "../core/delayed.js";
-import { delayCommand, newDelayedId } from "../core/delayed.js";
-import { RedisReplyError } from "../core/errors.js";
-import { rawOp, transactionSettled } from "../core/ops.js";
-import type { Fields } from "../core/parse-replies.js";
-import type { Transport } from "../core/transport.js";
+import type { Due } from "../core/features/delayed.js";
+import { delayCommand, newDelayedId } from "../core/features/delayed.js";
+import { RedisReplyError } from "../core/redis/errors.js";
+import { rawOp, transactionSettled } from "../core/redis/ops.js";
+import type { Fields } from "../core/redis/parse-replies.js";
+import type { Transport } from "../core/redis/transport.js";
 import type { Delay } from "./delay.js";
 
 /** A `Delay` as asked for, as the due time the script resolves. */

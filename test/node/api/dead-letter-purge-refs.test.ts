@@ -6,10 +6,10 @@
  * letter still needs stays.
  */
 import { describe, expect, it } from "vitest";
-import type { PollingFunction } from "../../../src/core/define.js";
-import { PermanentError } from "../../../src/core/errors.js";
-import { deadLetterRefsKey } from "../../../src/core/keys.js";
-import { runFunction } from "../../../src/core/run.js";
+import type { PollingFunction } from "../../../src/core/define/define.js";
+import { PermanentError } from "../../../src/core/redis/errors.js";
+import { deadLetterRefsKey } from "../../../src/core/redis/keys.js";
+import { runFunction } from "../../../src/core/run/run.js";
 import { bridgeTransport, enqueue, entries } from "../../support/engine.js";
 import { app, call, enc, useApiFixture } from "./support.js";
 import { useFaultyMultiBridge } from "./replay-support.js";

@@ -5,10 +5,10 @@
  * or a run whose clock is off never makes a message early.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { Message } from "../../../src/core/define.js";
-import { RetryError } from "../../../src/core/errors.js";
-import { delayedKey } from "../../../src/core/keys.js";
-import { runFunction } from "../../../src/core/run.js";
+import type { Message } from "../../../src/core/define/define.js";
+import { RetryError } from "../../../src/core/redis/errors.js";
+import { delayedKey } from "../../../src/core/redis/keys.js";
+import { runFunction } from "../../../src/core/run/run.js";
 import { createProducer } from "../../../src/producer/producer.js";
 import { bridgeTransport, enqueue, useFixture } from "../../support/engine.js";
 

@@ -6,11 +6,11 @@
  * never get it again, and `maxDeliveries` still ends it.
  */
 import { describe, expect, it } from "vitest";
-import type { Message } from "../../../src/core/define.js";
-import { RetryError } from "../../../src/core/errors.js";
-import { delayedKey } from "../../../src/core/keys.js";
-import { replayFields } from "../../../src/core/replay-target.js";
-import { runFunction } from "../../../src/core/run.js";
+import type { Message } from "../../../src/core/define/define.js";
+import { RetryError } from "../../../src/core/redis/errors.js";
+import { delayedKey } from "../../../src/core/redis/keys.js";
+import { replayFields } from "../../../src/core/dead-letters/replay-target.js";
+import { runFunction } from "../../../src/core/run/run.js";
 import { bridgeTransport, enqueue, entries, faultyBridge, pending, useFixture } from "../../support/engine.js";
 
 const f = useFixture();
