@@ -8,7 +8,7 @@
 import { describe, expect, it } from "vitest";
 import type { Message } from "../../../src/core/define/define.js";
 import { RetryError } from "../../../src/core/redis/errors.js";
-import { delayedKey } from "../../../src/core/redis/keys.js";
+import { delayedKey, rescuedKey } from "../../../src/core/redis/keys.js";
 import { replayFields } from "../../../src/core/dead-letters/replay-target.js";
 import { runFunction } from "../../../src/core/run/run.js";
 import { bridgeTransport, enqueue, entries, faultyBridge, pending, useFixture } from "../../support/engine.js";
@@ -135,7 +135,7 @@ describe("a message rescued after a failed move", () => {
     expect(await pending(f.tcp, a.stream, "b")).toEqual([]);
   });
 
-  it("is put back once when the rescue's answer is lost after Redis ran it, and dead-lettered once later", async () => {
+  it.each(["before", "after"] as const)("is put back exactly once when the put-back's connection drops %s Redis ran it, and dead-lettered once later", async (when) => {
     const attempts: number[] = [];
     const a = f.fn({
       group: "a",
@@ -149,13 +149,15 @@ describe("a message rescued after a failed move", () => {
     const dlq = a.options.deadLetterStream!;
     await f.tcp.set(dlq, "not a stream");
     const [id] = await enqueue(f.tcp, a.stream, [{ order: "r" }]);
-    const isRescue = (ctx: { path: string; commands: readonly (readonly string[])[] }) => ctx.path === "/pipeline" && ctx.commands.some((c) => c[0] === "XADD" && c[1] === a.stream);
-    const cut = await faultyBridge({ after: (ctx) => (isRescue(ctx) ? "drop" : undefined) });
+    let drops = 0;
+    const isPutBack = (ctx: { path: string; commands: readonly (readonly string[])[] }) => ctx.path === "/pipeline" && ctx.commands.some((c) => c[0] === "EVAL" && c.includes(a.stream)) && drops++ === 0;
+    const cut = await faultyBridge(when === "before" ? { before: (ctx) => (isPutBack(ctx) ? "drop" : undefined) } : { after: (ctx) => (isPutBack(ctx) ? "drop" : undefined) });
     try {
-      expect((await run(a, cut.transport)).error).toMatch(/could not be put back/);
+      expect((await run(a, cut.transport)).error).toMatch(/1 dead letter\(s\) put back on their source stream/);
     } finally {
       await cut.close();
     }
+    expect(drops).toBeGreaterThan(1);
     const back = (await entries(f.tcp, a.stream)).filter((e) => e.id !== id);
     expect(back.map((e) => e.message)).toEqual([{ order: "r", "cronsumer-replay-to": "a", "cronsumer-deliveries": "1" }]);
     await f.tcp.del(dlq);
@@ -164,6 +166,7 @@ describe("a message rescued after a failed move", () => {
     expect(attempts).toEqual([1]);
     expect((await entries(f.tcp, dlq)).map((d) => d.message.deliveries)).toEqual(["1"]);
     expect(await pending(f.tcp, a.stream, "a")).toEqual([]);
+    await f.tcp.del(rescuedKey(a.stream, "a", id!));
   });
 
   it("keeps counting when its park into the delayed set failed, and dead-letters at maxDeliveries", async () => {
