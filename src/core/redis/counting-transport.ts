@@ -1,10 +1,12 @@
 /**
  * Wraps a transport to count what a run costs: HTTP requests (Worker
  * subrequests) and Redis commands (what Upstash bills, also inside a pipeline).
- * A call is one request when it is made, plus any extra the transport marks
- * once it settles (extra-requests.ts: a coalescer's merged attempt refused
- * whole).
+ * Requests are counted after merging (coalescing-transport.ts): a request
+ * whose commands rode in another caller's is not a subrequest of its own,
+ * and a merged attempt refused whole, whose parts were then sent alone, is
+ * one more (extra-requests.ts), charged to its first caller once it settles.
  */
+import { rodeAlong } from "./coalescing-transport.js";
 import { extraRequests } from "./extra-requests.js";
 import type { Command, Outcome, Transport } from "./transport.js";
 
@@ -22,7 +24,11 @@ export function countingTransport(inner: Transport): Counted {
   };
   const settled = (call: Promise<Outcome[]>) =>
     call.then(
-      (outcomes) => ((requests += extraRequests(outcomes)), outcomes),
+      (outcomes) => {
+        if (rodeAlong(outcomes)) requests -= 1;
+        requests += extraRequests(outcomes);
+        return outcomes;
+      },
       (error: unknown) => {
         requests += extraRequests(error);
         throw error;
