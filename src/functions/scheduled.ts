@@ -3,6 +3,7 @@
  * side by side, sharing the invocation's subrequest limit. Manual runs
  * (`POST /functions/:name/run`) go through `runOne`, the same code path.
  */
+import { homeTransport } from "../core/partitions/routed-transport.js";
 import type { PollingFunction } from "../core/define/define.js";
 import { FREE_PLAN_CPU_MS, FREE_PLAN_SUBREQUESTS } from "../core/define/options.js";
 import { overrideVarName } from "../core/define/overrides.js";
@@ -56,7 +57,7 @@ export async function runOne(fn: PollingFunction, env: Env, transport: Transport
   const reason = skipReason(fn, env);
   if (reason) return { function: fn.name, skipped: reason };
   // A random slot keeps manual runs within the pool while overlapping a cron run on another name most of the time.
-  return runFunction(fn, { transport, vars: env, trigger: "manual", slot: Math.floor(Math.random() * 1_000), ...(functions ? { functions } : {}) });
+  return runFunction(fn, { transport: homeTransport(transport, fn), vars: env, trigger: "manual", slot: Math.floor(Math.random() * 1_000), ...(functions ? { functions } : {}) });
 }
 
 const skipReason = (fn: PollingFunction, env: Env): string | undefined => fn.skipReason?.(env);

@@ -83,6 +83,14 @@ export const gateKey = (stream: string): string => besideStream(stream, "cronsum
 export const attemptErrorsKey = (stream: string, group: string): string => besideStream(stream, `cronsumer-errors:${group}`);
 
 /**
+ * Marks one message put back on its stream after a failed park or
+ * dead-letter move (features/reentry.ts): the put-back writes it with `SET NX`
+ * in the script that XADDs, so sending it again after a lost answer adds
+ * nothing twice. Expires after a week. Same cluster slot as the stream.
+ */
+export const rescuedKey = (stream: string, group: string, id: string): string => besideStream(stream, `cronsumer-rescued:${group}:${id}`);
+
+/**
  * Source entries that dead letters refer to instead of copying (see
  * dead-letter.ts): a sorted set of ids scored by their time part. Retention
  * never trims at or above the oldest one. Same cluster slot as the stream.
