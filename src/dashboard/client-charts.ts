@@ -138,7 +138,7 @@ export const chartsScript = String.raw`
         chart("Backlog", "backlog", [
           { key: "pending", label: "pending", points: back, cls: "s0" },
           { key: "lag", label: "not yet read", points: lag, cls: "s1" }], "lines", "", series.now, samplesSince),
-        chart("Redis commands per minute (runs that did work)", "cost", [
+        chart("Redis commands per minute", "cost", [
           { key: "commands", label: "commands", points: at("commands"), cls: "s0" }], "bars", "", series.now, runsSince)));
   }
 `;

@@ -115,7 +115,7 @@ export const listsScript = String.raw`
           bulk("Purge", "data-purge", () => bulkAction("Delete every dead letter in " + dlq + " for good?", "/purge", { confirm: dlq }, st, dlq, "purged")))),
       table(["", "id", "deliveries", "error", "failed", ""], page.entries.map((d) => deadLetterRow(fn, d, st)),
         emptyState(filtered ? "No dead letter matches" : "No dead letters", filtered ? "Clear the filter to see them all." : "A message lands here after its last allowed attempt fails. Fix the cause, then replay it from here."),
-        { "data-table": "dead-letters", "data-stream": dlq }),
+        { "data-table": "dead-letters", "data-stream": dlq, class: "dl" }),
       pager(page, st.dl, "dead-letters"),
     ];
   }

@@ -197,7 +197,8 @@ const core = String.raw`
   signoutButton.addEventListener("click", () => signOut(""));
   pauseButton.addEventListener("click", () => {
     paused = !paused;
-    pauseButton.textContent = paused ? "Resume refresh" : "Pause refresh";
+    pauseButton.textContent = paused ? "Resume" : "Pause";
+    pauseButton.setAttribute("aria-label", paused ? "Resume refresh" : "Pause refresh");
     pauseButton.setAttribute("aria-pressed", String(paused));
     if (paused) { clearTimeout(timer); status.textContent = "Refresh paused"; } else soon();
   });

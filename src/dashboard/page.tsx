@@ -36,8 +36,8 @@ export function Page({ nonce, refreshSeconds, idleSeconds }: PageProps) {
             Not signed in
           </span>
           <span class="cost" id="cost" hidden title="Redis commands this page cost over the last minute it was shown (from X-Redis-Commands)"></span>
-          <button type="button" id="pause" hidden>
-            Pause refresh
+          <button type="button" id="pause" aria-label="Pause refresh" aria-pressed="false" hidden>
+            Pause
           </button>
           <button type="button" id="signout" hidden>
             Sign out

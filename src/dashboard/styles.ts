@@ -43,7 +43,7 @@ h3 { font-size: .8rem; margin: 1.25rem 0 .4rem; color: var(--muted); text-transf
 .stat { border: 1px solid var(--line); background: var(--card); border-radius: 8px; padding: .5rem .75rem; min-width: 0; }
 .stat b { display: block; font-size: 1.4rem; font-variant-numeric: tabular-nums; }
 .stat span { color: var(--muted); font-size: .78rem; overflow-wrap: anywhere; }
-.two { display: grid; grid-template-columns: repeat(auto-fit, minmax(20rem, 1fr)); gap: 0 1.25rem; }
+.two { display: grid; grid-template-columns: repeat(auto-fit, minmax(28rem, 1fr)); gap: 0 1.25rem; }
 .scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; background: var(--card); border: 1px solid var(--line); border-radius: 8px; }
 table { border-collapse: collapse; width: 100%; font-size: .85rem; }
 th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
@@ -127,7 +127,11 @@ pre.curl { font-size: .75rem; }
   #sidebar { position: fixed; top: 3.2rem; left: 0; bottom: 0; width: min(18rem, 85vw); z-index: 4; overflow-y: auto; transform: translateX(-105%); transition: transform .15s ease-out; box-shadow: 8px 0 24px rgb(0 0 0 / .18); visibility: hidden; }
   body.menu-open #sidebar { transform: none; visibility: visible; }
   main { padding: .75rem .75rem 2rem; }
+  header { gap: .35rem .5rem; padding: .5rem .75rem; }
   header .status { flex-basis: 100%; order: 5; font-size: .78rem; }
+  header button { min-height: 2rem; padding: .15rem .55rem; font-size: .85rem; }
+  header .cost { font-size: .72rem; padding: .05rem .45rem; }
+  #shell { min-height: 0; }
   .stats { grid-template-columns: repeat(2, minmax(0, 1fr)); }
   .charts { grid-template-columns: minmax(0, 1fr); }
   .two { grid-template-columns: minmax(0, 1fr); }
@@ -138,6 +142,16 @@ pre.curl { font-size: .75rem; }
   table:not(.columns) td { position: relative; border: 0; padding: .1rem .4rem .1rem 7rem; min-height: 1.4rem; text-align: left; white-space: normal; overflow-wrap: anywhere; }
   table:not(.columns) td::before { content: attr(data-label); position: absolute; left: .4rem; width: 6.3rem; color: var(--muted); font: .78rem/1.6 system-ui, sans-serif; }
   .error-cell { min-width: 0; }
+  /* A dead letter on a phone: box, id and Replay on one line, the error under them, then deliveries and when. */
+  table.dl tr { display: grid; grid-template-columns: auto minmax(0, 1fr) auto; gap: .15rem .6rem; align-items: center; padding: .5rem .4rem; }
+  table.dl td { padding: 0; min-height: 0; }
+  table.dl td::before { content: none; }
+  table.dl td:nth-child(6) { grid-column: 3; grid-row: 1; }
+  table.dl td:nth-child(4) { grid-column: 1 / -1; }
+  table.dl td:nth-child(3), table.dl td:nth-child(5) { grid-column: span 1; color: var(--muted); font-size: .78rem; text-align: left; }
+  table.dl td:nth-child(3) { grid-column: 1 / 3; }
+  table.dl td:nth-child(3)::after { content: " deliveries"; }
+  table.dl td:nth-child(5) { grid-column: 3; text-align: right; }
   .kv { grid-template-columns: minmax(0, 1fr); gap: .1rem; }
   .kv dd { margin-bottom: .4rem; }
 }

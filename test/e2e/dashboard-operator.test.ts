@@ -63,14 +63,17 @@ describe.skipIf(!existsSync(CHROMIUM)).sequential("the operator's console in chr
     });
     expect(violations, what).toEqual([]);
   }
-  async function shots(name: string): Promise<void> {
+  /** `fullPage: false` for the drawer: it is fixed to the viewport, and the page behind it is what the list views show. */
+  async function shots(name: string, fullPage = true): Promise<void> {
     await mkdir(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: join(ARTIFACTS, `console-${name}-1280.png`), fullPage: true });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: join(ARTIFACTS, `console-${name}-1280.png`), fullPage });
     await page.setViewportSize({ width: 390, height: 844 });
     await page.waitForTimeout(150);
+    await page.evaluate(() => window.scrollTo(0, 0));
     expect(await page.evaluate(() => document.documentElement.scrollWidth), `${name} at 390 px`).toBeLessThanOrEqual(390);
     await axe(`${name} at 390 px`);
-    await page.screenshot({ path: join(ARTIFACTS, `console-${name}-390.png`), fullPage: true });
+    await page.screenshot({ path: join(ARTIFACTS, `console-${name}-390.png`), fullPage });
     await page.setViewportSize({ width: 1280, height: 900 });
   }
 
@@ -159,6 +162,9 @@ describe.skipIf(!existsSync(CHROMIUM)).sequential("the operator's console in chr
     await expect(throughput.locator(".tip").textContent()).resolves.toContain("acknowledged:");
     await panel().locator('[data-range="360"]').click();
     await waitFor("the 6 h range", async () => ((await panel().locator('[data-range="360"]').getAttribute("aria-pressed")) === "true" ? true : undefined), 10_000);
+    expect(await throughput.locator("text.tick").allTextContents()).toContain(await page.evaluate(() => new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })));
+    await panel().locator('[data-range="60"]').click();
+    await waitFor("back to 1 h", async () => ((await panel().locator('[data-range="60"]').getAttribute("aria-pressed")) === "true" ? true : undefined), 10_000);
     await axe("overview");
     await shots("overview");
   }, 60_000);
@@ -249,7 +255,7 @@ describe.skipIf(!existsSync(CHROMIUM)).sequential("the operator's console in chr
     expect(curl).toContain(`/streams/${encodeURIComponent(STREAM)}/messages`);
     expect(curl).toContain(`"orderID":"${tag}-dead-1"`);
     await axe("drawer");
-    await shots("drawer");
+    await shots("drawer", false);
     await page.keyboard.press("Escape");
     await drawer.waitFor({ state: "hidden" });
     expect(page.url()).toMatch(/#\/payments\/dead-letters$/);

@@ -5,6 +5,7 @@
  * the headers that tell a client what a request cost and what its token may do.
  */
 import { describe, expect, it } from "vitest";
+import { createApp } from "../../../src/api/app.js";
 import { PermanentError } from "../../../src/core/redis/errors.js";
 import { REPORTS_KEPT, SAMPLES_KEPT, reportsKey, samplesKey } from "../../../src/core/redis/keys.js";
 import type { RunReport } from "../../../src/core/features/report.js";
@@ -13,7 +14,8 @@ import { age, bridgeTransport, enqueue } from "../../support/engine.js";
 import { call, enc, idOf, READ_TOKEN, snapshot, useApiFixture } from "./support.js";
 import { plantDeadLetter } from "./replay-support.js";
 
-const { f, setup } = useApiFixture();
+const api = useApiFixture();
+const { f, setup } = api;
 const run = (fn: Parameters<typeof runFunction>[0]) => runFunction(fn, { transport: bridgeTransport(), vars: {}, trigger: "manual" });
 
 describe("dead letters, filtered", () => {
@@ -187,6 +189,37 @@ describe("the series", () => {
     expect(res.body.warnings.map((w: { kind: string }) => w.kind).sort()).toEqual(["runs_failing", "stale_consumer"]);
     expect((await call(s.api, `/functions/nope/series`)).status).toBe(404);
     expect((await call(s.api, `/functions/${s.fn.name}/series?minutes=0`)).body.error.message).toContain('query parameter "minutes"');
+  });
+});
+
+describe("the console's view", () => {
+  it("answers the sidebar of every function and the Overview in one Redis request, at most 5 commands a function", async () => {
+    const a = api.track(f.fn({ handle: async (m) => { if (m.fields.n === "bad") throw new PermanentError("bad"); } }));
+    const b = api.track(f.fn({ handle: async () => {} }));
+    const c = api.track(f.fn({ handle: async () => {} }));
+    const app = createApp({ functions: [a, b, c] });
+    await enqueue(f.tcp, a.stream, [{ n: "1" }, { n: "bad" }, { n: "3" }]);
+    await run(a);
+    await enqueue(f.tcp, b.stream, [{ n: "x" }]);
+    const res = await call(app, `/functions/${a.name}/view`, { token: READ_TOKEN });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-redis-requests")).toBe("1");
+    expect(Number(res.headers.get("x-redis-commands"))).toBeLessThanOrEqual(5 * 3);
+    expect(res.body.sidebar.map((s: { name: string }) => s.name)).toEqual([a.name, b.name, c.name]);
+    const [sa, sb] = res.body.sidebar;
+    expect(sa).toMatchObject({ state: "running", pending: 0, lag: 0, backlog: 0, deadLetters: await f.tcp.xLen(`${a.stream}:dlq`), warning: "1 dead letter" });
+    expect(sb).toMatchObject({ pending: 0, lag: null, deadLetters: 0, lastRunAt: null, warning: null });
+    expect(res.body.function).toMatchObject({ name: a.name, paused: false, deadLetterCount: 1 });
+    expect(res.body.function.recentRuns).toHaveLength(await f.tcp.lLen(reportsKey(a.name)));
+    expect(res.body.overview).toMatchObject({ length: 3, groups: [{ name: "g", pending: 0 }] });
+    expect(res.body.overview.series.minutes.reduce((n: number, m: { acked: number }) => n + m.acked, 0)).toBe(2);
+    // A list tab reads only the sidebar: its list comes from the list route while the tab is open.
+    const pendingTab = await call(app, `/functions/${a.name}/view?tab=pending`);
+    expect(pendingTab.headers.get("x-redis-requests")).toBe("1");
+    expect(Number(pendingTab.headers.get("x-redis-commands"))).toBe(4 * 3);
+    expect(pendingTab.body.overview).toBeNull();
+    expect((await call(app, `/functions/${a.name}/view?tab=nope`)).body.error.message).toContain('query parameter "tab"');
+    expect((await call(app, "/functions/nope/view")).status).toBe(404);
   });
 });
 
