@@ -43,7 +43,9 @@ export const chartsScript = String.raw`
     const step = rangeMinutes <= 60 ? 10 : rangeMinutes <= 360 ? 60 : 240;
     for (let t = Math.ceil(t0 / (step * MIN)) * step * MIN; t <= t1; t += step * MIN) {
       g.push(svg("line", { x1: x(t), x2: x(t), y1: H - B, y2: H - B + 4, class: "axis" }));
-      g.push(svg("text", { x: x(t), y: H - 6, "text-anchor": "middle", class: "tick" }, hm(t)));
+      // Labels near an edge are anchored inside it, so none is cut off.
+      const anchor = x(t) > W - R - 30 ? "end" : x(t) < L + 30 ? "start" : "middle";
+      g.push(svg("text", { x: x(t), y: H - 6, "text-anchor": anchor, class: "tick" }, hm(t)));
     }
     g.push(svg("line", { x1: L, x2: W - R, y1: H - B, y2: H - B, class: "axis" }));
     if (since === null || since > t0 + MIN) {
@@ -114,9 +116,11 @@ export const chartsScript = String.raw`
   }
 
   function renderCharts(series) {
-    const m = series.minutes, s = series.samples.concat(series.current ? [series.current] : []);
-    const at = (k) => m.map((x) => [x.t, x[k]]);
     const minute = (t) => Math.floor(t / 60000) * 60000;
+    // The backlog now takes the place of a sample from the same minute.
+    const stored = series.current ? series.samples.filter((x) => minute(x.t) !== minute(series.current.t)) : series.samples;
+    const m = series.minutes, s = stored.concat(series.current ? [series.current] : []);
+    const at = (k) => m.map((x) => [x.t, x[k]]);
     const runsSince = m.length ? m[0].t : null, samplesSince = s.length ? minute(s[0].t) : null;
     const back = s.map((x) => [minute(x.t), x.pending]), lag = s.map((x) => [minute(x.t), x.lag]);
     const switcher = h("div", { class: "ranges", role: "group", "aria-label": "Chart range" }, RANGES.map(([mins, label]) => {

@@ -43,7 +43,7 @@ h3 { font-size: .8rem; margin: 1.25rem 0 .4rem; color: var(--muted); text-transf
 .stat { border: 1px solid var(--line); background: var(--card); border-radius: 8px; padding: .5rem .75rem; min-width: 0; }
 .stat b { display: block; font-size: 1.4rem; font-variant-numeric: tabular-nums; }
 .stat span { color: var(--muted); font-size: .78rem; overflow-wrap: anywhere; }
-.two { display: grid; grid-template-columns: repeat(auto-fit, minmax(28rem, 1fr)); gap: 0 1.25rem; }
+.two { display: grid; grid-template-columns: repeat(auto-fit, minmax(31rem, 1fr)); gap: 0 1.25rem; }
 .scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; background: var(--card); border: 1px solid var(--line); border-radius: 8px; }
 table { border-collapse: collapse; width: 100%; font-size: .85rem; }
 th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
