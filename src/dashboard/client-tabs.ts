@@ -54,10 +54,14 @@ export const tabsScript = String.raw`
     ];
   }
 
+  // FN_<NAME>_<OPTION>, or FN_<NAME>_<OPTION>_<FIELD> for a nested one (core/overrides.ts).
+  const snake = (x) => x.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/[^A-Za-z0-9]+/g, "_").toUpperCase();
+  const overridden = (fn, k) => fn.overrides.some((o) => { const p = "FN_" + snake(fn.name) + "_" + snake(k); return o === p || o.startsWith(p + "_"); });
+
   function renderSettings(fn) {
     const opts = fn.options || {};
     const rows = Object.keys(opts).sort().map((k) => h("tr", { "data-option": k }, h("td", { class: "id" }, k), h("td", { class: "fields" }, typeof opts[k] === "object" ? JSON.stringify(opts[k]) : String(opts[k])),
-      h("td", {}, fn.overrides.some((o) => o.toLowerCase().endsWith("_" + k.replace(/[A-Z]/g, (c) => "_" + c).toLowerCase())) ? h("span", { class: "badge warn" }, "overridden") : "")));
+      h("td", {}, overridden(fn, k) ? h("span", { class: "badge warn" }, "overridden") : "")));
     return [
       fn.error ? h("p", { class: "error" }, fn.error) : "",
       h("h3", {}, "Overrides that applied"),
