@@ -167,6 +167,12 @@ describe.skipIf(!existsSync(CHROMIUM)).sequential("the operator's console in chr
     await waitFor("back to 1 h", async () => ((await panel().locator('[data-range="60"]').getAttribute("aria-pressed")) === "true" ? true : undefined), 10_000);
     await axe("overview");
     await shots("overview");
+    // Dark mode follows the system setting; axe checks its contrast too.
+    await page.emulateMedia({ colorScheme: "dark" });
+    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe("rgb(15, 18, 22)");
+    await axe("overview, dark");
+    await shots("overview-dark");
+    await page.emulateMedia({ colorScheme: "light" });
   }, 60_000);
 
   it("a refresh of the Overview costs 1 request and at most 5 commands per function, counted at the bridge; an idle page backs off", async () => {
@@ -177,7 +183,8 @@ describe.skipIf(!existsSync(CHROMIUM)).sequential("the operator's console in chr
     page.on("response", onResponse);
     const before = { ...stack.bridgeStats };
     const startViews = views.length;
-    // Nothing changes from here: the interval doubles from 3 s towards 30 s.
+    // A click is a change: the page looks again at once and every 3 s; nothing changes from here, so the interval doubles towards 30 s.
+    await panel().locator('[data-range="60"]').click();
     await waitFor("the page to back off", async () => (Number(await page.evaluate(() => document.body.dataset.intervalMs)) >= 24_000 ? true : undefined), 60_000, 500);
     page.off("response", onResponse);
     const seen = views.slice(startViews);
