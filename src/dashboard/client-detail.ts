@@ -27,7 +27,10 @@ export const detailScript = String.raw`
       const r = route();
       if (r.id) go({ fn: r.fn, tab: r.tab });
     }
-    if (returnFocus && document.contains(returnFocus)) returnFocus.focus();
+    // Refreshes rebuild the list behind the drawer: fall back to the row of the same id.
+    const id = returnFocus && returnFocus.getAttribute ? returnFocus.getAttribute("data-id") : null;
+    const back = returnFocus && document.contains(returnFocus) ? returnFocus : id ? viewEl.querySelector('[data-row][data-id="' + CSS.escape(id) + '"]') : null;
+    if (back) back.focus();
     returnFocus = null;
   }
 
