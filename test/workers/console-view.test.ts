@@ -6,7 +6,7 @@
  */
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { samplesKey } from "../../src/core/keys.js";
+import { samplesKey } from "../../src/core/redis/keys.js";
 import { createWorker } from "../../src/functions/create-worker.js";
 import { bindings, freshFunction, redis } from "./support.js";
 

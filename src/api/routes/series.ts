@@ -2,7 +2,7 @@
  * `GET /functions/:name/series`: the dashboard's charts and warnings for one
  * function. One pipeline of five commands (its run reports, its backlog
  * samples, XINFO GROUPS, XLEN, XINFO CONSUMERS). It writes nothing: the
- * samples are taken by runs (core/backlog-sample.ts).
+ * samples are taken by runs (core/features/backlog-sample.ts).
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { xinfoConsumers, xinfoGroups, xlen } from "../../core/redis/commands.js";

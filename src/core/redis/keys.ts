@@ -7,7 +7,7 @@ export const REPORTS_KEPT = 50;
 /**
  * Backlog samples of one function for the dashboard's charts: a list, newest
  * first, bounded by `SAMPLES_KEPT` (a day at one a minute). Taken by runs
- * that store a report, in the same request (backlog-sample.ts): idle ticks and
+ * that store a report, in the same request (features/backlog-sample.ts): idle ticks and
  * GET routes write none.
  */
 export const samplesKey = (fn: string): string => `cronsumer:samples:${fn}`;
