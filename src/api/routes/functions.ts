@@ -80,7 +80,7 @@ function sharers(fn: PollingFunction, all: readonly PollingFunction[], env: Env)
   return Math.max(1, ...fn.crons.map((cron) => enabled.filter((f) => f.crons.includes(cron)).length));
 }
 
-function describe(fn: PollingFunction, all: readonly PollingFunction[], env: Env, deadLetterStream: string, reports: string[]) {
+export function describe(fn: PollingFunction, all: readonly PollingFunction[], env: Env, deadLetterStream: string, reports: string[]) {
   let options: Record<string, unknown> | null = null;
   let overrides: string[] = [];
   let error: string | null = null;

@@ -6,8 +6,9 @@ export const REPORTS_KEPT = 50;
 
 /**
  * Backlog samples of one function for the dashboard's charts: a list, newest
- * first, bounded by `SAMPLES_KEPT` (a day at one a minute). Taken by the API
- * while someone reads the series, never by runs, so idle ticks cost nothing more.
+ * first, bounded by `SAMPLES_KEPT` (a day at one a minute). Taken by runs
+ * that store a report, in the same request (features/backlog-sample.ts): idle ticks and
+ * GET routes write none.
  */
 export const samplesKey = (fn: string): string => `cronsumer:samples:${fn}`;
 export const SAMPLES_KEPT = 1440;
