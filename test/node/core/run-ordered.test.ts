@@ -7,6 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import type { Message } from "../../../src/core/define.js";
 import { orderedHeldKey, orderedLeaseKey } from "../../../src/core/keys.js";
+import { START_SCRIPT } from "../../../src/core/ordered/start.js";
 import { runFunction } from "../../../src/core/run.js";
 import { age, bridgeTransport, enqueue, entries, faultyBridge, pending, useFixture } from "../../support/engine.js";
 
@@ -112,7 +113,8 @@ describe("ordered consumption", () => {
     });
     await f.createGroup(fn);
     await enqueue(f.tcp, fn.stream, events("a1", "a2"));
-    const broken = await faultyBridge({ before: (ctx) => (ctx.path === "/multi-exec" ? "drop" : undefined) });
+    // Killed: nothing after the first request reaches Redis, neither the (fenced) commit nor the lease's release.
+    const broken = await faultyBridge({ before: (ctx) => (ctx.commands.some((c) => c[0] === "EVAL" && c[1] !== START_SCRIPT) ? "drop" : undefined) });
     const died = await run(fn, broken.transport);
     await broken.close();
     expect(died).toMatchObject({ handled: 2, acked: 0, stopReason: "error" });
