@@ -76,10 +76,12 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
     // A bad FN_* override fails this function's run, loudly, not the whole cron tick.
     return { ...emptyReport(fn.name, "", startedAt, deps.trigger), stopReason: "error", error: describeError(error) };
   }
-  const t = countingTransport(deps.transport);
+  const target: Target = { stream: fn.stream, group: fn.group, consumer: consumerName(fn.name, Math.abs(deps.slot ?? 0) % o.consumerPoolSize) };
+  // Ordered: every transaction after the lease is fenced by it (ordered/fence.ts).
+  const ordered = o.ordered ? new OrderedRun(target, o, now, startedAt) : undefined;
+  const t = countingTransport(ordered ? ordered.fence(deps.transport) : deps.transport);
   const routeEffects = deps.functions ? effectStreams(deps.functions, fn) : undefined;
   const budget = new SubrequestBudget(o.maxSubrequests, () => t.requests);
-  const target: Target = { stream: fn.stream, group: fn.group, consumer: consumerName(fn.name, Math.abs(deps.slot ?? 0) % o.consumerPoolSize) };
   const r = emptyReport(fn.name, target.consumer, startedAt, deps.trigger);
   const reserve = o.retention ? RETENTION_REQUESTS : 0;
   // keyConcurrency leases each batch in a request of its own.
@@ -106,7 +108,6 @@ export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<R
       return p.size;
     };
     const rate = o.rateLimit ? new RateTokens(target.stream, target.group, o.rateLimit) : undefined;
-    const ordered = o.ordered ? new OrderedRun(target, o, now, startedAt) : undefined;
     const first = ordered
       ? await ordered.start(t, size)
       : await firstRequest(t, target, o, gate, size, rate && { extra: rate.reserveOps(o.batchSize, now()), absorb: (values) => rate.absorb(values) }, now);
