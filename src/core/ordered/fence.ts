@@ -37,10 +37,10 @@ export class LeaseLostError extends Error {
   }
 }
 
-// KEYS: the lease, then every key the commands name. ARGV: token, release ('1' or '0'), then per command its length and its words.
+// KEYS: the lease, then every key the commands name. ARGV: token, then per command its length and its words.
 const BODY = `${UNPACK}if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {0} end
 local n = #ARGV
-local i = 3
+local i = 2
 while i <= n do
   local c = tonumber(ARGV[i])
   if c == nil or c < 1 or c > ${MAX_FENCED_ARGS} or i + c > n then return redis.error_reply('ERR fenced commit: malformed command list') end
@@ -49,7 +49,7 @@ end
 local replies = {}
 local errors = {}
 local k = 0
-i = 3
+i = 2
 while i <= n do
   local c = tonumber(ARGV[i])
   k = k + 1
@@ -63,7 +63,6 @@ while i <= n do
   end
   i = i + c + 1
 end
-if ARGV[2] == '1' then redis.call('DEL', KEYS[1]) end
 return {1, replies, errors}`;
 
 /** Compare-and-delete: the lease is given back only if it still holds this run's token. */
@@ -73,13 +72,11 @@ export const releaseCommand = (leaseKey: string, token: string): Command => ["EV
 export interface Fence {
   leaseKey: string;
   token: string;
-  /** Also delete the lease, after the commands, in the same script. */
-  release: boolean;
 }
 
 export function fencedCommand(f: Fence, commands: readonly Command[], body = scriptText(BODY)): Command {
   const keys = new Set<string>([f.leaseKey]);
-  const argv: Arg[] = [f.token, f.release ? "1" : "0"];
+  const argv: Arg[] = [f.token];
   for (const command of commands) {
     if (command.length > MAX_FENCED_ARGS) throw new RedisReplyError(`fenced commit: a ${command[0]} of ${command.length} arguments is more than a script can send (${MAX_FENCED_ARGS})`);
     for (const key of commandKeys(command)) keys.add(key);

@@ -29,7 +29,7 @@ import { orderedLeaseKey } from "../keys.js";
 import type { FunctionOptions } from "../options.js";
 import { VISIBILITY_MARGIN_MS } from "../options.js";
 import type { Command, Outcome as Reply, Transport } from "../transport.js";
-import { releaseCommand, sendFenced } from "./fence.js";
+import { LeaseLostError, releaseCommand, sendFenced } from "./fence.js";
 import type { OrderedOptions } from "./handle-ordered.js";
 import { handleOrdered, settleUnhandled } from "./handle-ordered.js";
 import { Held } from "./held.js";
@@ -47,9 +47,10 @@ export class OrderedRun {
   #holding = false;
   #released = false;
   #safe = true;
-  /** `fence` was called: the release rides in the fenced script rather than as a command. */
+  /** `fence` was called: the release is a plain DEL inside the fenced script, which checked the token first. */
   #fenced = false;
-  #releaseNext = false;
+  /** The next transaction carries the release. */
+  #releasing = false;
   readonly #leaseMs: number;
   readonly #token = crypto.randomUUID();
   readonly #leaseKey: string;
@@ -79,14 +80,15 @@ export class OrderedRun {
   }
 
   async #commit(inner: Transport, commands: readonly Command[]): Promise<Reply[]> {
-    const release = this.#releaseNext;
-    this.#releaseNext = false;
+    const releasing = this.#releasing;
+    this.#releasing = false;
     try {
-      const outcomes = await sendFenced(inner, { leaseKey: this.#leaseKey, token: this.#token, release }, commands);
-      if (release) this.#holding = false;
+      const outcomes = await sendFenced(inner, { leaseKey: this.#leaseKey, token: this.#token }, commands);
+      if (releasing) this.#holding = false;
       return outcomes;
     } catch (error) {
-      await this.abandon(inner);
+      if (error instanceof LeaseLostError) this.#holding = false;
+      else await this.abandon(inner);
       throw error;
     }
   }
@@ -164,9 +166,9 @@ export class OrderedRun {
     // Elapsed time is measured from before the lease was taken, so within it the lease is still ours.
     const withinLease = this.now() - this.startedAt < this.#leaseMs - VISIBILITY_MARGIN_MS;
     if (final && !this.#released && this.#safe && withinLease) {
-      // Fenced, the script deletes the lease after checking it is ours; unfenced, a compare-and-delete rides in the MULTI.
-      if (this.#fenced) this.#releaseNext = true;
-      else commands.push(releaseCommand(this.#leaseKey, this.#token));
+      // Fenced, the script checked the lease is ours before it runs the DEL; unfenced, a compare-and-delete rides in the MULTI.
+      commands.push(this.#fenced ? ["DEL", this.#leaseKey] : releaseCommand(this.#leaseKey, this.#token));
+      this.#releasing = this.#fenced;
       this.#released = true;
     }
     return commands;

@@ -125,4 +125,16 @@ describe("ordered lease", () => {
     expect(await ledgerOf()).toEqual(["a1"]);
     expect(await f.tcp.exists(lease)).toBe(0);
   });
+
+  it("a run that finds only a retry not yet due, and nothing new, still gives its lease back", async () => {
+    const { fn } = ledgerFunction(f, async () => {
+      throw new Error("transient");
+    }, { backoff: { strategy: "fixed", baseDelayMs: 5_000, maxDelayMs: 5_000 } });
+    await f.createGroup(fn);
+    await enqueue(f.tcp, fn.stream, events("a1"));
+    expect(await run(fn)).toMatchObject({ retried: 1 });
+    const idle = await run(fn);
+    expect(idle).toMatchObject({ handled: 0, stopReason: "drained" });
+    expect(await f.tcp.exists(orderedLeaseKey(fn.stream, fn.group))).toBe(0);
+  });
 });
