@@ -119,11 +119,11 @@ export class OrderedRun {
     this.#holding = true;
     let s;
     try {
-      s = await orderedStart(t, this.target, this.#token, this.#leaseMs, requested, this.o.visibilityTimeoutMs);
+      s = await orderedStart(t, this.target, this.#token, this.#leaseMs, requested, this.o.visibilityTimeoutMs, this.now());
       if (s.leased && s.missingGroup) {
         await ensureGroup(t, this.target.stream, this.target.group, this.o.startId);
         requested = size();
-        s = await orderedStart(t, this.target, this.#token, this.#leaseMs, requested, this.o.visibilityTimeoutMs);
+        s = await orderedStart(t, this.target, this.#token, this.#leaseMs, requested, this.o.visibilityTimeoutMs, this.now());
       }
     } catch (error) {
       await this.abandon(t);

@@ -12,11 +12,14 @@
  *   dropping heads no longer pending, and read nothing: recovery comes first,
  *   in id order, so a message reclaimed after a crash is handled before any
  *   later message of its key is read.
- * - Orphans: a pending entry not held by its key was read by a run whose
- *   lease has ended (this run took the lease), and whose writes are fenced
- *   (fence.ts): it is made idle for the visibility timeout (`XCLAIM … IDLE
- *   JUSTID`, no delivery counted), so this run's recovery claims it now
- *   instead of a visibility timeout later. Held entries keep their due times.
+ * - Orphans: this run took the lease, so every run that read before it has
+ *   lost its own, and the fence (fence.ts) refuses their writes. A pending
+ *   entry that no key holds was read by such a run; a held one less idle
+ *   than its key's due time says was claimed by such a run (claiming resets
+ *   idle time) whose commit never landed. Either is given back the idle time
+ *   its schedule says (`XCLAIM … IDLE … JUSTID`, no delivery counted): at
+ *   once for an orphan, at its key's due time for a held one. So a failed
+ *   commit costs the next tick, not a visibility timeout.
  * - Nothing pending: nothing is held (the hash is deleted), and the script
  *   reads like any first read (`… STREAMS <stream> <pause gate> <gate> > > >`).
  *   A NOGROUP is the pause gate's when opening it succeeds (then it reads
@@ -35,8 +38,11 @@ import type { Reply, Transport } from "../transport.js";
 
 /** Pending entries the start script looks through for orphans; deeper ones wait for the visibility timeout. */
 export const ORPHANS_LISTED = 1_000;
+/** An entry less idle than its schedule by more than this was claimed by a run whose commit never landed. */
+export const SCHEDULE_SLACK_MS = 1_000;
 
-// KEYS: stream, lease, held, gate, pause gate. ARGV: group, consumer, token, lease ms, count, visibility ms, orphans listed at most.
+// KEYS: stream, lease, held, gate, pause gate.
+// ARGV: group, consumer, token, lease ms, count, visibility ms, orphans listed at most, now (unix ms, the clock held due times are on).
 // A paused function (pause.ts: the gate is then a string) takes no lease and reads nothing.
 export const START_SCRIPT = `${UNPACK}local pause = redis.call('TYPE', KEYS[5]).ok
 if pause == 'string' then return {3} end
@@ -47,7 +53,7 @@ if pause == 'none' then redis.pcall('XGROUP', 'CREATE', KEYS[5], ARGV[1], '$', '
 if summary[1] > 0 then
   local flat = redis.call('HGETALL', KEYS[3])
   local out = {}
-  local held = {}
+  local dueOf = {}
   for i = 1, #flat, 2 do
     local due = nil
     local ids = {}
@@ -62,24 +68,38 @@ if summary[1] > 0 then
       local value = due
       for j = first, #ids do
         value = value .. ' ' .. ids[j]
-        held[ids[j]] = true
+        dueOf[ids[j]] = tonumber(due) or 0
       end
       if first > 1 then redis.call('HSET', KEYS[3], flat[i], value) end
       table.insert(out, flat[i])
       table.insert(out, value)
     end
   end
-  local orphans = {}
+  local vt = tonumber(ARGV[6])
+  local now = tonumber(ARGV[8])
+  local wants = {}
+  local fix = {}
   for _, p in ipairs(redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', ARGV[7])) do
-    if not held[p[1]] and p[3] < tonumber(ARGV[6]) then table.insert(orphans, p[1]) end
+    local want = vt
+    if dueOf[p[1]] then want = math.max(0, vt - math.max(0, dueOf[p[1]] - now)) end
+    if p[3] + ${SCHEDULE_SLACK_MS} < want then
+      if not fix[want] then
+        fix[want] = {}
+        table.insert(wants, want)
+      end
+      table.insert(fix[want], p[1])
+    end
   end
-  for i = 1, #orphans, 100 do
-    local claim = {'XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0}
-    for j = i, math.min(i + 99, #orphans) do table.insert(claim, orphans[j]) end
-    table.insert(claim, 'IDLE')
-    table.insert(claim, ARGV[6])
-    table.insert(claim, 'JUSTID')
-    redis.call(unpack(claim))
+  for _, want in ipairs(wants) do
+    local ids = fix[want]
+    for i = 1, #ids, 100 do
+      local claim = {'XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0}
+      for j = i, math.min(i + 99, #ids) do table.insert(claim, ids[j]) end
+      table.insert(claim, 'IDLE')
+      table.insert(claim, string.format('%d', want))
+      table.insert(claim, 'JUSTID')
+      redis.call(unpack(claim))
+    end
   end
   return {1, summary[1], out}
 end
@@ -124,9 +144,9 @@ export interface LeaseTarget {
   consumer: string;
 }
 
-export async function orderedStart(t: Transport, target: LeaseTarget, token: string, leaseMs: number, count: number, visibilityTimeoutMs: number): Promise<OrderedStart> {
+export async function orderedStart(t: Transport, target: LeaseTarget, token: string, leaseMs: number, count: number, visibilityTimeoutMs: number, now: number): Promise<OrderedStart> {
   const keys = [target.stream, orderedLeaseKey(target.stream, target.group), orderedHeldKey(target.stream, target.group), gateKey(target.stream), pauseKey(target.stream, target.group)];
-  const [outcome] = await t.pipeline([["EVAL", START_SCRIPT, keys.length, ...keys, target.group, target.consumer, token, String(leaseMs), String(count), String(visibilityTimeoutMs), String(ORPHANS_LISTED)]]);
+  const [outcome] = await t.pipeline([["EVAL", START_SCRIPT, keys.length, ...keys, target.group, target.consumer, token, String(leaseMs), String(count), String(visibilityTimeoutMs), String(ORPHANS_LISTED), String(Math.floor(now))]]);
   if (!outcome || "error" in outcome) {
     const error = outcome && "error" in outcome ? outcome.error : "no reply";
     if (/^ERR unknown command/i.test(error)) throw new RedisReplyError(`ordered consumption needs Lua (EVAL), which this store lacks: ${error}`);

@@ -3,6 +3,7 @@
  * request costs the next tick, not a lease and a visibility timeout, and a
  * group made by hand (no pause gate) is consumed like any other.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { orderedLeaseKey, pauseKey } from "../../../src/core/keys.js";
 import { START_SCRIPT } from "../../../src/core/ordered/start.js";
@@ -17,13 +18,12 @@ const transport = bridgeTransport();
 const run = (fn: Parameters<typeof runFunction>[0], t: Transport = transport) => runFunction(fn, { transport: t, vars: {}, trigger: "cron" });
 const isStart = (ctx: FaultContext) => ctx.commands.some((c) => c[0] === "EVAL" && c[1] === START_SCRIPT);
 
-/** Fails the run's first request after its start (its commit) with `fault`, then lets everything through. */
-async function failFirstCommit(fault: Fault, when: "before" | "after") {
-  let done = false;
+/** Fails the run's `nth` request after its start (the first: its commit, or its recovery) with `fault`, then lets everything through. */
+async function failFirstCommit(fault: Fault, when: "before" | "after", nth = 1) {
+  let seen = 0;
   const pick = (ctx: FaultContext) => {
-    if (done || isStart(ctx)) return undefined;
-    done = true;
-    return fault;
+    if (seen >= nth || isStart(ctx)) return undefined;
+    return ++seen === nth ? fault : undefined;
   };
   return faultyBridge(when === "before" ? { before: pick } : { after: pick });
 }
@@ -52,6 +52,26 @@ describe("ordered consumption under faults", () => {
       expect(await f.tcp.exists(orderedLeaseKey(fn.stream, fn.group))).toBe(0);
     });
   }
+
+  it("a retry reclaimed by a run whose commit was lost is due again at once, not a visibility timeout later", async () => {
+    const { fn, ledgerOf } = ledgerFunction(
+      f,
+      async (m) => {
+        if (m.fields.seq === "1" && m.attempt === 1) throw new Error("transient");
+      },
+      { backoff: { strategy: "fixed", baseDelayMs: 300, maxDelayMs: 300 } },
+    );
+    await f.createGroup(fn);
+    await enqueue(f.tcp, fn.stream, events("a1", "a2"));
+    expect(await run(fn)).toMatchObject({ retried: 1, acked: 0 });
+    await sleep(500);
+    // This run reclaims a1 and a2 (claiming resets their idle time), handles them, and its commit is lost.
+    const broken = await failFirstCommit({ status: 503 }, "before", 2);
+    expect(await run(fn, broken.transport)).toMatchObject({ reclaimed: 2, handled: 2, stopReason: "error" });
+    await broken.close();
+    expect(await run(fn)).toMatchObject({ reclaimed: 2, acked: 2 });
+    expect(await ledgerOf()).toEqual(["a1", "a2"]);
+  });
 
   it("a group made by hand, without the pause gate: one run drains it and opens the gate", async () => {
     const { fn, ledgerOf } = ledgerFunction(f);

@@ -21,12 +21,12 @@ const { values } = parseArgs({
   options: {
     accounts: string, "per-account": string, "fail-once": string, seed: string, kills: string, "fault-rate": string, "faults-until": string,
     "cron-every": string, "manual-lanes": string, "manual-every": string, producers: string, batch: string, "drain-timeout": string,
-    var: { type: "string", multiple: true }, compare: { type: "boolean" }, "status-rate": string, "drop-rate": string,
+    var: { type: "string", multiple: true }, compare: { type: "boolean" }, trace: { type: "boolean" }, "status-rate": string, "drop-rate": string,
   },
   strict: true,
 });
 
-function num(name: Exclude<keyof typeof values, "compare" | "var">, fallback: number): number {
+function num(name: Exclude<keyof typeof values, "compare" | "trace" | "var">, fallback: number): number {
   const raw = values[name];
   if (raw === undefined) return fallback;
   const n = Number(raw);
@@ -64,6 +64,7 @@ const config: OrderedDrillConfig = {
   store,
   redisUrl: process.env.REDIS_URL,
   vars,
+  trace: values.trace ?? false,
 };
 const log = (line: string) => console.error(line);
 log(`drill:ordered: seed ${config.seed}: ${config.accounts} accounts × ${config.perAccount} events, fail-once ${config.failOnce}, ${config.kills} kills, fault rate ${config.faultRate}, ${config.manualLanes} manual lanes`);

@@ -10,6 +10,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { orderedLeaseKey } from "../../../src/core/keys.js";
 import { accounts, ACCOUNTS_LEDGER } from "../../../src/functions/accounts.js";
 import { mulberry32 } from "../../prng.js";
 import { freePort } from "../../stack/ports.js";
@@ -60,6 +61,8 @@ export interface OrderedDrillConfig {
   store: StoreKind;
   redisUrl: string | undefined;
   vars: Record<string, string>;
+  /** Log the ledger's length and the lease's time to live every 250 ms. */
+  trace?: boolean;
 }
 
 export async function runOrderedDrill(c: OrderedDrillConfig, log: (line: string) => void) {
@@ -94,6 +97,7 @@ export async function runOrderedDrill(c: OrderedDrillConfig, log: (line: string)
     const watcher = (async () => {
       while (watching) {
         inLedger = await xlen(r, ACCOUNTS_LEDGER).catch(() => inLedger);
+        if (c.trace) log(`ordered drill: ${elapsed()} ms: ${inLedger} in the ledger, lease ${String(await r.command(["PTTL", orderedLeaseKey(accounts.stream, accounts.group)]).catch(() => "?"))} ms`);
         await sleep(250);
       }
     })();
