@@ -12,13 +12,13 @@
  *   in workerd; the strings it yields are the same (both paths decode UTF-8).
  */
 import { Redis } from "@upstash/redis/cloudflare";
-import { ConfigError } from "../core/errors.js";
-import { coalescingTransport } from "../core/coalescing-transport.js";
-import type { PollingFunction } from "../core/define.js";
-import { defaultOptions } from "../core/options.js";
-import { routedTransport } from "../core/routed-transport.js";
-import type { Transport } from "../core/transport.js";
-import { upstashTransport } from "../core/upstash-transport.js";
+import { ConfigError } from "../core/redis/errors.js";
+import { coalescingTransport } from "../core/redis/coalescing-transport.js";
+import type { PollingFunction } from "../core/define/define.js";
+import { defaultOptions } from "../core/define/options.js";
+import { routedTransport } from "../core/partitions/routed-transport.js";
+import type { Transport } from "../core/redis/transport.js";
+import { upstashTransport } from "../core/redis/upstash-transport.js";
 import type { Env } from "../env.js";
 
 /** Database 0 is `UPSTASH_REDIS_REST_URL`/`_TOKEN`; database j ≥ 1 (partitions.databases) is `UPSTASH_REDIS_REST_URL_<j>`/`_TOKEN_<j>`. */

@@ -5,7 +5,7 @@
  * database at any time (`faults`), as on `faultyBridge`.
  */
 import { randomUUID } from "node:crypto";
-import type { Transport } from "../../src/core/transport.js";
+import type { Transport } from "../../src/core/redis/transport.js";
 import { createRedisBackend } from "../../tools/bridge/redis-backend.js";
 import type { FaultContext, Faults } from "../../tools/bridge/faults.js";
 import type { BridgeStats } from "../../tools/bridge/server.js";

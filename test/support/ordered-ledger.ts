@@ -3,8 +3,8 @@
  * `{account, seq}` to a ledger stream of its own as its effect, so a test
  * reads back exactly which messages were committed, how often, in what order.
  */
-import type { FunctionOptions } from "../../src/core/options.js";
-import type { Message, PollingFunction } from "../../src/core/define.js";
+import type { FunctionOptions } from "../../src/core/define/options.js";
+import type { Message, PollingFunction } from "../../src/core/define/define.js";
 import type { Fixture } from "./engine.js";
 import { entries } from "./engine.js";
 

@@ -5,7 +5,7 @@
  */
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { orderedHeldKey, orderedLeaseKey } from "../../src/core/keys.js";
+import { orderedHeldKey, orderedLeaseKey } from "../../src/core/redis/keys.js";
 import { createWorker } from "../../src/functions/create-worker.js";
 import { bindings, entries, freshFunction, pendingIds, redis } from "./support.js";
 

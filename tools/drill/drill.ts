@@ -25,7 +25,7 @@ import type { Stack } from "../stack/stack.js";
 import { startStack } from "../stack/stack.js";
 import { startCronDriver } from "../stack/cron-driver.js";
 import { payments } from "../../src/functions/payments.js";
-import { delayedKey, reportsKey } from "../../src/core/keys.js";
+import { delayedKey, reportsKey } from "../../src/core/redis/keys.js";
 import { signalGroup } from "../stack/worker.js";
 import { account } from "./accounting.js";
 import { checkDelayed } from "./delayed.js";

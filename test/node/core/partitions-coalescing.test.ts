@@ -5,11 +5,11 @@
  * its own, so nothing else counts.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { coalescingTransport } from "../../../src/core/coalescing-transport.js";
-import { definePollingFunction } from "../../../src/core/define.js";
-import { RedisReplyError } from "../../../src/core/errors.js";
-import { partitionStream, routeFields } from "../../../src/core/partitions.js";
-import type { Transport } from "../../../src/core/transport.js";
+import { coalescingTransport } from "../../../src/core/redis/coalescing-transport.js";
+import { definePollingFunction } from "../../../src/core/define/define.js";
+import { RedisReplyError } from "../../../src/core/redis/errors.js";
+import { partitionStream, routeFields } from "../../../src/core/define/partitions.js";
+import type { Transport } from "../../../src/core/redis/transport.js";
 import { transportFromEnv } from "../../../src/functions/redis.js";
 import { runScheduled } from "../../../src/functions/scheduled.js";
 import type { Database } from "../../support/databases.js";

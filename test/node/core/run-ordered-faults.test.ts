@@ -5,10 +5,10 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { orderedLeaseKey, pauseKey } from "../../../src/core/keys.js";
-import { START_SCRIPT } from "../../../src/core/ordered/start.js";
-import { runFunction } from "../../../src/core/run.js";
-import type { Transport } from "../../../src/core/transport.js";
+import { orderedLeaseKey, pauseKey } from "../../../src/core/redis/keys.js";
+import { START_SCRIPT } from "../../../src/core/features/ordered/start.js";
+import { runFunction } from "../../../src/core/run/run.js";
+import type { Transport } from "../../../src/core/redis/transport.js";
 import type { Fault, FaultContext } from "../../../tools/bridge/faults.js";
 import { bridgeTransport, enqueue, faultyBridge, pending, useFixture } from "../../support/engine.js";
 import { events, ledgerFunction } from "../../support/ordered-ledger.js";

@@ -4,10 +4,10 @@
  * reaches Redis late neither writes nor deletes the next run's lease.
  */
 import { describe, expect, it } from "vitest";
-import { orderedLeaseKey } from "../../../src/core/keys.js";
-import { START_SCRIPT } from "../../../src/core/ordered/start.js";
-import { runFunction } from "../../../src/core/run.js";
-import type { Transport } from "../../../src/core/transport.js";
+import { orderedLeaseKey } from "../../../src/core/redis/keys.js";
+import { START_SCRIPT } from "../../../src/core/features/ordered/start.js";
+import { runFunction } from "../../../src/core/run/run.js";
+import type { Transport } from "../../../src/core/redis/transport.js";
 import { age, bridgeTransport, enqueue, pending, useFixture } from "../../support/engine.js";
 import { events, ledgerFunction } from "../../support/ordered-ledger.js";
 

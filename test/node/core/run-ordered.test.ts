@@ -5,10 +5,10 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import type { Message } from "../../../src/core/define.js";
-import { orderedHeldKey, orderedLeaseKey } from "../../../src/core/keys.js";
-import { START_SCRIPT } from "../../../src/core/ordered/start.js";
-import { runFunction } from "../../../src/core/run.js";
+import type { Message } from "../../../src/core/define/define.js";
+import { orderedHeldKey, orderedLeaseKey } from "../../../src/core/redis/keys.js";
+import { START_SCRIPT } from "../../../src/core/features/ordered/start.js";
+import { runFunction } from "../../../src/core/run/run.js";
 import { age, bridgeTransport, enqueue, entries, faultyBridge, pending, useFixture } from "../../support/engine.js";
 import { events, LEDGER_VT as VT, ledgerFunction as orderedLedger } from "../../support/ordered-ledger.js";
 

@@ -1,6 +1,6 @@
 /** The Worker's Redis transport, built from its bindings once and reused while they stay the same. */
 import { describe, expect, inject, it } from "vitest";
-import { TransportError } from "../../../src/core/errors.js";
+import { TransportError } from "../../../src/core/redis/errors.js";
 import { transportFromEnv } from "../../../src/functions/redis.js";
 
 const ping = async (env: { UPSTASH_REDIS_REST_URL: string; UPSTASH_REDIS_REST_TOKEN: string }) => (await transportFromEnv(env).pipeline([["PING"]]))[0];

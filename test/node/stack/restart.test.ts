@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LEDGER_STREAM } from "../../../src/functions/payments.js";
-import type { RunReport } from "../../../src/core/report.js";
+import type { RunReport } from "../../../src/core/features/report.js";
 import { freePort } from "../../../tools/stack/ports.js";
 import { redisView } from "../../../tools/stack/redis-view.js";
 import { startStack, type Stack } from "../../../tools/stack/stack.js";

@@ -10,7 +10,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { orderedLeaseKey } from "../../../src/core/keys.js";
+import { orderedLeaseKey } from "../../../src/core/redis/keys.js";
 import { accounts, ACCOUNTS_LEDGER } from "../../../src/functions/accounts.js";
 import { mulberry32 } from "../../prng.js";
 import { freePort } from "../../stack/ports.js";
