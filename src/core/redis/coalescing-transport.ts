@@ -24,6 +24,12 @@ import { RedisReplyError, TransportError } from "./errors.js";
 import { commandsBytes } from "./request-bytes.js";
 import type { Command, Outcome, Transport } from "./transport.js";
 
+/** Outcomes handed to a caller whose commands rode in a request another caller's opened: that request is counted once, by its first caller. */
+const riders = new WeakSet<readonly Outcome[]>();
+
+/** True when these outcomes came back in a merged request opened by another caller (counting-transport.ts counts it once). */
+export const rodeAlong = (outcomes: readonly Outcome[]): boolean => riders.has(outcomes);
+
 interface Waiting {
   commands: readonly Command[];
   resolve(outcomes: Outcome[]): void;
@@ -57,7 +63,9 @@ export function coalescingTransport(inner: Transport, { maxRequestBytes }: Coale
       if (outcomes.length !== merged.length) throw new TransportError(`a merged ${kind} of ${merged.length} commands was answered with ${outcomes.length} outcomes`);
       let at = 0;
       for (const w of batch) {
-        w.resolve(outcomes.slice(at, at + w.commands.length));
+        const own = outcomes.slice(at, at + w.commands.length);
+        if (at > 0) riders.add(own);
+        w.resolve(own);
         at += w.commands.length;
       }
     } catch (error) {
