@@ -92,12 +92,15 @@ export function fencedCommand(f: Fence, commands: readonly Command[], body = scr
  * when the request failed.
  */
 export async function sendFenced(t: Transport, f: Fence, commands: readonly Command[]): Promise<Outcome[]> {
-  let [outcome] = await t.pipeline([fencedCommand(f, commands)]);
+  let answered = await t.pipeline([fencedCommand(f, commands)]);
+  let [outcome] = answered;
   // A refused shebang never ran: the plain script goes instead.
-  if (outcome && "error" in outcome && refusedShebang(outcome.error)) [outcome] = await t.pipeline([fencedCommand(f, commands, BODY)]);
+  if (outcome && "error" in outcome && refusedShebang(outcome.error)) [outcome] = answered = await t.pipeline([fencedCommand(f, commands, BODY)]);
   if (!outcome) throw new RedisReplyError("fenced commit: no reply");
   if ("error" in outcome) throw new RedisReplyError(`fenced commit refused: ${outcome.error}`);
-  return parseFenced(outcome.result, commands.length);
+  // In the array the transport answered, so what it knows of that answer (a merged request's rider, coalescing-transport.ts) still holds.
+  answered.splice(0, answered.length, ...parseFenced(outcome.result, commands.length));
+  return answered;
 }
 
 export function parseFenced(r: Reply, count: number): Outcome[] {
