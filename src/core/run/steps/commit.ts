@@ -15,8 +15,6 @@ export async function commitLeading(s: RunState, outcomes: readonly Outcome[]): 
   const leading = await sendLeadingParts(s.t, parts, s.budget.limit - s.budget.used - requestsAfterRun(s), s.report);
   if (leading.unpaid > 0) for (const f of s.features) f.unpaid?.();
   const commit = leading.last;
-  // With NOACK nothing was pending: settling it takes nothing off the group's count.
-  const settled = s.o.noAck ? 0 : leading.settled + commit.acked + commit.deadLettered;
-  for (const f of s.features) f.settling?.(settled);
+  for (const f of s.features) f.settling?.(leading.settled + commit.acked + commit.deadLettered);
   return commit;
 }
