@@ -73,19 +73,35 @@ function attempts(c: Case): string[] {
   return out;
 }
 
-/** `ordered`: per group and key, a message's calls all come before the next message's, and never two at once. */
-function order(c: Case): string[] {
+/** A call after which its message will not be handed over again, unless a fault lost the commit. */
+const settles = (call: Call): boolean => call.verdict === "ack" || call.verdict === "permanent" || (call.verdict === "fail" && call.attempt === MAX_DELIVERIES);
+
+/**
+ * `ordered`, per group and key: effects are committed in enqueue order; a
+ * message is handed over only once every earlier message was settled by a
+ * call that had ended (a lost commit may replay a run of them, in order);
+ * and never two at once.
+ */
+async function order(c: Case): Promise<string[]> {
   if (!c.has("ordered")) return [];
   const out: string[] = [];
-  const last = new Map<string, Call>();
-  for (const call of [...c.history.calls].sort((a, b) => a.seq - b.seq)) {
-    const k = `${call.group}/${call.key ?? ""}`;
-    const prev = last.get(k);
-    if (prev && call.n < prev.n) out.push(`key ${k}: message ${call.n} handled after message ${prev.n}`);
-    if (prev && prev.n !== call.n && call.start < prev.end) out.push(`key ${k}: messages ${prev.n} and ${call.n} handled at once`);
-    if (!prev || call.n >= prev.n) last.set(k, call);
+  const committed = new Map<string, number>();
+  for (const e of await range(c, c.keys.ledger)) {
+    const k = `${e.fields.g}/${e.fields.k}`;
+    const n = Number(e.fields.n);
+    if ((committed.get(k) ?? -1) > n) out.push(`key ${k}: effect of message ${n} committed after that of message ${committed.get(k)}`);
+    committed.set(k, Math.max(n, committed.get(k) ?? -1));
   }
-  return out;
+  const calls = [...c.history.calls].sort((a, b) => a.seq - b.seq);
+  for (const call of calls) {
+    for (const earlier of calls) {
+      if (earlier.group !== call.group || (earlier.key ?? "") !== (call.key ?? "") || earlier.n >= call.n) continue;
+      if (earlier.seq < call.seq && earlier.end > call.start) out.push(`key ${call.group}/${call.key ?? ""}: messages ${earlier.n} and ${call.n} handled at once`);
+      const settled = calls.find((x) => x.group === earlier.group && x.n === earlier.n && settles(x));
+      if (settled && (settled.seq > call.seq || settled.end > call.start)) out.push(`key ${call.group}/${call.key ?? ""}: message ${call.n} handed over before message ${earlier.n} was settled`);
+    }
+  }
+  return [...new Set(out)];
 }
 
 /** `delays`: never handed over before it is due, and a retry never before its delay (when no fault undid the retry). */
@@ -142,5 +158,5 @@ async function leftovers(c: Case): Promise<string[]> {
 
 export async function violations(c: Case): Promise<string[]> {
   const byN = new Map(c.enqueued.map((m) => [m.n, m]));
-  return [...c.unexpected, ...(await outcomes(c)), ...attempts(c), ...order(c), ...neverEarly(c, byN), ...rate(c), ...keyConcurrency(c), ...(await leftovers(c))];
+  return [...c.unexpected, ...(await outcomes(c)), ...attempts(c), ...(await order(c)), ...neverEarly(c, byN), ...rate(c), ...keyConcurrency(c), ...(await leftovers(c))];
 }

@@ -34,7 +34,7 @@ const bump = (map: Map<string, number>, keys: readonly string[]) => {
 };
 
 export function caseProperty(store: Store, tally: Tally) {
-  return fc.asyncProperty(optionSetArb, initialArb, commandsArb, async (set, initial, commands) => {
+  return fc.asyncProperty(optionSetArb, initialArb, commandsArb(process.env.PBT_REPLAY), async (set, initial, commands) => {
     const keys = caseKeys(randomUUID().slice(0, 8));
     const pairs = pairsOf(set.features);
     const c = new Case(store, set, keys, []);
