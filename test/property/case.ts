@@ -17,7 +17,7 @@ import { KilledRunError } from "./faults.js";
 import type { CaseKeys } from "./functions.js";
 import { PARTITIONS } from "./functions.js";
 import type { MessageSpec, OptionSet, RunSpec } from "./generators.js";
-import { RATE_PERIOD_MS } from "./generators.js";
+import { LATE_MS, RATE_PERIOD_MS } from "./generators.js";
 import { History } from "./history.js";
 import type { Store } from "./store.js";
 
@@ -56,6 +56,11 @@ export class Case {
     return this.set.features.includes(feature as never);
   }
 
+  /** SCAN pattern of every key of the case. */
+  get pattern(): string {
+    return `*pbt-${this.keys.id}*`;
+  }
+
   get streams(): [string, string][] {
     return this.fns.flat().map((fn) => [fn.stream, fn.group]);
   }
@@ -84,7 +89,7 @@ export class Case {
     const members = this.fns[spec.group % this.fns.length]!;
     const fn = members[spec.member % members.length]!;
     if (spec.faults.length > 0) this.faulted += 1;
-    const faults = await this.store.faulty(spec.faults, gate);
+    const faults = await this.store.faulty(spec.faults, { gate, delay: () => this.store.advance(LATE_MS, this.streams, this.pattern) });
     const deps: RunDeps = { transport: faults.transport, vars: {}, trigger: "manual", slot: spec.slot, now: this.store.clock.now, functions: this.fns.flat() };
     const running: Promise<RunReport> = this.has("pollIntervalMs")
       ? runSession(fn, deps, { poll: true, sleep: (ms) => this.sleepVirtual(ms) })
@@ -122,7 +127,7 @@ export class Case {
       const into = at % RATE_PERIOD_MS;
       if (into > RATE_PERIOD_MS - 30_000) step += RATE_PERIOD_MS - into + 1_000;
     }
-    await this.store.advance(step, this.streams, `*pbt-${this.keys.id}*`);
+    await this.store.advance(step, this.streams, this.pattern);
   }
 
   /** Faults have stopped: clean runs of every member, the clock moving on between rounds, until nothing is left to do. */
@@ -156,7 +161,7 @@ export class Case {
   }
 
   async cleanup(): Promise<void> {
-    const keys = await this.store.keys(`*pbt-${this.keys.id}*`);
+    const keys = await this.store.keys(this.pattern);
     for (let i = 0; i < keys.length; i += 100) await this.store.command(["DEL", ...keys.slice(i, i + 100)]);
   }
 }

@@ -4,7 +4,7 @@
  * Worker was evicted mid-run: nothing after that await ever happens) or
  * throws a plain error (the run crashed there). The bridge makes the others
  * (store.ts): an answer dropped before Redis ran the request or after, and
- * a 503.
+ * a 503. A "late" request waits while the clock moves on (`delay`), then goes.
  *
  * A `Gate` puts each request of overlapping runs through fast-check's
  * scheduler, which decides the order in which they reach Redis.
@@ -33,7 +33,16 @@ export class KilledRunError extends Error {
   }
 }
 
-export function killingTransport(inner: Transport, faults: readonly Fault[], gate: Gate | undefined, fired: string[], close: () => Promise<void>): RunFaults {
+export interface KillOptions {
+  gate?: Gate;
+  /** Moves the clock on while a "late" request is on its way. */
+  delay?: () => Promise<void>;
+  /** Where the faults that struck are written. */
+  fired: string[];
+  close(): Promise<void>;
+}
+
+export function killingTransport(inner: Transport, faults: readonly Fault[], { gate, delay, fired, close }: KillOptions): RunFaults {
   let requests = 0;
   let markKilled!: () => void;
   const killed = new Promise<void>((resolve) => (markKilled = resolve));
@@ -47,7 +56,12 @@ export function killingTransport(inner: Transport, faults: readonly Fault[], gat
     }
     if (kill?.at === at && kill.kind === "throw") fired.push("throw");
     if (kill?.at === at && kill.kind === "throw") return Promise.reject(new KilledRunError(at));
-    const go = () => inner[kind](commands);
+    const late = faults.find((f) => f.kind === "late" && f.at === at);
+    if (late) fired.push("late");
+    const go = async () => {
+      if (late && delay) await delay();
+      return inner[kind](commands);
+    };
     return gate ? gate(`${kind}:${commands.map((c) => c[0]).join(",")}`, go) : go();
   }
   return {

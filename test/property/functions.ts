@@ -72,7 +72,7 @@ export function options(set: OptionSet, keys: CaseKeys): Partial<FunctionOptions
     ...(has("noAck") ? { noAck: true } : {}),
     ...(has("retention") ? { retention: { maxLen: 0 } } : {}),
     ...(has("maxParallelRuns") ? { maxParallelRuns: 3 } : {}),
-    ...(has("pollIntervalMs") ? { pollIntervalMs: 100 } : {}),
+    ...(has("pollIntervalMs") ? { pollIntervalMs: 1_000 } : {}),
   };
 }
 

@@ -34,7 +34,10 @@ export interface MessageSpec {
 }
 
 /** A fault of one request of one run, by the request's index in that run. */
-export type FaultKind = "dropBefore" | "dropAfter" | "status503" | "hang" | "throw";
+export type FaultKind = "dropBefore" | "dropAfter" | "status503" | "hang" | "throw" | "late";
+
+/** A "late" request reaches Redis this long after it was sent: within the visibility timeout's margin for the commit. */
+export const LATE_MS = 4_000;
 export interface Fault {
   at: number;
   kind: FaultKind;
@@ -91,7 +94,7 @@ export const messageArb: fc.Arbitrary<MessageSpec> = fc.record(
 
 export const faultArb: fc.Arbitrary<Fault> = fc.record({
   at: fc.integer({ min: 0, max: 3 }),
-  kind: fc.constantFrom<FaultKind>("dropBefore", "dropAfter", "status503", "hang", "throw"),
+  kind: fc.constantFrom<FaultKind>("dropBefore", "dropAfter", "status503", "hang", "throw", "late"),
 });
 
 /** At most one fault per run: a case stays small, and a shrunk one names the fault that mattered. */

@@ -23,11 +23,13 @@ export interface Tally {
   refused: Map<string, number>;
   /** The first ConfigError message per refused pair: a refusal the matrix does not mean shows here. */
   reasons: Map<string, string>;
+  /** Cases run to the end, and cases skipped for a refused option set. */
+  cases: { run: number; refused: number };
   /** Faults that struck, by kind, over all cases. */
   fired: Map<string, number>;
 }
 
-export const newTally = (): Tally => ({ exercised: new Map(), refused: new Map(), reasons: new Map(), fired: new Map() });
+export const newTally = (): Tally => ({ exercised: new Map(), refused: new Map(), reasons: new Map(), fired: new Map(), cases: { run: 0, refused: 0 } });
 
 const bump = (map: Map<string, number>, keys: readonly string[]) => {
   for (const k of keys) map.set(k, (map.get(k) ?? 0) + 1);
@@ -47,6 +49,7 @@ export function caseProperty(store: Store, tally: Tally) {
       const named = MATRIX.filter((f) => error.message.includes(`\`${f}\``));
       const refused = named.length >= 2 ? named.slice(0, 2).join("+") : `other: ${error.message.replace(/^polling function "[^"]*": /, "").slice(0, 80)}`;
       bump(tally.refused, [refused]);
+      tally.cases.refused += 1;
       if (!tally.reasons.has(refused)) tally.reasons.set(refused, error.message.replace(/^polling function "[^"]*": /, ""));
       return;
     }
@@ -56,9 +59,10 @@ export function caseProperty(store: Store, tally: Tally) {
       // Every group exists before the first message, as a deployment's groups do: retention may trim what all of them are done with.
       await c.createGroups();
       await c.enqueue(initial);
-      await fc.asyncModelRun(() => ({ model: { faulted: 0 }, real: c }), commands);
+      await fc.asyncModelRun(() => ({ model: { faulted: 0, late: 0 }, real: c }), commands);
       await c.quiesce();
       bump(tally.fired, c.fired);
+      tally.cases.run += 1;
       const found = await violations(c);
       if (found.length > 0) throw new Error(`${found.length} invariant(s) broken on ${store.kind}:\n  ${found.slice(0, 12).join("\n  ")}\nhandler calls: ${JSON.stringify(c.history.calls.map((x) => [x.group, x.n, x.attempt, x.verdict]))}`);
     } finally {
@@ -86,5 +90,5 @@ export function settings(defaults: { seed: number; numRuns: number }): RunSettin
 export function printTally(kind: string, tally: Tally): void {
   const rows = (map: Map<string, number>) =>
     [...map].sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `  ${k}: ${n}${tally.reasons.has(k) && map === tally.refused ? ` (${tally.reasons.get(k)})` : ""}`);
-  console.log([`property cases on ${kind}: exercised`, ...rows(tally.exercised), "refused (ConfigError)", ...rows(tally.refused), "faults that struck", ...rows(tally.fired)].join("\n"));
+  console.log([`property cases on ${kind}: ${tally.cases.run} run, ${tally.cases.refused} refused; pairs exercised`, ...rows(tally.exercised), "refused (ConfigError)", ...rows(tally.refused), "faults that struck", ...rows(tally.fired)].join("\n"));
 }

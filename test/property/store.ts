@@ -35,7 +35,7 @@ export interface Store {
   /** A transport without faults, through the bridge. */
   clean: Transport;
   /** A transport for one run with its faults, through a bridge of its own; `close` when the run is over. */
-  faulty(faults: readonly Fault[], gate?: Gate): Promise<RunFaults>;
+  faulty(faults: readonly Fault[], options?: { gate?: Gate; delay?: () => Promise<void> }): Promise<RunFaults>;
   /** Moves the clock on by `ms` for the runs and for what the store timed; `streams` are the case's [stream, group] pairs. */
   advance(ms: number, streams: readonly [string, string][], pattern: string): Promise<void>;
   /** Every key matching `pattern` (SCAN). */
@@ -72,7 +72,7 @@ export async function openStore(kind: "redis" | "engine", redisUrl?: string): Pr
     command,
     keys,
     clean: client(bridge.url, token),
-    async faulty(faults, gate) {
+    async faulty(faults, options = {}) {
       let index = 0;
       const fired: string[] = [];
       const dropAfter = new WeakSet<FaultContext>();
@@ -82,7 +82,7 @@ export async function openStore(kind: "redis" | "engine", redisUrl?: string): Pr
         token,
         faults: {
           before(ctx) {
-            const f = faults.find((x) => x.at === index++ && x.kind !== "hang" && x.kind !== "throw");
+            const f = faults.find((x) => x.at === index++ && (x.kind === "dropBefore" || x.kind === "dropAfter" || x.kind === "status503"));
             if (f) fired.push(f.kind);
             if (f?.kind === "dropBefore") return "drop";
             if (f?.kind === "status503") return { status: 503 };
@@ -92,7 +92,7 @@ export async function openStore(kind: "redis" | "engine", redisUrl?: string): Pr
           after: (ctx) => (dropAfter.has(ctx) ? "drop" : undefined),
         },
       });
-      return killingTransport(client(own.url, token), faults, gate, fired, () => own.close());
+      return killingTransport(client(own.url, token), faults, { ...options, fired, close: () => own.close() });
     },
     async advance(ms, streams, pattern) {
       clock.offset += ms;
