@@ -148,6 +148,12 @@ export class Case {
     }
   }
 
+  /** Redis's delivery count of one pending entry, straight from the store. */
+  async deliveries(stream: string, group: string, id: string): Promise<number | undefined> {
+    const rows = (await this.store.command(["XPENDING", stream, group, id, id, 1])) as [string, string, number, number][];
+    return rows[0]?.[3];
+  }
+
   /** Nothing pending in any group, nothing delayed. */
   async idle(): Promise<boolean> {
     for (const [stream, group] of this.streams) {

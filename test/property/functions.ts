@@ -60,7 +60,8 @@ export function options(set: OptionSet, keys: CaseKeys): Partial<FunctionOptions
     visibilityTimeoutMs: VISIBILITY_MS,
     handlerTimeoutMs: HANDLER_TIMEOUT_MS,
     maxDeliveries: MAX_DELIVERIES,
-    maxRunMs: 10_000,
+    // A polling session's waits move the shared clock: 2 s of them keeps a batch in flight well inside its visibility timeout.
+    maxRunMs: has("pollIntervalMs") ? 2_000 : 10_000,
     maxSubrequests: 200,
     maxCpuMs: 1_000,
     backoff: { strategy: "fixed", baseDelayMs: 1_000, maxDelayMs: 1_000 },
@@ -76,14 +77,19 @@ export function options(set: OptionSet, keys: CaseKeys): Partial<FunctionOptions
   };
 }
 
+/** Redis's own delivery count of a pending entry (`XPENDING`), or undefined when it is not pending. */
+export type DeliveryProbe = (stream: string, group: string, id: string) => Promise<number | undefined>;
+
 /** One list of functions per group: the function itself, or its partition members. Throws ConfigError for a refused set. */
-export function buildFunctions(set: OptionSet, keys: CaseKeys, history: History): PollingFunction[][] {
+export function buildFunctions(set: OptionSet, keys: CaseKeys, history: History, probe: DeliveryProbe): PollingFunction[][] {
   const has = (f: string) => set.features.includes(f as never);
   const longRetries = has("delays");
   return Array.from({ length: set.groups }, (_, g) => {
     const group = `g${g}`;
     async function act(m: Message, effects: HandlerContext["effects"]): Promise<Verdict> {
       const call = history.begin(group, m);
+      // What Redis counted, read while the handler holds the message: the truth `attempt` must match.
+      if (!has("noAck")) call.deliveries = ((await probe(m.stream, group, m.id)) ?? 0) + (m.priorDeliveries ?? 0);
       try {
         const v = verdict((m.fields.b ?? "ok") as Behaviour, m.attempt, longRetries);
         if (m.fields.b === "slow") await sleep(SLOW_MS);

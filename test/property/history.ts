@@ -16,6 +16,8 @@ export interface Call {
   start: number;
   end: number;
   verdict?: string;
+  /** Redis's delivery count of the entry as the handler held it, plus deliveries carried over by a parked retry. */
+  deliveries?: number;
 }
 
 export class History {

@@ -61,7 +61,11 @@ const byMessage = (calls: readonly Call[]): Map<string, Call[]> => {
   return map;
 };
 
-/** `attempt` counts the deliveries that happened: rising, within `maxDeliveries`, and 1, 2, 3… when no fault hid one. */
+/**
+ * `attempt` counts the deliveries that happened: what Redis counted for the
+ * entry while the handler held it (plus a parked retry's carried count),
+ * rising, within `maxDeliveries`, and 1, 2, 3… when no fault hid one.
+ */
 function attempts(c: Case): string[] {
   const out: string[] = [];
   for (const [id, calls] of byMessage(c.history.calls)) {
@@ -69,6 +73,8 @@ function attempts(c: Case): string[] {
     const rising = seen.every((a, i) => a >= 1 && a <= MAX_DELIVERIES && (i === 0 || a > seen[i - 1]!));
     const exact = c.faulted === 0 ? seen.every((a, i) => a === i + 1) : true;
     if (!rising || !exact) out.push(`message ${id}: attempts seen ${JSON.stringify(seen)}${c.faulted === 0 ? " with no fault" : ""}`);
+    const counted = calls.map((x) => x.deliveries);
+    if (calls.some((x) => x.deliveries !== undefined && x.deliveries !== x.attempt)) out.push(`message ${id}: attempts ${JSON.stringify(seen)}, but Redis counted ${JSON.stringify(counted)} deliveries`);
   }
   return out;
 }

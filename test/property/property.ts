@@ -42,7 +42,7 @@ export function caseProperty(store: Store, tally: Tally) {
     const c = new Case(store, set, keys, []);
     let fns;
     try {
-      fns = buildFunctions(set, keys, c.history);
+      fns = buildFunctions(set, keys, c.history, (stream, group, id) => c.deliveries(stream, group, id));
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       // The refusal names the options it refuses: count that pair, not every pair of the set.
