@@ -49,7 +49,7 @@ async function outcomes(c: Case): Promise<string[]> {
       if (!SUCCEEDS.has(m.behaviour) && done > 0) out.push(`message ${m.n} (${m.behaviour}) committed an effect`);
       // Under faults, deliveries a fault spent may run a message out of attempts; without, the outcome is exact.
       const exact = c.faulted === 0 && !c.has("noAck");
-      if (exact && SUCCEEDS.has(m.behaviour) && done !== 1) out.push(`message ${m.n} (${m.behaviour}) was dead-lettered in group ${fn.group} without any fault`);
+      if (exact && SUCCEEDS.has(m.behaviour) && done !== 1) out.push(`message ${m.n} (${m.behaviour}): ${done} effects and ${dlq} dead letters in group ${fn.group} without any fault; expected 1 effect`);
     }
   }
   return out;
