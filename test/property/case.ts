@@ -6,12 +6,12 @@
  * `pollIntervalMs`.
  */
 import { enqueueDelayed } from "../../src/api/enqueue-delayed.js";
-import type { PollingFunction } from "../../src/core/define.js";
-import { routeFields } from "../../src/core/partitions.js";
-import type { RunReport } from "../../src/core/report.js";
-import type { RunDeps } from "../../src/core/run.js";
-import { runFunction } from "../../src/core/run.js";
-import { runSession } from "../../src/core/run-session.js";
+import type { PollingFunction } from "../../src/core/define/define.js";
+import { routeFields } from "../../src/core/define/partitions.js";
+import type { RunReport } from "../../src/core/features/report.js";
+import type { RunDeps } from "../../src/core/run/deps.js";
+import { runFunction } from "../../src/core/run/run.js";
+import { runSession } from "../../src/core/run/run-session.js";
 import type { Gate } from "./faults.js";
 import { KilledRunError } from "./faults.js";
 import type { CaseKeys } from "./functions.js";

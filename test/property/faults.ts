@@ -9,7 +9,7 @@
  * A `Gate` puts each request of overlapping runs through fast-check's
  * scheduler, which decides the order in which they reach Redis.
  */
-import type { Command, Outcome, Transport } from "../../src/core/transport.js";
+import type { Command, Outcome, Transport } from "../../src/core/redis/transport.js";
 import type { Fault } from "./generators.js";
 
 /** Holds a request until the scheduler lets it go. */

@@ -6,12 +6,12 @@
  * ledger entry as its effect, so "committed twice" is visible in Redis.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import type { BatchMessage, HandlerContext, Message, PollingFunction } from "../../src/core/define.js";
-import { definePollingFunction } from "../../src/core/define.js";
-import { PermanentError, RetryError } from "../../src/core/errors.js";
-import type { FunctionOptions } from "../../src/core/options.js";
-import { expandPartitions } from "../../src/core/partition-members.js";
-import type { StandardSchemaV1 } from "../../src/core/standard-schema.js";
+import type { BatchMessage, HandlerContext, Message, PollingFunction } from "../../src/core/define/define.js";
+import { definePollingFunction } from "../../src/core/define/define.js";
+import { PermanentError, RetryError } from "../../src/core/redis/errors.js";
+import type { FunctionOptions } from "../../src/core/define/options.js";
+import { expandPartitions } from "../../src/core/partitions/partition-members.js";
+import type { StandardSchemaV1 } from "../../src/core/define/standard-schema.js";
 import type { Behaviour, OptionSet } from "./generators.js";
 import { HANDLER_TIMEOUT_MS, MAX_DELIVERIES, RATE_PERIOD_MS, RETRY_DELAYS_MS, VISIBILITY_MS } from "./generators.js";
 import type { History } from "./history.js";

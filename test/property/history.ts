@@ -4,7 +4,7 @@
  * it next to what Redis holds; `mostAtOnce` is measured while the calls run,
  * since "at most `max` per key at once" is about overlap, not about counts.
  */
-import type { Delivered } from "../../src/core/define.js";
+import type { Delivered } from "../../src/core/define/define.js";
 
 export interface Call {
   seq: number;

@@ -5,8 +5,8 @@
  * check returns the violations it found, worded so a failing case says what
  * went wrong without a debugger.
  */
-import { parseDeadLetter } from "../../src/core/dead-letter.js";
-import { orderedLeaseKey } from "../../src/core/keys.js";
+import { parseDeadLetter } from "../../src/core/dead-letters/dead-letter.js";
+import { orderedLeaseKey } from "../../src/core/redis/keys.js";
 import type { Case, Enqueued } from "./case.js";
 import type { Call } from "./history.js";
 import { MAX_DELIVERIES, RATE_PERIOD_MS, RETRY_DELAYS_MS } from "./generators.js";

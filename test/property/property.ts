@@ -10,7 +10,7 @@
  */
 import { randomUUID } from "node:crypto";
 import fc from "fast-check";
-import { ConfigError } from "../../src/core/errors.js";
+import { ConfigError } from "../../src/core/redis/errors.js";
 import { Case } from "./case.js";
 import { commandsArb, initialArb } from "./commands.js";
 import { buildFunctions, caseKeys } from "./functions.js";

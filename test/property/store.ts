@@ -12,8 +12,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { Redis } from "@upstash/redis";
-import type { Transport } from "../../src/core/transport.js";
-import { upstashTransport } from "../../src/core/upstash-transport.js";
+import type { Transport } from "../../src/core/redis/transport.js";
+import { upstashTransport } from "../../src/core/redis/upstash-transport.js";
 import type { Backend } from "../../tools/bridge/backend.js";
 import type { FaultContext } from "../../tools/bridge/faults.js";
 import { createRedisBackend } from "../../tools/bridge/redis-backend.js";
