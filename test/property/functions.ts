@@ -93,7 +93,7 @@ export function buildFunctions(set: OptionSet, keys: CaseKeys, history: History,
       try {
         const v = verdict((m.fields.b ?? "ok") as Behaviour, m.attempt, longRetries);
         if (m.fields.b === "slow") await sleep(SLOW_MS);
-        if (v.kind === "ack") effects.xadd(keys.ledger, { g: group, n: m.fields.n!, k: m.fields.k ?? "", a: String(m.attempt) });
+        if (v.kind === "ack") effects.xadd(keys.ledger, { g: group, n: m.fields.n!, k: m.fields.k ?? "", id: m.id, a: String(m.attempt) });
         call.verdict = v.kind;
         return v;
       } finally {

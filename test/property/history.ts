@@ -10,6 +10,8 @@ export interface Call {
   seq: number;
   group: string;
   stream: string;
+  /** The stream entry it was handed over from: its place in the stream's order. */
+  id: string;
   n: number;
   key: string | undefined;
   attempt: number;
@@ -29,7 +31,7 @@ export class History {
   constructor(private readonly now: () => number) {}
 
   begin(group: string, m: Delivered): Call {
-    const call: Call = { seq: this.calls.length, group, stream: m.stream, n: Number(m.fields.n), key: m.fields.k, attempt: m.attempt, start: this.now(), end: Number.NaN };
+    const call: Call = { seq: this.calls.length, group, stream: m.stream, id: m.id, n: Number(m.fields.n), key: m.fields.k, attempt: m.attempt, start: this.now(), end: Number.NaN };
     this.calls.push(call);
     if (call.key !== undefined) {
       const slot = `${group}\u0000${call.key}`;

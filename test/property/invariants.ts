@@ -79,32 +79,47 @@ function attempts(c: Case): string[] {
   return out;
 }
 
-/** A call after which its message will not be handed over again, unless a fault lost the commit. */
-const settles = (call: Call): boolean => call.verdict === "ack" || call.verdict === "permanent" || (call.verdict === "fail" && call.attempt === MAX_DELIVERIES);
+/** Stream ids in stream order ("1-10" after "1-9"). */
+const compareIds = (a: string, b: string): number => {
+  const [am, as] = a.split("-").map(BigInt) as [bigint, bigint];
+  const [bm, bs] = b.split("-").map(BigInt) as [bigint, bigint];
+  return am !== bm ? (am < bm ? -1 : 1) : as === bs ? 0 : as < bs ? -1 : 1;
+};
 
 /**
- * `ordered`, per group and key: effects are committed in enqueue order; a
- * message is handed over only once every earlier message was settled by a
- * call that had ended (a lost commit may replay a run of them, in order);
- * and never two at once.
+ * A call after which its entry will not be handed over again, unless a fault
+ * lost the commit. With `delays`, a long retry is acknowledged and parked:
+ * it comes back as a new entry, which takes a new place in its key's order.
+ */
+const settles = (call: Call, parks: boolean): boolean =>
+  call.verdict === "ack" || call.verdict === "permanent" || (call.verdict === "fail" && call.attempt === MAX_DELIVERIES) || (parks && call.verdict === "retry");
+
+/**
+ * `ordered`, per group and key, in stream order (a delayed message takes its
+ * place when it is promoted, so the entry's id is its place): effects are
+ * committed in that order; an entry is handed over only once every earlier
+ * entry was settled by a call that had ended (a lost commit may replay a run
+ * of them, in order); and never two at once.
  */
 async function order(c: Case): Promise<string[]> {
   if (!c.has("ordered")) return [];
   const out: string[] = [];
-  const committed = new Map<string, number>();
+  const committed = new Map<string, string>();
   for (const e of await range(c, c.keys.ledger)) {
     const k = `${e.fields.g}/${e.fields.k}`;
-    const n = Number(e.fields.n);
-    if ((committed.get(k) ?? -1) > n) out.push(`key ${k}: effect of message ${n} committed after that of message ${committed.get(k)}`);
-    committed.set(k, Math.max(n, committed.get(k) ?? -1));
+    const last = committed.get(k);
+    if (last !== undefined && compareIds(last, e.fields.id!) > 0) out.push(`key ${k}: effect of entry ${e.fields.id} (message ${e.fields.n}) committed after that of entry ${last}`);
+    if (last === undefined || compareIds(last, e.fields.id!) < 0) committed.set(k, e.fields.id!);
   }
+  const parks = c.has("delays");
   const calls = [...c.history.calls].sort((a, b) => a.seq - b.seq);
   for (const call of calls) {
     for (const earlier of calls) {
-      if (earlier.group !== call.group || (earlier.key ?? "") !== (call.key ?? "") || earlier.n >= call.n) continue;
-      if (earlier.seq < call.seq && earlier.end > call.start) out.push(`key ${call.group}/${call.key ?? ""}: messages ${earlier.n} and ${call.n} handled at once`);
-      const settled = calls.find((x) => x.group === earlier.group && x.n === earlier.n && settles(x));
-      if (settled && (settled.seq > call.seq || settled.end > call.start)) out.push(`key ${call.group}/${call.key ?? ""}: message ${call.n} handed over before message ${earlier.n} was settled`);
+      if (earlier.group !== call.group || earlier.stream !== call.stream || (earlier.key ?? "") !== (call.key ?? "") || compareIds(earlier.id, call.id) >= 0) continue;
+      const k = `${call.group}/${call.key ?? ""}`;
+      if (earlier.seq < call.seq && earlier.end > call.start) out.push(`key ${k}: messages ${earlier.n} and ${call.n} handled at once`);
+      const settled = calls.find((x) => x.group === earlier.group && x.id === earlier.id && x.stream === earlier.stream && settles(x, parks));
+      if (settled && (settled.seq > call.seq || settled.end > call.start)) out.push(`key ${k}: message ${call.n} (entry ${call.id}) handed over before message ${earlier.n} (entry ${earlier.id}) was settled`);
     }
   }
   return [...new Set(out)];
