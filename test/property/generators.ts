@@ -74,8 +74,6 @@ const lifted = new Set((process.env.PBT_FINDINGS ?? "").split(",").map((s) => s.
 function knownDefect(o: OptionSet): boolean {
   const has = (f: Feature) => o.features.includes(f);
   const excluded = (finding: number, when: boolean) => when && !lifted.has(String(finding));
-  // finding 3: noAck + keyConcurrency drops held-back messages; re-enable when fixed.
-  if (excluded(3, has("noAck") && has("keyConcurrency"))) return true;
   // finding 2: a parked long retry (delays) is re-delivered to every group; re-enable when fixed.
   if (excluded(2, has("delays") && o.groups > 1)) return true;
   return false;
