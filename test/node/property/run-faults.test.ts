@@ -30,7 +30,7 @@ for (const kind of ["redis", "engine"] as const) {
     });
 
     it("loses nothing, commits nothing twice, keeps every feature's promise, and comes to rest clean", async () => {
-      const run = settings({ seed: kind === "redis" ? 1905 : 2024, numRuns: 10 });
+      const run = settings({ seed: kind === "redis" ? 1905 : 2024, numRuns: 25 });
       const details = await fc.check(caseProperty(store, tally), { ...run, interruptAfterTimeLimit: BUDGET_MS, markInterruptAsFailure: false });
       const report = fc.defaultReportMessage(details) ?? "";
       const commands = /replayPath="([^"]*)"/.exec(report)?.[1];
