@@ -1,0 +1,138 @@
+/**
+ * The polling functions a case runs: one per group over one stream (or one
+ * member per partition), built from an option set with the public
+ * `definePollingFunction`. Every handler does what its message's `b` field
+ * says and records what it saw in the history, and a success commits one
+ * ledger entry as its effect, so "committed twice" is visible in Redis.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import type { BatchMessage, HandlerContext, Message, PollingFunction } from "../../src/core/define/define.js";
+import { definePollingFunction } from "../../src/core/define/define.js";
+import { PermanentError, RetryError } from "../../src/core/redis/errors.js";
+import type { FunctionOptions } from "../../src/core/define/options.js";
+import { expandPartitions } from "../../src/core/partitions/partition-members.js";
+import type { StandardSchemaV1 } from "../../src/core/define/standard-schema.js";
+import type { Behaviour, OptionSet } from "./generators.js";
+import { HANDLER_TIMEOUT_MS, MAX_DELIVERIES, RATE_PERIOD_MS, RETRY_DELAYS_MS, VISIBILITY_MS } from "./generators.js";
+import type { History } from "./history.js";
+
+export const PARTITIONS = 2;
+export const SLOW_MS = 40;
+
+export interface CaseKeys {
+  id: string;
+  stream: string;
+  ledger: string;
+  deadLetters: string;
+}
+
+export const caseKeys = (id: string): CaseKeys => ({ id, stream: `pbt-${id}`, ledger: `pbt-${id}:ledger`, deadLetters: `pbt-${id}:dlq` });
+
+/** What a handler does with a message, decided by its behaviour and the attempt. */
+type Verdict = { kind: "ack" } | { kind: "fail" } | { kind: "permanent" } | { kind: "retry"; delayMs: number };
+
+function verdict(b: Behaviour, attempt: number, longRetries: boolean): Verdict {
+  if (b === "failAlways") return { kind: "fail" };
+  if (b === "permanent") return { kind: "permanent" };
+  // "Once" by attempt, not by call: a delivery lost to a fault must not make it fail twice.
+  if (b === "failOnce") return attempt === 1 ? { kind: "fail" } : { kind: "ack" };
+  if (b === "retry") return attempt === 1 ? { kind: "retry", delayMs: RETRY_DELAYS_MS[longRetries ? 1 : 0] } : { kind: "ack" };
+  return { kind: "ack" };
+}
+
+/** A Standard Schema that checks `n` is a number and hands it over as one. */
+const schema: StandardSchemaV1<unknown, Record<string, string>> = {
+  "~standard": {
+    version: 1,
+    vendor: "pbt",
+    validate: (value) => {
+      const fields = value as Record<string, string>;
+      return /^\d+$/.test(fields.n ?? "") ? { value: fields } : { issues: [{ message: "n must be digits", path: ["n"] }] };
+    },
+  },
+};
+
+export function options(set: OptionSet, keys: CaseKeys): Partial<FunctionOptions> {
+  const has = (f: string) => set.features.includes(f as never);
+  return {
+    batchSize: set.batchSize,
+    concurrency: set.concurrency,
+    visibilityTimeoutMs: VISIBILITY_MS,
+    handlerTimeoutMs: HANDLER_TIMEOUT_MS,
+    maxDeliveries: MAX_DELIVERIES,
+    // A polling session's waits move the shared clock: 2 s of them keeps a batch in flight well inside its visibility timeout.
+    maxRunMs: has("pollIntervalMs") ? 2_000 : 10_000,
+    maxSubrequests: 200,
+    maxCpuMs: 1_000,
+    backoff: { strategy: "fixed", baseDelayMs: 1_000, maxDelayMs: 1_000 },
+    deadLetterStream: keys.deadLetters,
+    ...(has("ordered") ? { ordered: true, partitionKey: has("partitions") ? undefined : "k" } : {}),
+    ...(has("rateLimit") ? { rateLimit: { limit: set.rateLimit, periodMs: RATE_PERIOD_MS } } : {}),
+    ...(has("keyConcurrency") ? { keyConcurrency: { field: "k", max: set.keyMax } } : {}),
+    ...(has("delays") ? { delays: true } : {}),
+    ...(has("noAck") ? { noAck: true } : {}),
+    ...(has("retention") ? { retention: { maxLen: 0 } } : {}),
+    ...(has("maxParallelRuns") ? { maxParallelRuns: 3 } : {}),
+    ...(has("pollIntervalMs") ? { pollIntervalMs: 1_000 } : {}),
+  };
+}
+
+/** Redis's own delivery count of a pending entry (`XPENDING`), or undefined when it is not pending. */
+export type DeliveryProbe = (stream: string, group: string, id: string) => Promise<number | undefined>;
+
+/** One list of functions per group: the function itself, or its partition members. Throws ConfigError for a refused set. */
+export function buildFunctions(set: OptionSet, keys: CaseKeys, history: History, probe: DeliveryProbe): PollingFunction[][] {
+  const has = (f: string) => set.features.includes(f as never);
+  const longRetries = has("delays");
+  return Array.from({ length: set.groups }, (_, g) => {
+    const group = `g${g}`;
+    async function act(m: Message, effects: HandlerContext["effects"]): Promise<Verdict> {
+      const call = history.begin(group, m);
+      // What Redis counted, read while the handler holds the message: the truth `attempt` must match.
+      if (!has("noAck")) call.deliveries = ((await probe(m.stream, group, m.id)) ?? 0) + (m.priorDeliveries ?? 0);
+      try {
+        const v = verdict((m.fields.b ?? "ok") as Behaviour, m.attempt, longRetries);
+        if (m.fields.b === "slow") await sleep(SLOW_MS);
+        if (v.kind === "ack") effects.xadd(keys.ledger, { g: group, n: m.fields.n!, k: m.fields.k ?? "", id: m.id, a: String(m.attempt) });
+        call.verdict = v.kind;
+        return v;
+      } finally {
+        history.end(call);
+      }
+    }
+    const handlers = has("handleBatch")
+      ? {
+          handleBatch: async (messages: BatchMessage[]) => {
+            await Promise.all(
+              messages.map(async (m) => {
+                const v = await act(m, m.effects);
+                if (v.kind === "fail") m.retry();
+                else if (v.kind === "permanent") m.deadLetter("permanent");
+                else if (v.kind === "retry") m.retry({ delayMs: v.delayMs });
+              }),
+            );
+          },
+        }
+      : {
+          handle: async (m: Message, ctx: HandlerContext) => {
+            const v = await act(m, ctx.effects);
+            if (v.kind === "fail") throw new Error("fails");
+            if (v.kind === "permanent") throw new PermanentError("permanent");
+            if (v.kind === "retry") throw new RetryError("later", { delayMs: v.delayMs });
+          },
+        };
+    const fn = definePollingFunction({
+      name: `pbt-${keys.id}-${group}`,
+      stream: keys.stream,
+      group,
+      crons: ["* * * * *"],
+      ...handlers,
+      ...(has("schema") ? { schema } : {}),
+      ...(has("partitions") ? { partitions: { count: PARTITIONS, key: "k" } } : {}),
+      options: options(set, keys),
+    });
+    return expandPartitions([fn]);
+  });
+}
+
+export { RATE_PERIOD_MS };

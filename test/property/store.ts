@@ -1,0 +1,121 @@
+/**
+ * The system under test: a store (the suite's real Redis, or an embedded
+ * engine of this file's own) behind the real bridge, a clock the runs and
+ * the engine share, and a bridge of its own for each run, so a fault plan
+ * counts that run's requests alone.
+ *
+ * The clock moves on when a case says so. The engine reads the same clock,
+ * so its idle times and expiries move with it. Redis measures idle times
+ * itself, so on Redis moving the clock also ages what Redis timed: every
+ * pending entry gets `XCLAIM … IDLE <idle + ms> JUSTID` (owner and delivery
+ * count kept) and every key of the case with a TTL loses `ms` of it.
+ */
+import { randomUUID } from "node:crypto";
+import { Redis } from "@upstash/redis";
+import type { Transport } from "../../src/core/redis/transport.js";
+import { upstashTransport } from "../../src/core/redis/upstash-transport.js";
+import type { Backend } from "../../tools/bridge/backend.js";
+import type { FaultContext } from "../../tools/bridge/faults.js";
+import { createRedisBackend } from "../../tools/bridge/redis-backend.js";
+import { startBridge } from "../../tools/bridge/server.js";
+import { createEngineBackend } from "../../tools/engine/index.js";
+import { killingTransport, type Gate, type RunFaults } from "./faults.js";
+import type { Fault } from "./generators.js";
+
+export class Clock {
+  offset = 0;
+  readonly now = (): number => Date.now() + this.offset;
+}
+
+export interface Store {
+  kind: "redis" | "engine";
+  clock: Clock;
+  /** One raw command, straight to the store: how the checker sees what is really there. */
+  command(argv: (string | number)[]): Promise<unknown>;
+  /** A transport without faults, through the bridge. */
+  clean: Transport;
+  /** A transport for one run with its faults, through a bridge of its own; `close` when the run is over. */
+  faulty(faults: readonly Fault[], options?: { gate?: Gate; delay?: () => Promise<void> }): Promise<RunFaults>;
+  /** Moves the clock on by `ms` for the runs and for what the store timed; `streams` are the case's [stream, group] pairs. */
+  advance(ms: number, streams: readonly [string, string][], pattern: string): Promise<void>;
+  /** Every key matching `pattern` (SCAN). */
+  keys(pattern: string): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+const client = (url: string, token: string): Transport =>
+  upstashTransport(new Redis({ url, token, retry: { retries: 0 }, automaticDeserialization: false, enableTelemetry: false }));
+
+export async function openStore(kind: "redis" | "engine", redisUrl?: string): Promise<Store> {
+  const clock = new Clock();
+  const backend: Backend = kind === "engine" ? await createEngineBackend({ now: clock.now }) : await createRedisBackend(redisUrl!);
+  const token = randomUUID();
+  const bridge = await startBridge({ backend, token });
+  async function command(argv: (string | number)[]): Promise<unknown> {
+    const outcome = await backend.command(argv.map(String));
+    if ("error" in outcome) throw new Error(`${argv[0]}: ${outcome.error}`);
+    return outcome.result;
+  }
+  async function keys(pattern: string): Promise<string[]> {
+    const found: string[] = [];
+    let cursor = "0";
+    do {
+      const [next, batch] = (await command(["SCAN", cursor, "MATCH", pattern, "COUNT", 1000])) as [string, string[]];
+      found.push(...batch);
+      cursor = next;
+    } while (cursor !== "0");
+    return [...new Set(found)];
+  }
+  return {
+    kind,
+    clock,
+    command,
+    keys,
+    clean: client(bridge.url, token),
+    async faulty(faults, options = {}) {
+      let index = 0;
+      const fired: string[] = [];
+      const dropAfter = new WeakSet<FaultContext>();
+      // One bridge per run: its hooks see this run's requests alone, in order.
+      const own = await startBridge({
+        backend,
+        token,
+        faults: {
+          before(ctx) {
+            const f = faults.find((x) => x.at === index++ && (x.kind === "dropBefore" || x.kind === "dropAfter" || x.kind === "status503"));
+            if (f) fired.push(f.kind);
+            if (f?.kind === "dropBefore") return "drop";
+            if (f?.kind === "status503") return { status: 503 };
+            if (f?.kind === "dropAfter") dropAfter.add(ctx);
+            return undefined;
+          },
+          after: (ctx) => (dropAfter.has(ctx) ? "drop" : undefined),
+        },
+      });
+      return killingTransport(client(own.url, token), faults, { ...options, fired, close: () => own.close() });
+    },
+    async advance(ms, streams, pattern) {
+      clock.offset += ms;
+      if (kind === "engine") return;
+      for (const [stream, group] of streams) {
+        let pel: [string, string, number, number][];
+        try {
+          pel = (await command(["XPENDING", stream, group, "-", "+", 10_000])) as typeof pel;
+        } catch {
+          continue; // The group does not exist yet.
+        }
+        for (const [id, consumer, idle] of pel) await command(["XCLAIM", stream, group, consumer, 0, id, "IDLE", idle + ms, "JUSTID"]);
+      }
+      for (const key of await keys(pattern)) {
+        const ttl = (await command(["PTTL", key])) as number;
+        if (ttl < 0) continue;
+        if (ttl <= ms) await command(["DEL", key]);
+        else await command(["PEXPIRE", key, ttl - ms]);
+      }
+    },
+    async close() {
+      await bridge.close();
+      await backend.close();
+    },
+  };
+}
