@@ -76,7 +76,7 @@ export class Case {
       this.enqueued.push(entry);
       if (spec.delayMs !== undefined && this.has("delays")) {
         entry.dueAt = this.store.clock.now() + spec.delayMs;
-        await enqueueDelayed(this.store.clean, routed.stream, [fields], entry.dueAt);
+        await enqueueDelayed(this.store.clean, routed.stream, [fields], this.store.storeTime(entry.dueAt));
       } else {
         delete entry.delayMs;
         await this.store.command(["XADD", routed.stream, "*", ...Object.entries(fields).flat()]);

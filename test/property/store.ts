@@ -8,7 +8,9 @@
  * so its idle times and expiries move with it. Redis measures idle times
  * itself, so on Redis moving the clock also ages what Redis timed: every
  * pending entry gets `XCLAIM … IDLE <idle + ms> JUSTID` (owner and delivery
- * count kept) and every key of the case with a TTL loses `ms` of it.
+ * count kept), every key of the case with a TTL loses `ms` of it, and every
+ * delayed message comes `ms` nearer its due time: due times are counted on
+ * Redis's own clock (TIME), which the case's clock is ahead of by `offset`.
  */
 import { randomUUID } from "node:crypto";
 import { Redis } from "@upstash/redis";
@@ -36,6 +38,8 @@ export interface Store {
   clean: Transport;
   /** A transport for one run with its faults, through a bridge of its own; `close` when the run is over. */
   faulty(faults: readonly Fault[], options?: { gate?: Gate; delay?: () => Promise<void> }): Promise<RunFaults>;
+  /** A time on the case's clock, as the store's own clock reads it (Redis's TIME lags the case's by its offset). */
+  storeTime(t: number): number;
   /** Moves the clock on by `ms` for the runs and for what the store timed; `streams` are the case's [stream, group] pairs. */
   advance(ms: number, streams: readonly [string, string][], pattern: string): Promise<void>;
   /** Every key matching `pattern` (SCAN). */
@@ -94,6 +98,7 @@ export async function openStore(kind: "redis" | "engine", redisUrl?: string): Pr
       });
       return killingTransport(client(own.url, token), faults, { ...options, fired, close: () => own.close() });
     },
+    storeTime: (t) => (kind === "engine" ? t : t - clock.offset),
     async advance(ms, streams, pattern) {
       clock.offset += ms;
       if (kind === "engine") return;
@@ -107,6 +112,10 @@ export async function openStore(kind: "redis" | "engine", redisUrl?: string): Pr
         for (const [id, consumer, idle] of pel) await command(["XCLAIM", stream, group, consumer, 0, id, "IDLE", idle + ms, "JUSTID"]);
       }
       for (const key of await keys(pattern)) {
+        if (key.endsWith(":cronsumer-delayed")) {
+          const scored = (await command(["ZRANGE", key, 0, -1, "WITHSCORES"])) as string[];
+          for (let i = 0; i + 1 < scored.length; i += 2) await command(["ZADD", key, "XX", Number(scored[i + 1]) - ms, scored[i]!]);
+        }
         const ttl = (await command(["PTTL", key])) as number;
         if (ttl < 0) continue;
         if (ttl <= ms) await command(["DEL", key]);
