@@ -58,7 +58,13 @@ export function decodePayload(payload: string): Fields {
 /** A fresh id for a delayed message; parked retries use `retryId` instead. */
 export const newDelayedId = (): string => crypto.randomUUID();
 /** A parked retry's id names the entry it came from; a stream id is never reused, so it is unique. */
-export const retryId = (entryId: string): string => `retry-${entryId}`;
+/**
+ * One parked retry per entry and group: each group of a stream parks its own
+ * retry of an entry, and one id for both would let the second ZADD replace
+ * the first, losing that group's retry. The same group parking again (a
+ * commit sent twice) writes the same id: still one.
+ */
+export const retryId = (entryId: string, group: string): string => `retry-${entryId}:${group}`;
 
 /**
  * When a delayed message is due: `inMs` from now on the Redis server's clock,

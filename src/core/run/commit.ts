@@ -124,7 +124,7 @@ export function buildCommit(c: CommitInput): Commit {
     // Promotion adds it to the stream as a new entry, which every group would read: it names its own (reentry.ts).
     const fields = reentryFields(message);
     // Due on the Redis clock, which promotion reads too (delayed.ts `Due`).
-    push(delayCommand(message.stream, { inMs: delayMs }, [{ id: retryId(message.id), fields }]), { kind: "park", message });
+    push(delayCommand(message.stream, { inMs: delayMs }, [{ id: retryId(message.id, message.group), fields }]), { kind: "park", message });
     ack.push(message.id);
     commit.retried += 1;
   };

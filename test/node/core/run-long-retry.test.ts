@@ -51,7 +51,7 @@ describe("long retry delays", () => {
     // Acknowledged: nothing pending holds the PEL for seven seconds.
     expect(await pending(f.tcp, fn.stream, fn.group)).toEqual([]);
     const [held] = await parked(fn.stream);
-    expect(held).toMatchObject({ id: `retry-${id}`, fields, prior: 1 });
+    expect(held).toMatchObject({ id: `retry-${id}:${fn.group}`, fields, prior: 1 });
     expect(held!.dueAt).toBeGreaterThanOrEqual(before + VT + 1_000);
 
     // Not before it is due, even once the visibility timeout has passed.
@@ -170,4 +170,26 @@ describe("long retry delays", () => {
     expect((await entries(f.tcp, fn.stream)).map((e) => e.message)).toEqual([{ k: "v" }, { k: "v", "cronsumer-replay-to": fn.group, "cronsumer-deliveries": "1" }]);
     expect(await pending(f.tcp, fn.stream, fn.group)).toEqual([]);
   });
+
+  it("parks each group's retry of one entry apart: two groups retrying the same message each get theirs back (found by the property tests)", async () => {
+    const seen: string[] = [];
+    const handle = async (m: Message) => {
+      seen.push(`${m.group}@${m.attempt}`);
+      if (m.attempt === 1) throw new RetryError("later", { delayMs: VT + 500 });
+    };
+    const a = f.fn({ handle, options, group: "a" });
+    const b = f.fn({ handle, options, stream: a.stream, group: "b", deadLetterStream: `${a.stream}:dlq-b` } as never);
+    await f.createGroup(a);
+    await f.createGroup(b);
+    await enqueue(f.tcp, a.stream, [{ orderID: "o-1" }]);
+    await run(a);
+    await run(b);
+    expect((await parked(a.stream)).map((p) => p.id).sort()).toHaveLength(2);
+    await sleep(VT + 700);
+    await run(a);
+    await run(b);
+    expect(seen.sort()).toEqual(["a@1", "a@2", "b@1", "b@2"]);
+    expect(await pending(f.tcp, a.stream, "a")).toEqual([]);
+    expect(await pending(f.tcp, a.stream, "b")).toEqual([]);
+  }, 20_000);
 });
