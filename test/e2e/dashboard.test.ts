@@ -17,9 +17,9 @@ import { deadLetterFields } from "../../src/core/dead-letter.js";
 import { sendPipeline } from "../../src/core/ops.js";
 import type { RunReport } from "../../src/core/report.js";
 import { LEDGER_STREAM } from "../../src/functions/payments.js";
-import { freePort } from "../../tools/stack/ports.js";
-import { redisView, type RedisView } from "../../tools/stack/redis-view.js";
-import { PROJECT_DIR, startStack, type Stack } from "../../tools/stack/stack.js";
+import { freePort } from "../../src/dev/stack/ports.js";
+import { redisView, type RedisView } from "../../src/dev/stack/redis-view.js";
+import { PROJECT_DIR, startStack, type Stack } from "../../src/dev/stack/stack.js";
 import { apiClient, tempDir, waitFor, type Api } from "../node/stack/support.js";
 
 const CHROMIUM = "/usr/bin/chromium";

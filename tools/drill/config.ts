@@ -7,8 +7,8 @@
 import type { FunctionOptions } from "../../src/core/options.js";
 import { resolveOptions } from "../../src/core/define.js";
 import { LEDGER_STREAM, payments } from "../../src/functions/payments.js";
-import { LOCAL_FUNCTION_VARS } from "../stack/stack.js";
-import type { StoreKind } from "../stack/store.js";
+import { LOCAL_FUNCTION_VARS } from "../../src/dev/stack/stack.js";
+import type { StoreKind } from "../../src/dev/stack/store.js";
 import type { Mix } from "./workload.js";
 import { DEFAULT_MIX } from "./workload.js";
 

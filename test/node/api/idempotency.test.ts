@@ -13,8 +13,8 @@ import { getOp } from "../../../src/core/key-ops.js";
 import { idempotencyKey } from "../../../src/core/keys.js";
 import { sendPipeline } from "../../../src/core/ops.js";
 import type { Command, Transport } from "../../../src/core/transport.js";
-import { createEngineBackend } from "../../../tools/engine/index.js";
-import { startBridge } from "../../../tools/bridge/server.js";
+import { createEngineBackend } from "../../../src/dev/engine/index.js";
+import { startBridge } from "../../../src/dev/bridge/server.js";
 import { bridgeTransport, entries } from "../../support/engine.js";
 import { app, call, enc, useApiFixture } from "./support.js";
 

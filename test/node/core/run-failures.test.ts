@@ -10,7 +10,7 @@ import { fromRecovery } from "../../../src/core/fetch.js";
 import { gateKey } from "../../../src/core/keys.js";
 import { runFunction } from "../../../src/core/run.js";
 import type { Transport } from "../../../src/core/transport.js";
-import type { FaultContext } from "../../../tools/bridge/faults.js";
+import type { FaultContext } from "../../../src/dev/bridge/faults.js";
 import { age, bridgeTransport, enqueue, entries, faultyBridge, pending, useFixture } from "../../support/engine.js";
 
 const f = useFixture();

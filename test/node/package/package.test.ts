@@ -15,7 +15,7 @@ import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { freePort } from "../../../tools/stack/ports.js";
+import { freePort } from "../../../src/dev/stack/ports.js";
 import { redisTcp, type RedisTcp } from "../../support/keys.js";
 import { makeUserProject, packRepository, type UserProject } from "./user-worker.js";
 
@@ -169,7 +169,7 @@ describe("the packed package in a user's own Worker", () => {
       const upload = /Total Upload: ([\d.]+ KiB) \/ gzip: ([\d.]+ KiB)/.exec(stdout);
       expect(upload).not.toBeNull();
       const bundle = await readFile(join(out, (await readdir(out)).find((f) => f.endsWith(".js"))!), "utf8");
-      expect(bundle).not.toContain("tools/engine");
+      expect(bundle).not.toContain("src/dev/engine");
       const tgz = (await stat(tarball)).size;
       console.log(`package: ${(tgz / 1024).toFixed(1)} KiB packed; minimal user Worker: ${upload![1]} (gzip ${upload![2]})`);
     } finally {

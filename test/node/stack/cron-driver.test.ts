@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { readCrons, startCronDriver } from "../../../tools/stack/cron-driver.js";
+import { readCrons, startCronDriver } from "../../../src/dev/stack/cron-driver.js";
 
 let server: Server | undefined;
 afterEach(async () => {

@@ -15,8 +15,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { gateKey } from "../../../src/core/keys.js";
 import { LEDGER_STREAM, payments } from "../../../src/functions/payments.js";
 import { tcpReader, xlen } from "../../drill/reader.js";
-import { freePort } from "../../stack/ports.js";
-import { startStack } from "../../stack/stack.js";
+import { freePort } from "../../../src/dev/stack/ports.js";
+import { startStack } from "../../../src/dev/stack/stack.js";
 
 /** What a Worker needs besides its backlog. */
 export interface DrainSetup {

@@ -17,9 +17,9 @@
  */
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { formatBanner, workerOutputFilter } from "./stack/banner.js";
-import { startStack, type Stack } from "./stack/stack.js";
-import type { StoreKind } from "./stack/store.js";
+import { formatBanner, workerOutputFilter } from "../dev/stack/banner.js";
+import { startStack, type Stack } from "../dev/stack/stack.js";
+import type { StoreKind } from "../dev/stack/store.js";
 
 const HELP = `usage: npm start [-- --cron-every <seconds> | --no-cron | --verbose]
 

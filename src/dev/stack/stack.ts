@@ -21,7 +21,7 @@ import { writeStackFile, type StackFile } from "./stack-file.js";
 import { startStore, type Store, type StoreKind } from "./store.js";
 import { startWorker, type WorkerProcess } from "./worker.js";
 
-export const PROJECT_DIR = fileURLToPath(new URL("../..", import.meta.url));
+export const PROJECT_DIR = fileURLToPath(new URL("../../..", import.meta.url));
 
 /**
  * Option overrides for `payments` on the local stack, so a retry or a

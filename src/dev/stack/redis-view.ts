@@ -4,13 +4,13 @@
  * assertions, independent of the API under test.
  */
 import { Redis } from "@upstash/redis";
-import { xlen, xpendingRange, xrange, xrevrange } from "../../src/core/commands.js";
-import { parseDeadLetter, type DeadLetter } from "../../src/core/dead-letter.js";
-import { pipelineSettled, sendPipeline } from "../../src/core/ops.js";
-import { isMissingGroup } from "../../src/core/ensure-group.js";
-import type { PendingEntry, StreamEntry } from "../../src/core/parse-replies.js";
-import type { Transport } from "../../src/core/transport.js";
-import { upstashTransport } from "../../src/core/upstash-transport.js";
+import { xlen, xpendingRange, xrange, xrevrange } from "../../core/commands.js";
+import { parseDeadLetter, type DeadLetter } from "../../core/dead-letter.js";
+import { pipelineSettled, sendPipeline } from "../../core/ops.js";
+import { isMissingGroup } from "../../core/ensure-group.js";
+import type { PendingEntry, StreamEntry } from "../../core/parse-replies.js";
+import type { Transport } from "../../core/transport.js";
+import { upstashTransport } from "../../core/upstash-transport.js";
 
 export interface RedisView {
   transport: Transport;
