@@ -1,8 +1,10 @@
 /**
- * `npm start`: the whole of cronsumer on this machine, with nothing but Node:
- * a stream store, the bridge, the Worker under `wrangler dev`, and a cron.
+ * `cronsumer dev`: the whole of cronsumer on this machine, for the Worker
+ * project in the current directory, with nothing but Node: a stream store,
+ * the bridge, the project's own Worker under its own `wrangler dev`, and a
+ * cron. This repository's `npm start` is this command run on itself.
  *
- *   npm start [-- --cron-every <seconds> | --no-cron]
+ *   npx cronsumer dev [--env <name>] [--config <path>] [--cron-every <seconds> | --no-cron] [--verbose]
  *
  * Environment (all optional):
  * - `PORT` (8787): the Worker: API and dashboard. `BRIDGE_PORT` (8079).
@@ -21,8 +23,11 @@ import { formatBanner, workerOutputFilter } from "../dev/stack/banner.js";
 import { startStack, type Stack } from "../dev/stack/stack.js";
 import type { StoreKind } from "../dev/stack/store.js";
 
-const HELP = `usage: npm start [-- --cron-every <seconds> | --no-cron | --verbose]
+export const USAGE = `usage: cronsumer dev [--env <name>] [--config <path>] [--cron-every <seconds> | --no-cron] [--verbose]
+       (in this repository: npm start [-- <flags>])
 
+  --env <name>      the wrangler environment to run (wrangler dev --env): its crons, vars, bindings
+  --config <path>   another wrangler config than ./wrangler.toml
   --cron-every <s>  fire every cron every <s> seconds instead of on its schedule
   --no-cron         fire no cron; trigger runs with POST /functions/:name/run
   --verbose         show every line wrangler prints (requests included)
@@ -30,87 +35,129 @@ const HELP = `usage: npm start [-- --cron-every <seconds> | --no-cron | --verbos
 environment: PORT, BRIDGE_PORT, REDIS_URL, CRONSUMER_STORE, CRONSUMER_DIR,
 API_TOKEN, BRIDGE_TOKEN, WEBHOOK_URL, WEBHOOK_SECRET, READ_TOKEN, FN_*`;
 
-function fail(message: string): never {
-  console.error(`start: ${message}`);
-  process.exit(1);
+function fail(message: string): number {
+  console.error(`cronsumer dev: ${message}`);
+  return 1;
 }
 
-function portFrom(name: string, fallback: number): number {
-  const raw = process.env[name];
+class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+function portFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const port = Number(raw);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`${name}=${raw} is not a port number`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`${name}=${raw} is not a port number`);
   return port;
 }
 
-let parsed;
-try {
-  parsed = parseArgs({
-    options: { "cron-every": { type: "string" }, "no-cron": { type: "boolean" }, verbose: { type: "boolean" }, help: { type: "boolean", short: "h" } },
-    strict: true,
-  });
-} catch (error) {
-  fail(`${(error as Error).message}\n${HELP}`);
-}
-const args = parsed.values;
-if (args.help) {
-  console.log(HELP);
-  process.exit(0);
-}
-let cron: false | { everySeconds?: number } = {};
-if (args["no-cron"]) cron = false;
-if (args["cron-every"] !== undefined) {
+function cronFrom(args: { "cron-every"?: string; "no-cron"?: boolean }): false | { everySeconds?: number } {
+  if (args["cron-every"] === undefined) return args["no-cron"] ? false : {};
   const everySeconds = Number(args["cron-every"]);
-  if (!(everySeconds > 0)) fail(`--cron-every takes a number of seconds above 0, got ${JSON.stringify(args["cron-every"])}`);
-  if (cron === false) fail("--cron-every and --no-cron contradict each other");
-  cron = { everySeconds };
+  if (!(everySeconds > 0)) throw new UsageError(`--cron-every takes a number of seconds above 0, got ${JSON.stringify(args["cron-every"])}`);
+  if (args["no-cron"]) throw new UsageError("--cron-every and --no-cron contradict each other");
+  return { everySeconds };
 }
 
-const store = process.env.CRONSUMER_STORE as StoreKind | undefined;
-if (store && !["redis-url", "redis-server", "embedded"].includes(store)) fail(`CRONSUMER_STORE must be redis-server or embedded, got ${store}`);
-const passThrough = Object.entries(process.env).filter(
-  (entry): entry is [string, string] =>
-    entry[1] !== undefined && entry[1] !== "" && (["WEBHOOK_URL", "WEBHOOK_SECRET", "READ_TOKEN"].includes(entry[0]) || entry[0].startsWith("FN_")),
-);
-
-const log = (line: string) => console.error(line);
-const filter = workerOutputFilter({ verbose: args.verbose === true });
-console.error("start: starting the local stack…");
-let stack: Stack;
-try {
-  stack = await startStack({
-    dir: process.env.CRONSUMER_DIR ? resolve(process.env.CRONSUMER_DIR) : undefined,
-    port: portFrom("PORT", 8787),
-    bridgePort: portFrom("BRIDGE_PORT", 8079),
-    bridgeToken: process.env.BRIDGE_TOKEN || undefined,
-    apiToken: process.env.API_TOKEN || undefined,
-    redisUrl: process.env.REDIS_URL || undefined,
-    store: store || undefined,
-    vars: Object.fromEntries(passThrough),
-    cron,
-    log,
-    onWorkerOutput: (line) => {
-      const shown = filter(line);
-      if (shown !== undefined) console.error(`worker │ ${shown}`);
-    },
-  });
-} catch (error) {
-  fail((error as Error).message);
-}
-console.log(formatBanner(stack, cron));
-
-let stopping = false;
-async function stop(signal: string): Promise<void> {
-  if (stopping) {
-    // A second Ctrl-C: the exit handlers SIGKILL what is left.
-    console.error("start: stopping now");
-    process.exit(130);
+/** `argv` is what follows `dev`. Resolves with the exit code once the stack has stopped (Ctrl-C), or failed to start. */
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  let args;
+  let cron: false | { everySeconds?: number };
+  let port: number;
+  let bridgePort: number;
+  try {
+    args = parseArgs({
+      args: [...argv],
+      options: {
+        env: { type: "string", short: "e" },
+        config: { type: "string", short: "c" },
+        "cron-every": { type: "string" },
+        "no-cron": { type: "boolean" },
+        verbose: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+    cron = cronFrom(args);
+    port = portFrom(env, "PORT", 8787);
+    bridgePort = portFrom(env, "BRIDGE_PORT", 8079);
+  } catch (error) {
+    return fail(`${(error as Error).message}\n${USAGE}`);
   }
-  stopping = true;
-  console.error(`start: ${signal}, stopping the Worker, cron, bridge and store…`);
-  await stack.stop();
-  console.error("start: stopped; nothing left running");
-  process.exit(0);
+  if (args.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const store = env.CRONSUMER_STORE as StoreKind | undefined;
+  if (store && !["redis-url", "redis-server", "embedded"].includes(store)) return fail(`CRONSUMER_STORE must be redis-server or embedded, got ${store}`);
+  return run({ env, cron, port, bridgePort, store, wranglerEnv: args.env, config: args.config, verbose: args.verbose === true });
 }
-process.on("SIGINT", () => void stop("SIGINT"));
-process.on("SIGTERM", () => void stop("SIGTERM"));
+
+interface RunOptions {
+  env: NodeJS.ProcessEnv;
+  cron: false | { everySeconds?: number };
+  port: number;
+  bridgePort: number;
+  store: StoreKind | undefined;
+  wranglerEnv: string | undefined;
+  config: string | undefined;
+  verbose: boolean;
+}
+
+async function run({ env, cron, port, bridgePort, store, wranglerEnv, config, verbose }: RunOptions): Promise<number> {
+  const passThrough = Object.entries(env).filter(
+    (entry): entry is [string, string] =>
+      entry[1] !== undefined && entry[1] !== "" && (["WEBHOOK_URL", "WEBHOOK_SECRET", "READ_TOKEN"].includes(entry[0]) || entry[0].startsWith("FN_")),
+  );
+  const log = (line: string) => console.error(line);
+  const filter = workerOutputFilter({ verbose });
+  console.error("cronsumer dev: starting the local stack…");
+  let stack: Stack;
+  try {
+    stack = await startStack({
+      projectDir: process.cwd(),
+      dir: env.CRONSUMER_DIR ? resolve(env.CRONSUMER_DIR) : undefined,
+      env: wranglerEnv,
+      config,
+      port,
+      bridgePort,
+      bridgeToken: env.BRIDGE_TOKEN || undefined,
+      apiToken: env.API_TOKEN || undefined,
+      redisUrl: env.REDIS_URL || undefined,
+      store: store || undefined,
+      vars: Object.fromEntries(passThrough),
+      cron,
+      log,
+      onWorkerOutput: (line) => {
+        const shown = filter(line);
+        if (shown !== undefined) console.error(`worker │ ${shown}`);
+      },
+    });
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+  console.log(formatBanner(stack, cron));
+
+  return new Promise<number>((done) => {
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) {
+        // A second Ctrl-C: the exit handlers SIGKILL what is left.
+        console.error("cronsumer dev: stopping now");
+        process.exit(130);
+      }
+      stopping = true;
+      console.error(`cronsumer dev: ${signal}, stopping the Worker, cron, bridge and store…`);
+      await stack.stop();
+      console.error("cronsumer dev: stopped; nothing left running");
+      done(0);
+    };
+    process.on("SIGINT", () => void stop("SIGINT"));
+    process.on("SIGTERM", () => void stop("SIGTERM"));
+  });
+}

@@ -92,6 +92,19 @@ describe("readCrons", () => {
     }
   });
 
+  it("with an environment, reads [env.<name>.triggers], and the top-level crons when it sets none (wrangler inherits them)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "cronsumer-toml-"));
+    try {
+      const file = join(dir, "wrangler.toml");
+      await writeFile(file, '[triggers]\ncrons = ["* * * * *"]\n\n[env.staging]\nname = "s"\n\n[env.staging.triggers]\ncrons = ["*/10 * * * *"]\n\n[env.qa]\nname = "q"\n');
+      expect(await readCrons(file, "staging")).toEqual(["*/10 * * * *"]);
+      expect(await readCrons(file, "qa")).toEqual(["* * * * *"]);
+      expect(await readCrons(file)).toEqual(["* * * * *"]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("reads this project's wrangler.toml", async () => {
     expect(await readCrons(join(import.meta.dirname, "../../../wrangler.toml"))).toEqual(["* * * * *"]);
   });

@@ -67,7 +67,7 @@ describe.sequential("npm start on a machine with only Node", () => {
 
   it("serves the dashboard within 60 s, on the embedded engine, and says what it started", async () => {
     const started = Date.now();
-    start = run("src/cli/dev.ts", ["--cron-every", "2"], env, true);
+    start = run("src/cli/index.ts", ["dev", "--cron-every", "2"], env, true);
     state = await Promise.race([waitFor("stack.json", () => readStackFile(stateDir()), 60_000), start.alive]);
     const page = await waitFor("GET /", async () => {
       const response = await fetch(state.dashboardUrl);
@@ -112,7 +112,7 @@ describe.sequential("npm start on a machine with only Node", () => {
     expect((await processesInGroups(groups)).length).toBeGreaterThan(2);
     start.process.kill("SIGINT");
     expect(await start.exited, start.output()).toBe(0);
-    expect(start.output()).toContain("start: stopped; nothing left running");
+    expect(start.output()).toContain("cronsumer dev: stopped; nothing left running");
 
     const left = await waitFor("the stack's processes to exit", async () => {
       const found = await processesInGroups(groups);
