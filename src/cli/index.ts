@@ -12,6 +12,7 @@ type Command = (argv: readonly string[], env: NodeJS.ProcessEnv) => Promise<numb
 const COMMANDS: Record<string, () => Promise<Command>> = {
   doctor: async () => (await import("./doctor.js")).main,
   dev: async () => (await import("./dev.js")).main,
+  init: async () => (await import("./init.js")).main,
 };
 
 const [name, ...rest] = process.argv.slice(2);
