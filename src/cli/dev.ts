@@ -12,7 +12,8 @@
  *   spawned (data in `.cronsumer/redis`), else the embedded engine runs
  *   (data in `.cronsumer/engine`). `CRONSUMER_STORE=redis-server|embedded`
  *   forces one.
- * - `API_TOKEN`, `BRIDGE_TOKEN`: fixed tokens instead of random ones.
+ * - `API_TOKEN`, `BRIDGE_TOKEN`: fixed tokens instead of random ones. Without
+ *   `API_TOKEN`, the project's `.dev.vars` API_TOKEN is used when it sets one.
  * - `WEBHOOK_URL`, `WEBHOOK_SECRET`, `READ_TOKEN`, and any `FN_*` option
  *   override: passed to the Worker.
  * - `CRONSUMER_DIR` (.cronsumer): where state, data and stack.json live.
@@ -20,6 +21,7 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { formatBanner, workerOutputFilter } from "../dev/stack/banner.js";
+import { readProjectApiToken } from "../dev/stack/project.js";
 import { startStack, type Stack } from "../dev/stack/stack.js";
 import type { StoreKind } from "../dev/stack/store.js";
 
@@ -127,7 +129,7 @@ async function run({ env, cron, port, bridgePort, store, wranglerEnv, config, ve
       port,
       bridgePort,
       bridgeToken: env.BRIDGE_TOKEN || undefined,
-      apiToken: env.API_TOKEN || undefined,
+      apiToken: env.API_TOKEN || (await readProjectApiToken(process.cwd())),
       redisUrl: env.REDIS_URL || undefined,
       store: store || undefined,
       vars: Object.fromEntries(passThrough),

@@ -51,3 +51,18 @@ export async function readDevVars(projectDir: string): Promise<Record<string, st
   return vars as Record<string, string>;
 }
 
+
+/**
+ * The project's own `API_TOKEN` from `.dev.vars`, if it sets one (`cronsumer
+ * init` writes one there), so the API and dashboard keep one token across
+ * restarts. Read the way dotenv reads a plain line; quotes are removed.
+ */
+export async function readProjectApiToken(projectDir: string): Promise<string | undefined> {
+  const text = await readFile(join(projectDir, ".dev.vars"), "utf8").catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return undefined;
+    throw error;
+  });
+  const match = text === undefined ? null : /^\s*API_TOKEN\s*=\s*(.*?)\s*$/m.exec(text);
+  const value = match?.[1]?.replace(/^(["'])(.*)\1$/, "$2");
+  return value ? value : undefined;
+}

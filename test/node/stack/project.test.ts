@@ -7,7 +7,7 @@ import { chmod, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ProjectError, readDevVars } from "../../../src/dev/stack/project.js";
+import { ProjectError, readDevVars, readProjectApiToken } from "../../../src/dev/stack/project.js";
 import { startStack } from "../../../src/dev/stack/stack.js";
 
 let dir: string;
@@ -46,5 +46,15 @@ describe("readDevVars", () => {
   it("names a value that is not a string", async () => {
     await writeFile(join(dir, "package.json"), JSON.stringify({ cronsumer: { devVars: { FN_A_BATCH_SIZE: 5 } } }));
     await expect(readDevVars(dir)).rejects.toThrow("cronsumer.devVars.FN_A_BATCH_SIZE must be a string, got 5");
+  });
+});
+
+describe("readProjectApiToken", () => {
+  it("reads API_TOKEN from .dev.vars, unquoted, and undefined without one", async () => {
+    expect(await readProjectApiToken(dir)).toBeUndefined();
+    await writeFile(join(dir, ".dev.vars"), 'OTHER=1\nAPI_TOKEN="tok-123"\n');
+    expect(await readProjectApiToken(dir)).toBe("tok-123");
+    await writeFile(join(dir, ".dev.vars"), "API_TOKEN=\n");
+    expect(await readProjectApiToken(dir)).toBeUndefined();
   });
 });
