@@ -52,6 +52,12 @@ export interface TestHarness {
   advancePastBackoff(fn: string, attempt: number): Promise<void>;
   /** Skips past the function's visibility timeout: a delivery whose handler never finished is due again. */
   advancePastVisibilityTimeout(fn: string): Promise<void>;
+  /**
+   * Skips to the start of the function's next `rateLimit` window (windows are fixed: unix ms / periodMs).
+   * A run that finds its window spent waits for the next one only when it starts within its `maxRunMs`,
+   * and that wait is a real timer: start a rate-limited test at a window's start.
+   */
+  advancePastRateWindow(fn: string): Promise<void>;
   /** Enqueues as `createProducer(...).send` does (delays, idempotency keys, batches). */
   enqueue(stream: string, message: Fields | readonly Fields[], options?: SendOptions): Promise<Sent>;
   /** One run of one function, as a manual run; resolves with its report. */
@@ -106,6 +112,11 @@ export async function createTestHarness(options: TestHarnessOptions): Promise<Te
       return advance(Math.min(o.visibilityTimeoutMs, retryDelayMs(o.backoff, attempt)) + 1);
     },
     advancePastVisibilityTimeout: (fn) => advance(optionsOf(fn).visibilityTimeoutMs + 1),
+    advancePastRateWindow: (fn) => {
+      const rate = optionsOf(fn).rateLimit;
+      if (!rate) throw new ConfigError(`createTestHarness: ${fn} has no rateLimit`);
+      return advance(rate.periodMs - (now() % rate.periodMs));
+    },
     enqueue: (stream, message, sendOptions) => producer.send(stream, message, sendOptions),
     run: async (fn) => runFunction(find(fn), deps("manual")),
     async tick(cron) {

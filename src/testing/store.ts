@@ -13,6 +13,7 @@ import { Redis } from "@upstash/redis";
 import { ConfigError } from "../core/errors.js";
 import type { Transport } from "../core/transport.js";
 import { upstashTransport } from "../core/upstash-transport.js";
+import { loadRedisBackend } from "../dev/stack/store.js";
 import { backendTransport } from "./backend-transport.js";
 
 export type TestStoreKind = "memory" | "redis" | "upstash";
@@ -34,8 +35,13 @@ export async function openTestStore(env: Record<string, string | undefined>, now
     return { kind: "upstash", transport: upstashTransport(redis), close: async () => {} };
   }
   // Loaded only when chosen: the in-memory default needs no Redis client.
-  const backend = redisUrl
-    ? await (await import("../dev/bridge/redis-backend.js")).createRedisBackend(redisUrl)
-    : await (await import("../dev/engine/index.js")).createEngineBackend({ now });
+  let backend;
+  if (redisUrl) {
+    const redis = await loadRedisBackend();
+    if (!redis) throw new ConfigError("CRONSUMER_TEST_REDIS_URL needs a Redis client: the optional `redis` package is not installed (npm install --save-dev redis)");
+    backend = await redis.createRedisBackend(redisUrl);
+  } else {
+    backend = await (await import("../dev/engine/index.js")).createEngineBackend({ now });
+  }
   return { kind: redisUrl ? "redis" : "memory", transport: backendTransport(backend), close: () => backend.close() };
 }
