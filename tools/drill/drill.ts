@@ -22,7 +22,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { mulberry32 } from "../../src/dev/prng.js";
 import { freePort } from "../../src/dev/stack/ports.js";
 import type { Stack } from "../../src/dev/stack/stack.js";
-import { startStack } from "../../src/dev/stack/stack.js";
+import { PROJECT_DIR, startStack } from "../../src/dev/stack/stack.js";
 import { startCronDriver } from "../../src/dev/stack/cron-driver.js";
 import { payments } from "../../src/functions/payments.js";
 import { delayedKey, reportsKey } from "../../src/core/keys.js";
@@ -91,6 +91,8 @@ export async function runDrill(c: DrillConfig, paths: DrillPaths, log: (line: st
   let storePids: number[] = [];
   try {
     stack = await startStack({
+    // This repository's Worker, wherever the tool is started from.
+    projectDir: PROJECT_DIR,
       dir,
       port: await freePort(),
       bridgePort: await freePort(),

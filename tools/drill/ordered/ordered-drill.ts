@@ -13,7 +13,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { accounts, ACCOUNTS_LEDGER } from "../../../src/functions/accounts.js";
 import { mulberry32 } from "../../../src/dev/prng.js";
 import { freePort } from "../../../src/dev/stack/ports.js";
-import { startStack } from "../../../src/dev/stack/stack.js";
+import { PROJECT_DIR, startStack } from "../../../src/dev/stack/stack.js";
 import type { StoreKind } from "../../../src/dev/stack/store.js";
 import { switchableFaults } from "../faults/bridge-faults.js";
 import { killPoints, startKiller } from "../faults/killer.js";
@@ -67,6 +67,8 @@ export async function runOrderedDrill(c: OrderedDrillConfig, log: (line: string)
   const bridge = switchableFaults({ rate: c.faultRate, seed: c.seed });
   const dir = await mkdtemp(join(tmpdir(), "cronsumer-ordered-drill-"));
   const stack = await startStack({
+    // This repository's Worker, wherever the tool is started from.
+    projectDir: PROJECT_DIR,
     dir,
     port: await freePort(),
     bridgePort: await freePort(),
