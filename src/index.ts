@@ -5,19 +5,19 @@
  */
 
 // Define polling functions.
-export { definePollingFunction } from "./core/define.js";
-export type { BatchContext, BatchMessage, Delivered, HandlerContext, Message, PollingFunction, PollingFunctionDefinition, RunContext } from "./core/define.js";
-export type { Effects } from "./core/effects.js";
-export type { ReadRedis } from "./core/read-only.js";
-export type { StandardSchemaV1 } from "./core/standard-schema.js";
-export type { PartitionOf } from "./core/define.js";
-export { expandPartitions } from "./core/partition-members.js";
-export { partitionOfKey, partitionStream } from "./core/partitions.js";
-export type { Partitions } from "./core/partitions.js";
-export type { BackoffOptions, FunctionOptions, KeyConcurrency, RetentionOptions } from "./core/options.js";
-export type { RateLimit } from "./core/rate-limit.js";
-export type { Fields } from "./core/parse-replies.js";
-export { ConfigError, PermanentError, RedisReplyError, RetryError, TransportError } from "./core/errors.js";
+export { definePollingFunction } from "./core/define/define.js";
+export type { BatchContext, BatchMessage, Delivered, HandlerContext, Message, PollingFunction, PollingFunctionDefinition, RunContext } from "./core/define/define.js";
+export type { Effects } from "./core/define/effects.js";
+export type { ReadRedis } from "./core/handle/read-only.js";
+export type { StandardSchemaV1 } from "./core/define/standard-schema.js";
+export type { PartitionOf } from "./core/define/define.js";
+export { expandPartitions } from "./core/partitions/partition-members.js";
+export { partitionOfKey, partitionStream } from "./core/define/partitions.js";
+export type { Partitions } from "./core/define/partitions.js";
+export type { BackoffOptions, FunctionOptions, KeyConcurrency, RetentionOptions } from "./core/define/options.js";
+export type { RateLimit } from "./core/features/rate-limit.js";
+export type { Fields } from "./core/redis/parse-replies.js";
+export { ConfigError, PermanentError, RedisReplyError, RetryError, TransportError } from "./core/redis/errors.js";
 
 // Run them in a Worker: all in one, or piece by piece.
 export { createApi, createScheduled, createWorker } from "./functions/create-worker.js";
@@ -28,9 +28,9 @@ export { runScheduled, runOne } from "./functions/scheduled.js";
 export { createDrainer } from "./functions/drainer.js";
 export type { DrainerClass, DrainerState } from "./functions/drainer.js";
 export type { Skipped } from "./functions/scheduled.js";
-export { runFunction } from "./core/run.js";
-export type { RunDeps } from "./core/run.js";
-export type { RunReport, StopReason } from "./core/report.js";
+export { runFunction } from "./core/run/run.js";
+export type { RunDeps } from "./core/run/run.js";
+export type { RunReport, StopReason } from "./core/features/report.js";
 
 // Enqueue from code that is not the HTTP API.
 export { createProducer, EnqueueError } from "./producer/producer.js";
@@ -38,9 +38,9 @@ export type { Producer, ProducerOptions, SendOptions, Sent } from "./producer/pr
 
 // Reach Redis.
 export { redisFromEnv, transportFromEnv } from "./functions/redis.js";
-export { upstashTransport } from "./core/upstash-transport.js";
-export { routedTransport } from "./core/routed-transport.js";
-export type { Transport } from "./core/transport.js";
+export { upstashTransport } from "./core/redis/upstash-transport.js";
+export { routedTransport } from "./core/partitions/routed-transport.js";
+export type { Transport } from "./core/redis/transport.js";
 
 // Signed webhooks, for senders and receivers.
-export { signWebhook, verifyWebhook } from "./core/signature.js";
+export { signWebhook, verifyWebhook } from "./core/handle/signature.js";

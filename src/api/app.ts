@@ -10,10 +10,10 @@
  * Message fields are strings, kept exactly (enqueue-body.ts).
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { PollingFunction } from "../core/define.js";
-import type { Counted } from "../core/counting-transport.js";
-import { countingTransport } from "../core/counting-transport.js";
-import type { Transport } from "../core/transport.js";
+import type { PollingFunction } from "../core/define/define.js";
+import type { Counted } from "../core/redis/counting-transport.js";
+import { countingTransport } from "../core/redis/counting-transport.js";
+import type { Transport } from "../core/redis/transport.js";
 import { dashboard } from "../dashboard/index.js";
 import type { Env } from "../env.js";
 import { transportFromEnv } from "../functions/redis.js";

@@ -7,11 +7,11 @@
  * override numbers and booleans, so they cannot move a dead-letter stream, and
  * a bad var must not lock operators out of the API they would fix it with.
  */
-import type { PollingFunction } from "../core/define.js";
-import { resolveOptions } from "../core/define.js";
-import type { Partitions } from "../core/partitions.js";
+import type { PollingFunction } from "../core/define/define.js";
+import { resolveOptions } from "../core/define/define.js";
+import type { Partitions } from "../core/define/partitions.js";
 import { ApiError } from "./errors.js";
-import { partitionSpecs } from "../core/partition-specs.js";
+import { partitionSpecs } from "../core/partitions/partition-specs.js";
 
 export interface Catalog {
   readonly functions: readonly PollingFunction[];

@@ -4,7 +4,7 @@
  * and a Redis transport built on first use.
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { Transport } from "../core/transport.js";
+import type { Transport } from "../core/redis/transport.js";
 import type { Env } from "../env.js";
 import type { Catalog } from "./catalog.js";
 

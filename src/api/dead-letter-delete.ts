@@ -13,18 +13,18 @@
  * Entries under replay are removed too: a replay has its messages in hand
  * and puts them on their source stream either way.
  */
-import { xrevrange, xtrim } from "../core/commands.js";
-import type { DeadLetter } from "../core/dead-letter.js";
-import { parseDeadLetter } from "../core/dead-letter.js";
-import { releaseRefOp } from "../core/dead-letter-refs.js";
-import { xdel } from "../core/commands.js";
-import { TransportError } from "../core/errors.js";
-import { delOp } from "../core/key-ops.js";
-import { replayLockKey } from "../core/keys.js";
-import type { Op } from "../core/ops.js";
-import { sendPipeline, sendTransaction } from "../core/ops.js";
-import { nextStreamId } from "../core/stream-id.js";
-import type { Transport } from "../core/transport.js";
+import { xrevrange, xtrim } from "../core/redis/commands.js";
+import type { DeadLetter } from "../core/dead-letters/dead-letter.js";
+import { parseDeadLetter } from "../core/dead-letters/dead-letter.js";
+import { releaseRefOp } from "../core/dead-letters/dead-letter-refs.js";
+import { xdel } from "../core/redis/commands.js";
+import { TransportError } from "../core/redis/errors.js";
+import { delOp } from "../core/redis/key-ops.js";
+import { replayLockKey } from "../core/redis/keys.js";
+import type { Op } from "../core/redis/ops.js";
+import { sendPipeline, sendTransaction } from "../core/redis/ops.js";
+import { nextStreamId } from "../core/redis/stream-id.js";
+import type { Transport } from "../core/redis/transport.js";
 import { LOCK_TTL_S, lockAndRead } from "./dead-letter-locks.js";
 import { ApiError } from "./errors.js";
 

@@ -6,14 +6,14 @@
  * already reached the source stream (that lock outlives the request; its
  * group's run settles it, see replay-move.ts).
  */
-import { xrange } from "../core/commands.js";
-import { RedisReplyError } from "../core/errors.js";
-import { delOp, setNxOp } from "../core/key-ops.js";
-import { replayLockKey } from "../core/keys.js";
-import type { Op } from "../core/ops.js";
-import { pipelineSettled, sendPipeline } from "../core/ops.js";
-import type { StreamEntry } from "../core/parse-replies.js";
-import type { Transport } from "../core/transport.js";
+import { xrange } from "../core/redis/commands.js";
+import { RedisReplyError } from "../core/redis/errors.js";
+import { delOp, setNxOp } from "../core/redis/key-ops.js";
+import { replayLockKey } from "../core/redis/keys.js";
+import type { Op } from "../core/redis/ops.js";
+import { pipelineSettled, sendPipeline } from "../core/redis/ops.js";
+import type { StreamEntry } from "../core/redis/parse-replies.js";
+import type { Transport } from "../core/redis/transport.js";
 
 /** Long enough for the moves of one request; short enough that a crashed one blocks nothing for long. */
 export const LOCK_TTL_S = 60;

@@ -6,13 +6,13 @@
  * filtered page can hold fewer matches than asked for, and `next` goes on
  * where the scan stopped. Every request is bounded, however sparse matches are.
  */
-import { xrange } from "../core/commands.js";
-import type { DeadLetter } from "../core/dead-letter.js";
-import { parseDeadLetter } from "../core/dead-letter.js";
-import { sendPipeline } from "../core/ops.js";
-import type { StreamEntry } from "../core/parse-replies.js";
-import { compareStreamIds, nextStreamId } from "../core/stream-id.js";
-import type { Transport } from "../core/transport.js";
+import { xrange } from "../core/redis/commands.js";
+import type { DeadLetter } from "../core/dead-letters/dead-letter.js";
+import { parseDeadLetter } from "../core/dead-letters/dead-letter.js";
+import { sendPipeline } from "../core/redis/ops.js";
+import type { StreamEntry } from "../core/redis/parse-replies.js";
+import { compareStreamIds, nextStreamId } from "../core/redis/stream-id.js";
+import type { Transport } from "../core/redis/transport.js";
 
 /** Entries one filtered page examines. */
 export const SCAN_PAGE = 1_000;

@@ -5,12 +5,12 @@
  * messages. Each refusal is a 4xx naming the parameter, before anything is
  * written or any Idempotency-Key is held.
  */
-import type { PollingFunction } from "../core/define.js";
-import { resolveOptions } from "../core/define.js";
-import { MAX_DELAY_MS } from "../core/delayed.js";
-import type { Vars } from "../core/overrides.js";
-import type { Fields } from "../core/parse-replies.js";
-import { MAX_SCRIPT_FIELDS } from "../core/script.js";
+import type { PollingFunction } from "../core/define/define.js";
+import { resolveOptions } from "../core/define/define.js";
+import { MAX_DELAY_MS } from "../core/features/delayed.js";
+import type { Vars } from "../core/define/overrides.js";
+import type { Fields } from "../core/redis/parse-replies.js";
+import { MAX_SCRIPT_FIELDS } from "../core/redis/script.js";
 import { ApiError } from "./errors.js";
 
 /** As given: hashed for Idempotency-Key, so a repeat means the same request, whatever the time. */

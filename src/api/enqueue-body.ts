@@ -12,9 +12,9 @@
  */
 import type { Hook } from "@hono/zod-openapi";
 import { z } from "@hono/zod-openapi";
-import type { Fields } from "../core/parse-replies.js";
-import { DELIVERIES_FIELD } from "../core/delayed.js";
-import { RESERVED_FIELDS } from "../core/replay-target.js";
+import type { Fields } from "../core/redis/parse-replies.js";
+import { DELIVERIES_FIELD } from "../core/features/delayed.js";
+import { RESERVED_FIELDS } from "../core/dead-letters/replay-target.js";
 import type { ApiEnv } from "./context.js";
 import { ApiError } from "./errors.js";
 import { MAX_BATCH, MAX_FIELD_NAME_BYTES, utf8Bytes } from "./limits.js";

@@ -2,13 +2,13 @@
  * Delayed enqueue: each message goes to the stream's delayed set (`ZADD`) and
  * payload hash (`HSET`) under a fresh delayed id, all in one MULTI/EXEC, so a
  * batch is held whole or not at all. The promotion script moves each into the
- * stream once due (core/promote.ts).
+ * stream once due (core/features/promote.ts).
  */
-import { delayCommands, newDelayedId } from "../core/delayed.js";
-import { RedisReplyError } from "../core/errors.js";
-import { rawOp, transactionSettled } from "../core/ops.js";
-import type { Fields } from "../core/parse-replies.js";
-import type { Transport } from "../core/transport.js";
+import { delayCommands, newDelayedId } from "../core/features/delayed.js";
+import { RedisReplyError } from "../core/redis/errors.js";
+import { rawOp, transactionSettled } from "../core/redis/ops.js";
+import type { Fields } from "../core/redis/parse-replies.js";
+import type { Transport } from "../core/redis/transport.js";
 
 export async function enqueueDelayed(t: Transport, stream: string, messages: readonly Fields[], dueAt: number): Promise<string[]> {
   const ids = messages.map(() => newDelayedId());

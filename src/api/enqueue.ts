@@ -5,12 +5,12 @@
  * group has processed yet: the caller asked for it. A delayed enqueue
  * (`dueAt`) writes to the stream's delayed set instead (enqueue-delayed.ts).
  */
-import { xadd } from "../core/commands.js";
-import { RedisReplyError } from "../core/errors.js";
-import type { Op } from "../core/ops.js";
-import { sendTransaction } from "../core/ops.js";
-import type { Fields } from "../core/parse-replies.js";
-import type { Transport } from "../core/transport.js";
+import { xadd } from "../core/redis/commands.js";
+import { RedisReplyError } from "../core/redis/errors.js";
+import type { Op } from "../core/redis/ops.js";
+import { sendTransaction } from "../core/redis/ops.js";
+import type { Fields } from "../core/redis/parse-replies.js";
+import type { Transport } from "../core/redis/transport.js";
 import type { Delay } from "./delay.js";
 import { enqueueDelayed } from "./enqueue-delayed.js";
 

@@ -7,9 +7,9 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { ConfigError, RedisReplyError, TransportError } from "../core/errors.js";
-import { ReplyShapeError } from "../core/parse-replies.js";
-import { ConsumerBusyError, PendingDroppedError } from "../core/safe-delete-consumer.js";
+import { ConfigError, RedisReplyError, TransportError } from "../core/redis/errors.js";
+import { ReplyShapeError } from "../core/redis/parse-replies.js";
+import { ConsumerBusyError, PendingDroppedError } from "../core/dead-letters/safe-delete-consumer.js";
 
 export class ApiError extends HTTPException {
   constructor(

@@ -3,7 +3,7 @@
  * function's own name, every one of its members, so an operator can pause,
  * resume or run "orders" without listing `orders-p0` … `orders-p15`.
  */
-import type { PollingFunction } from "../core/define.js";
+import type { PollingFunction } from "../core/define/define.js";
 import type { Catalog } from "./catalog.js";
 
 export type Targets = { one: PollingFunction } | { partitioned: string; members: readonly PollingFunction[] };

@@ -2,7 +2,7 @@
  * What an idempotency key holds (written by idempotency-script.ts), and how
  * a repeat is answered from it.
  */
-import { RedisReplyError } from "../core/errors.js";
+import { RedisReplyError } from "../core/redis/errors.js";
 import type { EnqueueRequest } from "./enqueue.js";
 import { ApiError } from "./errors.js";
 

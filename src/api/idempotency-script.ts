@@ -7,14 +7,14 @@
  *
  * It names every key in KEYS (the record and the stream, or for a delayed
  * enqueue the delayed set and payloads), so Upstash may run it under key
- * locks (see core/script.ts).
+ * locks (see core/redis/script.ts).
  */
-import { RedisReplyError, TransportError } from "../core/errors.js";
-import { ReplyShapeError } from "../core/parse-replies.js";
-import { encodePayload, newDelayedId } from "../core/delayed.js";
-import { delayedKey, delayedPayloadsKey } from "../core/keys.js";
-import { MAX_SCRIPT_FIELDS, refusedShebang, scriptText, UNPACK } from "../core/script.js";
-import type { Reply, Transport } from "../core/transport.js";
+import { RedisReplyError, TransportError } from "../core/redis/errors.js";
+import { ReplyShapeError } from "../core/redis/parse-replies.js";
+import { encodePayload, newDelayedId } from "../core/features/delayed.js";
+import { delayedKey, delayedPayloadsKey } from "../core/redis/keys.js";
+import { MAX_SCRIPT_FIELDS, refusedShebang, scriptText, UNPACK } from "../core/redis/script.js";
+import type { Reply, Transport } from "../core/redis/transport.js";
 import type { EnqueueRequest } from "./enqueue.js";
 import { outcomeUnknown, RECORD_TTL_S } from "./idempotency-record.js";
 

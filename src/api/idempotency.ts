@@ -10,8 +10,8 @@
  * The check and the write are one Lua script (idempotency-script.ts), on
  * Redis, on Upstash and on the embedded engine of `npm start` alike.
  */
-import { idempotencyKey } from "../core/keys.js";
-import type { Transport } from "../core/transport.js";
+import { idempotencyKey } from "../core/redis/keys.js";
+import type { Transport } from "../core/redis/transport.js";
 import type { EnqueueRequest } from "./enqueue.js";
 import { ApiError } from "./errors.js";
 import type { Enqueued } from "./idempotency-record.js";

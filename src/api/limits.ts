@@ -3,7 +3,7 @@
  * A var that is set but not a positive integer is a deployment error, named
  * in the 503 it causes, rather than a silently ignored limit.
  */
-import { ConfigError } from "../core/errors.js";
+import { ConfigError } from "../core/redis/errors.js";
 import type { Env } from "../env.js";
 
 export interface Limits {

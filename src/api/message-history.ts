@@ -3,7 +3,7 @@
  * samples its run's first failed attempts (`failures`, at most 10 per run,
  * newest 50 runs), so what is listed is what those samples hold, newest first.
  */
-import type { RunReport } from "../core/report.js";
+import type { RunReport } from "../core/features/report.js";
 
 export interface HistoryEvent {
   /** When the run started (ISO). */

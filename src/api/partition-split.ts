@@ -1,13 +1,13 @@
 /**
  * Splitting a write to a partitioned logical stream into its partitions
- * (core/partitions.ts `routeFields`), shared by the API route and the
+ * (core/define/partitions.ts `routeFields`), shared by the API route and the
  * producer so both route a key to the same partition. A message without the
  * key field is refused (400) before anything is written: it has no partition,
  * and guessing one would break its key's order.
  */
-import type { Fields } from "../core/parse-replies.js";
-import type { Partitions } from "../core/partitions.js";
-import { routeFields } from "../core/partitions.js";
+import type { Fields } from "../core/redis/parse-replies.js";
+import type { Partitions } from "../core/define/partitions.js";
+import { routeFields } from "../core/define/partitions.js";
 import { ApiError } from "./errors.js";
 
 /** The messages of one request bound for one partition, with their positions in the request. */

@@ -17,12 +17,12 @@
  * may write partitions the other had not yet recorded; each partition still
  * writes at most once under the key (its script checks and writes as one).
  */
-import { databaseOfPartition, partitionStream } from "../core/partitions.js";
-import type { Partitions } from "../core/partitions.js";
-import { getOp } from "../core/key-ops.js";
-import { idempotencyKey } from "../core/keys.js";
-import { sendPipeline } from "../core/ops.js";
-import type { Transport } from "../core/transport.js";
+import { databaseOfPartition, partitionStream } from "../core/define/partitions.js";
+import type { Partitions } from "../core/define/partitions.js";
+import { getOp } from "../core/redis/key-ops.js";
+import { idempotencyKey } from "../core/redis/keys.js";
+import { sendPipeline } from "../core/redis/ops.js";
+import type { Transport } from "../core/redis/transport.js";
 import type { EnqueueRequest } from "./enqueue.js";
 import { enqueue } from "./enqueue.js";
 import { ApiError, toApiError } from "./errors.js";

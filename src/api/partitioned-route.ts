@@ -5,7 +5,7 @@
  * written, also when another partition failed: what was written is committed.
  */
 import type { Context } from "hono";
-import type { Partitions } from "../core/partitions.js";
+import type { Partitions } from "../core/define/partitions.js";
 import type { ApiEnv } from "./context.js";
 import { requireDelays } from "./delay.js";
 import type { EnqueueRequest } from "./enqueue.js";

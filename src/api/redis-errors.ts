@@ -2,7 +2,7 @@
  * Redis error replies that mean "not there", turned into 404s that name what
  * is missing. Anything else stays a `RedisReplyError` (502).
  */
-import { RedisReplyError } from "../core/errors.js";
+import { RedisReplyError } from "../core/redis/errors.js";
 import { ApiError } from "./errors.js";
 
 /** XINFO, XPENDING, XGROUP on a key that does not exist. */

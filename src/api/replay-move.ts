@@ -17,14 +17,14 @@
  * Until then the lock refuses another replay of it (409), so it is never
  * added twice. A drop before step 1 ran leaves only the 60 s lock.
  */
-import { xadd, xdel } from "../core/commands.js";
-import type { DeadLetter } from "../core/dead-letter.js";
-import { delOp } from "../core/key-ops.js";
-import { replayLockKey } from "../core/keys.js";
-import type { Op } from "../core/ops.js";
-import { op, sendPipeline, transactionSettled } from "../core/ops.js";
-import { replayFields } from "../core/replay-target.js";
-import type { Transport } from "../core/transport.js";
+import { xadd, xdel } from "../core/redis/commands.js";
+import type { DeadLetter } from "../core/dead-letters/dead-letter.js";
+import { delOp } from "../core/redis/key-ops.js";
+import { replayLockKey } from "../core/redis/keys.js";
+import type { Op } from "../core/redis/ops.js";
+import { op, sendPipeline, transactionSettled } from "../core/redis/ops.js";
+import { replayFields } from "../core/dead-letters/replay-target.js";
+import type { Transport } from "../core/redis/transport.js";
 import { ApiError } from "./errors.js";
 
 const CHUNK = 100;

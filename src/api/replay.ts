@@ -15,13 +15,13 @@
  * locked first (`SET NX`, read in the same pipeline after the lock), and a
  * locked id answers 409. The locks are removed with the move, or on refusal.
  */
-import { xrange } from "../core/commands.js";
-import type { DeadLetter } from "../core/dead-letter.js";
-import { parseDeadLetter } from "../core/dead-letter.js";
-import { sendPipeline } from "../core/ops.js";
-import type { StreamEntry } from "../core/parse-replies.js";
-import { canonicalStreamId } from "../core/stream-id.js";
-import type { Transport } from "../core/transport.js";
+import { xrange } from "../core/redis/commands.js";
+import type { DeadLetter } from "../core/dead-letters/dead-letter.js";
+import { parseDeadLetter } from "../core/dead-letters/dead-letter.js";
+import { sendPipeline } from "../core/redis/ops.js";
+import type { StreamEntry } from "../core/redis/parse-replies.js";
+import { canonicalStreamId } from "../core/redis/stream-id.js";
+import type { Transport } from "../core/redis/transport.js";
 import type { Catalog } from "./catalog.js";
 import { LOCK_TTL_S, lockAndRead } from "./dead-letter-locks.js";
 import { ApiError } from "./errors.js";

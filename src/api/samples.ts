@@ -6,10 +6,10 @@
  * the list is bounded whatever reads it. Two readers in the same instant
  * may both append; the cap bounds that too, and a chart only draws it twice.
  */
-import { lpushOp, ltrimOp } from "../core/list-ops.js";
-import { SAMPLES_KEPT, samplesKey } from "../core/keys.js";
-import { sendPipeline } from "../core/ops.js";
-import type { Transport } from "../core/transport.js";
+import { lpushOp, ltrimOp } from "../core/redis/list-ops.js";
+import { SAMPLES_KEPT, samplesKey } from "../core/redis/keys.js";
+import { sendPipeline } from "../core/redis/ops.js";
+import type { Transport } from "../core/redis/transport.js";
 import type { Sample } from "./series.js";
 
 export const SAMPLE_EVERY_MS = 60_000;

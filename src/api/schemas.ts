@@ -3,7 +3,7 @@
  * them in `/openapi.json`: one definition for both.
  */
 import { z } from "@hono/zod-openapi";
-import { canonicalStreamId } from "../core/stream-id.js";
+import { canonicalStreamId } from "../core/redis/stream-id.js";
 import { MAX_FIELD_NAME_BYTES, utf8Bytes } from "./limits.js";
 
 export const ErrorSchema = z

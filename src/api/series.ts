@@ -4,7 +4,7 @@
  * minute, and backlog samples (samples.ts). Pure, so the numbers can be
  * checked against Redis by recomputing them.
  */
-import type { RunReport } from "../core/report.js";
+import type { RunReport } from "../core/features/report.js";
 
 export interface Minute {
   /** Start of the minute, unix ms. */

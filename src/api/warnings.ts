@@ -4,7 +4,7 @@
  * that kept growing for longer than `growingMs`. (A paused function is
  * flagged by the page from `GET /functions`.) Pure: each rule is a table test.
  */
-import type { RunReport } from "../core/report.js";
+import type { RunReport } from "../core/features/report.js";
 import type { Sample } from "./series.js";
 import { backlogOf } from "./series.js";
 

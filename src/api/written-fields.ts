@@ -7,7 +7,7 @@
  * Both answer 400 naming the field, before anything is written or any
  * Idempotency-Key is held.
  */
-import type { Fields } from "../core/parse-replies.js";
+import type { Fields } from "../core/redis/parse-replies.js";
 import { checkMessageSizes, messagesOf, suggestion } from "./enqueue-body.js";
 import { ApiError } from "./errors.js";
 

@@ -5,7 +5,7 @@
  * usage error. The token is never printed.
  */
 import { Redis } from "@upstash/redis";
-import { upstashTransport } from "../core/upstash-transport.js";
+import { upstashTransport } from "../core/redis/upstash-transport.js";
 import { CHECKS, DEFAULT_MAX_REQUEST_BYTES, formatReport, runDoctor } from "../doctor/index.js";
 
 export interface Io {

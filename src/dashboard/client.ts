@@ -127,7 +127,7 @@ const core = String.raw`
     ];
   }
 
-  // What the entry's last failed attempt said, while it waits for its retry (see core/attempt-errors.ts).
+  // What the entry's last failed attempt said, while it waits for its retry (see core/handle/attempt-errors.ts).
   function lastErrorCell(e) {
     if (!e) return h("td", { "data-last-error": "" }, "–");
     return h("td", { "data-last-error": e.error, "data-attempt": e.attempt }, h("span", { class: "badge bad" }, "attempt " + e.attempt), " ", e.error, h("div", { class: "sub" }, time(e.at)));

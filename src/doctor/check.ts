@@ -4,7 +4,7 @@
  * on keys the runner hands it, and returns plain result rows: what cronsumer
  * assumes, what the database did, and whether they agree.
  */
-import type { Command, Transport } from "../core/transport.js";
+import type { Command, Transport } from "../core/redis/transport.js";
 
 export interface CheckResult {
   /** The check's name, as the table and the README spell it. */

@@ -1,6 +1,6 @@
 /** Small helpers for reading a check's outcomes and printing what was seen. */
-import type { Outcome, Reply } from "../core/transport.js";
-import { isError } from "../core/transport.js";
+import type { Outcome, Reply } from "../core/redis/transport.js";
+import { isError } from "../core/redis/transport.js";
 
 /** A reply or error, short enough for one table cell. */
 export function show(value: Outcome | Reply | undefined, max = 80): string {

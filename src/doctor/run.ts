@@ -4,7 +4,7 @@
  * refused setup command, a lost connection) becomes a failed row naming it,
  * and the next check still runs.
  */
-import type { Transport } from "../core/transport.js";
+import type { Transport } from "../core/redis/transport.js";
 import type { Check, CheckResult, DoctorContext } from "./check.js";
 import { row } from "./check.js";
 import { CHECKS } from "./checks/index.js";

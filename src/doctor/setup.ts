@@ -4,7 +4,7 @@
  * fails the check, naming which command), so each check states only what it
  * adds.
  */
-import type { Command, Reply } from "../core/transport.js";
+import type { Command, Reply } from "../core/redis/transport.js";
 import type { DoctorContext } from "./check.js";
 import { resultOf } from "./outcome.js";
 

@@ -3,10 +3,10 @@
  * checks of its functions at start-up, and the list it then runs: partitioned
  * functions expanded into their members (partition-members.ts).
  */
-import type { PollingFunction } from "../core/define.js";
-import { ConfigError } from "../core/errors.js";
-import { expandPartitions } from "../core/partition-members.js";
-import { partitionSpecs } from "../core/partition-specs.js";
+import type { PollingFunction } from "../core/define/define.js";
+import { ConfigError } from "../core/redis/errors.js";
+import { expandPartitions } from "../core/partitions/partition-members.js";
+import { partitionSpecs } from "../core/partitions/partition-specs.js";
 
 /**
  * Two functions with one name would share consumer names and reports: refused

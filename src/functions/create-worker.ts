@@ -10,8 +10,8 @@
  */
 import type { ApiApp } from "../api/context.js";
 import { createApp } from "../api/app.js";
-import type { PollingFunction } from "../core/define.js";
-import type { Transport } from "../core/transport.js";
+import type { PollingFunction } from "../core/define/define.js";
+import type { Transport } from "../core/redis/transport.js";
 import type { Env } from "../env.js";
 import { checkFunctions } from "./check-functions.js";
 import { transportFromEnv } from "./redis.js";

@@ -11,9 +11,9 @@
  * the job's window ends; a run that drained stops there. The class is
  * structural (no `cloudflare:workers` import), so the package loads in Node too.
  */
-import type { PollingFunction } from "../core/define.js";
-import type { RunReport } from "../core/report.js";
-import { runFunction } from "../core/run.js";
+import type { PollingFunction } from "../core/define/define.js";
+import type { RunReport } from "../core/features/report.js";
+import { runFunction } from "../core/run/run.js";
 import type { Env } from "../env.js";
 import { checkFunctions } from "./check-functions.js";
 import type { WorkerOptions } from "./create-worker.js";

@@ -9,9 +9,9 @@
  *
  * Without the binding (`CRONSUMER_DRAINER`) a tick runs as before, and says so once.
  */
-import type { PollingFunction } from "../core/define.js";
-import { resolveOptions } from "../core/define.js";
-import type { RunReport } from "../core/report.js";
+import type { PollingFunction } from "../core/define/define.js";
+import { resolveOptions } from "../core/define/define.js";
+import type { RunReport } from "../core/features/report.js";
 import type { Env } from "../env.js";
 
 /** The Durable Object binding drainers go through; see wrangler.toml. */

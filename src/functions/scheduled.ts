@@ -3,12 +3,12 @@
  * side by side, sharing the invocation's subrequest limit. Manual runs
  * (`POST /functions/:name/run`) go through `runOne`, the same code path.
  */
-import type { PollingFunction } from "../core/define.js";
-import { expandPartitions } from "../core/partition-members.js";
-import type { RunReport } from "../core/report.js";
-import { runFunction } from "../core/run.js";
-import { runSession } from "../core/run-session.js";
-import type { Transport } from "../core/transport.js";
+import type { PollingFunction } from "../core/define/define.js";
+import { expandPartitions } from "../core/partitions/partition-members.js";
+import type { RunReport } from "../core/features/report.js";
+import { runFunction } from "../core/run/run.js";
+import { runSession } from "../core/run/run-session.js";
+import type { Transport } from "../core/redis/transport.js";
 import type { Env } from "../env.js";
 import { startDrainers } from "./fan-out.js";
 import { transportFromEnv } from "./redis.js";

@@ -11,8 +11,8 @@
  * and a refused first try would cost a second command on an enqueue. On
  * Upstash the script then takes the global script lock; it is four commands long.
  */
-import { wakeLeaseKey } from "../core/keys.js";
-import type { Command } from "../core/transport.js";
+import { wakeLeaseKey } from "../core/redis/keys.js";
+import type { Command } from "../core/redis/transport.js";
 
 /** Messages one session is counted on for. Under the Free plan's CPU budget a session takes about 90 at batch 10; 50 leaves room. */
 export const WAKE_CAPACITY = 50;

@@ -14,10 +14,10 @@
  * last read; a write after the window ended opens the next one. The window
  * expires by itself, so releasing it costs nothing.
  */
-import type { PollingFunction } from "../core/define.js";
-import type { RunReport } from "../core/report.js";
-import { runSession } from "../core/run-session.js";
-import type { Transport } from "../core/transport.js";
+import type { PollingFunction } from "../core/define/define.js";
+import type { RunReport } from "../core/features/report.js";
+import { runSession } from "../core/run/run-session.js";
+import type { Transport } from "../core/redis/transport.js";
 import type { Env } from "../env.js";
 import { startDrainers } from "./fan-out.js";
 import { wakeLeaseCommand } from "./wake-lease.js";

@@ -1,6 +1,6 @@
 /**
  * `webhook`: delivers each message of `webhooks:outbox` as a signed JSON POST
- * to WEBHOOK_URL (see core/signature.ts for the headers). 2xx acknowledges;
+ * to WEBHOOK_URL (see core/handle/signature.ts for the headers). 2xx acknowledges;
  * 4xx other than 408 and 429 is permanent (dead-lettered at once); a 429
  * with Retry-After slows the whole function down for that long; 5xx,
  * timeouts and network errors are retried with backoff.

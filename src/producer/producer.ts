@@ -16,13 +16,13 @@ import { IDEMPOTENCY_KEY, enqueueOnce } from "../api/idempotency.js";
 import { splitByPartition, writeToPartitionRefused } from "../api/partition-split.js";
 import { enqueuePartitioned } from "../api/partitioned-enqueue.js";
 import { writableMessages } from "../api/written-fields.js";
-import { ConfigError } from "../core/errors.js";
-import type { Fields } from "../core/parse-replies.js";
-import type { Partitions } from "../core/partitions.js";
-import { parsePartitionKey, partitionStream, validatePartitions } from "../core/partitions.js";
-import { routedPartitions } from "../core/routed-transport.js";
-import type { Transport } from "../core/transport.js";
-import { upstashTransport } from "../core/upstash-transport.js";
+import { ConfigError } from "../core/redis/errors.js";
+import type { Fields } from "../core/redis/parse-replies.js";
+import type { Partitions } from "../core/define/partitions.js";
+import { parsePartitionKey, partitionStream, validatePartitions } from "../core/define/partitions.js";
+import { routedPartitions } from "../core/partitions/routed-transport.js";
+import type { Transport } from "../core/redis/transport.js";
+import { upstashTransport } from "../core/redis/upstash-transport.js";
 
 /** A message the API would refuse; `code` and `status` are the ones the API answers. */
 export class EnqueueError extends Error {

@@ -6,8 +6,8 @@
  * does before sending them to Redis.
  */
 import type { Backend } from "../dev/bridge/backend.js";
-import { RedisReplyError, TransportError } from "../core/errors.js";
-import type { Command, Outcome, Transport } from "../core/transport.js";
+import { RedisReplyError, TransportError } from "../core/redis/errors.js";
+import type { Command, Outcome, Transport } from "../core/redis/transport.js";
 
 const argv = (commands: readonly Command[]): string[][] => commands.map((c) => c.map(String));
 

@@ -8,21 +8,21 @@
  * moves only when the test says (`advance`), and never by sleeping on the
  * in-memory store.
  */
-import { retryDelayMs } from "../core/backoff.js";
-import type { PollingFunction } from "../core/define.js";
-import { resolveOptions } from "../core/define.js";
-import { parseDeadLetter, type DeadLetter } from "../core/dead-letter.js";
-import { ConfigError } from "../core/errors.js";
-import { reportsKey } from "../core/keys.js";
-import { lrangeOp } from "../core/list-ops.js";
-import { sendPipeline } from "../core/ops.js";
-import type { FunctionOptions } from "../core/options.js";
-import { expandPartitions } from "../core/partition-members.js";
-import type { Fields, PendingEntry, StreamEntry } from "../core/parse-replies.js";
-import type { RunReport } from "../core/report.js";
-import { runFunction } from "../core/run.js";
-import { runSession } from "../core/run-session.js";
-import type { Transport } from "../core/transport.js";
+import { retryDelayMs } from "../core/define/backoff.js";
+import type { PollingFunction } from "../core/define/define.js";
+import { resolveOptions } from "../core/define/define.js";
+import { parseDeadLetter, type DeadLetter } from "../core/dead-letters/dead-letter.js";
+import { ConfigError } from "../core/redis/errors.js";
+import { reportsKey } from "../core/redis/keys.js";
+import { lrangeOp } from "../core/redis/list-ops.js";
+import { sendPipeline } from "../core/redis/ops.js";
+import type { FunctionOptions } from "../core/define/options.js";
+import { expandPartitions } from "../core/partitions/partition-members.js";
+import type { Fields, PendingEntry, StreamEntry } from "../core/redis/parse-replies.js";
+import type { RunReport } from "../core/features/report.js";
+import { runFunction } from "../core/run/run.js";
+import { runSession } from "../core/run/run-session.js";
+import type { Transport } from "../core/redis/transport.js";
 import { createProducer, type SendOptions, type Sent } from "../producer/producer.js";
 import { testClock } from "./clock.js";
 import { readStream, readPending } from "./read.js";

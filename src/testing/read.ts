@@ -3,11 +3,11 @@
  * runs use: a stream's entries and a group's pending entries. A missing
  * stream or group reads as empty, as a fresh deployment looks.
  */
-import { xpendingRange, xrange } from "../core/commands.js";
-import { isMissingGroup } from "../core/ensure-group.js";
-import { pipelineSettled, sendPipeline } from "../core/ops.js";
-import type { PendingEntry, StreamEntry } from "../core/parse-replies.js";
-import type { Transport } from "../core/transport.js";
+import { xpendingRange, xrange } from "../core/redis/commands.js";
+import { isMissingGroup } from "../core/features/ensure-group.js";
+import { pipelineSettled, sendPipeline } from "../core/redis/ops.js";
+import type { PendingEntry, StreamEntry } from "../core/redis/parse-replies.js";
+import type { Transport } from "../core/redis/transport.js";
 
 /** More than a unit test enqueues; a test that needs more reads the transport itself. */
 const MAX = 10_000;

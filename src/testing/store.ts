@@ -10,9 +10,9 @@
  * A real store keeps its own clock: there, `advance(ms)` waits.
  */
 import { Redis } from "@upstash/redis";
-import { ConfigError } from "../core/errors.js";
-import type { Transport } from "../core/transport.js";
-import { upstashTransport } from "../core/upstash-transport.js";
+import { ConfigError } from "../core/redis/errors.js";
+import type { Transport } from "../core/redis/transport.js";
+import { upstashTransport } from "../core/redis/upstash-transport.js";
 import { loadRedisBackend } from "../dev/stack/store.js";
 import { backendTransport } from "./backend-transport.js";
 

@@ -5,7 +5,7 @@
  * database at any time (`faults`), as on `faultyBridge`.
  */
 import { randomUUID } from "node:crypto";
-import type { Transport } from "../../src/core/transport.js";
+import type { Transport } from "../../src/core/redis/transport.js";
 import { createRedisBackend } from "../../src/dev/bridge/redis-backend.js";
 import type { FaultContext, Faults } from "../../src/dev/bridge/faults.js";
 import type { BridgeStats } from "../../src/dev/bridge/server.js";

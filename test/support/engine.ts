@@ -7,11 +7,11 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, inject } from "vitest";
-import type { PollingFunction, PollingFunctionDefinition } from "../../src/core/define.js";
-import { definePollingFunction } from "../../src/core/define.js";
-import { delayedKey, delayedPayloadsKey, gateKey, pauseKey, reportsKey } from "../../src/core/keys.js";
-import type { Transport } from "../../src/core/transport.js";
-import { upstashTransport } from "../../src/core/upstash-transport.js";
+import type { PollingFunction, PollingFunctionDefinition } from "../../src/core/define/define.js";
+import { definePollingFunction } from "../../src/core/define/define.js";
+import { delayedKey, delayedPayloadsKey, gateKey, pauseKey, reportsKey } from "../../src/core/redis/keys.js";
+import type { Transport } from "../../src/core/redis/transport.js";
+import { upstashTransport } from "../../src/core/redis/upstash-transport.js";
 import { createRedisBackend } from "../../src/dev/bridge/redis-backend.js";
 import type { Faults } from "../../src/dev/bridge/faults.js";
 import { startBridge } from "../../src/dev/bridge/server.js";

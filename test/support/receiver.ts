@@ -12,7 +12,7 @@
  */
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
-import { verifyWebhook } from "../../src/core/signature.js";
+import { verifyWebhook } from "../../src/core/handle/signature.js";
 
 export interface Received {
   method: string;

@@ -5,9 +5,9 @@
  */
 import { describe, expect, inject, it } from "vitest";
 import { createApp } from "../../src/api/app.js";
-import type { Message } from "../../src/core/define.js";
-import { delayedKey, delayedPayloadsKey } from "../../src/core/keys.js";
-import { runFunction } from "../../src/core/run.js";
+import type { Message } from "../../src/core/define/define.js";
+import { delayedKey, delayedPayloadsKey } from "../../src/core/redis/keys.js";
+import { runFunction } from "../../src/core/run/run.js";
 import { bindings, entries, freshFunction, redis, sleep, transport } from "./support.js";
 
 // The embedded engine has neither sorted sets nor EVAL yet.

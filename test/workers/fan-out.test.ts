@@ -10,7 +10,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/worker.js";
 import type { Env } from "../../src/env.js";
-import type { RunReport } from "../../src/core/report.js";
+import type { RunReport } from "../../src/core/features/report.js";
 
 const bindings = env as unknown as Env;
 const redis = new Redis({ url: bindings.UPSTASH_REDIS_REST_URL!, token: bindings.UPSTASH_REDIS_REST_TOKEN!, automaticDeserialization: false, enableTelemetry: false });

@@ -6,8 +6,8 @@
  */
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { afterAll, describe, expect, it } from "vitest";
-import { expandPartitions } from "../../src/core/partition-members.js";
-import { partitionOfKey, partitionStream } from "../../src/core/partitions.js";
+import { expandPartitions } from "../../src/core/partitions/partition-members.js";
+import { partitionOfKey, partitionStream } from "../../src/core/define/partitions.js";
 import { createApi } from "../../src/functions/create-worker.js";
 import { bindings, entries, freshFunction, redis, useNativeFetch } from "./support.js";
 

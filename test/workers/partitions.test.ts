@@ -5,9 +5,9 @@
  */
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { definePollingFunction } from "../../src/core/define.js";
-import { gateKey, pauseKey, reportsKey } from "../../src/core/keys.js";
-import { memberName, partitionStream, routeFields } from "../../src/core/partitions.js";
+import { definePollingFunction } from "../../src/core/define/define.js";
+import { gateKey, pauseKey, reportsKey } from "../../src/core/redis/keys.js";
+import { memberName, partitionStream, routeFields } from "../../src/core/define/partitions.js";
 import { createScheduled } from "../../src/functions/create-worker.js";
 import { bindings, entries, pendingIds, redis } from "./support.js";
 

@@ -6,10 +6,10 @@
  * called as a method throws "Illegal invocation" here), so these run here.
  */
 import { describe, expect, it } from "vitest";
-import { PermanentError } from "../../src/core/errors.js";
-import { runFunction } from "../../src/core/run.js";
-import { definePollingFunction } from "../../src/core/define.js";
-import { attemptErrorsKey } from "../../src/core/keys.js";
+import { PermanentError } from "../../src/core/redis/errors.js";
+import { runFunction } from "../../src/core/run/run.js";
+import { definePollingFunction } from "../../src/core/define/define.js";
+import { attemptErrorsKey } from "../../src/core/redis/keys.js";
 import { webhook } from "../../src/functions/webhook.js";
 import { box, entries, freshFunction, newBox, pendingIds, receiverSecret, receiverUrl, redis, sleep, transport, useNativeFetch } from "./support.js";
 

@@ -7,9 +7,9 @@
 import { Redis } from "@upstash/redis/cloudflare";
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, inject } from "vitest";
-import type { PollingFunction, PollingFunctionDefinition } from "../../src/core/define.js";
-import { definePollingFunction } from "../../src/core/define.js";
-import { attemptErrorsKey, gateKey, pauseKey, reportsKey } from "../../src/core/keys.js";
+import type { PollingFunction, PollingFunctionDefinition } from "../../src/core/define/define.js";
+import { definePollingFunction } from "../../src/core/define/define.js";
+import { attemptErrorsKey, gateKey, pauseKey, reportsKey } from "../../src/core/redis/keys.js";
 import type { Received } from "../support/receiver.js";
 import type { Env } from "../../src/env.js";
 import { transportFromEnv } from "../../src/functions/redis.js";

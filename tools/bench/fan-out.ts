@@ -16,7 +16,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { partitionStream, routeFields } from "../../src/core/partitions.js";
+import { partitionStream, routeFields } from "../../src/core/define/partitions.js";
 import { payments } from "../../src/functions/payments.js";
 import { budgetVars } from "./fan-out/budget.js";
 import { measureDrain, type DrainSetup, type Drained } from "./fan-out/drain.js";

@@ -17,7 +17,7 @@
  * - redeliveries: handler runs beyond the expected (clean 1, fail-once 2,
  *   always-fail `maxDeliveries`, invalid 1), which faults legitimately cause.
  */
-import { parseDeadLetter } from "../../src/core/dead-letter.js";
+import { parseDeadLetter } from "../../src/core/dead-letters/dead-letter.js";
 import type { Exhausted, ExhaustedInput } from "./exhausted.js";
 import { checkExhausted, describeExhausted } from "./exhausted.js";
 import type { Entry } from "./reader.js";

@@ -4,8 +4,8 @@
  * in minutes instead of hours (1 ms provider latency, second-scale
  * timeouts, a Paid-plan subrequest budget).
  */
-import type { FunctionOptions } from "../../src/core/options.js";
-import { resolveOptions } from "../../src/core/define.js";
+import type { FunctionOptions } from "../../src/core/define/options.js";
+import { resolveOptions } from "../../src/core/define/define.js";
 import { LEDGER_STREAM, payments } from "../../src/functions/payments.js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";

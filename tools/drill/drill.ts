@@ -25,7 +25,7 @@ import type { Stack } from "../../src/dev/stack/stack.js";
 import { PROJECT_DIR, startStack } from "../../src/dev/stack/stack.js";
 import { startCronDriver } from "../../src/dev/stack/cron-driver.js";
 import { payments } from "../../src/functions/payments.js";
-import { delayedKey, reportsKey } from "../../src/core/keys.js";
+import { delayedKey, reportsKey } from "../../src/core/redis/keys.js";
 import { signalGroup } from "../../src/dev/stack/worker.js";
 import { account } from "./accounting.js";
 import { checkDelayed } from "./delayed.js";

@@ -5,7 +5,7 @@
  * plain `POST /` requests (no base64, no @upstash/redis, no cronsumer code).
  */
 import { createClient } from "redis";
-import type { Fields } from "../../src/core/parse-replies.js";
+import type { Fields } from "../../src/core/redis/parse-replies.js";
 
 export interface Reader {
   /** How it reads: "tcp" or "bridge". */

@@ -5,7 +5,7 @@
  * settled fewer ids than sent) are kept, since that is how a duplicate shows.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import type { RunReport } from "../../src/core/report.js";
+import type { RunReport } from "../../src/core/features/report.js";
 
 export interface RunnerOptions {
   apiUrl: string;

@@ -6,7 +6,7 @@
  * `orderID` carries the key in `ref` instead, so its dead letter (whose
  * `fields` keep every original field) can still be matched to it.
  */
-import type { Fields } from "../../src/core/parse-replies.js";
+import type { Fields } from "../../src/core/redis/parse-replies.js";
 
 export type OrderKind = "clean" | "fail-once" | "always-fail" | "invalid";
 

@@ -2,19 +2,19 @@
  * A group's consumers: `GET …/consumers` lists them with the seed's
  * "consumer may be dead" check (`stale`: idle past STALE_CONSUMER_MS while
  * holding pending entries), and `DELETE …/consumers/:consumer` deletes one
- * without losing its pending entries (see core/safe-delete-consumer.ts).
+ * without losing its pending entries (see core/dead-letters/safe-delete-consumer.ts).
  * A function's own pool names are refused: its runs reuse them every tick,
  * so a delete would race a run, and what they hold pending is recovered
  * after the visibility timeout anyway.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { xinfoConsumers } from "../../core/commands.js";
-import { consumerName } from "../../core/keys.js";
-import { sendPipeline } from "../../core/ops.js";
-import type { PollingFunction } from "../../core/define.js";
-import { resolveOptions } from "../../core/define.js";
-import type { Vars } from "../../core/overrides.js";
-import { safeDeleteConsumer } from "../../core/safe-delete-consumer.js";
+import { xinfoConsumers } from "../../core/redis/commands.js";
+import { consumerName } from "../../core/redis/keys.js";
+import { sendPipeline } from "../../core/redis/ops.js";
+import type { PollingFunction } from "../../core/define/define.js";
+import { resolveOptions } from "../../core/define/define.js";
+import type { Vars } from "../../core/define/overrides.js";
+import { safeDeleteConsumer } from "../../core/dead-letters/safe-delete-consumer.js";
 import { ApiError } from "../errors.js";
 import { limitsFromEnv } from "../limits.js";
 import { inGroup } from "../redis-errors.js";

@@ -5,7 +5,7 @@
  * onto their source streams (see `replay.ts`).
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { parseDeadLetter } from "../../core/dead-letter.js";
+import { parseDeadLetter } from "../../core/dead-letters/dead-letter.js";
 import { scanMatching, scanPage } from "../dead-letter-scan.js";
 import { jsonBody } from "../json-body.js";
 import { MAX_REPLAY, replay } from "../replay.js";

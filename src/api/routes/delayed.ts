@@ -1,5 +1,5 @@
 /**
- * Delayed messages of a stream (core/delayed.ts):
+ * Delayed messages of a stream (core/features/delayed.ts):
  * - `GET /streams/:stream/delayed?limit=&cursor=`: how many wait, when the
  *   next is due, and one page in due order, each with its fields (and, for a
  *   parked retry, the deliveries it carries). `cursor` is an offset into the
@@ -10,11 +10,11 @@
  *   has already entered the stream.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { cancelOps, carriedDeliveries, decodePayload } from "../../core/delayed.js";
-import { delayedKey, delayedPayloadsKey } from "../../core/keys.js";
-import { op, sendPipeline, sendTransaction } from "../../core/ops.js";
-import { int } from "../../core/parse-replies.js";
-import type { Reply } from "../../core/transport.js";
+import { cancelOps, carriedDeliveries, decodePayload } from "../../core/features/delayed.js";
+import { delayedKey, delayedPayloadsKey } from "../../core/redis/keys.js";
+import { op, sendPipeline, sendTransaction } from "../../core/redis/ops.js";
+import { int } from "../../core/redis/parse-replies.js";
+import type { Reply } from "../../core/redis/transport.js";
 import { ApiError } from "../errors.js";
 import { createRouter } from "../router.js";
 import { errorResponses, json, StreamParams } from "../schemas.js";

@@ -6,17 +6,17 @@
  * function's own name runs every member and answers each member's report.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { PollingFunction } from "../../core/define.js";
-import { resolveOptions } from "../../core/define.js";
-import { reportsKey } from "../../core/keys.js";
-import { lrangeOp } from "../../core/list-ops.js";
-import { pipelineSettled, sendPipeline } from "../../core/ops.js";
-import { pauseStateOp, readPauseState } from "../../core/pause.js";
-import { applyOverrides, unknownOverrides } from "../../core/overrides.js";
-import type { RunReport } from "../../core/report.js";
+import type { PollingFunction } from "../../core/define/define.js";
+import { resolveOptions } from "../../core/define/define.js";
+import { reportsKey } from "../../core/redis/keys.js";
+import { lrangeOp } from "../../core/redis/list-ops.js";
+import { pipelineSettled, sendPipeline } from "../../core/redis/ops.js";
+import { pauseStateOp, readPauseState } from "../../core/features/pause.js";
+import { applyOverrides, unknownOverrides } from "../../core/define/overrides.js";
+import type { RunReport } from "../../core/features/report.js";
 import type { Env } from "../../env.js";
-import { runFunction } from "../../core/run.js";
-import type { Transport } from "../../core/transport.js";
+import { runFunction } from "../../core/run/run.js";
+import type { Transport } from "../../core/redis/transport.js";
 import { runOne } from "../../functions/scheduled.js";
 import { targetsOf } from "../function-targets.js";
 import { createRouter } from "../router.js";
@@ -25,7 +25,7 @@ import { errorResponses, FunctionParams, json } from "../schemas.js";
 /** Reports listed per function, newest first. */
 export const RECENT_REPORTS = 20;
 
-const Report = z.record(z.string(), z.unknown()).openapi("RunReport", { description: "A run report (see core/report.ts): counts, cost and stop reason" });
+const Report = z.record(z.string(), z.unknown()).openapi("RunReport", { description: "A run report (see core/features/report.ts): counts, cost and stop reason" });
 
 const FunctionInfo = z
   .object({

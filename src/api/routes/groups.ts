@@ -6,9 +6,9 @@
  * past the stream's last generated id answers 409 (ensure-group.ts).
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { xgroupSetId } from "../../core/commands.js";
-import { checkWithinStream, ensureGroup, StartBeyondStreamError } from "../../core/ensure-group.js";
-import { sendPipeline } from "../../core/ops.js";
+import { xgroupSetId } from "../../core/redis/commands.js";
+import { checkWithinStream, ensureGroup, StartBeyondStreamError } from "../../core/features/ensure-group.js";
+import { sendPipeline } from "../../core/redis/ops.js";
 import { ApiError } from "../errors.js";
 import { jsonBody } from "../json-body.js";
 import { inGroup } from "../redis-errors.js";

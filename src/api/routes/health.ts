@@ -6,10 +6,10 @@
  * the Worker's own client.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { RedisReplyError } from "../../core/errors.js";
-import { pingOp } from "../../core/key-ops.js";
-import { sendPipeline } from "../../core/ops.js";
-import { ReplyShapeError } from "../../core/parse-replies.js";
+import { RedisReplyError } from "../../core/redis/errors.js";
+import { pingOp } from "../../core/redis/key-ops.js";
+import { sendPipeline } from "../../core/redis/ops.js";
+import { ReplyShapeError } from "../../core/redis/parse-replies.js";
 import { requireToken } from "../auth.js";
 import { ApiError } from "../errors.js";
 import { createRouter } from "../router.js";

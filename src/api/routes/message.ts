@@ -7,16 +7,16 @@
  * (message-history.ts). One pipeline of 1 + 3 × functions commands.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { xpendingRange, xrange } from "../../core/commands.js";
-import { lastErrorsOp } from "../../core/attempt-errors.js";
-import { parseDeadLetter } from "../../core/dead-letter.js";
-import { RedisReplyError } from "../../core/errors.js";
-import { REPORTS_KEPT, reportsKey } from "../../core/keys.js";
-import { lrangeOp } from "../../core/list-ops.js";
-import type { Op, Settled } from "../../core/ops.js";
-import { pipelineSettled } from "../../core/ops.js";
-import type { PendingEntry, StreamEntry } from "../../core/parse-replies.js";
-import type { AttemptError } from "../../core/attempt-errors.js";
+import { xpendingRange, xrange } from "../../core/redis/commands.js";
+import { lastErrorsOp } from "../../core/handle/attempt-errors.js";
+import { parseDeadLetter } from "../../core/dead-letters/dead-letter.js";
+import { RedisReplyError } from "../../core/redis/errors.js";
+import { REPORTS_KEPT, reportsKey } from "../../core/redis/keys.js";
+import { lrangeOp } from "../../core/redis/list-ops.js";
+import type { Op, Settled } from "../../core/redis/ops.js";
+import { pipelineSettled } from "../../core/redis/ops.js";
+import type { PendingEntry, StreamEntry } from "../../core/redis/parse-replies.js";
+import type { AttemptError } from "../../core/handle/attempt-errors.js";
 import { ApiError } from "../errors.js";
 import { historyOf } from "../message-history.js";
 import { isMissingKey } from "../redis-errors.js";

@@ -10,8 +10,8 @@
  * partition stream itself takes no writes: 400 naming the logical stream.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { PollingFunction } from "../../core/define.js";
-import { MAX_DELAY_MS } from "../../core/delayed.js";
+import type { PollingFunction } from "../../core/define/define.js";
+import { MAX_DELAY_MS } from "../../core/features/delayed.js";
 import type { Catalog } from "../catalog.js";
 import { checkDelayedFields, dueAtOf, parseDelay, requireDelays } from "../delay.js";
 import { enqueue } from "../enqueue.js";

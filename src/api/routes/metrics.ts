@@ -9,14 +9,14 @@
  * would be wrong. Groups that do not exist yet have no samples.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { xinfoGroups, xlen, xpendingRange } from "../../core/commands.js";
-import type { PollingFunction } from "../../core/define.js";
-import { reportsKey } from "../../core/keys.js";
-import { lrangeOp } from "../../core/list-ops.js";
-import type { Op, Settled } from "../../core/ops.js";
-import { pipelineSettled } from "../../core/ops.js";
-import type { GroupInfo, PendingEntry } from "../../core/parse-replies.js";
-import { RedisReplyError } from "../../core/errors.js";
+import { xinfoGroups, xlen, xpendingRange } from "../../core/redis/commands.js";
+import type { PollingFunction } from "../../core/define/define.js";
+import { reportsKey } from "../../core/redis/keys.js";
+import { lrangeOp } from "../../core/redis/list-ops.js";
+import type { Op, Settled } from "../../core/redis/ops.js";
+import { pipelineSettled } from "../../core/redis/ops.js";
+import type { GroupInfo, PendingEntry } from "../../core/redis/parse-replies.js";
+import { RedisReplyError } from "../../core/redis/errors.js";
 import type { Catalog } from "../catalog.js";
 import { isMissingKey } from "../redis-errors.js";
 import type { Metric } from "../prometheus.js";

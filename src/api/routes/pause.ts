@@ -1,5 +1,5 @@
 /**
- * `POST /functions/:name/pause` and `/resume` (see core/pause.ts). Pausing
+ * `POST /functions/:name/pause` and `/resume` (see core/features/pause.ts). Pausing
  * touches nothing pending: it turns the function's pause gate into a string,
  * so every later read of every run (cron, manual, enqueue-triggered) fails
  * before it reads or claims anything. Resume turns it back into the gate.
@@ -7,10 +7,10 @@
  * function's own name acts on each of its members and adds `members`.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { sendPipeline, sendTransaction } from "../../core/ops.js";
-import { pauseOp, resumeOps } from "../../core/pause.js";
-import type { PollingFunction } from "../../core/define.js";
-import type { Transport } from "../../core/transport.js";
+import { sendPipeline, sendTransaction } from "../../core/redis/ops.js";
+import { pauseOp, resumeOps } from "../../core/features/pause.js";
+import type { PollingFunction } from "../../core/define/define.js";
+import type { Transport } from "../../core/redis/transport.js";
 import type { Catalog } from "../catalog.js";
 import { targetsOf } from "../function-targets.js";
 import { createRouter } from "../router.js";

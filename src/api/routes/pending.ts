@@ -4,13 +4,13 @@
  * pass as `start` for the following page (the smallest id after this page),
  * or null after the last one, so paging visits every entry exactly once.
  * Each entry carries its last failed attempt's error while it waits for a
- * retry (core/attempt-errors.ts), read with one HMGET for the page.
+ * retry (core/handle/attempt-errors.ts), read with one HMGET for the page.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { lastErrorsOp } from "../../core/attempt-errors.js";
-import { xpendingRange, xpendingSummary } from "../../core/commands.js";
-import { sendPipeline } from "../../core/ops.js";
-import { nextStreamId } from "../../core/stream-id.js";
+import { lastErrorsOp } from "../../core/handle/attempt-errors.js";
+import { xpendingRange, xpendingSummary } from "../../core/redis/commands.js";
+import { sendPipeline } from "../../core/redis/ops.js";
+import { nextStreamId } from "../../core/redis/stream-id.js";
 import { inGroup } from "../redis-errors.js";
 import { createRouter } from "../router.js";
 import { errorResponses, GroupParams, json, PageQuery } from "../schemas.js";

@@ -5,12 +5,12 @@
  * when a backlog sample is due (samples.ts).
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { xinfoConsumers, xinfoGroups, xlen } from "../../core/commands.js";
-import { REPORTS_KEPT, reportsKey, samplesKey } from "../../core/keys.js";
-import { lrangeOp } from "../../core/list-ops.js";
-import type { Settled } from "../../core/ops.js";
-import { pipelineSettled } from "../../core/ops.js";
-import { RedisReplyError } from "../../core/errors.js";
+import { xinfoConsumers, xinfoGroups, xlen } from "../../core/redis/commands.js";
+import { REPORTS_KEPT, reportsKey, samplesKey } from "../../core/redis/keys.js";
+import { lrangeOp } from "../../core/redis/list-ops.js";
+import type { Settled } from "../../core/redis/ops.js";
+import { pipelineSettled } from "../../core/redis/ops.js";
+import { RedisReplyError } from "../../core/redis/errors.js";
 import { limitsFromEnv } from "../limits.js";
 import { isMissingKey } from "../redis-errors.js";
 import { createRouter } from "../router.js";

@@ -4,8 +4,8 @@
  * lag). A configured stream that does not exist yet answers as empty.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { xinfoGroups, xinfoStream } from "../../core/commands.js";
-import { sendPipeline } from "../../core/ops.js";
+import { xinfoGroups, xinfoStream } from "../../core/redis/commands.js";
+import { sendPipeline } from "../../core/redis/ops.js";
 import { orIfMissing } from "../redis-errors.js";
 import { createRouter } from "../router.js";
 import { errorResponses, json, StreamParams } from "../schemas.js";

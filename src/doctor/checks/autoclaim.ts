@@ -1,10 +1,10 @@
 /**
- * XAUTOCLAIM's reply (recovery, core/fetch.ts): Redis 7.0 answers
+ * XAUTOCLAIM's reply (recovery, core/run/fetch.ts): Redis 7.0 answers
  * `[cursor, claimed, deleted]`, listing in the third element the pending ids
  * whose entries were deleted, and purging them from the PEL. Redis 6.2
  * answers two elements and keeps such ids pending.
  */
-import { parseAutoClaim } from "../../core/parse-replies.js";
+import { parseAutoClaim } from "../../core/redis/parse-replies.js";
 import type { Check } from "../check.js";
 import { row } from "../check.js";
 import { pendingCountOf, resultOf, show } from "../outcome.js";

@@ -4,7 +4,7 @@
  * Redis 7.0 fields `entries-read` and `lag` (the dashboard shows lag; without
  * them it shows none). Fails only when XINFO GROUPS cannot be read at all.
  */
-import { parseGroupsInfo } from "../../core/parse-replies.js";
+import { parseGroupsInfo } from "../../core/redis/parse-replies.js";
 import type { Check } from "../check.js";
 import { row } from "../check.js";
 import { describeError, errorOf, resultOf } from "../outcome.js";

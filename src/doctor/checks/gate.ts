@@ -1,10 +1,10 @@
 /**
- * The backpressure gate (core/keys.ts `gateKey`): a run's first read names
+ * The backpressure gate (core/redis/keys.ts `gateKey`): a run's first read names
  * the stream and the gate, `XREADGROUP … STREAMS <stream> <gate> > >`. It
  * must read as usual while the gate carries the group, and fail with NOGROUP,
  * delivering nothing, once the gate key is deleted.
  */
-import { parseRead } from "../../core/parse-replies.js";
+import { parseRead } from "../../core/redis/parse-replies.js";
 import type { Check } from "../check.js";
 import { row } from "../check.js";
 import { errorOf, pendingCountOf, resultOf, show } from "../outcome.js";

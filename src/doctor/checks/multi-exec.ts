@@ -1,11 +1,11 @@
 /**
- * MULTI/EXEC as a commit uses it (core/run.ts, core/verify-commit.ts):
+ * MULTI/EXEC as a commit uses it (core/run/run.ts, core/run/verify-commit.ts):
  * - a command refused while queueing (wrong arity) discards the whole
  *   transaction, and nothing of it is applied;
  * - a command failing at run time (INCR on a non-integer) is reported inline,
  *   and every other command of the transaction is applied.
  */
-import { RedisReplyError } from "../../core/errors.js";
+import { RedisReplyError } from "../../core/redis/errors.js";
 import type { Check, CheckResult } from "../check.js";
 import { row } from "../check.js";
 import { describeError, errorOf, resultOf, show } from "../outcome.js";

@@ -1,11 +1,11 @@
 /**
- * The pause gate (core/pause.ts): every read names it beside the stream,
+ * The pause gate (core/features/pause.ts): every read names it beside the stream,
  * `XREADGROUP … STREAMS <stream> <pause gate> > >`. Once pause has made it a
  * string, the read must fail with WRONGTYPE, delivering nothing, and the
  * `XGROUP CREATE` a run uses to open it must fail with WRONGTYPE too, so a
  * run never mistakes a pause for a gate to open.
  */
-import { parseRead } from "../../core/parse-replies.js";
+import { parseRead } from "../../core/redis/parse-replies.js";
 import type { Check } from "../check.js";
 import { row } from "../check.js";
 import { errorOf, pendingCountOf, resultOf, show } from "../outcome.js";

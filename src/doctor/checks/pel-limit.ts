@@ -2,12 +2,12 @@
  * The per-consumer pending limit. Upstash refuses XREADGROUP once a consumer
  * holds 1000 pending entries ("Pending Entries List limit per consumer");
  * Redis has no limit. Either is fine for cronsumer, whose `maxPending` +
- * `batchSize` stays below 900 (core/options.ts), as long as a refused read
+ * `batchSize` stays below 900 (core/define/options.ts), as long as a refused read
  * delivers nothing and says so.
  */
-import { UPSTASH_PEL_LIMIT } from "../../core/options.js";
-import { parsePendingSummary, parseRead } from "../../core/parse-replies.js";
-import type { Command } from "../../core/transport.js";
+import { UPSTASH_PEL_LIMIT } from "../../core/define/options.js";
+import { parsePendingSummary, parseRead } from "../../core/redis/parse-replies.js";
+import type { Command } from "../../core/redis/transport.js";
 import type { Check } from "../check.js";
 import { row } from "../check.js";
 import { errorOf, resultOf } from "../outcome.js";

@@ -1,11 +1,11 @@
 /**
- * XCLAIM as a commit schedules a retry (core/commit.ts):
+ * XCLAIM as a commit schedules a retry (core/run/commit.ts):
  * `XCLAIM … 0 <id> IDLE <ms> [RETRYCOUNT <n>] JUSTID`. IDLE must set the
  * entry's idle time (the retry's delay), JUSTID must answer ids and count no
  * delivery, and RETRYCOUNT must set the delivery count (a message put back
  * without an attempt keeps its deliveries).
  */
-import { parseIds, parsePendingEntries } from "../../core/parse-replies.js";
+import { parseIds, parsePendingEntries } from "../../core/redis/parse-replies.js";
 import type { Check, CheckResult } from "../check.js";
 import { row } from "../check.js";
 import { resultOf, show } from "../outcome.js";

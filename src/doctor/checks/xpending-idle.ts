@@ -1,10 +1,10 @@
 /**
- * XPENDING with IDLE (recovery, core/fetch.ts): `XPENDING … IDLE <ms> - + n`
+ * XPENDING with IDLE (recovery, core/run/fetch.ts): `XPENDING … IDLE <ms> - + n`
  * must list only entries idle at least that long, with their delivery counts.
  * Idle times come from real waiting here, not from XCLAIM IDLE, so this check
  * stands on its own.
  */
-import { parsePendingEntries } from "../../core/parse-replies.js";
+import { parsePendingEntries } from "../../core/redis/parse-replies.js";
 import type { Check } from "../check.js";
 import { row } from "../check.js";
 import { resultOf } from "../outcome.js";

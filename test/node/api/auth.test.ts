@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ApiApp } from "../../../src/api/context.js";
-import type { PollingFunction } from "../../../src/core/define.js";
+import type { PollingFunction } from "../../../src/core/define/define.js";
 import { faultyBridge, useFixture } from "../../support/engine.js";
 import { app, call, enc, READ_TOKEN, TOKEN } from "./support.js";
 

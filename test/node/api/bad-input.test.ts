@@ -6,8 +6,8 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ApiApp } from "../../../src/api/context.js";
-import type { PollingFunction } from "../../../src/core/define.js";
-import { deadLetterFields } from "../../../src/core/dead-letter.js";
+import type { PollingFunction } from "../../../src/core/define/define.js";
+import { deadLetterFields } from "../../../src/core/dead-letters/dead-letter.js";
 import type { CallOptions } from "./support.js";
 import { app, call, enc, idOf, READ_TOKEN, snapshot, useApiFixture } from "./support.js";
 

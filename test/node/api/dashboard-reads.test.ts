@@ -5,10 +5,10 @@
  * the headers that tell a client what a request cost and what its token may do.
  */
 import { describe, expect, it } from "vitest";
-import { PermanentError } from "../../../src/core/errors.js";
-import { REPORTS_KEPT, SAMPLES_KEPT, reportsKey, samplesKey } from "../../../src/core/keys.js";
-import type { RunReport } from "../../../src/core/report.js";
-import { runFunction } from "../../../src/core/run.js";
+import { PermanentError } from "../../../src/core/redis/errors.js";
+import { REPORTS_KEPT, SAMPLES_KEPT, reportsKey, samplesKey } from "../../../src/core/redis/keys.js";
+import type { RunReport } from "../../../src/core/features/report.js";
+import { runFunction } from "../../../src/core/run/run.js";
 import { age, bridgeTransport, enqueue } from "../../support/engine.js";
 import { call, enc, READ_TOKEN, useApiFixture } from "./support.js";
 import { plantDeadLetter } from "./replay-support.js";

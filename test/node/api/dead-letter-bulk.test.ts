@@ -5,7 +5,7 @@
  * refusal leaves Redis exactly as it was.
  */
 import { describe, expect, it } from "vitest";
-import { runFunction } from "../../../src/core/run.js";
+import { runFunction } from "../../../src/core/run/run.js";
 import { bridgeTransport, entries } from "../../support/engine.js";
 import { call, enc, READ_TOKEN, snapshot, idOf, useApiFixture } from "./support.js";
 import { copies, lockKeys, plantDeadLetter, useFaultyMultiBridge } from "./replay-support.js";

@@ -3,9 +3,9 @@
  * replayed onto their source stream, where the next run consumes them again.
  */
 import { describe, expect, it } from "vitest";
-import type { Message } from "../../../src/core/define.js";
-import { PermanentError } from "../../../src/core/errors.js";
-import { runFunction } from "../../../src/core/run.js";
+import type { Message } from "../../../src/core/define/define.js";
+import { PermanentError } from "../../../src/core/redis/errors.js";
+import { runFunction } from "../../../src/core/run/run.js";
 import { bridgeTransport, enqueue } from "../../support/engine.js";
 import { app, call, enc, useApiFixture } from "./support.js";
 

@@ -5,9 +5,9 @@
  * cancelled; an Idempotency-Key repeat answers the same delayed ids.
  */
 import { describe, expect, it } from "vitest";
-import { MAX_DELAY_MS } from "../../../src/core/delayed.js";
-import { delayedKey, delayedPayloadsKey } from "../../../src/core/keys.js";
-import { runFunction } from "../../../src/core/run.js";
+import { MAX_DELAY_MS } from "../../../src/core/features/delayed.js";
+import { delayedKey, delayedPayloadsKey } from "../../../src/core/redis/keys.js";
+import { runFunction } from "../../../src/core/run/run.js";
 import { createProducer } from "../../../src/producer/producer.js";
 import { bridgeTransport, entries } from "../../support/engine.js";
 import { call, useApiFixture } from "./support.js";

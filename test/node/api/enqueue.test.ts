@@ -3,10 +3,10 @@
  * batch is one MULTI in one request; the stream is created when missing.
  */
 import { describe, expect, it } from "vitest";
-import type { Message } from "../../../src/core/define.js";
-import { countingTransport } from "../../../src/core/counting-transport.js";
-import { idempotencyKey } from "../../../src/core/keys.js";
-import { runFunction } from "../../../src/core/run.js";
+import type { Message } from "../../../src/core/define/define.js";
+import { countingTransport } from "../../../src/core/redis/counting-transport.js";
+import { idempotencyKey } from "../../../src/core/redis/keys.js";
+import { runFunction } from "../../../src/core/run/run.js";
 import { bridgeTransport, entries } from "../../support/engine.js";
 import { call, enc, useApiFixture } from "./support.js";
 

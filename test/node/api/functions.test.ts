@@ -3,7 +3,7 @@
  * `POST /functions/:name/run` runs one through the cron code path.
  */
 import { describe, expect, it } from "vitest";
-import { overrideVarName } from "../../../src/core/overrides.js";
+import { overrideVarName } from "../../../src/core/define/overrides.js";
 import { enqueue } from "../../support/engine.js";
 import { app, call, useApiFixture } from "./support.js";
 

@@ -3,8 +3,8 @@
  * skip, and consumer deletion that never drops a pending entry.
  */
 import { describe, expect, it } from "vitest";
-import { consumerName, gateKey } from "../../../src/core/keys.js";
-import { runFunction } from "../../../src/core/run.js";
+import { consumerName, gateKey } from "../../../src/core/redis/keys.js";
+import { runFunction } from "../../../src/core/run/run.js";
 import { age, bridgeTransport, enqueue, pending } from "../../support/engine.js";
 import { call, idOf, snapshot, useApiFixture } from "./support.js";
 

@@ -7,12 +7,12 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { xrange } from "../../../src/core/commands.js";
-import { TransportError } from "../../../src/core/errors.js";
-import { getOp } from "../../../src/core/key-ops.js";
-import { idempotencyKey } from "../../../src/core/keys.js";
-import { sendPipeline } from "../../../src/core/ops.js";
-import type { Command, Transport } from "../../../src/core/transport.js";
+import { xrange } from "../../../src/core/redis/commands.js";
+import { TransportError } from "../../../src/core/redis/errors.js";
+import { getOp } from "../../../src/core/redis/key-ops.js";
+import { idempotencyKey } from "../../../src/core/redis/keys.js";
+import { sendPipeline } from "../../../src/core/redis/ops.js";
+import type { Command, Transport } from "../../../src/core/redis/transport.js";
 import { createEngineBackend } from "../../../src/dev/engine/index.js";
 import { startBridge } from "../../../src/dev/bridge/server.js";
 import { bridgeTransport, entries } from "../../support/engine.js";

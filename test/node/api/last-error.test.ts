@@ -5,11 +5,11 @@
  * pays nothing for it.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ATTEMPT_ERRORS_TTL_MS, FAILURES_KEPT } from "../../../src/core/attempt-errors.js";
-import { PermanentError } from "../../../src/core/errors.js";
-import { attemptErrorsKey } from "../../../src/core/keys.js";
-import { runFunction } from "../../../src/core/run.js";
-import type { Command, Transport } from "../../../src/core/transport.js";
+import { ATTEMPT_ERRORS_TTL_MS, FAILURES_KEPT } from "../../../src/core/handle/attempt-errors.js";
+import { PermanentError } from "../../../src/core/redis/errors.js";
+import { attemptErrorsKey } from "../../../src/core/redis/keys.js";
+import { runFunction } from "../../../src/core/run/run.js";
+import type { Command, Transport } from "../../../src/core/redis/transport.js";
 import { age, bridgeTransport, enqueue } from "../../support/engine.js";
 import { call, useApiFixture } from "./support.js";
 

@@ -3,8 +3,8 @@
  * what Redis holds (read back over TCP, not through the code under test).
  */
 import { describe, expect, it } from "vitest";
-import { PermanentError } from "../../../src/core/errors.js";
-import { runFunction } from "../../../src/core/run.js";
+import { PermanentError } from "../../../src/core/redis/errors.js";
+import { runFunction } from "../../../src/core/run/run.js";
 import { age, bridgeTransport, enqueue, pending } from "../../support/engine.js";
 import { app, call, useApiFixture } from "./support.js";
 

@@ -3,11 +3,11 @@
  * members as the Worker runs them, and key values known to route to chosen
  * partitions, so a test can say which partitions a batch touches.
  */
-import type { PollingFunction, PollingFunctionDefinition } from "../../../src/core/define.js";
-import { expandPartitions } from "../../../src/core/partition-members.js";
-import { partitionOfKey, partitionStream } from "../../../src/core/partitions.js";
-import { TransportError } from "../../../src/core/errors.js";
-import type { Command, Transport } from "../../../src/core/transport.js";
+import type { PollingFunction, PollingFunctionDefinition } from "../../../src/core/define/define.js";
+import { expandPartitions } from "../../../src/core/partitions/partition-members.js";
+import { partitionOfKey, partitionStream } from "../../../src/core/define/partitions.js";
+import { TransportError } from "../../../src/core/redis/errors.js";
+import type { Command, Transport } from "../../../src/core/redis/transport.js";
 import type { Fixture } from "../../support/engine.js";
 import { bridgeTransport } from "../../support/engine.js";
 

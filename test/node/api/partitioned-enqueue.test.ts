@@ -6,11 +6,11 @@
  * message exactly once.
  */
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../../src/core/errors.js";
+import { ConfigError } from "../../../src/core/redis/errors.js";
 import { createApi, createScheduled } from "../../../src/functions/create-worker.js";
-import { countingTransport } from "../../../src/core/counting-transport.js";
-import { delayedKey, idempotencyKey } from "../../../src/core/keys.js";
-import type { Transport } from "../../../src/core/transport.js";
+import { countingTransport } from "../../../src/core/redis/counting-transport.js";
+import { delayedKey, idempotencyKey } from "../../../src/core/redis/keys.js";
+import type { Transport } from "../../../src/core/redis/transport.js";
 import { bridgeTransport, entries } from "../../support/engine.js";
 import { failOnce, keysFor, partitioned } from "./partition-support.js";
 import { apiEnv, app, call, enc, idOf, snapshot, useApiFixture } from "./support.js";

@@ -4,8 +4,8 @@
  * tells each member's partition.
  */
 import { describe, expect, it } from "vitest";
-import type { Message } from "../../../src/core/define.js";
-import { pauseKey } from "../../../src/core/keys.js";
+import type { Message } from "../../../src/core/define/define.js";
+import { pauseKey } from "../../../src/core/redis/keys.js";
 import { keysFor, partitioned } from "./partition-support.js";
 import { app, call, enc, useApiFixture } from "./support.js";
 

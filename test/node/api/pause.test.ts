@@ -4,9 +4,9 @@
  * hands over exactly what was there, with no delivery charged meanwhile.
  */
 import { describe, expect, it } from "vitest";
-import { countingTransport } from "../../../src/core/counting-transport.js";
-import { pauseKey } from "../../../src/core/keys.js";
-import { runFunction } from "../../../src/core/run.js";
+import { countingTransport } from "../../../src/core/redis/counting-transport.js";
+import { pauseKey } from "../../../src/core/redis/keys.js";
+import { runFunction } from "../../../src/core/run/run.js";
 import { age, bridgeTransport, enqueue, pending } from "../../support/engine.js";
 import { call, useApiFixture } from "./support.js";
 

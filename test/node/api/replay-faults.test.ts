@@ -5,7 +5,7 @@
  * once: on its source stream, or still in the dead-letter stream.
  */
 import { describe, expect, it } from "vitest";
-import { runFunction } from "../../../src/core/run.js";
+import { runFunction } from "../../../src/core/run/run.js";
 import { bridgeTransport } from "../../support/engine.js";
 import { app, call, enc, useApiFixture } from "./support.js";
 import { copies, lockKeys, plantDeadLetter, useFaultyMultiBridge } from "./replay-support.js";

@@ -4,9 +4,9 @@
  * with exactly the fields that were enqueued. `allGroups` opts into all.
  */
 import { describe, expect, it } from "vitest";
-import type { Message } from "../../../src/core/define.js";
-import { PermanentError } from "../../../src/core/errors.js";
-import { runFunction } from "../../../src/core/run.js";
+import type { Message } from "../../../src/core/define/define.js";
+import { PermanentError } from "../../../src/core/redis/errors.js";
+import { runFunction } from "../../../src/core/run/run.js";
 import { bridgeTransport, enqueue, entries, pending } from "../../support/engine.js";
 import { app, call, enc, snapshot, idOf, useApiFixture } from "./support.js";
 

@@ -5,7 +5,7 @@
  * lock is taken.
  */
 import { describe, expect, it } from "vitest";
-import { deadLetterReferenceFields } from "../../../src/core/dead-letter.js";
+import { deadLetterReferenceFields } from "../../../src/core/dead-letters/dead-letter.js";
 import { app, call, enc, useApiFixture } from "./support.js";
 import { copies, lockKeys, plantDeadLetter } from "./replay-support.js";
 

@@ -5,8 +5,8 @@
 import { afterAll, beforeAll } from "vitest";
 import type { Fault, FaultContext } from "../../../src/dev/bridge/faults.js";
 import { privateBridge, type PrivateBridge } from "../bridge/support.js";
-import { deadLetterFields } from "../../../src/core/dead-letter.js";
-import type { PollingFunction } from "../../../src/core/define.js";
+import { deadLetterFields } from "../../../src/core/dead-letters/dead-letter.js";
+import type { PollingFunction } from "../../../src/core/define/define.js";
 import type { RedisTcp } from "../../support/keys.js";
 import { entries } from "../../support/engine.js";
 

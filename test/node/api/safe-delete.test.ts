@@ -5,8 +5,8 @@
  * own pool names are refused: its runs reuse them every tick.
  */
 import { describe, expect, it } from "vitest";
-import { consumerName } from "../../../src/core/keys.js";
-import type { Transport } from "../../../src/core/transport.js";
+import { consumerName } from "../../../src/core/redis/keys.js";
+import type { Transport } from "../../../src/core/redis/transport.js";
 import { bridgeTransport, enqueue, pending } from "../../support/engine.js";
 import { app, call, enc, useApiFixture } from "./support.js";
 

@@ -9,7 +9,7 @@ import { inject } from "vitest";
 import type { AppOptions } from "../../../src/api/app.js";
 import { createApp } from "../../../src/api/app.js";
 import type { ApiApp } from "../../../src/api/context.js";
-import type { PollingFunction } from "../../../src/core/define.js";
+import type { PollingFunction } from "../../../src/core/define/define.js";
 import type { Env } from "../../../src/env.js";
 import type { Fixture } from "../../support/engine.js";
 import { useFixture } from "../../support/engine.js";

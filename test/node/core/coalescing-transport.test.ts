@@ -1,8 +1,8 @@
 /** The coalescer's own bookkeeping, over transports that misbehave (Redis behaviour is tested in partitions-coalescing.test.ts). */
 import { describe, expect, it } from "vitest";
-import { coalescingTransport } from "../../../src/core/coalescing-transport.js";
-import { RedisReplyError, TransportError } from "../../../src/core/errors.js";
-import type { Transport } from "../../../src/core/transport.js";
+import { coalescingTransport } from "../../../src/core/redis/coalescing-transport.js";
+import { RedisReplyError, TransportError } from "../../../src/core/redis/errors.js";
+import type { Transport } from "../../../src/core/redis/transport.js";
 
 const opts = { maxRequestBytes: 64 * 1024 };
 

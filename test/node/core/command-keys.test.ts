@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { commandKeys } from "../../../src/core/command-keys.js";
-import { functionOfKey, reportsKey, samplesKey } from "../../../src/core/keys.js";
+import { commandKeys } from "../../../src/core/redis/command-keys.js";
+import { functionOfKey, reportsKey, samplesKey } from "../../../src/core/redis/keys.js";
 
 describe("the keys a command names, for routing it to its database", () => {
   it.each([

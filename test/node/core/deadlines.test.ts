@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Clock } from "../../../src/core/deadlines.js";
-import { Deadlines } from "../../../src/core/deadlines.js";
+import type { Clock } from "../../../src/core/handle/deadlines.js";
+import { Deadlines } from "../../../src/core/handle/deadlines.js";
 
 /** A hand-driven clock: timers fire only when `advance` passes their time. */
 function fakeClock() {

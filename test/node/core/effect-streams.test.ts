@@ -6,8 +6,8 @@
  * attempt, naming the field, and writes nothing.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { gateKey, pauseKey, reportsKey } from "../../../src/core/keys.js";
-import { memberName, partitionOfKey, partitionStream } from "../../../src/core/partitions.js";
+import { gateKey, pauseKey, reportsKey } from "../../../src/core/redis/keys.js";
+import { memberName, partitionOfKey, partitionStream } from "../../../src/core/define/partitions.js";
 import { runScheduled } from "../../../src/functions/scheduled.js";
 import { bridgeTransport, enqueue, entries, pending, useFixture } from "../../support/engine.js";
 
@@ -48,9 +48,9 @@ describe("effects onto a partitioned stream", () => {
 
 describe("effectStreams", () => {
   it("refuses an effect whose partition lives in another database than the message commits in", async () => {
-    const { definePollingFunction } = await import("../../../src/core/define.js");
-    const { expandPartitions } = await import("../../../src/core/partition-members.js");
-    const { effectStreams } = await import("../../../src/core/effect-streams.js");
+    const { definePollingFunction } = await import("../../../src/core/define/define.js");
+    const { expandPartitions } = await import("../../../src/core/partitions/partition-members.js");
+    const { effectStreams } = await import("../../../src/core/partitions/effect-streams.js");
     const members = expandPartitions([definePollingFunction({ name: "ledger", stream: "ledger", group: "g", crons: ["* * * * *"], partitions: { count: 2, key: "k" }, handle: async () => {} })]);
     const keyIn = (i: number) => Array.from({ length: 50 }, (_, n) => `k${n}`).find((k) => partitionOfKey(k, 2) === i)!;
     const fromPartition0 = effectStreams(members, members[0]!)!;

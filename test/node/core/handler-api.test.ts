@@ -6,9 +6,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import type { BatchMessage, HandlerContext, Message } from "../../../src/core/define.js";
-import { PermanentError, RetryError } from "../../../src/core/errors.js";
-import { runFunction } from "../../../src/core/run.js";
+import type { BatchMessage, HandlerContext, Message } from "../../../src/core/define/define.js";
+import { PermanentError, RetryError } from "../../../src/core/redis/errors.js";
+import { runFunction } from "../../../src/core/run/run.js";
 import { definePollingFunction } from "../../../src/index.js";
 import { bridgeTransport, enqueue, entries, pending, useFixture } from "../../support/engine.js";
 

@@ -1,11 +1,11 @@
 /** Option defaults, validation that names the option, impossible combinations, and FN_* overrides. */
 import { describe, expect, it } from "vitest";
-import { idleForDelay, retryDelayMs } from "../../../src/core/backoff.js";
-import { definePollingFunction, resolveOptions } from "../../../src/core/define.js";
-import { ConfigError } from "../../../src/core/errors.js";
-import { defaultOptions } from "../../../src/core/options.js";
-import { applyOverrides, overrideVarName, screamingSnake, unknownOverrides } from "../../../src/core/overrides.js";
-import { planBatchSize } from "../../../src/core/plan.js";
+import { idleForDelay, retryDelayMs } from "../../../src/core/define/backoff.js";
+import { definePollingFunction, resolveOptions } from "../../../src/core/define/define.js";
+import { ConfigError } from "../../../src/core/redis/errors.js";
+import { defaultOptions } from "../../../src/core/define/options.js";
+import { applyOverrides, overrideVarName, screamingSnake, unknownOverrides } from "../../../src/core/define/overrides.js";
+import { planBatchSize } from "../../../src/core/run/plan.js";
 
 const handle = async () => {};
 const define = (options: object = {}, extra: object = {}) =>

@@ -5,8 +5,8 @@
  * no lag/entries-read); "upstash" rows are shapes seen from REST proxies.
  */
 import { describe, expect, it } from "vitest";
-import * as p from "../../../src/core/parse-replies.js";
-import type { Reply } from "../../../src/core/transport.js";
+import * as p from "../../../src/core/redis/parse-replies.js";
+import type { Reply } from "../../../src/core/redis/transport.js";
 
 const o1 = ["1-0", ["orderID", "o1", "amount", "42"]];
 

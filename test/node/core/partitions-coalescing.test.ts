@@ -5,11 +5,11 @@
  * its own, so nothing else counts.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { coalescingTransport } from "../../../src/core/coalescing-transport.js";
-import { definePollingFunction } from "../../../src/core/define.js";
-import { RedisReplyError } from "../../../src/core/errors.js";
-import { partitionStream, routeFields } from "../../../src/core/partitions.js";
-import type { Transport } from "../../../src/core/transport.js";
+import { coalescingTransport } from "../../../src/core/redis/coalescing-transport.js";
+import { definePollingFunction } from "../../../src/core/define/define.js";
+import { RedisReplyError } from "../../../src/core/redis/errors.js";
+import { partitionStream, routeFields } from "../../../src/core/define/partitions.js";
+import type { Transport } from "../../../src/core/redis/transport.js";
 import { transportFromEnv } from "../../../src/functions/redis.js";
 import { runScheduled } from "../../../src/functions/scheduled.js";
 import type { Database } from "../../support/databases.js";
@@ -64,11 +64,25 @@ describe.skipIf(ON_ENGINE)(realRedisOnly("requests of P partitions merged into o
     expect(await cost(() => tick(fn))).toEqual({ requests: 1, commands: 2 * P });
   });
 
-  it("merges only in partitioned deployments: transportFromEnv sends other functions' requests as before", async () => {
+  it("merges every function's requests of one invocation, partitioned or not (transportFromEnv)", async () => {
     const plain = definePollingFunction({ name: "plain", stream: "plain", group: "g", crons: ["* * * * *"], handle: async () => {} });
     const twoReads = (t: Transport) => cost(() => Promise.all([t.pipeline([["PING"]]), t.pipeline([["PING"]])]));
-    expect(await twoReads(transportFromEnv(db.env, [plain]))).toEqual({ requests: 2, commands: 2 });
+    expect(await twoReads(transportFromEnv(db.env, [plain]))).toEqual({ requests: 1, commands: 2 });
     expect(await twoReads(transportFromEnv(db.env, [plain, partitioned(async () => {})]))).toEqual({ requests: 1, commands: 2 });
+  });
+
+  it("sends an idle tick of three different functions, one ordered, as one request, and their reports count one request between them", async () => {
+    const fns = [
+      definePollingFunction({ name: `idle-a${n}`, stream: `idle-a${n}`, group: "g", crons: ["* * * * *"], handle: async () => {} }),
+      definePollingFunction({ name: `idle-b${n}`, stream: `idle-b${n}`, group: "g", crons: ["* * * * *"], handle: async () => {} }),
+      definePollingFunction({ name: `idle-c${n}`, stream: `idle-c${n}`, group: "g", crons: ["* * * * *"], handle: async () => {}, options: { ordered: true } }),
+    ];
+    const tickAll = () => runScheduled(fns, "* * * * *", Date.now(), db.env as never, transportFromEnv(db.env, fns));
+    await tickAll(); // creates the groups
+    let reports: Awaited<ReturnType<typeof tickAll>> = [];
+    expect(await cost(async () => (reports = await tickAll()))).toEqual({ requests: 1, commands: 5 });
+    const counted = reports.map((r) => ("requests" in r ? r.requests : 0));
+    expect(counted.reduce((a, b) => a + b, 0)).toBe(1);
   });
 
   it("merges the members' reads and commits of a busy tick, and each member still acks its own partition", async () => {

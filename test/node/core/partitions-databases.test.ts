@@ -5,14 +5,14 @@
  * after Redis ran it loses and duplicates nothing in either.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { coalescingTransport } from "../../../src/core/coalescing-transport.js";
-import type { PollingFunction } from "../../../src/core/define.js";
-import { definePollingFunction } from "../../../src/core/define.js";
-import { ConfigError, PermanentError } from "../../../src/core/errors.js";
-import { idempotencyKey, reportsKey } from "../../../src/core/keys.js";
-import { memberName, partitionStream, routeFields } from "../../../src/core/partitions.js";
-import { routedTransport } from "../../../src/core/routed-transport.js";
-import type { Transport } from "../../../src/core/transport.js";
+import { coalescingTransport } from "../../../src/core/redis/coalescing-transport.js";
+import type { PollingFunction } from "../../../src/core/define/define.js";
+import { definePollingFunction } from "../../../src/core/define/define.js";
+import { ConfigError, PermanentError } from "../../../src/core/redis/errors.js";
+import { idempotencyKey, reportsKey } from "../../../src/core/redis/keys.js";
+import { memberName, partitionStream, routeFields } from "../../../src/core/define/partitions.js";
+import { routedTransport } from "../../../src/core/partitions/routed-transport.js";
+import type { Transport } from "../../../src/core/redis/transport.js";
 import { createApi } from "../../../src/functions/create-worker.js";
 import { runScheduled } from "../../../src/functions/scheduled.js";
 import type { Database } from "../../support/databases.js";

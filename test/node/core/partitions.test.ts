@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { databaseOfPartition, fnv1a, parsePartitionKey, partitionOfKey, partitionStream, routeFields, validatePartitions } from "../../../src/core/partitions.js";
-import { gateKey, idempotencyKey, replayLockKey } from "../../../src/core/keys.js";
+import { databaseOfPartition, fnv1a, parsePartitionKey, partitionOfKey, partitionStream, routeFields, validatePartitions } from "../../../src/core/define/partitions.js";
+import { gateKey, idempotencyKey, replayLockKey } from "../../../src/core/redis/keys.js";
 
 describe("partition routing", () => {
   it("hashes with FNV-1a 32 (published test vectors), so every runtime routes a key alike", () => {
@@ -54,8 +54,8 @@ describe("partitioned functions", () => {
   const base = { name: "ledger", stream: "accounts:events", group: "g", crons: ["* * * * *"], handle: async () => {} };
 
   it("expand into one member per partition, each an ordinary function on its partition stream", async () => {
-    const { definePollingFunction } = await import("../../../src/core/define.js");
-    const { expandPartitions } = await import("../../../src/core/partition-members.js");
+    const { definePollingFunction } = await import("../../../src/core/define/define.js");
+    const { expandPartitions } = await import("../../../src/core/partitions/partition-members.js");
     const plain = definePollingFunction({ ...base, name: "plain" });
     const fn = definePollingFunction({ ...base, partitions: { count: 3, key: "account" }, options: { ordered: true } });
     const members = expandPartitions([plain, fn]);
@@ -72,7 +72,7 @@ describe("partitioned functions", () => {
   });
 
   it("refuses an ordered key other than the partition key, and a name without room for members", async () => {
-    const { definePollingFunction } = await import("../../../src/core/define.js");
+    const { definePollingFunction } = await import("../../../src/core/define/define.js");
     expect(() => definePollingFunction({ ...base, partitions: { count: 2, key: "account" }, options: { ordered: true, partitionKey: "user" } })).toThrow(/partitionKey/);
     expect(() => definePollingFunction({ ...base, name: "a".repeat(60), partitions: { count: 2, key: "k" } })).toThrow(/58 characters/);
     expect(() => definePollingFunction({ ...base, partitions: { count: 2, key: "" } })).toThrow(/partitions.key/);

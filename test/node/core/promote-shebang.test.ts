@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { enqueueDelayed } from "../../../src/api/enqueue-delayed.js";
-import { runFunction } from "../../../src/core/run.js";
+import { runFunction } from "../../../src/core/run/run.js";
 import { ON_ENGINE, realRedisOnly } from "../../support/store-kind.js";
 import { bridgeTransport, useFixture } from "../../support/engine.js";
 

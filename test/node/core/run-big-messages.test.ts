@@ -8,10 +8,10 @@
  * is kept as a reference to its entry in the source stream.
  */
 import { describe, expect, it } from "vitest";
-import { parseDeadLetter } from "../../../src/core/dead-letter.js";
-import { PermanentError } from "../../../src/core/errors.js";
-import { deadLetterRefsKey } from "../../../src/core/keys.js";
-import { runFunction } from "../../../src/core/run.js";
+import { parseDeadLetter } from "../../../src/core/dead-letters/dead-letter.js";
+import { PermanentError } from "../../../src/core/redis/errors.js";
+import { deadLetterRefsKey } from "../../../src/core/redis/keys.js";
+import { runFunction } from "../../../src/core/run/run.js";
 import { age, bridgeTransport, enqueue, entries, pending, useFixture } from "../../support/engine.js";
 
 const f = useFixture();

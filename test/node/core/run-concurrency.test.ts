@@ -5,7 +5,7 @@
  * out, and one lane too many shows as a maximum above the limit.
  */
 import { describe, expect, it } from "vitest";
-import { runFunction } from "../../../src/core/run.js";
+import { runFunction } from "../../../src/core/run/run.js";
 import { bridgeTransport, enqueue, pending, useFixture } from "../../support/engine.js";
 
 const f = useFixture();

@@ -3,11 +3,11 @@
  * consumes, acknowledges, and costs what the design says.
  */
 import { describe, expect, it } from "vitest";
-import type { Message } from "../../../src/core/define.js";
-import { REPORTS_KEPT, reportsKey } from "../../../src/core/keys.js";
-import { REPLAY_TO } from "../../../src/core/replay-target.js";
-import { runFunction } from "../../../src/core/run.js";
-import { countingTransport } from "../../../src/core/counting-transport.js";
+import type { Message } from "../../../src/core/define/define.js";
+import { REPORTS_KEPT, reportsKey } from "../../../src/core/redis/keys.js";
+import { REPLAY_TO } from "../../../src/core/dead-letters/replay-target.js";
+import { runFunction } from "../../../src/core/run/run.js";
+import { countingTransport } from "../../../src/core/redis/counting-transport.js";
 import { bridgeTransport, enqueue, entries, useFixture, pending } from "../../support/engine.js";
 
 const f = useFixture();

@@ -4,11 +4,11 @@
  * would pass the budget. These tests check the planning, never timings.
  */
 import { describe, expect, it } from "vitest";
-import { estimateCpuUs, MESSAGE_CPU_US, REQUEST_CPU_US } from "../../../src/core/cpu-estimate.js";
-import { definePollingFunction, resolveOptions } from "../../../src/core/define.js";
-import { defaultOptions } from "../../../src/core/options.js";
-import { planBatchSize } from "../../../src/core/plan.js";
-import { runFunction } from "../../../src/core/run.js";
+import { estimateCpuUs, MESSAGE_CPU_US, REQUEST_CPU_US } from "../../../src/core/define/cpu-estimate.js";
+import { definePollingFunction, resolveOptions } from "../../../src/core/define/define.js";
+import { defaultOptions } from "../../../src/core/define/options.js";
+import { planBatchSize } from "../../../src/core/run/plan.js";
+import { runFunction } from "../../../src/core/run/run.js";
 import { bridgeTransport, enqueue, pending, useFixture } from "../../support/engine.js";
 
 const f = useFixture();

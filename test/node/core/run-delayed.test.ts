@@ -8,9 +8,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { enqueueDelayed } from "../../../src/api/enqueue-delayed.js";
-import type { Message } from "../../../src/core/define.js";
-import { delayedKey, delayedPayloadsKey } from "../../../src/core/keys.js";
-import { runFunction } from "../../../src/core/run.js";
+import type { Message } from "../../../src/core/define/define.js";
+import { delayedKey, delayedPayloadsKey } from "../../../src/core/redis/keys.js";
+import { runFunction } from "../../../src/core/run/run.js";
 import { age, bridgeTransport, entries, faultyBridge, useFixture } from "../../support/engine.js";
 
 const f = useFixture();

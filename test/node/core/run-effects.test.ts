@@ -5,8 +5,8 @@
  * never re-sent blindly, and after redelivery each effect is in Redis once.
  */
 import { describe, expect, it } from "vitest";
-import type { PollingFunction } from "../../../src/core/define.js";
-import { runFunction } from "../../../src/core/run.js";
+import type { PollingFunction } from "../../../src/core/define/define.js";
+import { runFunction } from "../../../src/core/run/run.js";
 import type { Fault } from "../../../src/dev/bridge/faults.js";
 import { age, bridgeTransport, enqueue, entries, faultyBridge, useFixture, pending } from "../../support/engine.js";
 

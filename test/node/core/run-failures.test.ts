@@ -6,10 +6,10 @@
  * handler fetch refused by the run's budget.
  */
 import { describe, expect, it } from "vitest";
-import { fromRecovery } from "../../../src/core/fetch.js";
-import { gateKey } from "../../../src/core/keys.js";
-import { runFunction } from "../../../src/core/run.js";
-import type { Transport } from "../../../src/core/transport.js";
+import { fromRecovery } from "../../../src/core/run/fetch.js";
+import { gateKey } from "../../../src/core/redis/keys.js";
+import { runFunction } from "../../../src/core/run/run.js";
+import type { Transport } from "../../../src/core/redis/transport.js";
 import type { FaultContext } from "../../../src/dev/bridge/faults.js";
 import { age, bridgeTransport, enqueue, entries, faultyBridge, pending, useFixture } from "../../support/engine.js";
 

@@ -3,7 +3,7 @@
  * retention: trimming never removes what some group still needs.
  */
 import { describe, expect, it } from "vitest";
-import { runFunction } from "../../../src/core/run.js";
+import { runFunction } from "../../../src/core/run/run.js";
 import { bridgeTransport, enqueue, entries, useFixture, pending } from "../../support/engine.js";
 
 const f = useFixture();

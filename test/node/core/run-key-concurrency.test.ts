@@ -1,12 +1,12 @@
 /**
- * `keyConcurrency` across runs at once (core/key-leases.ts): racing runs
+ * `keyConcurrency` across runs at once (core/features/key-leases.ts): racing runs
  * never handle more than `max` messages of one key at a time, and a message
  * held back for its key is handled later on its first attempt: nothing lost,
  * no delivery charged.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { runFunction } from "../../../src/core/run.js";
+import { runFunction } from "../../../src/core/run/run.js";
 import { bridgeTransport, enqueue, pending, useFixture } from "../../support/engine.js";
 
 const f = useFixture();

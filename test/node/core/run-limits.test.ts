@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { runFunction } from "../../../src/core/run.js";
+import { runFunction } from "../../../src/core/run/run.js";
 import { age, bridgeTransport, enqueue, useFixture, pending } from "../../support/engine.js";
 
 const f = useFixture();

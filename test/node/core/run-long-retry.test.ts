@@ -8,11 +8,11 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { carriedDeliveries, decodePayload } from "../../../src/core/delayed.js";
-import type { Message } from "../../../src/core/define.js";
-import { RetryError } from "../../../src/core/errors.js";
-import { delayedKey, delayedPayloadsKey } from "../../../src/core/keys.js";
-import { runFunction } from "../../../src/core/run.js";
+import { carriedDeliveries, decodePayload } from "../../../src/core/features/delayed.js";
+import type { Message } from "../../../src/core/define/define.js";
+import { RetryError } from "../../../src/core/redis/errors.js";
+import { delayedKey, delayedPayloadsKey } from "../../../src/core/redis/keys.js";
+import { runFunction } from "../../../src/core/run/run.js";
 import { age, bridgeTransport, enqueue, entries, faultyBridge, pending, useFixture } from "../../support/engine.js";
 
 const f = useFixture();

@@ -6,9 +6,9 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
-import { coalescingTransport } from "../../../src/core/coalescing-transport.js";
-import { attemptErrorsKey, gateKey, orderedHeldKey, orderedLeaseKey, pauseKey, reportsKey } from "../../../src/core/keys.js";
-import { memberName, partitionOfKey, partitionStream } from "../../../src/core/partitions.js";
+import { coalescingTransport } from "../../../src/core/redis/coalescing-transport.js";
+import { attemptErrorsKey, gateKey, orderedHeldKey, orderedLeaseKey, pauseKey, reportsKey } from "../../../src/core/redis/keys.js";
+import { memberName, partitionOfKey, partitionStream } from "../../../src/core/define/partitions.js";
 import { runScheduled } from "../../../src/functions/scheduled.js";
 import { bridgeTransport, entries, pending, useFixture } from "../../support/engine.js";
 

@@ -1,13 +1,13 @@
 /**
- * The pause gate in the run (core/pause.ts): a paused run claims and reads
+ * The pause gate in the run (core/features/pause.ts): a paused run claims and reads
  * nothing whatever else is going on, a pause mid-run stops its reads, and a
  * group from before the pause gate existed gets one opened, once.
  */
 import { describe, expect, it } from "vitest";
-import { gateKey, pauseKey } from "../../../src/core/keys.js";
-import { sendPipeline } from "../../../src/core/ops.js";
-import { pauseOp } from "../../../src/core/pause.js";
-import { runFunction } from "../../../src/core/run.js";
+import { gateKey, pauseKey } from "../../../src/core/redis/keys.js";
+import { sendPipeline } from "../../../src/core/redis/ops.js";
+import { pauseOp } from "../../../src/core/features/pause.js";
+import { runFunction } from "../../../src/core/run/run.js";
 import { age, bridgeTransport, enqueue, pending, useFixture } from "../../support/engine.js";
 
 const f = useFixture();

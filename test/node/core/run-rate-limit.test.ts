@@ -1,13 +1,13 @@
 /**
- * `rateLimit` across runs at once (core/rate-limit.ts): runs racing on one
+ * `rateLimit` across runs at once (core/features/rate-limit.ts): runs racing on one
  * backlog hand at most `limit` messages per window to the handler between
  * them, and read nothing they have no token for, so what waits is neither
  * lost nor charged a delivery. A handler's slow-down holds every run off.
  */
 import { describe, expect, it } from "vitest";
-import { RetryError } from "../../../src/core/errors.js";
-import { runFunction } from "../../../src/core/run.js";
-import { slowKeyOf } from "../../../src/core/rate-limit.js";
+import { RetryError } from "../../../src/core/redis/errors.js";
+import { runFunction } from "../../../src/core/run/run.js";
+import { slowKeyOf } from "../../../src/core/features/rate-limit.js";
 import { bridgeTransport, enqueue, pending, useFixture } from "../../support/engine.js";
 
 const f = useFixture();

@@ -5,11 +5,11 @@
  * on its own clock, so this is exactly what waiting would produce.
  */
 import { describe, expect, it } from "vitest";
-import type { Message } from "../../../src/core/define.js";
-import { fromRecovery, readRecovery, recoverOps } from "../../../src/core/fetch.js";
-import { sendTransaction } from "../../../src/core/ops.js";
-import type { AutoClaimReply } from "../../../src/core/parse-replies.js";
-import { runFunction } from "../../../src/core/run.js";
+import type { Message } from "../../../src/core/define/define.js";
+import { fromRecovery, readRecovery, recoverOps } from "../../../src/core/run/fetch.js";
+import { sendTransaction } from "../../../src/core/redis/ops.js";
+import type { AutoClaimReply } from "../../../src/core/redis/parse-replies.js";
+import { runFunction } from "../../../src/core/run/run.js";
 import { age, bridgeTransport, enqueue, entries, faultyBridge, useFixture, pending } from "../../support/engine.js";
 import { ON_ENGINE, realRedisOnly } from "../../support/store-kind.js";
 

@@ -4,9 +4,9 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import type { Message } from "../../../src/core/define.js";
-import { PermanentError } from "../../../src/core/errors.js";
-import { runFunction } from "../../../src/core/run.js";
+import type { Message } from "../../../src/core/define/define.js";
+import { PermanentError } from "../../../src/core/redis/errors.js";
+import { runFunction } from "../../../src/core/run/run.js";
 import { age, bridgeTransport, enqueue, entries, useFixture, pending } from "../../support/engine.js";
 
 const f = useFixture();

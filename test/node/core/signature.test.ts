@@ -1,7 +1,7 @@
 /** Webhook signatures: what a receiver verifies. */
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { signWebhook, verifyWebhook } from "../../../src/core/signature.js";
+import { signWebhook, verifyWebhook } from "../../../src/core/handle/signature.js";
 
 describe("webhook signatures", () => {
   it("are HMAC-SHA256 over `${timestamp}.${body}`, as any receiver can compute", async () => {

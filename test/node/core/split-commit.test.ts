@@ -4,9 +4,9 @@
  * that entry's own XACK, so neither can land without the other.
  */
 import { describe, expect, it } from "vitest";
-import type { Outcome } from "../../../src/core/handle-batch.js";
-import { defaultOptions } from "../../../src/core/options.js";
-import { splitCommit } from "../../../src/core/split-commit.js";
+import type { Outcome } from "../../../src/core/handle/handle-batch.js";
+import { defaultOptions } from "../../../src/core/define/options.js";
+import { splitCommit } from "../../../src/core/run/split-commit.js";
 
 const stream = "orders";
 const message = (id: string, fields: Record<string, string>) => ({ id, stream, group: "g", fields, attempt: 1 });

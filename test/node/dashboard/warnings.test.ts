@@ -3,8 +3,8 @@
  * when an operator has something to act on.
  */
 import { describe, expect, it } from "vitest";
-import { summarizeLatency } from "../../../src/core/latency.js";
-import type { RunReport } from "../../../src/core/report.js";
+import { summarizeLatency } from "../../../src/core/features/latency.js";
+import type { RunReport } from "../../../src/core/features/report.js";
 import { perMinute } from "../../../src/api/series.js";
 import { growingFor, warnings } from "../../../src/api/warnings.js";
 

@@ -5,8 +5,8 @@
  * faults) from violations.
  */
 import { describe, expect, it } from "vitest";
-import { deadLetterFields } from "../../../src/core/dead-letter.js";
-import type { Fields } from "../../../src/core/parse-replies.js";
+import { deadLetterFields } from "../../../src/core/dead-letters/dead-letter.js";
+import type { Fields } from "../../../src/core/redis/parse-replies.js";
 import type { AccountingInput } from "../../../tools/drill/accounting.js";
 import { account } from "../../../tools/drill/accounting.js";
 import type { Entry } from "../../../tools/drill/reader.js";

@@ -3,8 +3,8 @@
  * knows members as the tick does, so a backlogged partition is drained.
  */
 import { describe, expect, it } from "vitest";
-import { gateKey, pauseKey, reportsKey } from "../../../src/core/keys.js";
-import { partitionStream } from "../../../src/core/partitions.js";
+import { gateKey, pauseKey, reportsKey } from "../../../src/core/redis/keys.js";
+import { partitionStream } from "../../../src/core/define/partitions.js";
 import type { DrainerState } from "../../../src/functions/drainer.js";
 import { createDrainer } from "../../../src/functions/drainer.js";
 import { bridgeTransport, enqueue, pending, useFixture } from "../../support/engine.js";

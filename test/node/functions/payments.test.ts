@@ -4,8 +4,8 @@
  * demo's `simulate` field.
  */
 import { describe, expect, it } from "vitest";
-import { definePollingFunction } from "../../../src/core/define.js";
-import { runFunction } from "../../../src/core/run.js";
+import { definePollingFunction } from "../../../src/core/define/define.js";
+import { runFunction } from "../../../src/core/run/run.js";
 import { LEDGER_STREAM, payments } from "../../../src/functions/payments.js";
 import { age, bridgeTransport, enqueue, entries, useFixture, pending } from "../../support/engine.js";
 

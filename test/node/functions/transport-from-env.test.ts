@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { definePollingFunction } from "../../../src/core/define.js";
-import { ConfigError } from "../../../src/core/errors.js";
+import { definePollingFunction } from "../../../src/core/define/define.js";
+import { ConfigError } from "../../../src/core/redis/errors.js";
 import { transportFromEnv } from "../../../src/functions/redis.js";
 
 const fn = (databases: number) =>

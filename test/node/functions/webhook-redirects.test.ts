@@ -6,8 +6,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { describe, expect, inject, it } from "vitest";
-import { definePollingFunction } from "../../../src/core/define.js";
-import { runFunction } from "../../../src/core/run.js";
+import { definePollingFunction } from "../../../src/core/define/define.js";
+import { runFunction } from "../../../src/core/run/run.js";
 import { webhook } from "../../../src/functions/webhook.js";
 import { bridgeTransport, enqueue, entries, pending, useFixture } from "../../support/engine.js";
 import type { Received } from "../../support/receiver.js";

@@ -5,9 +5,9 @@
  */
 import { randomUUID } from "node:crypto";
 import { describe, expect, inject, it } from "vitest";
-import { slowKeyOf } from "../../../src/core/rate-limit.js";
-import { definePollingFunction } from "../../../src/core/define.js";
-import { runFunction } from "../../../src/core/run.js";
+import { slowKeyOf } from "../../../src/core/features/rate-limit.js";
+import { definePollingFunction } from "../../../src/core/define/define.js";
+import { runFunction } from "../../../src/core/run/run.js";
 import { retryAfterMs, webhook } from "../../../src/functions/webhook.js";
 import { bridgeTransport, enqueue, pending, useFixture } from "../../support/engine.js";
 import type { Received } from "../../support/receiver.js";

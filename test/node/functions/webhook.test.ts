@@ -5,9 +5,9 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { definePollingFunction } from "../../../src/core/define.js";
-import { verifyWebhook } from "../../../src/core/signature.js";
-import { runFunction } from "../../../src/core/run.js";
+import { definePollingFunction } from "../../../src/core/define/define.js";
+import { verifyWebhook } from "../../../src/core/handle/signature.js";
+import { runFunction } from "../../../src/core/run/run.js";
 import { runOne } from "../../../src/functions/scheduled.js";
 import { webhook } from "../../../src/functions/webhook.js";
 import { age, bridgeTransport, enqueue, entries, type Fixture, fixture, pending } from "../../support/engine.js";

@@ -1,8 +1,8 @@
 /** When a session wakes next, and the `pollIntervalMs` option's validation: pure logic, as tables. */
 import { describe, expect, it } from "vitest";
-import { definePollingFunction, resolveOptions } from "../../../src/core/define.js";
-import { nextWake, RETRY_SLACK_MS } from "../../../src/core/next-wake.js";
-import { defaultOptions } from "../../../src/core/options.js";
+import { definePollingFunction, resolveOptions } from "../../../src/core/define/define.js";
+import { nextWake, RETRY_SLACK_MS } from "../../../src/core/run/next-wake.js";
+import { defaultOptions } from "../../../src/core/define/options.js";
 
 const o = { ...defaultOptions("s"), maxRunMs: 25_000, handlerTimeoutMs: 15_000, maxSubrequests: 50 };
 const at = (input: Partial<Parameters<typeof nextWake>[0]>) => nextWake({ now: 1_000, startedAt: 0, used: 2, options: o, ...input });

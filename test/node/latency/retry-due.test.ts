@@ -1,8 +1,8 @@
 /** Which retries a session waits for: exactly those the commit leaves in the PEL. Pure logic, as a table. */
 import { describe, expect, it } from "vitest";
-import type { Outcome } from "../../../src/core/attempt-context.js";
-import { defaultOptions } from "../../../src/core/options.js";
-import { soonestRetryMs } from "../../../src/core/retry-due.js";
+import type { Outcome } from "../../../src/core/handle/attempt-context.js";
+import { defaultOptions } from "../../../src/core/define/options.js";
+import { soonestRetryMs } from "../../../src/core/run/retry-due.js";
 
 const o = { ...defaultOptions("s"), visibilityTimeoutMs: 60_000, maxDeliveries: 3 };
 const failed = (attempt: number, extra: Partial<Extract<Outcome, { ok: false }>> = {}): Outcome => ({

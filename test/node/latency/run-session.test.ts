@@ -6,10 +6,10 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { countingTransport } from "../../../src/core/counting-transport.js";
-import type { PollingFunction } from "../../../src/core/define.js";
-import { runSession } from "../../../src/core/run-session.js";
-import type { SessionOptions } from "../../../src/core/run-session.js";
+import { countingTransport } from "../../../src/core/redis/counting-transport.js";
+import type { PollingFunction } from "../../../src/core/define/define.js";
+import { runSession } from "../../../src/core/run/run-session.js";
+import type { SessionOptions } from "../../../src/core/run/run-session.js";
 import { bridgeTransport, enqueue, pending, useFixture } from "../../support/engine.js";
 
 const f = useFixture();

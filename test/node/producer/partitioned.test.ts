@@ -3,11 +3,11 @@
  * routing, errors and per-partition Idempotency-Key, against real Redis.
  */
 import { describe, expect, it } from "vitest";
-import { definePollingFunction } from "../../../src/core/define.js";
-import { ConfigError } from "../../../src/core/errors.js";
-import { routedTransport } from "../../../src/core/routed-transport.js";
-import { delayedKey, idempotencyKey } from "../../../src/core/keys.js";
-import { partitionOfKey } from "../../../src/core/partitions.js";
+import { definePollingFunction } from "../../../src/core/define/define.js";
+import { ConfigError } from "../../../src/core/redis/errors.js";
+import { routedTransport } from "../../../src/core/partitions/routed-transport.js";
+import { delayedKey, idempotencyKey } from "../../../src/core/redis/keys.js";
+import { partitionOfKey } from "../../../src/core/define/partitions.js";
 import { createProducer, EnqueueError } from "../../../src/index.js";
 import { bridgeTransport, entries, faultyBridge, useFixture } from "../../support/engine.js";
 import { failOnce, keysFor, partitioned } from "../api/partition-support.js";

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LEDGER_STREAM } from "../../../src/functions/payments.js";
-import type { RunReport } from "../../../src/core/report.js";
+import type { RunReport } from "../../../src/core/features/report.js";
 import { freePort } from "../../../src/dev/stack/ports.js";
 import { redisView } from "../../../src/dev/stack/redis-view.js";
 import { startStack, type Stack } from "../../../src/dev/stack/stack.js";

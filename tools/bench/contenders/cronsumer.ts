@@ -1,16 +1,16 @@
 /**
- * cronsumer itself: `runFunction` from src/core/run.ts on a function made by
+ * cronsumer itself: `runFunction` from src/core/run/run.ts on a function made by
  * `definePollingFunction`, with a transport built by `transportFromEnv`, the
  * Worker's own code path, per run (as each cron invocation does). Called in
  * a loop of runs, as consecutive cron ticks would, until the job is done.
  */
 import { randomUUID } from "node:crypto";
-import { definePollingFunction } from "../../../src/core/define.js";
-import { gateOpenOp } from "../../../src/core/ensure-group.js";
-import { gateKey, pauseKey, reportsKey } from "../../../src/core/keys.js";
-import { pauseGateOpenOp } from "../../../src/core/pause.js";
-import type { FunctionOptions } from "../../../src/core/options.js";
-import { runFunction } from "../../../src/core/run.js";
+import { definePollingFunction } from "../../../src/core/define/define.js";
+import { gateOpenOp } from "../../../src/core/features/ensure-group.js";
+import { gateKey, pauseKey, reportsKey } from "../../../src/core/redis/keys.js";
+import { pauseGateOpenOp } from "../../../src/core/features/pause.js";
+import type { FunctionOptions } from "../../../src/core/define/options.js";
+import { runFunction } from "../../../src/core/run/run.js";
 import { transportFromEnv } from "../../../src/functions/redis.js";
 import type { Outcome } from "../measure.js";
 import type { BenchBridge, Stack } from "../stack.js";

@@ -6,8 +6,8 @@
  * `process.cpuUsage()` (user + system, all threads) around it.
  * The bridge's URL and token come in the environment, never in argv.
  */
-import { definePollingFunction } from "../../../src/core/define.js";
-import { runFunction } from "../../../src/core/run.js";
+import { definePollingFunction } from "../../../src/core/define/define.js";
+import { runFunction } from "../../../src/core/run/run.js";
 import { transportFromEnv } from "../../../src/functions/redis.js";
 
 const queries = JSON.parse(process.argv[2] ?? "[]") as Record<string, string>[];

@@ -9,9 +9,9 @@
  * cost of local HTTP. Functions are defined once per
  * configuration, as a Worker defines them at module scope.
  */
-import { definePollingFunction } from "../../../src/core/define.js";
-import type { PollingFunction } from "../../../src/core/define.js";
-import { runFunction } from "../../../src/core/run.js";
+import { definePollingFunction } from "../../../src/core/define/define.js";
+import type { PollingFunction } from "../../../src/core/define/define.js";
+import { runFunction } from "../../../src/core/run/run.js";
 import type { Env } from "../../../src/env.js";
 import { transportFromEnv } from "../../../src/functions/redis.js";
 import type { Recording } from "./replay.js";

@@ -13,7 +13,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { RunReport } from "../../../src/core/report.js";
+import type { RunReport } from "../../../src/core/features/report.js";
 import { freePort } from "../../../src/dev/stack/ports.js";
 import { startWorker } from "../../../src/dev/stack/worker.js";
 import type { BenchBridge } from "../stack.js";

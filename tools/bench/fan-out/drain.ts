@@ -12,7 +12,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { gateKey } from "../../../src/core/keys.js";
+import { gateKey } from "../../../src/core/redis/keys.js";
 import { LEDGER_STREAM, payments } from "../../../src/functions/payments.js";
 import { tcpReader, xlen } from "../../drill/reader.js";
 import { freePort } from "../../../src/dev/stack/ports.js";

@@ -31,7 +31,7 @@ import { openGate } from "../contenders/cronsumer.js";
 import type { Context } from "../context.js";
 import type { Section, Table } from "../report.js";
 import { int } from "../report.js";
-import type { RunReport } from "../../../src/core/report.js";
+import type { RunReport } from "../../../src/core/features/report.js";
 import { BEFORE_COMMIT } from "../cpu/before.js";
 import type { CpuWorker, ProfiledRun } from "../cpu/workerd.js";
 import { startCpuWorker } from "../cpu/workerd.js";

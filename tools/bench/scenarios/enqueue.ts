@@ -5,8 +5,8 @@
  * `sendMessage`, one XADD per request.
  */
 import { createApp } from "../../../src/api/app.js";
-import { definePollingFunction } from "../../../src/core/define.js";
-import { idempotencyKey } from "../../../src/core/keys.js";
+import { definePollingFunction } from "../../../src/core/define/define.js";
+import { idempotencyKey } from "../../../src/core/redis/keys.js";
 import { QUEUE_PREFIX, queueFor } from "../contenders/upstash-queue.js";
 import type { Context } from "../context.js";
 import type { Measured } from "../measure.js";

@@ -7,13 +7,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { definePollingFunction } from "../../../src/core/define.js";
-import { gateKey, pauseKey, reportsKey } from "../../../src/core/keys.js";
-import { sendPipeline, sendTransaction } from "../../../src/core/ops.js";
-import type { FunctionOptions } from "../../../src/core/options.js";
-import { overrideVarName } from "../../../src/core/overrides.js";
-import { pauseOp, resumeOps } from "../../../src/core/pause.js";
-import { runFunction } from "../../../src/core/run.js";
+import { definePollingFunction } from "../../../src/core/define/define.js";
+import { gateKey, pauseKey, reportsKey } from "../../../src/core/redis/keys.js";
+import { sendPipeline, sendTransaction } from "../../../src/core/redis/ops.js";
+import type { FunctionOptions } from "../../../src/core/define/options.js";
+import { overrideVarName } from "../../../src/core/define/overrides.js";
+import { pauseOp, resumeOps } from "../../../src/core/features/pause.js";
+import { runFunction } from "../../../src/core/run/run.js";
 import { transportFromEnv } from "../../../src/functions/redis.js";
 import { openGate } from "../contenders/cronsumer.js";
 import type { Context } from "../context.js";

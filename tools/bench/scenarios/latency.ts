@@ -17,8 +17,8 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createApp } from "../../../src/api/app.js";
-import { definePollingFunction } from "../../../src/core/define.js";
-import { gateKey, reportsKey, wakeLeaseKey } from "../../../src/core/keys.js";
+import { definePollingFunction } from "../../../src/core/define/define.js";
+import { gateKey, reportsKey, wakeLeaseKey } from "../../../src/core/redis/keys.js";
 import { transportFromEnv } from "../../../src/functions/redis.js";
 import { mulberry32 } from "../../../src/dev/prng.js";
 import type { Context } from "../context.js";

@@ -4,7 +4,7 @@
  * A duplicate, a gap, a reorder, or an unknown account each fail it, and the
  * first few of each are named so a finding can be traced.
  */
-import type { Fields } from "../../../src/core/parse-replies.js";
+import type { Fields } from "../../../src/core/redis/parse-replies.js";
 
 export interface LedgerVerdict {
   ok: boolean;

@@ -1,0 +1,79 @@
+/**
+ * Runs a batch's handlers. Each message is first checked against the
+ * function's schema (a mismatch is dead-lettered at once, never handed to a
+ * handler). Then either the whole batch goes to `handleBatch` (whole-batch.ts),
+ * or each message to `handle`, with bounded concurrency. Each attempt gets an
+ * AbortSignal that fires at `handlerTimeoutMs` (the batch's timeouts share one
+ * timer: deadlines.ts), a budgeted `fetch`, read-only
+ * Redis, and its own effects buffer. An attempt that overruns is counted as
+ * failed at once; its buffer is sealed, so nothing it writes later is committed.
+ */
+import type { BatchOptions, Outcome } from "./attempt-context.js";
+import { AttemptContext, batchReader, failure, timedOut } from "./attempt-context.js";
+import { Deadlines } from "./deadlines.js";
+import type { Delivered, Message } from "../define/define.js";
+import type { ReadRedis } from "./read-only.js";
+import type { Checked } from "../define/standard-schema.js";
+import { checkFields } from "../define/standard-schema.js";
+import { handleWholeBatch } from "./whole-batch.js";
+
+export type { BatchOptions, Outcome } from "./attempt-context.js";
+
+export async function handleBatch(delivered: readonly Delivered[], o: BatchOptions): Promise<Outcome[]> {
+  // Without a schema, `data` is the fields themselves and every message goes on: no promise, no check per message.
+  if (!o.fn.schema) {
+    const messages = delivered.map((d): Message => ({ ...d, data: d.fields }));
+    return o.fn.handleBatch ? handleWholeBatch(messages, o) : inLanes(messages, o);
+  }
+  const outcomes: Outcome[] = new Array(delivered.length);
+  const checked = await Promise.all(delivered.map((d) => safeCheck(o.fn.schema!, d)));
+  const valid: { index: number; message: Message }[] = [];
+  checked.forEach((c, index) => {
+    const d = delivered[index]!;
+    if (c.ok) valid.push({ index, message: { ...d, data: c.data as Message["data"] } });
+    else outcomes[index] = { message: d, ok: false, permanent: true, error: c.error };
+  });
+  const messages = valid.map((v) => v.message);
+  const results = o.fn.handleBatch ? await handleWholeBatch(messages, o) : await inLanes(messages, o);
+  valid.forEach((v, j) => (outcomes[v.index] = results[j]!));
+  return outcomes;
+}
+
+const safeCheck = (schema: NonNullable<BatchOptions["fn"]["schema"]>, d: Delivered): Promise<Checked<unknown>> =>
+  checkFields(schema, d.fields).catch((e: unknown) => ({ ok: false as const, error: `schema check threw: ${String(e)}` }));
+
+async function inLanes(messages: readonly Message[], o: BatchOptions): Promise<Outcome[]> {
+  const outcomes: Outcome[] = new Array(messages.length);
+  const read = batchReader(o);
+  const deadlines = new Deadlines(o.handlerTimeoutMs);
+  let next = 0;
+  async function lane(): Promise<void> {
+    while (next < messages.length) {
+      const index = next++;
+      outcomes[index] = await attempt(messages[index]!, o, read, deadlines);
+    }
+  }
+  try {
+    await Promise.all(Array.from({ length: Math.min(o.concurrency, messages.length) }, lane));
+  } finally {
+    deadlines.close();
+  }
+  return outcomes;
+}
+
+async function attempt(message: Message, o: BatchOptions, read: ReadRedis, deadlines: Deadlines): Promise<Outcome> {
+  const ctx = new AttemptContext(o, read, message.attempt >= o.maxDeliveries);
+  try {
+    const result = await deadlines.race(o.fn.handle!(message, ctx));
+    ctx.end();
+    if (result === "timeout") {
+      ctx.abort(new Error(`handler timed out after ${o.handlerTimeoutMs} ms`));
+      return timedOut(message, o.handlerTimeoutMs);
+    }
+    return { message, ok: true, effects: ctx.written };
+  } catch (error) {
+    ctx.end();
+    ctx.abort(error);
+    return failure(message, error);
+  }
+}
