@@ -19,11 +19,11 @@ import { parseArgs } from "node:util";
 import type { DeadLetter } from "../src/core/dead-letters/dead-letter.js";
 import type { RunReport } from "../src/core/features/report.js";
 import { LEDGER_STREAM } from "../src/functions/payments.js";
-import { demoOrders } from "./stack/demo-orders.js";
-import { DEMO_DLQ, DEMO_GROUP, DEMO_STREAM, summarize } from "./stack/demo-summary.js";
-import { formatTable } from "./stack/format-table.js";
-import { redisView, type RedisView } from "./stack/redis-view.js";
-import { readStackFile } from "./stack/stack-file.js";
+import { demoOrders } from "../src/dev/stack/demo-orders.js";
+import { DEMO_DLQ, DEMO_GROUP, DEMO_STREAM, summarize } from "../src/dev/stack/demo-summary.js";
+import { formatTable } from "../src/dev/stack/format-table.js";
+import { redisView, type RedisView } from "../src/dev/stack/redis-view.js";
+import { readStackFile } from "../src/dev/stack/stack-file.js";
 
 function fail(message: string): never {
   console.error(`demo: ${message}`);

@@ -18,9 +18,9 @@ import { deadLetterFields } from "../../src/core/dead-letters/dead-letter.js";
 import { sendPipeline } from "../../src/core/redis/ops.js";
 import type { RunReport } from "../../src/core/features/report.js";
 import { LEDGER_STREAM } from "../../src/functions/payments.js";
-import { freePort } from "../../tools/stack/ports.js";
-import { redisView, type RedisView } from "../../tools/stack/redis-view.js";
-import { PROJECT_DIR, startStack, type Stack } from "../../tools/stack/stack.js";
+import { freePort } from "../../src/dev/stack/ports.js";
+import { redisView, type RedisView } from "../../src/dev/stack/redis-view.js";
+import { PROJECT_DIR, startStack, type Stack } from "../../src/dev/stack/stack.js";
 import { ON_ENGINE } from "../support/store-kind.js";
 import { apiClient, tempDir, waitFor, type Api } from "../node/stack/support.js";
 

@@ -16,11 +16,11 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "@upstash/redis";
 import type { Transport } from "../../src/core/redis/transport.js";
 import { upstashTransport } from "../../src/core/redis/upstash-transport.js";
-import type { Backend } from "../../tools/bridge/backend.js";
-import type { FaultContext } from "../../tools/bridge/faults.js";
-import { createRedisBackend } from "../../tools/bridge/redis-backend.js";
-import { startBridge } from "../../tools/bridge/server.js";
-import { createEngineBackend } from "../../tools/engine/index.js";
+import type { Backend } from "../../src/dev/bridge/backend.js";
+import type { FaultContext } from "../../src/dev/bridge/faults.js";
+import { createRedisBackend } from "../../src/dev/bridge/redis-backend.js";
+import { startBridge } from "../../src/dev/bridge/server.js";
+import { createEngineBackend } from "../../src/dev/engine/index.js";
 import { killingTransport, type Gate, type RunFaults } from "./faults.js";
 import type { Fault } from "./generators.js";
 

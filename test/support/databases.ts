@@ -6,10 +6,10 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Transport } from "../../src/core/redis/transport.js";
-import { createRedisBackend } from "../../tools/bridge/redis-backend.js";
-import type { FaultContext, Faults } from "../../tools/bridge/faults.js";
-import type { BridgeStats } from "../../tools/bridge/server.js";
-import { startBridge } from "../../tools/bridge/server.js";
+import { createRedisBackend } from "../../src/dev/bridge/redis-backend.js";
+import type { FaultContext, Faults } from "../../src/dev/bridge/faults.js";
+import type { BridgeStats } from "../../src/dev/bridge/server.js";
+import { startBridge } from "../../src/dev/bridge/server.js";
 import { bridgeTransport } from "./engine.js";
 import type { RedisTcp } from "./keys.js";
 import { redisTcp } from "./keys.js";

@@ -12,9 +12,9 @@ import { definePollingFunction } from "../../src/core/define/define.js";
 import { delayedKey, delayedPayloadsKey, gateKey, pauseKey, reportsKey } from "../../src/core/redis/keys.js";
 import type { Transport } from "../../src/core/redis/transport.js";
 import { upstashTransport } from "../../src/core/redis/upstash-transport.js";
-import { createRedisBackend } from "../../tools/bridge/redis-backend.js";
-import type { Faults } from "../../tools/bridge/faults.js";
-import { startBridge } from "../../tools/bridge/server.js";
+import { createRedisBackend } from "../../src/dev/bridge/redis-backend.js";
+import type { Faults } from "../../src/dev/bridge/faults.js";
+import { startBridge } from "../../src/dev/bridge/server.js";
 import type { RedisTcp } from "./keys.js";
 import { redisTcp } from "./keys.js";
 

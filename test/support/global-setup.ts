@@ -12,11 +12,11 @@
  */
 import { randomBytes } from "node:crypto";
 import type { TestProject } from "vitest/node";
-import type { Backend } from "../../tools/bridge/backend.js";
-import { createRedisBackend, redact } from "../../tools/bridge/redis-backend.js";
-import { startBridge, type BridgeHandle } from "../../tools/bridge/server.js";
-import { createEngineBackend } from "../../tools/engine/index.js";
-import { startRespServer } from "../../tools/engine/resp-server.js";
+import type { Backend } from "../../src/dev/bridge/backend.js";
+import { createRedisBackend, redact } from "../../src/dev/bridge/redis-backend.js";
+import { startBridge, type BridgeHandle } from "../../src/dev/bridge/server.js";
+import { createEngineBackend } from "../../src/dev/engine/index.js";
+import { startRespServer } from "../../src/dev/engine/resp-server.js";
 import { startReceiver } from "./receiver.js";
 import { resolveTestStore } from "./redis-server.js";
 

@@ -3,15 +3,15 @@
  * 127.0.0.1, no persistence, its own temp dir and a random password, so test
  * runs never touch a system Redis or each other, and no other local user
  * reaches theirs. Spawning is the local stack's
- * (tools/stack/redis-server.ts); this adds the temp dir and port retries.
+ * (src/dev/stack/redis-server.ts); this adds the temp dir and port retries.
  * `resolveTestStore` decides what the suite runs against: the embedded
  * engine when there is no Redis at all.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../../tools/stack/ports.js";
-import { onPath, spawnRedisServer } from "../../tools/stack/redis-server.js";
+import { freePort } from "../../src/dev/stack/ports.js";
+import { onPath, spawnRedisServer } from "../../src/dev/stack/redis-server.js";
 
 export interface RedisServer {
   /** Carries the password when this suite spawned the server: `redact` it before printing. */

@@ -2,7 +2,7 @@
  * Measures one contender: wall time, and what reached Redis through the
  * bridge (requests and commands), which is what any peer pays.
  */
-import type { BridgeStats } from "../bridge/server.js";
+import type { BridgeStats } from "../../src/dev/bridge/server.js";
 
 export interface Outcome {
   /** Messages fully handled and acknowledged. */

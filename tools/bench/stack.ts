@@ -5,10 +5,10 @@
  */
 import { randomBytes } from "node:crypto";
 import { createClient } from "redis";
-import type { Backend } from "../bridge/backend.js";
-import { createRedisBackend } from "../bridge/redis-backend.js";
-import type { BridgeHandle, BridgeStats } from "../bridge/server.js";
-import { startBridge } from "../bridge/server.js";
+import type { Backend } from "../../src/dev/bridge/backend.js";
+import { createRedisBackend } from "../../src/dev/bridge/redis-backend.js";
+import type { BridgeHandle, BridgeStats } from "../../src/dev/bridge/server.js";
+import { startBridge } from "../../src/dev/bridge/server.js";
 import type { RedisServer } from "../../test/support/redis-server.js";
 import { resolveRedis } from "../../test/support/redis-server.js";
 import type { Env } from "../../src/env.js";

@@ -7,8 +7,10 @@
 import type { FunctionOptions } from "../../src/core/define/options.js";
 import { resolveOptions } from "../../src/core/define/define.js";
 import { LEDGER_STREAM, payments } from "../../src/functions/payments.js";
-import { LOCAL_FUNCTION_VARS } from "../stack/stack.js";
-import type { StoreKind } from "../stack/store.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { PROJECT_DIR } from "../../src/dev/stack/stack.js";
+import type { StoreKind } from "../../src/dev/stack/store.js";
 import type { Mix } from "./workload.js";
 import { DEFAULT_MIX } from "./workload.js";
 
@@ -95,7 +97,9 @@ export const DEFAULTS: Omit<DrillConfig, "seed" | "store" | "redisUrl" | "vars" 
 };
 
 /** The options the Worker will run `payments` with; throws `ConfigError` naming a bad `--var`. */
-export const effectiveOptions = (c: DrillConfig): FunctionOptions => resolveOptions(payments, { ...LOCAL_FUNCTION_VARS, ...c.vars }, 1);
+/** The local stack's overrides (package.json `cronsumer.devVars`), which the drill's own vars win over. */
+const DEV_VARS = (JSON.parse(readFileSync(join(PROJECT_DIR, "package.json"), "utf8")) as { cronsumer?: { devVars?: Record<string, string> } }).cronsumer?.devVars;
+export const effectiveOptions = (c: DrillConfig): FunctionOptions => resolveOptions(payments, { ...DEV_VARS, ...c.vars }, 1);
 
 /** The consumer names runs may use: `payments-0 … payments-(pool−1)`. */
 export const consumerPool = (o: FunctionOptions): string[] => Array.from({ length: o.consumerPoolSize }, (_, i) => `${FUNCTION}-${i}`);

@@ -19,14 +19,14 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { mulberry32 } from "../prng.js";
-import { freePort } from "../stack/ports.js";
-import type { Stack } from "../stack/stack.js";
-import { startStack } from "../stack/stack.js";
-import { startCronDriver } from "../stack/cron-driver.js";
+import { mulberry32 } from "../../src/dev/prng.js";
+import { freePort } from "../../src/dev/stack/ports.js";
+import type { Stack } from "../../src/dev/stack/stack.js";
+import { PROJECT_DIR, startStack } from "../../src/dev/stack/stack.js";
+import { startCronDriver } from "../../src/dev/stack/cron-driver.js";
 import { payments } from "../../src/functions/payments.js";
 import { delayedKey, reportsKey } from "../../src/core/redis/keys.js";
-import { signalGroup } from "../stack/worker.js";
+import { signalGroup } from "../../src/dev/stack/worker.js";
 import { account } from "./accounting.js";
 import { checkDelayed } from "./delayed.js";
 import type { DrillConfig } from "./config.js";
@@ -91,6 +91,8 @@ export async function runDrill(c: DrillConfig, paths: DrillPaths, log: (line: st
   let storePids: number[] = [];
   try {
     stack = await startStack({
+    // This repository's Worker, wherever the tool is started from.
+    projectDir: PROJECT_DIR,
       dir,
       port: await freePort(),
       bridgePort: await freePort(),

@@ -4,7 +4,7 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { redact } from "../bridge/redis-backend.js";
+import { redact } from "../../src/dev/bridge/redis-backend.js";
 import type { Odd } from "./accounting.js";
 import type { DrillConfig } from "./config.js";
 import type { DrillResult } from "./drill.js";

@@ -13,8 +13,8 @@ import { getOp } from "../../../src/core/redis/key-ops.js";
 import { idempotencyKey } from "../../../src/core/redis/keys.js";
 import { sendPipeline } from "../../../src/core/redis/ops.js";
 import type { Command, Transport } from "../../../src/core/redis/transport.js";
-import { createEngineBackend } from "../../../tools/engine/index.js";
-import { startBridge } from "../../../tools/bridge/server.js";
+import { createEngineBackend } from "../../../src/dev/engine/index.js";
+import { startBridge } from "../../../src/dev/bridge/server.js";
 import { bridgeTransport, entries } from "../../support/engine.js";
 import { app, call, enc, useApiFixture } from "./support.js";
 

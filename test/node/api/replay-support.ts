@@ -3,7 +3,7 @@
  * be spelled several ways), and a count of where a message now is.
  */
 import { afterAll, beforeAll } from "vitest";
-import type { Fault, FaultContext } from "../../../tools/bridge/faults.js";
+import type { Fault, FaultContext } from "../../../src/dev/bridge/faults.js";
 import { privateBridge, type PrivateBridge } from "../bridge/support.js";
 import { deadLetterFields } from "../../../src/core/dead-letters/dead-letter.js";
 import type { PollingFunction } from "../../../src/core/define/define.js";

@@ -5,7 +5,7 @@
  * How many requests a client makes per failure is a fact the engine relies on.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { randomFaults, type Fault, type FaultContext } from "../../../tools/bridge/faults.js";
+import { randomFaults, type Fault, type FaultContext } from "../../../src/dev/bridge/faults.js";
 import { redisFixture } from "../../support/keys.js";
 import { privateBridge, type PrivateBridge } from "./support.js";
 

@@ -6,9 +6,9 @@
 import { randomBytes } from "node:crypto";
 import { Redis, type RedisConfigNodejs } from "@upstash/redis";
 import { inject } from "vitest";
-import type { Backend } from "../../../tools/bridge/backend.js";
-import { createRedisBackend } from "../../../tools/bridge/redis-backend.js";
-import { startBridge, type BridgeHandle, type BridgeOptions } from "../../../tools/bridge/server.js";
+import type { Backend } from "../../../src/dev/bridge/backend.js";
+import { createRedisBackend } from "../../../src/dev/bridge/redis-backend.js";
+import { startBridge, type BridgeHandle, type BridgeOptions } from "../../../src/dev/bridge/server.js";
 
 export interface RawResponse {
   status: number;

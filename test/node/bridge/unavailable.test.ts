@@ -7,9 +7,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Backend } from "../../../tools/bridge/backend.js";
-import { createRedisBackend, redact } from "../../../tools/bridge/redis-backend.js";
-import { startBridge, type BridgeHandle } from "../../../tools/bridge/server.js";
+import type { Backend } from "../../../src/dev/bridge/backend.js";
+import { createRedisBackend, redact } from "../../../src/dev/bridge/redis-backend.js";
+import { startBridge, type BridgeHandle } from "../../../src/dev/bridge/server.js";
 import { startRedisServer, type RedisServer } from "../../support/redis-server.js";
 import { ON_ENGINE, realRedisOnly } from "../../support/store-kind.js";
 import { raw } from "./support.js";

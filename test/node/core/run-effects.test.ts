@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import type { PollingFunction } from "../../../src/core/define/define.js";
 import { runFunction } from "../../../src/core/run/run.js";
-import type { Fault } from "../../../tools/bridge/faults.js";
+import type { Fault } from "../../../src/dev/bridge/faults.js";
 import { age, bridgeTransport, enqueue, entries, faultyBridge, useFixture, pending } from "../../support/engine.js";
 
 const f = useFixture();

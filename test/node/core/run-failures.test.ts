@@ -10,7 +10,7 @@ import { fromRecovery } from "../../../src/core/run/fetch.js";
 import { gateKey } from "../../../src/core/redis/keys.js";
 import { runFunction } from "../../../src/core/run/run.js";
 import type { Transport } from "../../../src/core/redis/transport.js";
-import type { FaultContext } from "../../../tools/bridge/faults.js";
+import type { FaultContext } from "../../../src/dev/bridge/faults.js";
 import { age, bridgeTransport, enqueue, entries, faultyBridge, pending, useFixture } from "../../support/engine.js";
 
 const f = useFixture();

@@ -9,7 +9,7 @@ import { orderedLeaseKey, pauseKey } from "../../../src/core/redis/keys.js";
 import { START_SCRIPT } from "../../../src/core/features/ordered/start.js";
 import { runFunction } from "../../../src/core/run/run.js";
 import type { Transport } from "../../../src/core/redis/transport.js";
-import type { Fault, FaultContext } from "../../../tools/bridge/faults.js";
+import type { Fault, FaultContext } from "../../../src/dev/bridge/faults.js";
 import { bridgeTransport, enqueue, faultyBridge, pending, useFixture } from "../../support/engine.js";
 import { events, ledgerFunction } from "../../support/ordered-ledger.js";
 

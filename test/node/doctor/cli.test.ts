@@ -5,7 +5,7 @@
  */
 import { execFile } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEngineBackend } from "../../../tools/engine/index.js";
+import { createEngineBackend } from "../../../src/dev/engine/index.js";
 import { bridgeOver, type PrivateBridge } from "./support.js";
 
 /** Asynchronous: the bridge answering the child lives in this process. */

@@ -5,8 +5,8 @@
  * bridge, made wrong in one way by a wrapper around its backend.
  */
 import { describe, expect, it } from "vitest";
-import type { Backend } from "../../../tools/bridge/backend.js";
-import { createEngineBackend } from "../../../tools/engine/index.js";
+import type { Backend } from "../../../src/dev/bridge/backend.js";
+import { createEngineBackend } from "../../../src/dev/engine/index.js";
 import { bridgeOver, doctor, keysLeft, misbehaving, type Misbehaviour } from "./support.js";
 
 /** The two costly checks are left out where they are not the point. */

@@ -4,7 +4,7 @@
  * the embedded engine. Each run deletes every key it wrote.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createEngineBackend } from "../../../tools/engine/index.js";
+import { createEngineBackend } from "../../../src/dev/engine/index.js";
 import { CHECKS, KEY_PREFIX } from "../../../src/doctor/index.js";
 import { redisTcp, type RedisTcp } from "../../support/keys.js";
 import { ON_ENGINE, realRedisOnly } from "../../support/store-kind.js";

@@ -4,8 +4,8 @@
  * `main` run in-process with its output captured.
  */
 import { randomUUID } from "node:crypto";
-import type { Backend, Outcome } from "../../../tools/bridge/backend.js";
-import { startBridge } from "../../../tools/bridge/server.js";
+import type { Backend, Outcome } from "../../../src/dev/bridge/backend.js";
+import { startBridge } from "../../../src/dev/bridge/server.js";
 import { main } from "../../../src/cli/doctor.js";
 import { KEY_PREFIX } from "../../../src/doctor/index.js";
 import { bridgeTransport } from "../../support/engine.js";

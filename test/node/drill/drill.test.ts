@@ -13,7 +13,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Invariant } from "../../../tools/drill/accounting.js";
-import { PROJECT_DIR } from "../../../tools/stack/stack.js";
+import { PROJECT_DIR } from "../../../src/dev/stack/stack.js";
 import { ON_ENGINE } from "../../support/store-kind.js";
 import { killGroups, processesInGroups, tempDir, waitFor } from "../stack/support.js";
 

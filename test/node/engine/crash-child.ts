@@ -4,7 +4,7 @@
  *   acked add <n>            XADD <n>-0 was acknowledged
  *   acked read <id> <id> …   XREADGROUP delivered these IDs
  */
-import { createEngineBackend } from "../../../tools/engine/index.js";
+import { createEngineBackend } from "../../../src/dev/engine/index.js";
 
 const dataDir = process.argv[2]!;
 const backend = await createEngineBackend({ dataDir, fsync: "no", compactAtBytes: 64 * 1024 });

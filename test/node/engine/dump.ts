@@ -4,7 +4,7 @@
  * packing, PEL owners, delivery counts and times, consumers' seen times).
  * With a frozen clock, two engines with the same state dump identically.
  */
-import type { Backend, Outcome, Reply } from "../../../tools/bridge/backend.js";
+import type { Backend, Outcome, Reply } from "../../../src/dev/bridge/backend.js";
 
 function result(outcome: Outcome): Reply {
   if ("error" in outcome) throw new Error(outcome.error);

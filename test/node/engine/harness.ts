@@ -8,8 +8,8 @@
 import { randomUUID } from "node:crypto";
 import { createClient } from "redis";
 import { inject } from "vitest";
-import type { Outcome, Reply } from "../../../tools/bridge/backend.js";
-import { createEngineBackend, type EngineOptions } from "../../../tools/engine/index.js";
+import type { Outcome, Reply } from "../../../src/dev/bridge/backend.js";
+import { createEngineBackend, type EngineOptions } from "../../../src/dev/engine/index.js";
 
 export type TxOutcome = { results: Outcome[] } | { error: string };
 

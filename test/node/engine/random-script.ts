@@ -6,7 +6,7 @@
  * explicit, and idle thresholds are either 0 or far beyond the run's length
  * (entries are aged with XCLAIM IDLE/TIME).
  */
-import { mulberry32 } from "../../../tools/prng.js";
+import { mulberry32 } from "../../../src/dev/prng.js";
 import type { Step } from "./harness.js";
 
 /** mulberry32: small, fast, and the same sequence everywhere for a seed. */

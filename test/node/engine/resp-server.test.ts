@@ -1,5 +1,5 @@
 /**
- * The engine over TCP (tools/engine/resp-server.ts): node-redis v5 in RESP2
+ * The engine over TCP (src/dev/engine/resp-server.ts): node-redis v5 in RESP2
  * connects, pipelines and runs multi() against it, and the bytes on the wire
  * are what Redis sends. Runs with or without a real Redis: it starts its own
  * engine.
@@ -7,10 +7,10 @@
 import { connect } from "node:net";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Backend } from "../../../tools/bridge/backend.js";
-import { createRedisBackend } from "../../../tools/bridge/redis-backend.js";
-import { createEngineBackend } from "../../../tools/engine/index.js";
-import { startRespServer, type RespServer } from "../../../tools/engine/resp-server.js";
+import type { Backend } from "../../../src/dev/bridge/backend.js";
+import { createRedisBackend } from "../../../src/dev/bridge/redis-backend.js";
+import { createEngineBackend } from "../../../src/dev/engine/index.js";
+import { startRespServer, type RespServer } from "../../../src/dev/engine/resp-server.js";
 
 let engine: Backend;
 let server: RespServer;

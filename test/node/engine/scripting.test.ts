@@ -9,7 +9,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { createEngineBackend } from "../../../tools/engine/index.js";
+import { createEngineBackend } from "../../../src/dev/engine/index.js";
 import { dumpState } from "./dump.js";
 
 const dirs: string[] = [];

@@ -5,9 +5,10 @@
  * "cronsumer". It cannot see this repository's sources: only the tarball.
  */
 import { execFile } from "node:child_process";
-import { chmod, mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
@@ -35,11 +36,32 @@ export interface UserProject {
   dir: string;
 }
 
-/** Packs this repository (`npm pack`, which builds the library first) into `into`; answers the tarball's path. */
+/**
+ * Packs this repository (`npm pack`, which builds the library first) into `into`; answers the tarball's path.
+ * One pack at a time across test files: `prepack` deletes and rebuilds dist/, so two at once could pack
+ * a half-built dist. The lock is a directory (mkdir is atomic); one older than the longest pack is stale.
+ */
 export async function packRepository(repoDir: string, into: string): Promise<string> {
-  const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", into], { cwd: repoDir, maxBuffer: 16 << 20 });
-  const [info] = JSON.parse(stdout) as { filename: string }[];
-  return join(into, info!.filename);
+  const lock = join(repoDir, "dist.pack-lock");
+  for (const deadline = Date.now() + 240_000; ; ) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const age = Date.now() - (await stat(lock).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+      if (age > 180_000) await rm(lock, { recursive: true, force: true });
+      else if (Date.now() > deadline) throw new Error(`${lock} is still held after 240 s`);
+      else await sleep(500);
+    }
+  }
+  try {
+    const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", into], { cwd: repoDir, maxBuffer: 16 << 20 });
+    const [info] = JSON.parse(stdout) as { filename: string }[];
+    return join(into, info!.filename);
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
 }
 
 export async function makeUserProject(tarball: string, vars: Record<string, string>): Promise<UserProject> {

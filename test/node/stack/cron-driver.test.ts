@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { readCrons, startCronDriver } from "../../../tools/stack/cron-driver.js";
+import { readCrons, startCronDriver } from "../../../src/dev/stack/cron-driver.js";
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -87,6 +87,19 @@ describe("readCrons", () => {
       const file = join(dir, "wrangler.toml");
       await writeFile(file, 'name = "x"\ncrons = ["0 0 * * *"]\n\n[triggers] # when\ncrons = [\n  "* * * * *", # every minute\n  \'*/5 * * * *\',\n]\n\n[vars]\nA = "#"\n');
       expect(await readCrons(file)).toEqual(["* * * * *", "*/5 * * * *"]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("with an environment, reads [env.<name>.triggers], and the top-level crons when it sets none (wrangler inherits them)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "cronsumer-toml-"));
+    try {
+      const file = join(dir, "wrangler.toml");
+      await writeFile(file, '[triggers]\ncrons = ["* * * * *"]\n\n[env.staging]\nname = "s"\n\n[env.staging.triggers]\ncrons = ["*/10 * * * *"]\n\n[env.qa]\nname = "q"\n');
+      expect(await readCrons(file, "staging")).toEqual(["*/10 * * * *"]);
+      expect(await readCrons(file, "qa")).toEqual(["* * * * *"]);
+      expect(await readCrons(file)).toEqual(["* * * * *"]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

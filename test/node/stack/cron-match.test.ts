@@ -3,7 +3,7 @@
  * expression fires in, and which expressions it refuses.
  */
 import { describe, expect, it } from "vitest";
-import { CronSyntaxError, parseCron } from "../../../tools/stack/cron-match.js";
+import { CronSyntaxError, parseCron } from "../../../src/dev/stack/cron-match.js";
 
 const at = (iso: string) => new Date(`${iso}Z`);
 const fires = (expression: string, iso: string) => parseCron(expression).matches(at(iso));

@@ -10,9 +10,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LEDGER_STREAM } from "../../../src/functions/payments.js";
-import { freePort } from "../../../tools/stack/ports.js";
-import { redisView, type RedisView } from "../../../tools/stack/redis-view.js";
-import { startStack, type Stack } from "../../../tools/stack/stack.js";
+import { freePort } from "../../../src/dev/stack/ports.js";
+import { redisView, type RedisView } from "../../../src/dev/stack/redis-view.js";
+import { startStack, type Stack } from "../../../src/dev/stack/stack.js";
 import { apiClient, tempDir, waitFor } from "./support.js";
 
 const STREAM = "orders:payments";

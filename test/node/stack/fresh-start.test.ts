@@ -10,12 +10,12 @@ import { mkdir, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LEDGER_STREAM } from "../../../src/functions/payments.js";
-import { demoOrders } from "../../../tools/stack/demo-orders.js";
-import { freePort } from "../../../tools/stack/ports.js";
-import { redisView } from "../../../tools/stack/redis-view.js";
-import { onPath } from "../../../tools/stack/redis-server.js";
-import { readStackFile, type StackFile } from "../../../tools/stack/stack-file.js";
-import { PROJECT_DIR } from "../../../tools/stack/stack.js";
+import { demoOrders } from "../../../src/dev/stack/demo-orders.js";
+import { freePort } from "../../../src/dev/stack/ports.js";
+import { redisView } from "../../../src/dev/stack/redis-view.js";
+import { onPath } from "../../../src/dev/stack/redis-server.js";
+import { readStackFile, type StackFile } from "../../../src/dev/stack/stack-file.js";
+import { PROJECT_DIR } from "../../../src/dev/stack/stack.js";
 import { killGroups, listening, processesInGroups, tempDir, waitFor } from "./support.js";
 
 interface Child {
@@ -67,7 +67,7 @@ describe.sequential("npm start on a machine with only Node", () => {
 
   it("serves the dashboard within 60 s, on the embedded engine, and says what it started", async () => {
     const started = Date.now();
-    start = run("tools/start.ts", ["--cron-every", "2"], env, true);
+    start = run("src/cli/index.ts", ["dev", "--cron-every", "2"], env, true);
     state = await Promise.race([waitFor("stack.json", () => readStackFile(stateDir()), 60_000), start.alive]);
     const page = await waitFor("GET /", async () => {
       const response = await fetch(state.dashboardUrl);
@@ -112,7 +112,7 @@ describe.sequential("npm start on a machine with only Node", () => {
     expect((await processesInGroups(groups)).length).toBeGreaterThan(2);
     start.process.kill("SIGINT");
     expect(await start.exited, start.output()).toBe(0);
-    expect(start.output()).toContain("start: stopped; nothing left running");
+    expect(start.output()).toContain("cronsumer dev: stopped; nothing left running");
 
     const left = await waitFor("the stack's processes to exit", async () => {
       const found = await processesInGroups(groups);

@@ -6,8 +6,8 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { workerOutputFilter } from "../../../tools/stack/banner.js";
-import { acquireLock, LockedError } from "../../../tools/stack/lock.js";
+import { workerOutputFilter } from "../../../src/dev/stack/banner.js";
+import { acquireLock, LockedError } from "../../../src/dev/stack/lock.js";
 import { tempDir } from "./support.js";
 
 describe("acquireLock", () => {

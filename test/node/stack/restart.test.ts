@@ -7,10 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LEDGER_STREAM } from "../../../src/functions/payments.js";
 import type { RunReport } from "../../../src/core/features/report.js";
-import { freePort } from "../../../tools/stack/ports.js";
-import { redisView } from "../../../tools/stack/redis-view.js";
-import { startStack, type Stack } from "../../../tools/stack/stack.js";
-import type { StoreKind } from "../../../tools/stack/store.js";
+import { freePort } from "../../../src/dev/stack/ports.js";
+import { redisView } from "../../../src/dev/stack/redis-view.js";
+import { startStack, type Stack } from "../../../src/dev/stack/stack.js";
+import type { StoreKind } from "../../../src/dev/stack/store.js";
 import { ON_ENGINE, realRedisOnly } from "../../support/store-kind.js";
 import { apiClient, listening, tempDir } from "./support.js";
 

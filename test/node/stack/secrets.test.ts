@@ -12,8 +12,8 @@ import { createConnection } from "node:net";
 import { dirname, join } from "node:path";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../../tools/stack/ports.js";
-import { startStack, type Stack } from "../../../tools/stack/stack.js";
+import { freePort } from "../../../src/dev/stack/ports.js";
+import { startStack, type Stack } from "../../../src/dev/stack/stack.js";
 import { ON_ENGINE, realRedisOnly } from "../../support/store-kind.js";
 import { apiClient, tempDir } from "./support.js";
 

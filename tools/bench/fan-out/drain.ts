@@ -15,8 +15,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { gateKey } from "../../../src/core/redis/keys.js";
 import { LEDGER_STREAM, payments } from "../../../src/functions/payments.js";
 import { tcpReader, xlen } from "../../drill/reader.js";
-import { freePort } from "../../stack/ports.js";
-import { startStack } from "../../stack/stack.js";
+import { freePort } from "../../../src/dev/stack/ports.js";
+import { PROJECT_DIR, startStack } from "../../../src/dev/stack/stack.js";
 
 /** What a Worker needs besides its backlog. */
 export interface DrainSetup {
@@ -43,6 +43,8 @@ export async function measureDrain(setup: DrainSetup, messages: number, latencyM
   const dir = await mkdtemp(join(tmpdir(), "cronsumer-fan-out-bench-"));
   const count = { requests: 0, commands: 0 };
   const stack = await startStack({
+    // This repository's Worker, wherever the tool is started from.
+    projectDir: PROJECT_DIR,
     dir,
     port: await freePort(),
     bridgePort: await freePort(),

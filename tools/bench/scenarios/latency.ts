@@ -20,7 +20,7 @@ import { createApp } from "../../../src/api/app.js";
 import { definePollingFunction } from "../../../src/core/define/define.js";
 import { gateKey, reportsKey, wakeLeaseKey } from "../../../src/core/redis/keys.js";
 import { transportFromEnv } from "../../../src/functions/redis.js";
-import { mulberry32 } from "../../prng.js";
+import { mulberry32 } from "../../../src/dev/prng.js";
 import type { Context } from "../context.js";
 import type { Section } from "../report.js";
 import { int, ms } from "../report.js";

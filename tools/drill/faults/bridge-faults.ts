@@ -5,8 +5,8 @@
  * consumed. Every answer, dropped or not, is shown to `onAnswer` (the
  * drill's delivery log).
  */
-import type { Fault, FaultContext, Faults } from "../../bridge/faults.js";
-import { randomFaults } from "../../bridge/faults.js";
+import type { Fault, FaultContext, Faults } from "../../../src/dev/bridge/faults.js";
+import { randomFaults } from "../../../src/dev/bridge/faults.js";
 
 export interface FaultCounts {
   /** 503 answered before Redis saw the request. */

@@ -4,8 +4,8 @@
  * half before Redis ran the request and half after. The ordering drill's
  * `--compare` uses 5% and 2%, the mix its goal is stated in.
  */
-import type { FaultContext, Faults } from "../../bridge/faults.js";
-import { mulberry32 } from "../../prng.js";
+import type { FaultContext, Faults } from "../../../src/dev/bridge/faults.js";
+import { mulberry32 } from "../../../src/dev/prng.js";
 
 export interface FaultMix {
   status503Rate: number;

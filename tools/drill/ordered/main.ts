@@ -11,7 +11,7 @@
  */
 import { randomInt } from "node:crypto";
 import { parseArgs } from "node:util";
-import type { StoreKind } from "../../stack/store.js";
+import type { StoreKind } from "../../../src/dev/stack/store.js";
 import type { OrderedDrillConfig } from "./ordered-drill.js";
 import { compareOrderedDrill } from "./compare.js";
 import { ORDERED_DRILL_VARS, runOrderedDrill } from "./ordered-drill.js";

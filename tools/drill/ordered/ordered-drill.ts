@@ -12,10 +12,10 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { orderedLeaseKey } from "../../../src/core/redis/keys.js";
 import { accounts, ACCOUNTS_LEDGER } from "../../../src/functions/accounts.js";
-import { mulberry32 } from "../../prng.js";
-import { freePort } from "../../stack/ports.js";
-import { startStack } from "../../stack/stack.js";
-import type { StoreKind } from "../../stack/store.js";
+import { mulberry32 } from "../../../src/dev/prng.js";
+import { freePort } from "../../../src/dev/stack/ports.js";
+import { PROJECT_DIR, startStack } from "../../../src/dev/stack/stack.js";
+import type { StoreKind } from "../../../src/dev/stack/store.js";
 import { switchableFaults } from "../faults/bridge-faults.js";
 import { killPoints, startKiller } from "../faults/killer.js";
 import { produce } from "../producer.js";
@@ -74,6 +74,8 @@ export async function runOrderedDrill(c: OrderedDrillConfig, log: (line: string)
   const bridge = switchableFaults({ rate: c.faultRate, seed: c.seed, ...(c.mix ? { inner: mixedFaults({ ...c.mix, seed: c.seed }) } : {}) });
   const dir = await mkdtemp(join(tmpdir(), "cronsumer-ordered-drill-"));
   const stack = await startStack({
+    // This repository's Worker, wherever the tool is started from.
+    projectDir: PROJECT_DIR,
     dir,
     port: await freePort(),
     bridgePort: await freePort(),

@@ -4,7 +4,7 @@
  * charged exactly once, each failing one dead-lettered with the right
  * delivery count, nothing left pending.
  */
-import { LEDGER_STREAM } from "../../src/functions/payments.js";
+import { LEDGER_STREAM } from "../../functions/payments.js";
 import { expectedDeliveries, type DemoOrder } from "./demo-orders.js";
 import type { RedisView } from "./redis-view.js";
 

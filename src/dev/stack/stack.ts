@@ -1,8 +1,8 @@
 /**
  * The local stack, as one call: a stream store, the Upstash-compatible bridge
- * in front of it, the Worker under `wrangler dev`, and a cron driver firing
- * its crons. `npm start` is a thin CLI over `startStack`; tests and the
- * drill call it directly.
+ * in front of it, a project's Worker under `wrangler dev`, and a cron driver
+ * firing its crons. `cronsumer dev` (and so this repository's `npm start`)
+ * is a thin CLI over `startStack`; tests and the drill call it directly.
  *
  * While it runs, `<dir>/stack.json` (mode 0600) tells other tools (the demo)
  * where everything is and the tokens to use; `<dir>/stack.lock` keeps a
@@ -10,34 +10,28 @@
  */
 import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Faults } from "../bridge/faults.js";
 import { startBridge, type BridgeHandle } from "../bridge/server.js";
 import { readCrons, startCronDriver, type CronDriver } from "./cron-driver.js";
+import { assertReadable, readDevVars } from "./project.js";
 import { acquireLock, type Lock } from "./lock.js";
 import { assertPortFree, freePort, waitUntilClosed } from "./ports.js";
 import { writeStackFile, type StackFile } from "./stack-file.js";
 import { startStore, type Store, type StoreKind } from "./store.js";
 import { startWorker, type WorkerProcess } from "./worker.js";
 
-export const PROJECT_DIR = fileURLToPath(new URL("../..", import.meta.url));
-
-/**
- * Option overrides for `payments` on the local stack, so a retry or a
- * dead letter shows within seconds instead of minutes. Validation requires
- * visibilityTimeoutMs ≥ handlerTimeoutMs × ceil(batchSize / concurrency) + 5000.
- */
-export const LOCAL_FUNCTION_VARS: Readonly<Record<string, string>> = {
-  FN_PAYMENTS_HANDLER_TIMEOUT_MS: "2000",
-  FN_PAYMENTS_VISIBILITY_TIMEOUT_MS: "8000",
-  FN_PAYMENTS_BACKOFF_BASE_DELAY_MS: "500",
-  FN_PAYMENTS_BACKOFF_MAX_DELAY_MS: "2000",
-};
+/** This repository's root (tests and tools run the stack on it). */
+export const PROJECT_DIR = fileURLToPath(new URL("../../..", import.meta.url));
 
 export interface StackOptions {
-  /** Where the stack keeps its state. @default `<project>/.cronsumer` */
+  /** The Worker project: its wrangler.toml, package.json and node_modules/.bin/wrangler. @default process.cwd() */
+  projectDir?: string;
+  /** Where the stack keeps its state. @default `<projectDir>/.cronsumer` */
   dir?: string;
+  /** A wrangler environment (`wrangler dev --env`): its crons, vars and bindings. */
+  env?: string;
   /** The Worker's port. @default 8787 */
   port?: number;
   /** The bridge's port. @default 8079 */
@@ -54,7 +48,7 @@ export interface StackOptions {
   path?: string;
   /**
    * Extra bindings (WEBHOOK_URL, WEBHOOK_SECRET, READ_TOKEN, FN_* overrides).
-   * They win over `LOCAL_FUNCTION_VARS`.
+   * They win over the project's `package.json` `cronsumer.devVars`.
    */
   vars?: Record<string, string>;
   /** `false`: no cron driver. `{ everySeconds }`: every cron that often. @default on schedule */
@@ -63,7 +57,7 @@ export interface StackOptions {
   faults?: Faults;
   /** A fixed delay the bridge adds to every request, to reproduce a remote round trip (the fan-out bench). @default 0 */
   latencyMs?: number;
-  /** Another wrangler config than the project's wrangler.toml (the fan-out bench's partitioned Worker). */
+  /** Another wrangler config than the project's wrangler.toml (the fan-out bench's partitioned Worker), relative to `projectDir`. */
   config?: string;
   /** The stack's own lines: what it chose, and problems. */
   log?: (line: string) => void;
@@ -94,7 +88,8 @@ export class StackError extends Error {
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const {
-    dir = join(PROJECT_DIR, ".cronsumer"),
+    projectDir = process.cwd(),
+    dir = join(projectDir, ".cronsumer"),
     port = 8787,
     bridgePort = 8079,
     bridgeToken = randomBytes(24).toString("base64url"),
@@ -103,6 +98,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     log = () => {},
     onWorkerOutput,
   } = options;
+  const config = resolve(projectDir, options.config ?? "wrangler.toml");
+  // Before anything starts or is written: a directory that is no Worker project gets one clear line.
+  await assertReadable(config);
+  const devVars = await readDevVars(projectDir);
   await mkdir(dir, { recursive: true });
   const undo: (() => Promise<void>)[] = [];
   const rollback = async () => {
@@ -121,15 +120,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const bridge: BridgeHandle = await startBridge({ backend: store.backend, token: bridgeToken, port: bridgePort, faults: options.faults, latencyMs: options.latencyMs, log });
     undo.push(() => bridge.close());
 
-    const functionVars = { ...LOCAL_FUNCTION_VARS, ...options.vars };
+    const functionVars = { ...devVars, ...options.vars };
     const inspectorPort = await freePort();
     const launch = () =>
       startWorker({
-        projectDir: PROJECT_DIR,
+        projectDir,
         port,
         inspectorPort,
         persistTo: join(dir, "wrangler"),
         config: options.config,
+        env: options.env,
         vars: { ...functionVars, UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: bridgeToken, API_TOKEN: apiToken },
         onOutput: onWorkerOutput,
       });
@@ -137,7 +137,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     undo.push(() => worker.stop());
 
     if (cron !== false) {
-      const crons = await readCrons(join(PROJECT_DIR, "wrangler.toml"));
+      const crons = await readCrons(config, options.env);
       const driver: CronDriver = startCronDriver({ workerUrl: worker.url, crons, everySeconds: cron.everySeconds, log });
       undo.push(() => driver.stop());
     }

@@ -34,6 +34,8 @@ export interface WorkerOptions {
   onOutput?: (line: string) => void;
   /** Another wrangler config than the project's wrangler.toml (the CPU bench's Worker). */
   config?: string;
+  /** A wrangler environment: `--env <name>`. */
+  env?: string;
 }
 
 export interface WorkerProcess {
@@ -54,12 +56,16 @@ export class WorkerStartError extends Error {
 }
 
 export async function startWorker(options: WorkerOptions): Promise<WorkerProcess> {
-  const { projectDir, port, ip = "127.0.0.1", inspectorPort, vars, persistTo, readyTimeoutMs = 60_000, onOutput = () => {}, config } = options;
+  const { projectDir, port, ip = "127.0.0.1", inspectorPort, vars, persistTo, readyTimeoutMs = 60_000, onOutput = () => {}, config, env } = options;
+  // The project's own wrangler, as `npx wrangler dev` would run it: its version is the project's choice.
+  const wrangler = join(projectDir, "node_modules", ".bin", "wrangler");
+  if (!existsSync(wrangler)) throw new WorkerStartError(`no wrangler in ${projectDir}/node_modules: npm install --save-dev wrangler`);
   const envFile = await writeEnvFile(vars);
   const args = [
-    join(projectDir, "node_modules", ".bin", "wrangler"),
+    wrangler,
     "dev",
     ...(config ? ["--config", config] : []),
+    ...(env ? ["--env", env] : []),
     "--test-scheduled",
     "--port", String(port),
     "--ip", ip,

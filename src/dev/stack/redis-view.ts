@@ -4,13 +4,13 @@
  * assertions, independent of the API under test.
  */
 import { Redis } from "@upstash/redis";
-import { xlen, xpendingRange, xrange, xrevrange } from "../../src/core/redis/commands.js";
-import { parseDeadLetter, type DeadLetter } from "../../src/core/dead-letters/dead-letter.js";
-import { pipelineSettled, sendPipeline } from "../../src/core/redis/ops.js";
-import { isMissingGroup } from "../../src/core/features/ensure-group.js";
-import type { PendingEntry, StreamEntry } from "../../src/core/redis/parse-replies.js";
-import type { Transport } from "../../src/core/redis/transport.js";
-import { upstashTransport } from "../../src/core/redis/upstash-transport.js";
+import { xlen, xpendingRange, xrange, xrevrange } from "../../core/redis/commands.js";
+import { parseDeadLetter, type DeadLetter } from "../../core/dead-letters/dead-letter.js";
+import { pipelineSettled, sendPipeline } from "../../core/redis/ops.js";
+import { isMissingGroup } from "../../core/features/ensure-group.js";
+import type { PendingEntry, StreamEntry } from "../../core/redis/parse-replies.js";
+import type { Transport } from "../../core/redis/transport.js";
+import { upstashTransport } from "../../core/redis/upstash-transport.js";
 
 export interface RedisView {
   transport: Transport;

@@ -1,5 +1,5 @@
 /**
- * What `npm start` prints: the banner once the stack is up, and a filter
+ * What `cronsumer dev` (`npm start` here) prints: the banner once the stack is up, and a filter
  * that keeps wrangler's output readable while a cron fires every few
  * seconds and the dashboard polls.
  */
@@ -19,7 +19,8 @@ export function formatBanner(stack: Omit<Stack, "stop">, cron: false | { everySe
     `  cron       ${cronLine}`,
     `  overrides  ${overrides.length > 0 ? overrides.join(" ") : "none"}`,
     "",
-    "Run `npm run demo` in another terminal for the payment scenario. Ctrl-C stops everything.",
+    `Enqueue: curl -X POST -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"k":"v"}' ${stack.apiUrl}/streams/<stream>/messages`,
+    "Addresses and tokens are in .cronsumer/stack.json. Ctrl-C stops everything.",
     "",
   ].join("\n");
 }

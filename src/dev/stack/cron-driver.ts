@@ -89,13 +89,16 @@ export function startCronDriver(options: CronDriverOptions): CronDriver {
 }
 
 /**
- * The crons of `[triggers] crons = [...]` in a wrangler.toml. A small reader
- * for that one key (no TOML dependency): strings in double or single quotes,
- * on one line or several, `#` comments.
+ * The crons of `[triggers] crons = [...]` in a wrangler.toml, or with `env`,
+ * of `[env.<env>.triggers]` when it has them (wrangler inherits `triggers`
+ * into an environment that sets none). A small reader for that one key (no
+ * TOML dependency): strings in double or single quotes, on one line or
+ * several, `#` comments.
  */
-export async function readCrons(wranglerTomlPath: string): Promise<string[]> {
+export async function readCrons(wranglerTomlPath: string, env?: string): Promise<string[]> {
   const text = await readFile(wranglerTomlPath, "utf8");
   const lines = text.split(/\r?\n/);
+  const found = new Map<string, string[]>();
   let section = "";
   for (let i = 0; i < lines.length; i++) {
     const line = stripComment(lines[i]!).trim();
@@ -104,12 +107,12 @@ export async function readCrons(wranglerTomlPath: string): Promise<string[]> {
       section = header[1]!.trim();
       continue;
     }
-    if (section !== "triggers" || !/^crons\s*=/.test(line)) continue;
+    if (!section.endsWith("triggers") || !/^crons\s*=/.test(line)) continue;
     let value = line.slice(line.indexOf("=") + 1);
     while (!value.includes("]") && i + 1 < lines.length) value += ` ${stripComment(lines[++i]!)}`;
-    return [...value.matchAll(/"([^"]*)"|'([^']*)'/g)].map((m) => m[1] ?? m[2] ?? "");
+    found.set(section.replace(/\s+/g, ""), [...value.matchAll(/"([^"]*)"|'([^']*)'/g)].map((m) => m[1] ?? m[2] ?? ""));
   }
-  return [];
+  return (env === undefined ? undefined : found.get(`env.${env}.triggers`)) ?? found.get("triggers") ?? [];
 }
 
 function stripComment(line: string): string {

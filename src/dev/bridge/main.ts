@@ -46,7 +46,7 @@ const maxBodyBytes = numberFrom("BRIDGE_MAX_BODY_BYTES", 10 * 1024 * 1024, (n) =
 const faultRate = numberFrom("BRIDGE_FAULT_RATE", 0, (n) => n >= 0 && n <= 1);
 const faultSeed = numberFrom("BRIDGE_FAULT_SEED", randomInt(2 ** 31), Number.isInteger);
 
-const tokenFile = fileURLToPath(new URL("../../.cronsumer/bridge-token", import.meta.url));
+const tokenFile = fileURLToPath(new URL("../../../.cronsumer/bridge-token", import.meta.url));
 const givenToken = process.env.BRIDGE_TOKEN;
 const token = givenToken || randomBytes(24).toString("base64url");
 
