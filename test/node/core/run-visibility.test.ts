@@ -1,0 +1,163 @@
+/**
+ * Visibility extension (`maxHandlerMs`, handle/visibility.ts) against a real
+ * Redis through the bridge: a handler that runs three visibility timeouts
+ * while overlapping runs fire every second is handled once, with no delivery
+ * charged; a run killed mid-handler gives its message back within one
+ * timeout; and a run whose message was reclaimed does not take it back, even
+ * when the reclaiming run reads as the same consumer name.
+ */
+import { describe, expect, it } from "vitest";
+import type { RunReport } from "../../../src/core/features/report.js";
+import { runFunction } from "../../../src/core/run/run.js";
+import type { Transport } from "../../../src/core/redis/transport.js";
+import { bridgeTransport, enqueue, pending, useFixture } from "../../support/engine.js";
+
+const f = useFixture();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const VT = 2_000;
+const options = { visibilityTimeoutMs: VT, handlerTimeoutMs: 7_000, maxHandlerMs: 7_000, maxRunMs: 10_000, batchSize: 1, concurrency: 1, maxDeliveries: 5 };
+
+/** A transport that stops answering once `kill()` is called, as a run's isolate does when it is evicted. */
+function killable(inner: Transport): Transport & { kill(): void } {
+  let dead = false;
+  const hang = <T>(): Promise<T> => new Promise<T>(() => {});
+  return {
+    kill: () => void (dead = true),
+    pipeline: (commands) => (dead ? hang() : inner.pipeline(commands)),
+    transaction: (commands) => (dead ? hang() : inner.transaction(commands)),
+  } as Transport & { kill(): void };
+}
+
+describe("visibility extension", () => {
+  it("handles a message whose handler runs 3× visibilityTimeoutMs once, under runs overlapping every second, with no delivery charged", async () => {
+    const calls: { attempt: number; deliveriesSeen: number[] }[] = [];
+    const fn = f.fn({
+      handle: async (m, ctx) => {
+        const seen: number[] = [];
+        calls.push({ attempt: m.attempt, deliveriesSeen: seen });
+        for (let t = 0; t < 3 * VT; t += 500) {
+          await sleep(500);
+          seen.push((await pending(f.tcp, m.stream, m.group)).find((p) => p.id === m.id)?.deliveries ?? -1);
+        }
+        ctx.effects.rpush(`${m.stream}:done`, m.id);
+      },
+      options,
+    });
+    await f.createGroup(fn);
+    const [id] = await enqueue(f.tcp, fn.stream, [{ n: "1" }]);
+
+    const runs: Promise<RunReport>[] = [];
+    for (let i = 0; i < 8; i++) {
+      runs.push(runFunction(fn, { transport: bridgeTransport(), vars: {}, trigger: "manual", slot: i }));
+      await sleep(1_000);
+    }
+    const reports = await Promise.all(runs);
+
+    expect(calls.map((c) => c.attempt)).toEqual([1]);
+    // Redis's own count, read while the handler ran: never charged past the first delivery.
+    expect(new Set(calls[0]!.deliveriesSeen)).toEqual(new Set([1]));
+    expect(reports.reduce((n, r) => n + r.reclaimed, 0)).toBe(0);
+    expect(reports.reduce((n, r) => n + r.acked, 0)).toBe(1);
+    expect(reports.map((r) => r.error).filter(Boolean)).toEqual([]);
+    expect(await f.tcp.lRange(`${fn.stream}:done`, 0, -1)).toEqual([id]);
+    expect(await pending(f.tcp, fn.stream, fn.group)).toEqual([]);
+    await f.tcp.del(`${fn.stream}:done`);
+  }, 20_000);
+
+  it("gives a killed run's message back within one visibility timeout of the kill", async () => {
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const attempts: number[] = [];
+    const fn = f.fn({
+      handle: async (m) => {
+        attempts.push(m.attempt);
+        if (m.attempt === 1) {
+          started();
+          await new Promise(() => {});
+        }
+      },
+      options,
+    });
+    await f.createGroup(fn);
+    await enqueue(f.tcp, fn.stream, [{ n: "1" }]);
+
+    const doomed = killable(bridgeTransport());
+    void runFunction(fn, { transport: doomed, vars: {}, trigger: "manual", slot: 0 });
+    await started;
+    // Long enough for heartbeats to have kept it past one timeout before the kill.
+    await sleep(VT * 1.5);
+    expect(await pending(f.tcp, fn.stream, fn.group)).toMatchObject([{ deliveries: 1 }]);
+    doomed.kill();
+    const killedAt = Date.now();
+
+    let reclaimedAt: number | undefined;
+    while (reclaimedAt === undefined && Date.now() - killedAt < 3 * VT) {
+      const report = await runFunction(fn, { transport: bridgeTransport(), vars: {}, trigger: "manual", slot: 1 });
+      if (report.reclaimed > 0) reclaimedAt = Date.now();
+      else await sleep(100);
+    }
+
+    expect(reclaimedAt).toBeDefined();
+    expect(reclaimedAt! - killedAt).toBeLessThanOrEqual(VT + 300);
+    expect(attempts).toEqual([1, 2]);
+    expect(await pending(f.tcp, fn.stream, fn.group)).toEqual([]);
+  }, 20_000);
+
+  it("does not take back a message another run reclaimed under the same consumer name: its attempt is stopped and nothing of it is committed", async () => {
+    let aborted: unknown;
+    let handling!: () => void;
+    const started = new Promise<void>((resolve) => (handling = resolve));
+    const fn = f.fn({
+      handle: async (m, ctx) => {
+        ctx.effects.rpush(`${m.stream}:effects`, "written by the run that lost it");
+        handling();
+        await new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve()));
+        aborted = ctx.signal.reason;
+      },
+      options,
+    });
+    await f.createGroup(fn);
+    const [id] = await enqueue(f.tcp, fn.stream, [{ n: "1" }]);
+
+    // The run's extensions are held up (a slow network) until the entry is idle past the timeout and recovery took it.
+    const slow = stallable(bridgeTransport());
+    const run = runFunction(fn, { transport: slow, vars: {}, trigger: "manual", slot: 0 });
+    await started;
+    slow.stall();
+    await sleep(VT + 300);
+    // What a pool-mate's recovery does then: a claim of the idle entry, charging a delivery, to the same consumer name.
+    const [{ consumer }] = (await pending(f.tcp, fn.stream, fn.group)) as [{ consumer: string }];
+    expect(await f.tcp.sendCommand(["XCLAIM", fn.stream, fn.group, consumer, String(VT), id!])).toHaveLength(1);
+    const reclaimedAt = Date.now();
+    slow.release();
+    const report = await run;
+
+    expect(String(aborted)).toMatch(/VisibilityLostError/);
+    expect(report).toMatchObject({ acked: 0, retried: 0, deadLettered: 0 });
+    expect(report.error).toMatch(/lost to another run/);
+    expect(await f.tcp.lRange(`${fn.stream}:effects`, 0, -1)).toEqual([]);
+    // Pending as the reclaiming run left it: not acknowledged, and its idle time not reset by the losing run.
+    const [entry] = await pending(f.tcp, fn.stream, fn.group);
+    expect(entry).toMatchObject({ id, consumer, deliveries: 2 });
+    expect(entry!.idleMs).toBeGreaterThanOrEqual(Date.now() - reclaimedAt - 20);
+  }, 20_000);
+});
+
+/** A transport whose pipelines (the extensions; a commit is a transaction) wait while stalled. */
+function stallable(inner: Transport): Transport & { stall(): void; release(): void } {
+  let gate: Promise<void> | undefined;
+  let open = () => {};
+  return {
+    stall: () => void (gate = new Promise<void>((resolve) => (open = resolve))),
+    release: () => {
+      gate = undefined;
+      open();
+    },
+    pipeline: async (commands) => {
+      await gate;
+      return inner.pipeline(commands);
+    },
+    transaction: (commands) => inner.transaction(commands),
+  } as Transport & { stall(): void; release(): void };
+}
