@@ -11,6 +11,7 @@
 import type { BatchOptions, Outcome } from "./attempt-context.js";
 import { AttemptContext, batchReader, failure, lostTo, timedOut } from "./attempt-context.js";
 import { Deadlines } from "./deadlines.js";
+import { Extension } from "./extension.js";
 import type { Delivered, Message } from "../define/define.js";
 import type { ReadRedis } from "./read-only.js";
 import type { Checked } from "../define/standard-schema.js";
@@ -68,22 +69,15 @@ async function attempt(message: Message, o: BatchOptions, read: ReadRedis, deadl
   const ctx = new AttemptContext(o, read, message.attempt >= o.maxDeliveries);
   let unwatch: (() => void) | undefined;
   let lost: Error | undefined;
+  const extension = v && new Extension(v, o.handlerTimeoutMs, v.maxHandlerMs);
+  if (extension) ctx.extender = (ms) => extension.extend(ms);
   try {
     const tracked = deadlines.track(o.fn.handle!(message, ctx));
-    let limitMs = o.handlerTimeoutMs;
-    if (v) {
-      const startedAt = v.now();
-      ctx.extender = (ms) => {
-        const until = v.grant(startedAt, ms);
-        tracked.extendTo(until);
-        limitMs = Math.max(limitMs, until - startedAt);
-        return Math.max(0, until - v.now());
-      };
-      unwatch = v.watch(message.id, (error) => {
-        lost = error;
-        tracked.expire();
-      });
-    }
+    extension?.attach(tracked);
+    unwatch = v?.watch(message.id, (error) => {
+      lost = error;
+      tracked.expire();
+    });
     const result = await tracked.result;
     ctx.end();
     if (lost) {
@@ -91,6 +85,7 @@ async function attempt(message: Message, o: BatchOptions, read: ReadRedis, deadl
       return lostTo(message, v!.lostBecause(message.id)!);
     }
     if (result === "timeout") {
+      const limitMs = extension?.limitMs ?? o.handlerTimeoutMs;
       ctx.abort(new Error(`handler timed out after ${limitMs} ms`));
       return timedOut(message, limitMs);
     }

@@ -17,8 +17,8 @@
  */
 import type { BatchOptions, Failure, Outcome } from "./attempt-context.js";
 import { failure, runContext, timedOut } from "./attempt-context.js";
-import type { Tracked } from "./deadlines.js";
 import { Deadlines } from "./deadlines.js";
+import { Extension } from "./extension.js";
 import type { BatchContext, BatchMessage, Message } from "../define/define.js";
 import { Effects } from "../define/effects.js";
 import { ConfigError } from "../redis/errors.js";
@@ -59,29 +59,21 @@ export async function handleWholeBatch(messages: readonly Message[], o: BatchOpt
     deadLetter: (reason) => settle(i, () => ({ message: m, ok: false, permanent: true, error: String(reason).slice(0, 1_000) })),
   }));
   const rounds = Math.ceil(messages.length / Math.max(1, o.concurrency));
-  let limitMs = o.handlerTimeoutMs * rounds;
-  const deadlines = new Deadlines(limitMs);
-  let tracked: Tracked | undefined;
-  const v = o.visibility;
-  const startedAt = v?.now() ?? 0;
-  const extend = v
-    ? (ms: number) => {
-        const until = v.grant(startedAt, ms, v.maxHandlerMs * rounds);
-        tracked?.extendTo(until);
-        limitMs = Math.max(limitMs, until - startedAt);
-        return Math.max(0, until - v.now());
-      }
-    : undefined;
+  const baseMs = o.handlerTimeoutMs * rounds;
+  const deadlines = new Deadlines(baseMs);
+  const extension = o.visibility && new Extension(o.visibility, baseMs, o.visibility.maxHandlerMs * rounds);
   const ctx: BatchContext = {
-    ...runContext(o, controller.signal, extend),
+    ...runContext(o, controller.signal, extension && ((ms) => extension.extend(ms))),
     ackAll: () => messages.forEach((_, i) => settle(i, () => acked(i))),
     retryAll: (opts) => messages.forEach((_, i) => settle(i, () => retried(i, opts))),
   };
 
   let rest: (i: number) => Outcome;
   try {
-    tracked = deadlines.track(o.fn.handleBatch!(batch, ctx));
+    const tracked = deadlines.track(o.fn.handleBatch!(batch, ctx));
+    extension?.attach(tracked);
     const result = await tracked.result;
+    const limitMs = extension?.limitMs ?? baseMs;
     if (result === "timeout") controller.abort(new Error(`handleBatch timed out after ${limitMs} ms`));
     rest = result === "timeout" ? (i) => timedOut(messages[i]!, limitMs) : acked;
   } catch (error) {

@@ -127,7 +127,7 @@ describe("visibility extension", () => {
     slow.stall();
     await sleep(VT + 300);
     // What a pool-mate's recovery does then: a claim of the idle entry, charging a delivery, to the same consumer name.
-    const [{ consumer }] = (await pending(f.tcp, fn.stream, fn.group)) as [{ consumer: string }];
+    const { consumer } = (await pending(f.tcp, fn.stream, fn.group))[0]!;
     expect(await f.tcp.sendCommand(["XCLAIM", fn.stream, fn.group, consumer, String(VT), id!])).toHaveLength(1);
     const reclaimedAt = Date.now();
     slow.release();
