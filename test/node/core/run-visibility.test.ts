@@ -144,6 +144,61 @@ describe("visibility extension", () => {
   }, 20_000);
 });
 
+describe("visibility extension composed", () => {
+  /** Starts a run now and one a second for `more` seconds, each as the next consumer slot. */
+  async function overlapping(fn: Parameters<typeof runFunction>[0], more: number): Promise<RunReport[]> {
+    const runs: Promise<RunReport>[] = [];
+    for (let i = 0; i <= more; i++) {
+      if (i > 0) await sleep(1_000);
+      runs.push(runFunction(fn, { transport: bridgeTransport(), vars: {}, trigger: "manual", slot: i }));
+    }
+    return Promise.all(runs);
+  }
+
+  it("with handleBatch: ctx.extendVisibility moves the whole call's deadline, and its messages are handled once", async () => {
+    const calls: string[][] = [];
+    const fn = f.fn({
+      handle: undefined,
+      handleBatch: async (messages, ctx) => {
+        calls.push(messages.map((m) => `${m.id}@${m.attempt}`));
+        ctx.extendVisibility(6_000);
+        await sleep(2.5 * VT);
+      },
+      options: { ...options, handlerTimeoutMs: 1_000, batchSize: 2, concurrency: 2 },
+    } as never);
+    await f.createGroup(fn);
+    const ids = await enqueue(f.tcp, fn.stream, [{ n: "1" }, { n: "2" }]);
+
+    const reports = await overlapping(fn, 6);
+
+    expect(calls).toEqual([ids.map((id) => `${id}@1`)]);
+    expect(reports.reduce((n, r) => n + r.acked, 0)).toBe(2);
+    expect(reports.reduce((n, r) => n + r.reclaimed, 0)).toBe(0);
+    expect(reports.flatMap((r) => r.failures)).toEqual([]);
+    expect(await pending(f.tcp, fn.stream, fn.group)).toEqual([]);
+  }, 20_000);
+
+  it("with ordered: the run holding the lease keeps its message past the timeout, the others find it leased, and it is handled once", async () => {
+    const calls: number[] = [];
+    const fn = f.fn({
+      handle: async (m) => {
+        calls.push(m.attempt);
+        await sleep(2.5 * VT);
+      },
+      options: { ...options, ordered: true, partitionKey: "k" },
+    });
+    await f.createGroup(fn);
+    await enqueue(f.tcp, fn.stream, [{ k: "a" }]);
+
+    const reports = await overlapping(fn, 5);
+
+    expect(calls).toEqual([1]);
+    expect(reports[0]).toMatchObject({ acked: 1 });
+    expect(reports.slice(1).every((r) => r.stopReason === "leased" || r.read + r.reclaimed === 0)).toBe(true);
+    expect(await pending(f.tcp, fn.stream, fn.group)).toEqual([]);
+  }, 20_000);
+});
+
 /** A transport whose pipelines (the extensions; a commit is a transaction) wait while stalled. */
 function stallable(inner: Transport): Transport & { stall(): void; release(): void } {
   let gate: Promise<void> | undefined;
