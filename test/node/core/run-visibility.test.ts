@@ -144,6 +144,31 @@ describe("visibility extension", () => {
   }, 20_000);
 });
 
+describe("visibility extension within the subrequest budget", () => {
+  it("gives the batch up, committing nothing, when the budget cannot pay for an extension: the message comes back after the timeout", async () => {
+    let reason: unknown;
+    const fn = f.fn({
+      handle: async (m, ctx) => {
+        ctx.effects.rpush(`${m.stream}:effects`, "never committed");
+        await new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve()));
+        reason = ctx.signal.reason;
+      },
+      // One request reads; the one left must stay free for the commit.
+      options: { ...options, maxSubrequests: 2 },
+    });
+    await f.createGroup(fn);
+    const [id] = await enqueue(f.tcp, fn.stream, [{ n: "1" }]);
+
+    const report = await runFunction(fn, { transport: bridgeTransport(), vars: {}, trigger: "manual" });
+
+    expect(String(reason)).toMatch(/VisibilityLostError: message \S+ is no longer this run's \(the subrequest budget could not pay for extending its visibility\)/);
+    expect(report).toMatchObject({ read: 1, acked: 0, retried: 0 });
+    expect(report.requests).toBeLessThanOrEqual(2);
+    expect(await f.tcp.lRange(`${fn.stream}:effects`, 0, -1)).toEqual([]);
+    expect(await pending(f.tcp, fn.stream, fn.group)).toMatchObject([{ id, deliveries: 1 }]);
+  }, 20_000);
+});
+
 describe("visibility extension composed", () => {
   /** Starts a run now and one a second for `more` seconds, each as the next consumer slot. */
   async function overlapping(fn: Parameters<typeof runFunction>[0], more: number): Promise<RunReport[]> {
