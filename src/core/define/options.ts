@@ -5,7 +5,7 @@
  * deliveries in production.
  */
 import { estimateCpuUs } from "./cpu-estimate.js";
-import { checkVisibility } from "./visibility-limits.js";
+import { checkVisibility, extensionsPerBatch } from "./visibility-limits.js";
 import { ConfigError } from "../redis/errors.js";
 
 export interface RateLimit {
@@ -267,11 +267,11 @@ export function validateOptions(where: string, o: FunctionOptions): FunctionOpti
   if (o.maxRunMs < o.handlerTimeoutMs) {
     throw new ConfigError(`${where}: \`maxRunMs\` (${o.maxRunMs}) must be at least \`handlerTimeoutMs\` (${o.handlerTimeoutMs}), or no batch could ever be read`);
   }
-  const least = 2 + o.fetchesPerMessage + (o.retention ? RETENTION_REQUESTS : 0);
+  const extensions = extensionsPerBatch(o);
+  const least = 2 + o.fetchesPerMessage + (o.retention ? RETENTION_REQUESTS : 0) + extensions;
   if (o.maxSubrequests < least) {
-    throw new ConfigError(
-      `${where}: \`maxSubrequests\` (${o.maxSubrequests}) must leave room for one read, one commit, one message's fetches${o.retention ? " and retention" : ""} (${least})`,
-    );
+    const also = [o.retention ? " and retention" : "", extensions > 0 ? ` and a batch's ${extensions} visibility extensions (maxHandlerMs)` : ""].join("");
+    throw new ConfigError(`${where}: \`maxSubrequests\` (${o.maxSubrequests}) must leave room for one read, one commit, one message's fetches${also} (${least})`);
   }
   const leastCpuUs = estimateCpuUs(2 + o.fetchesPerMessage + (o.retention ? RETENTION_REQUESTS : 0), 1);
   if (o.maxCpuMs * 1_000 < leastCpuUs) {

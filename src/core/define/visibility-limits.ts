@@ -31,6 +31,8 @@ export interface VisibilityLimits {
   concurrency: number;
 }
 
+/** A batch's messages are extended after this share of the visibility timeout, and again each time it passes (handle/visibility.ts). */
+export const HEARTBEAT_FRACTION = 0.5;
 /** Time a batch may take beyond its handlers: the commit request and clock slack. */
 export const VISIBILITY_MARGIN_MS = 5_000;
 /** Cron Triggers' wall-clock limit, the longest any run (and so any handler) can last. */
@@ -65,4 +67,15 @@ export function checkVisibility(where: string, o: VisibilityLimits): void {
       `${where}: with \`maxHandlerMs\`, \`visibilityTimeoutMs\` (${o.visibilityTimeoutMs}) must be at least ${MIN_EXTENDED_VISIBILITY_MS}: a batch's messages are extended every half timeout, and each extension needs a round trip to land in time`,
     );
   }
+}
+
+/**
+ * Extensions a batch sends if its handlers take their whole `handlerTimeoutMs`
+ * (one request each, for the whole batch): what a run keeps free before it
+ * reads one (features/run/visibility.ts). Longer, extended attempts may need
+ * more; an extension the budget cannot pay for gives the batch up, safely.
+ */
+export function extensionsPerBatch(o: VisibilityLimits): number {
+  if (o.maxHandlerMs === undefined) return 0;
+  return Math.floor((o.handlerTimeoutMs * Math.ceil(o.batchSize / o.concurrency)) / (o.visibilityTimeoutMs * HEARTBEAT_FRACTION));
 }

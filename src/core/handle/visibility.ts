@@ -38,6 +38,7 @@
  * it is due, so taking it back hands it to the attempt still running here.
  */
 import type { Target } from "../define/target.js";
+import { HEARTBEAT_FRACTION } from "../define/visibility-limits.js";
 import { xclaimJustId } from "../redis/commands.js";
 import { sendPipeline } from "../redis/ops.js";
 import type { Transport } from "../redis/transport.js";
@@ -45,8 +46,6 @@ import type { SubrequestBudget } from "./budget.js";
 import type { Clock } from "./deadlines.js";
 import { realClock } from "./deadlines.js";
 
-/** A batch's messages are extended after this share of the visibility timeout, and again each time it passes. */
-export const HEARTBEAT_FRACTION = 0.5;
 /** Taken off the fence's min-idle-time: Redis rounds idle times to the millisecond, and clocks are read between awaits. */
 export const FENCE_SLACK_MS = 50;
 

@@ -7,6 +7,7 @@
  * when the reclaiming run reads as the same consumer name.
  */
 import { describe, expect, it } from "vitest";
+import type { BatchContext, BatchMessage } from "../../../src/core/define/define.js";
 import type { RunReport } from "../../../src/core/features/report.js";
 import { runFunction } from "../../../src/core/run/run.js";
 import type { Transport } from "../../../src/core/redis/transport.js";
@@ -150,11 +151,12 @@ describe("visibility extension within the subrequest budget", () => {
     const fn = f.fn({
       handle: async (m, ctx) => {
         ctx.effects.rpush(`${m.stream}:effects`, "never committed");
+        ctx.extendVisibility(6_000);
         await new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve()));
         reason = ctx.signal.reason;
       },
-      // One request reads; the one left must stay free for the commit.
-      options: { ...options, maxSubrequests: 2 },
+      // A read, the one extension a 1 s handlerTimeoutMs needs (kept free before the read), and the commit: none for a longer attempt.
+      options: { ...options, handlerTimeoutMs: 1_000, maxSubrequests: 3 },
     });
     await f.createGroup(fn);
     const [id] = await enqueue(f.tcp, fn.stream, [{ n: "1" }]);
@@ -163,7 +165,7 @@ describe("visibility extension within the subrequest budget", () => {
 
     expect(String(reason)).toMatch(/VisibilityLostError: message \S+ is no longer this run's \(the subrequest budget could not pay for extending its visibility\)/);
     expect(report).toMatchObject({ read: 1, acked: 0, retried: 0 });
-    expect(report.requests).toBeLessThanOrEqual(2);
+    expect(report.requests).toBeLessThanOrEqual(3);
     expect(await f.tcp.lRange(`${fn.stream}:effects`, 0, -1)).toEqual([]);
     expect(await pending(f.tcp, fn.stream, fn.group)).toMatchObject([{ id, deliveries: 1 }]);
   }, 20_000);
@@ -184,7 +186,7 @@ describe("visibility extension composed", () => {
     const calls: string[][] = [];
     const fn = f.fn({
       handle: undefined,
-      handleBatch: async (messages, ctx) => {
+      handleBatch: async (messages: BatchMessage[], ctx: BatchContext) => {
         calls.push(messages.map((m) => `${m.id}@${m.attempt}`));
         ctx.extendVisibility(6_000);
         await sleep(2.5 * VT);
