@@ -164,7 +164,7 @@ export class AttemptContext implements HandlerContext {
 }
 
 /** The read-only Redis every attempt of a batch shares. */
-export const batchReader = (o: BatchOptions): ReadRedis => readOnly(o.transport, o.budget, o.reservedSubrequests);
+export const batchReader = (o: BatchOptions): ReadRedis => readOnly(o.transport, o.budget, o.reservedSubrequests, o.visibility);
 
 function budgetedFetch(o: BatchOptions, signal: AbortSignal): typeof fetch {
   // Called as a plain function: workerd refuses a built-in `fetch` called as a method of another object.

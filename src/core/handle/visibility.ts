@@ -11,9 +11,11 @@
  * resets each entry's idle time, and JUSTID charges no delivery. A batch that
  * ends sooner sends nothing. No request of the run's is in flight while its
  * handlers run (the commit rides with the next fetch, after the batch), so
- * the claim goes on its own, counted against the subrequest budget; when the
- * budget refuses it, the batch's messages are given up as lost (below):
- * nothing of theirs is committed, and they come back after the timeout.
+ * the claim rides on a handler's `ctx.read` when one goes out in the last
+ * half of the interval (`carry`), and otherwise goes on its own, counted
+ * against the subrequest budget; when the budget refuses it, the batch's
+ * messages are given up as lost (below): nothing of theirs is committed,
+ * and they come back after the timeout.
  *
  * Fenced by the min-idle-time, not by a script: one command, no EVAL (which
  * Upstash bills per inner call, and locks globally unless its first line
@@ -41,7 +43,8 @@ import type { Target } from "../define/target.js";
 import { HEARTBEAT_FRACTION } from "../define/visibility-limits.js";
 import { xclaimJustId } from "../redis/commands.js";
 import { sendPipeline } from "../redis/ops.js";
-import type { Transport } from "../redis/transport.js";
+import type { Command, Outcome, Transport } from "../redis/transport.js";
+import { isError } from "../redis/transport.js";
 import type { SubrequestBudget } from "./budget.js";
 import type { Clock } from "./deadlines.js";
 import { realClock } from "./deadlines.js";
@@ -131,12 +134,44 @@ export class Visibility {
     await this.#inFlight;
   }
 
+  /**
+   * An extension for a request the batch sends anyway (a handler's `ctx.read`), when one is due within half an
+   * interval: it then costs a command there instead of a request of its own. The caller sends `command` in the
+   * same pipeline and hands back its outcome (undefined when the request failed).
+   */
+  carry(): { command: Command; settle(outcome: Outcome | undefined): void } | undefined {
+    if (this.#closed || this.#inFlight || this.#ids.length === 0) return undefined;
+    if (this.#clock.now() < this.#claimedAt + this.intervalMs / 2) return undefined;
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const claim = this.#claim();
+    let done!: () => void;
+    this.#inFlight = new Promise<void>((resolve) => (done = resolve));
+    return {
+      command: claim.command,
+      settle: (outcome) => {
+        this.#inFlight = undefined;
+        const kept = outcome && !isError(outcome) ? parsed(() => claim.parse(outcome.result)) : undefined;
+        if (kept) this.#kept(kept);
+        else if (!this.#closed) this.#arm(this.intervalMs / 4);
+        done();
+      },
+    };
+  }
+
   #arm(atLeastMs = 0): void {
     const wait = Math.max(atLeastMs, this.#claimedAt + this.intervalMs - this.#clock.now());
     this.#timer = this.#clock.setTimeout(() => {
       this.#timer = undefined;
       this.#inFlight = this.#beat().finally(() => (this.#inFlight = undefined));
     }, wait);
+  }
+
+  /** The fenced claim of every message still ours: asks for the idle time since the last claim came back. */
+  #claim() {
+    const { stream, group, consumer } = this.#o.target;
+    const minIdleMs = Math.max(0, this.#clock.now() - this.#claimedAt - FENCE_SLACK_MS);
+    return xclaimJustId(stream, group, consumer, minIdleMs, this.#ids);
   }
 
   async #beat(): Promise<void> {
@@ -147,16 +182,20 @@ export class Visibility {
       this.#lose(this.#ids, "the subrequest budget could not pay for extending its visibility");
       return;
     }
-    const { stream, group, consumer } = this.#o.target;
-    const minIdleMs = Math.max(0, this.#clock.now() - this.#claimedAt - FENCE_SLACK_MS);
     let kept: string[];
     try {
-      [kept] = await sendPipeline(this.#o.transport, [xclaimJustId(stream, group, consumer, minIdleMs, this.#ids)] as const);
+      [kept] = await sendPipeline(this.#o.transport, [this.#claim()] as const);
     } catch {
-      // Unknown whether it landed: `claimedAt` stays at the last claim known to have, and the next beat asks for the idle time since then.
+      // Unknown whether it landed: `claimedAt` stays at the last claim known to have, so the next one asks for
+      // the idle time since then. If this one did land, that asks too much, and the batch is given up: safe, only costly.
       if (!this.#closed) this.#arm(this.intervalMs / 4);
       return;
     }
+    this.#kept(kept);
+  }
+
+  /** A claim came back: what it did not keep is lost. */
+  #kept(kept: readonly string[]): void {
     this.#claimedAt = this.#clock.now();
     const still = new Set(kept);
     this.#lose(
@@ -175,5 +214,14 @@ export class Visibility {
       this.#watchers.get(id)?.(new VisibilityLostError(id, why));
       this.#watchers.delete(id);
     }
+  }
+}
+
+/** A reply of a shape the parser refuses counts as no reply: the claim is tried again. */
+function parsed(parse: () => string[]): string[] | undefined {
+  try {
+    return parse();
+  } catch {
+    return undefined;
   }
 }

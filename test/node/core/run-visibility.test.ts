@@ -145,6 +145,36 @@ describe("visibility extension", () => {
   }, 20_000);
 });
 
+describe("visibility extension riding on a handler's reads", () => {
+  it("sends no request of its own while the handler reads from Redis often enough", async () => {
+    let reads = 0;
+    const fn = f.fn({
+      handle: async (m, ctx) => {
+        for (let t = 0; t < 3 * VT; t += 300) {
+          await sleep(300);
+          await ctx.read(["XLEN", m.stream]);
+          reads += 1;
+        }
+      },
+      options,
+    });
+    await f.createGroup(fn);
+    await enqueue(f.tcp, fn.stream, [{ n: "1" }]);
+
+    const first = runFunction(fn, { transport: bridgeTransport(), vars: {}, trigger: "manual", slot: 0 });
+    await sleep(VT * 1.5);
+    const overlapping = await runFunction(fn, { transport: bridgeTransport(), vars: {}, trigger: "manual", slot: 1 });
+    const report = await first;
+
+    expect(overlapping.reclaimed).toBe(0);
+    expect(report).toMatchObject({ read: 1, acked: 1, reclaimed: 0 });
+    // The first request, the handler's reads, and the commit: every extension rode on a read.
+    expect(report.requests).toBe(1 + reads + 1);
+    expect(report.commands).toBeGreaterThan(2 + reads + 1);
+    expect(await pending(f.tcp, fn.stream, fn.group)).toEqual([]);
+  }, 20_000);
+});
+
 describe("visibility extension within the subrequest budget", () => {
   it("gives the batch up, committing nothing, when the budget cannot pay for an extension: the message comes back after the timeout", async () => {
     let reason: unknown;
