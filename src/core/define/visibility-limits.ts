@@ -4,7 +4,11 @@
  * Without `maxHandlerMs`, nothing extends a message's visibility, so a batch
  * must be finished, committed and acknowledged within `visibilityTimeoutMs`
  * of its read, or an overlapping run would reclaim a message another is
- * still handling and hand it to a second handler.
+ * still handling and hand it to a second handler. With `ordered` a key's
+ * messages run one after another, so this bound does not hold for a batch of
+ * one key; no other run reclaims while the lease lasts, and no handler starts
+ * that could outlive the lease (ordered/handle-ordered.ts), so the same
+ * settings serve.
  *
  * With `maxHandlerMs`, the batch's heartbeat (handle/visibility.ts) keeps its
  * messages while it runs, so the visibility timeout no longer bounds the

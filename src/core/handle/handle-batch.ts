@@ -22,22 +22,35 @@ export type { BatchOptions, Outcome } from "./attempt-context.js";
 
 export async function handleBatch(delivered: readonly Delivered[], o: BatchOptions): Promise<Outcome[]> {
   // Without a schema, `data` is the fields themselves and every message goes on: no promise, no check per message.
-  if (!o.fn.schema) {
+  if (!o.fn.schema && !delivered.some((d) => d.attempt > o.maxDeliveries)) {
     const messages = delivered.map((d): Message => ({ ...d, data: d.fields }));
     return o.fn.handleBatch ? handleWholeBatch(messages, o) : inLanes(messages, o);
   }
   const outcomes: Outcome[] = new Array(delivered.length);
-  const checked = await Promise.all(delivered.map((d) => safeCheck(o.fn.schema!, d)));
+  const schema = o.fn.schema;
+  const checked = await Promise.all(delivered.map((d) => (schema ? safeCheck(schema, d) : { ok: true as const, data: d.fields })));
   const valid: { index: number; message: Message }[] = [];
   checked.forEach((c, index) => {
     const d = delivered[index]!;
-    if (c.ok) valid.push({ index, message: { ...d, data: c.data as Message["data"] } });
+    if (d.attempt > o.maxDeliveries) outcomes[index] = overDelivered(d, o.maxDeliveries);
+    else if (c.ok) valid.push({ index, message: { ...d, data: c.data as Message["data"] } });
     else outcomes[index] = { message: d, ok: false, permanent: true, error: c.error };
   });
   const messages = valid.map((v) => v.message);
   const results = o.fn.handleBatch ? await handleWholeBatch(messages, o) : await inLanes(messages, o);
   valid.forEach((v, j) => (outcomes[v.index] = results[j]!));
   return outcomes;
+}
+
+/**
+ * A message back on its stream with its deliveries already at the limit
+ * (reentry.ts: its dead-letter move failed after its XACK): dead-lettered
+ * again, counting only the deliveries a handler really saw.
+ */
+function overDelivered(d: Delivered, maxDeliveries: number): Outcome {
+  const deliveries = d.priorDeliveries ?? d.attempt - 1;
+  const error = `delivered ${deliveries} time(s) already (maxDeliveries ${maxDeliveries}); it came back to its stream after a failed dead-letter move, so no handler sees it again`;
+  return { message: { ...d, attempt: deliveries }, ok: false, permanent: true, error };
 }
 
 const safeCheck = (schema: NonNullable<BatchOptions["fn"]["schema"]>, d: Delivered): Promise<Checked<unknown>> =>

@@ -40,7 +40,7 @@
  * it is due, so taking it back hands it to the attempt still running here.
  */
 import type { Target } from "../define/target.js";
-import { HEARTBEAT_FRACTION } from "../define/visibility-limits.js";
+import { HEARTBEAT_FRACTION, VISIBILITY_MARGIN_MS } from "../define/visibility-limits.js";
 import { xclaimJustId } from "../redis/commands.js";
 import { sendPipeline } from "../redis/ops.js";
 import type { Command, Outcome, Transport } from "../redis/transport.js";
@@ -161,6 +161,9 @@ export class Visibility {
 
   #arm(atLeastMs = 0): void {
     const wait = Math.max(atLeastMs, this.#claimedAt + this.intervalMs - this.#clock.now());
+    // No extension after the run's end and its margin: an ordered run's lease (maxRunMs + timeout + margin)
+    // then still covers the last one, and no other batch runs that late (attempts end by the run's end).
+    if (this.#clock.now() + wait > this.#o.runEndsAt + VISIBILITY_MARGIN_MS) return;
     this.#timer = this.#clock.setTimeout(() => {
       this.#timer = undefined;
       this.#inFlight = this.#beat().finally(() => (this.#inFlight = undefined));
