@@ -16,9 +16,10 @@
  * bounds a handler then is the run: an attempt gets `handlerTimeoutMs`, and
  * `ctx.extendVisibility` may move that up to `maxHandlerMs`, never past the
  * run's `maxRunMs` (the run plans its batches from `handlerTimeoutMs`, and
- * an ordered run's lease of `maxRunMs + visibilityTimeoutMs + 5 s` covers a
- * message extended to the run's end: its last claim is then within the run,
- * and it is idle past the timeout before the lease runs out). `maxRunMs` is
+ * an ordered run's lease of `maxRunMs + visibilityTimeoutMs + 5 s` covers
+ * every extended message: no extension is sent later than `maxRunMs + 5 s`
+ * after the run started, so each is idle past the timeout before the lease
+ * runs out). `maxRunMs` is
  * in turn bounded by the platform: 15 min, Cron Triggers' wall clock; a run
  * woken by an enqueue gets what is left of `waitUntil`'s 30 s (wake.ts), so
  * there a long handler is cut to that run's end.
