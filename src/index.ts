@@ -18,6 +18,7 @@ export type { BackoffOptions, FunctionOptions, KeyConcurrency, RetentionOptions 
 export type { RateLimit } from "./core/features/rate-limit.js";
 export type { Fields } from "./core/redis/parse-replies.js";
 export { ConfigError, PermanentError, RedisReplyError, RetryError, TransportError } from "./core/redis/errors.js";
+export { VisibilityLostError } from "./core/handle/visibility.js";
 
 // Run them in a Worker: all in one, or piece by piece.
 export { createApi, createScheduled, createWorker } from "./functions/create-worker.js";

@@ -20,6 +20,7 @@ export const COMBINED = [
   "handleBatch",
   "schema",
   "pollIntervalMs",
+  "maxHandlerMs",
 ] as const;
 
 export type Combined = (typeof COMBINED)[number];
@@ -62,6 +63,10 @@ export const REFUSED: readonly Refusal[] = [
     pair: ["keyConcurrency", "noAck"],
     why: "a message held back at its key's limit must wait pending for a later pass, and a NOACK read leaves it nowhere to wait: it would be lost",
   },
+  {
+    pair: ["maxHandlerMs", "noAck"],
+    why: "extending visibility keeps a pending message from recovery, and a NOACK read leaves nothing pending: there is no visibility to extend",
+  },
 ];
 
 /** The options of `COMBINED` a function uses. */
@@ -76,6 +81,7 @@ export function usedOptions(o: FunctionOptions, shape?: Shape): Set<Combined> {
   set("retention", o.retention !== undefined);
   set("maxParallelRuns", o.maxParallelRuns > 1);
   set("pollIntervalMs", o.pollIntervalMs > 0);
+  set("maxHandlerMs", o.maxHandlerMs !== undefined);
   set("partitions", shape?.partitions ?? false);
   set("handleBatch", shape?.handleBatch ?? false);
   set("schema", shape?.schema ?? false);

@@ -59,6 +59,13 @@ export interface RunContext {
    * nothing more until then, and with `rateLimit` no other run does either.
    */
   slowDown(ms: number): void;
+  /**
+   * Needs `maxHandlerMs`. Asks for `ms` more from now: the attempt's deadline (its `signal`) moves to
+   * then, but never past `maxHandlerMs` after it started (for `handleBatch`, its rounds' share) nor past
+   * the run's `maxRunMs`. Answers the ms granted. The message stays invisible meanwhile (the batch's
+   * automatic heartbeat, without a delivery charged).
+   */
+  extendVisibility(ms: number): number;
 }
 
 export interface HandlerContext extends RunContext {

@@ -5,6 +5,7 @@
  * deliveries in production.
  */
 import { estimateCpuUs } from "./cpu-estimate.js";
+import { checkVisibility, extensionsPerBatch } from "./visibility-limits.js";
 import { ConfigError } from "../redis/errors.js";
 
 export interface RateLimit {
@@ -40,8 +41,15 @@ export interface FunctionOptions {
   visibilityTimeoutMs: number;
   /** Deliveries before a message is dead-lettered. @default 5 */
   maxDeliveries: number;
-  /** The handler's AbortSignal fires after this long, and the attempt counts as failed. @default 15_000 */
+  /** The handler's AbortSignal fires after this long, and the attempt counts as failed (later with `ctx.extendVisibility`). @default 15_000 */
   handlerTimeoutMs: number;
+  /**
+   * Turns on visibility extension (visibility-limits.ts): while a batch is handled, its messages are kept
+   * invisible past `visibilityTimeoutMs` (one XCLAIM … JUSTID per batch each half timeout, no delivery
+   * charged, fenced against recovery), and `ctx.extendVisibility(ms)` may move an attempt's deadline up
+   * to this long after it started. At most `maxRunMs`. @default undefined (off)
+   */
+  maxHandlerMs: number | undefined;
   backoff: BackoffOptions;
   /** @default `${stream}:dlq` */
   deadLetterStream: string;
@@ -134,11 +142,10 @@ export interface KeyConcurrency {
 
 /** Workers Paid allows up to 5 minutes of CPU per invocation (`limits.cpu_ms`). */
 const MAX_CPU_MS = 300_000;
-/** Time a batch may take beyond its handlers: the commit request and clock slack. */
 /** The longest delay cronsumer accepts: 365 days, like QStash. */
 export const MAX_DELAY_MS = 365 * 24 * 3_600_000;
 
-export const VISIBILITY_MARGIN_MS = 5_000;
+export { VISIBILITY_MARGIN_MS } from "./visibility-limits.js";
 /** Upstash refuses XREADGROUP past 1000 pending entries per consumer. */
 export const UPSTASH_PEL_LIMIT = 1000;
 /** Requests retention may take after a run: groups and length, pending floors, the trim. */
@@ -159,6 +166,7 @@ export function defaultOptions(stream: string): FunctionOptions {
     visibilityTimeoutMs: 60_000,
     maxDeliveries: 5,
     handlerTimeoutMs: 15_000,
+    maxHandlerMs: undefined,
     backoff: { strategy: "exponential", baseDelayMs: 1_000, maxDelayMs: 30_000 },
     deadLetterStream: `${stream}:dlq`,
     noAck: false,
@@ -252,29 +260,18 @@ export function validateOptions(where: string, o: FunctionOptions): FunctionOpti
   }
   if (o.retention?.maxLen !== undefined) checkInteger(where, "retention.maxLen", o.retention.maxLen, { min: 0, max: Number.MAX_SAFE_INTEGER });
 
-  // A batch must be finished, committed and acknowledged before any other run
-  // may reclaim it, or an overlapping run would hand the same message to a second handler.
-  // With `ordered` a key's messages run one after another, so this bound does not hold for a batch of
-  // one key; no other run reclaims while the lease lasts, and no handler starts that could outlive
-  // the lease (ordered/handle-ordered.ts), so the same settings serve.
-  const longestBatchMs = o.handlerTimeoutMs * Math.ceil(o.batchSize / o.concurrency) + VISIBILITY_MARGIN_MS;
-  if (o.visibilityTimeoutMs < longestBatchMs) {
-    throw new ConfigError(
-      `${where}: \`visibilityTimeoutMs\` (${o.visibilityTimeoutMs}) must be at least handlerTimeoutMs × ceil(batchSize / concurrency) + ${VISIBILITY_MARGIN_MS} ms = ${longestBatchMs}, ` +
-        "or a run could reclaim messages another run is still handling",
-    );
-  }
+  checkVisibility(where, o);
   if (o.maxPending + o.batchSize > UPSTASH_PEL_LIMIT * 0.9) {
     throw new ConfigError(`${where}: \`maxPending\` + \`batchSize\` must stay below ${UPSTASH_PEL_LIMIT * 0.9}, clear of Upstash's ${UPSTASH_PEL_LIMIT}-entry PEL limit per consumer`);
   }
   if (o.maxRunMs < o.handlerTimeoutMs) {
     throw new ConfigError(`${where}: \`maxRunMs\` (${o.maxRunMs}) must be at least \`handlerTimeoutMs\` (${o.handlerTimeoutMs}), or no batch could ever be read`);
   }
-  const least = 2 + o.fetchesPerMessage + (o.retention ? RETENTION_REQUESTS : 0);
+  const extensions = extensionsPerBatch(o);
+  const least = 2 + o.fetchesPerMessage + (o.retention ? RETENTION_REQUESTS : 0) + extensions;
   if (o.maxSubrequests < least) {
-    throw new ConfigError(
-      `${where}: \`maxSubrequests\` (${o.maxSubrequests}) must leave room for one read, one commit, one message's fetches${o.retention ? " and retention" : ""} (${least})`,
-    );
+    const also = [o.retention ? " and retention" : "", extensions > 0 ? ` and a batch's ${extensions} visibility extensions (maxHandlerMs)` : ""].join("");
+    throw new ConfigError(`${where}: \`maxSubrequests\` (${o.maxSubrequests}) must leave room for one read, one commit, one message's fetches${also} (${least})`);
   }
   const leastCpuUs = estimateCpuUs(2 + o.fetchesPerMessage + (o.retention ? RETENTION_REQUESTS : 0), 1);
   if (o.maxCpuMs * 1_000 < leastCpuUs) {

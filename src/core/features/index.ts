@@ -12,10 +12,11 @@ import { pauseStop } from "./run/pause-stop.js";
 import { rate } from "./run/rate.js";
 import { retention } from "./run/retention.js";
 import { slowDown } from "./run/slow-down.js";
+import { visibility } from "./run/visibility.js";
 
 export type { Feature, FetchKind, FirstRequest, FirstShape, Ride, RunScope, Verdict } from "./feature.js";
 
 export function featuresOf(s: RunScope): Feature[] {
-  const all = [pauseStop(s), backpressure(s), delays(s), ordered(s), keyConcurrency(s, s.o.keyConcurrency), slowDown(s), rate(s, s.o.rateLimit), retention(s)];
+  const all = [pauseStop(s), backpressure(s), delays(s), ordered(s), keyConcurrency(s, s.o.keyConcurrency), slowDown(s), visibility(s), rate(s, s.o.rateLimit), retention(s)];
   return all.filter((f): f is Feature => f !== undefined);
 }

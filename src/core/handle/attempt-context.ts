@@ -1,7 +1,7 @@
 /**
  * What every handler call shares, single-message or whole-batch: the context
- * (budgeted `fetch`, read-only Redis, vars), a timeout that never leaves a
- * timer behind, and how a thrown error becomes an outcome.
+ * (budgeted `fetch`, read-only Redis, vars, `extendVisibility`), and how a
+ * thrown error becomes an outcome.
  */
 import type { SubrequestBudget } from "./budget.js";
 import { SubrequestBudgetError } from "./budget.js";
@@ -13,6 +13,7 @@ import type { Vars } from "../define/overrides.js";
 import type { ReadRedis } from "./read-only.js";
 import { readOnly } from "./read-only.js";
 import type { Command, Transport } from "../redis/transport.js";
+import type { Visibility } from "./visibility.js";
 
 export type Outcome =
   | { message: Delivered; ok: true; effects: readonly Command[] }
@@ -20,8 +21,9 @@ export type Outcome =
    * `notAttempted`: the run's budget refused the handler's fetch; not the message's fault.
    * `delayMs`: the handler chose when to retry, instead of the backoff.
    * `slowDownMs`: the handler asked its whole function to hold off this long (RetryError `slowFunction`).
+   * `lost`: another run holds the message now (visibility.ts): nothing of this attempt is committed.
    */
-  | { message: Delivered; ok: false; permanent: boolean; notAttempted?: boolean; delayMs?: number; slowDownMs?: number; error: string };
+  | { message: Delivered; ok: false; permanent: boolean; notAttempted?: boolean; lost?: boolean; delayMs?: number; slowDownMs?: number; error: string };
 
 export type Failure = Extract<Outcome, { ok: false }>;
 
@@ -42,11 +44,31 @@ export interface BatchOptions {
   slowDown?(ms: number): void;
   /** Where effects' XADDs onto partitioned logical streams go (effect-streams.ts). */
   effectStreams?: EffectStreams;
+  /** The batch's visibility extension (`maxHandlerMs`); without it `ctx.extendVisibility` refuses. */
+  visibility?: Visibility;
 }
 
-export function runContext(o: BatchOptions, signal: AbortSignal): RunContext {
-  return { signal, fetch: budgetedFetch(o, signal), read: batchReader(o), env: o.env, maxDeliveries: o.maxDeliveries, slowDown: slowDownFor(o) };
+/** Moves an attempt's deadline: answers the ms granted from now. */
+export type Extender = (ms: number) => number;
+
+export function runContext(o: BatchOptions, signal: AbortSignal, extend?: Extender): RunContext {
+  return {
+    signal,
+    fetch: budgetedFetch(o, signal),
+    read: batchReader(o),
+    env: o.env,
+    maxDeliveries: o.maxDeliveries,
+    slowDown: slowDownFor(o),
+    extendVisibility: extendFor(o, () => extend),
+  };
 }
+
+/** `ctx.extendVisibility(ms)`: checked here, so a bad value or a function without `maxHandlerMs` fails the attempt that asked. */
+const extendFor = (o: BatchOptions, extender: () => Extender | undefined) => (ms: number) => {
+  if (!Number.isFinite(ms) || ms < 0) throw new ConfigError(`extendVisibility: \`ms\` must be a number ≥ 0; got ${ms}`);
+  if (!o.visibility) throw new ConfigError("extendVisibility: this function does not extend visibility; set the option `maxHandlerMs` (the longest an attempt may run)");
+  return extender()?.(ms) ?? 0;
+};
 
 /** `ctx.slowDown(ms)`: one function per batch, checked here so a bad value fails the attempt that passed it. */
 const slowDownFor = (o: BatchOptions) => (ms: number) => {
@@ -71,6 +93,7 @@ export class AttemptContext implements HandlerContext {
   #abortedWith: { reason: unknown } | undefined;
   #effects: Effects | undefined;
   #fetch: typeof fetch | undefined;
+  #extender: Extender | undefined;
   #ended = false;
 
   constructor(
@@ -91,6 +114,16 @@ export class AttemptContext implements HandlerContext {
 
   get slowDown(): (ms: number) => void {
     return slowDownFor(this.#o);
+  }
+
+  /** Asks for `ms` more from now; answers what was granted (0 once the attempt is over). */
+  get extendVisibility(): (ms: number) => number {
+    return extendFor(this.#o, () => (this.#ended ? undefined : this.#extender));
+  }
+
+  /** How this attempt's deadline moves (handle-batch.ts). */
+  set extender(extend: Extender) {
+    this.#extender = extend;
   }
 
   get signal(): AbortSignal {
@@ -131,7 +164,7 @@ export class AttemptContext implements HandlerContext {
 }
 
 /** The read-only Redis every attempt of a batch shares. */
-export const batchReader = (o: BatchOptions): ReadRedis => readOnly(o.transport, o.budget, o.reservedSubrequests);
+export const batchReader = (o: BatchOptions): ReadRedis => readOnly(o.transport, o.budget, o.reservedSubrequests, o.visibility);
 
 function budgetedFetch(o: BatchOptions, signal: AbortSignal): typeof fetch {
   // Called as a plain function: workerd refuses a built-in `fetch` called as a method of another object.
@@ -140,26 +173,6 @@ function budgetedFetch(o: BatchOptions, signal: AbortSignal): typeof fetch {
     o.budget.take(o.reservedSubrequests);
     return send(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal });
   };
-}
-
-/**
- * Resolves "timeout" after `ms` unless `work` settles first; rejects as `work`
- * does. One promise and one timer, cleared as soon as `work` settles.
- */
-export function withTimeout(work: Promise<unknown>, ms: number): Promise<"done" | "timeout"> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => resolve("timeout"), ms);
-    work.then(
-      () => {
-        clearTimeout(timer);
-        resolve("done");
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 }
 
 export function failure(message: Delivered, error: unknown): Failure {
@@ -172,6 +185,9 @@ export function failure(message: Delivered, error: unknown): Failure {
 }
 
 export const timedOut = (message: Delivered, ms: number): Failure => ({ message, ok: false, permanent: false, error: `handler timed out after ${ms} ms` });
+
+/** Another run holds the message now: nothing of this attempt is committed (commit.ts). */
+export const lostTo = (message: Delivered, why: string): Failure => ({ message, ok: false, permanent: false, lost: true, error: `VisibilityLostError: ${why}` });
 
 function describe(error: unknown): string {
   if (error instanceof Error) return `${error.name === "Error" ? "" : `${error.name}: `}${error.message}`.slice(0, 1_000);

@@ -75,8 +75,9 @@ export function attemptErrorCommands(c: AttemptErrorsInput): Command[] {
     if (!o.ok) record.push(o.message.id, JSON.stringify({ attempt: o.message.attempt, error: o.error, at } satisfies AttemptError));
   }
   // One loop, first deliveries skipped first: this runs per message of every commit, and most are first deliveries.
+  // A lost message (visibility.ts) is another run's to settle, its recorded error too.
   const settled: string[] = [];
-  for (const o of c.outcomes) if (o.message.attempt > 1 && (o.ok || failed(o)) && !retrying.has(o.message.id)) settled.push(o.message.id);
+  for (const o of c.outcomes) if (o.message.attempt > 1 && (o.ok || (failed(o) && !o.lost)) && !retrying.has(o.message.id)) settled.push(o.message.id);
   for (const e of c.expired) if (e.deliveries > 1) settled.push(e.message.id);
   for (const id of c.trimmed) settled.push(id);
   const commands: Command[] = [];

@@ -9,8 +9,9 @@
  * failed at once; its buffer is sealed, so nothing it writes later is committed.
  */
 import type { BatchOptions, Outcome } from "./attempt-context.js";
-import { AttemptContext, batchReader, failure, timedOut } from "./attempt-context.js";
+import { AttemptContext, batchReader, failure, lostTo, timedOut } from "./attempt-context.js";
 import { Deadlines } from "./deadlines.js";
+import { Extension } from "./extension.js";
 import type { Delivered, Message } from "../define/define.js";
 import type { ReadRedis } from "./read-only.js";
 import type { Checked } from "../define/standard-schema.js";
@@ -75,18 +76,38 @@ async function inLanes(messages: readonly Message[], o: BatchOptions): Promise<O
 }
 
 async function attempt(message: Message, o: BatchOptions, read: ReadRedis, deadlines: Deadlines): Promise<Outcome> {
+  const v = o.visibility;
+  const lostBefore = v?.lostBecause(message.id);
+  if (lostBefore !== undefined) return lostTo(message, lostBefore);
   const ctx = new AttemptContext(o, read, message.attempt >= o.maxDeliveries);
+  let unwatch: (() => void) | undefined;
+  let lost: Error | undefined;
+  const extension = v && new Extension(v, o.handlerTimeoutMs, v.maxHandlerMs);
+  if (extension) ctx.extender = (ms) => extension.extend(ms);
   try {
-    const result = await deadlines.race(o.fn.handle!(message, ctx));
+    const tracked = deadlines.track(o.fn.handle!(message, ctx));
+    extension?.attach(tracked);
+    unwatch = v?.watch(message.id, (error) => {
+      lost = error;
+      tracked.expire();
+    });
+    const result = await tracked.result;
     ctx.end();
+    if (lost) {
+      ctx.abort(lost);
+      return lostTo(message, v!.lostBecause(message.id)!);
+    }
     if (result === "timeout") {
-      ctx.abort(new Error(`handler timed out after ${o.handlerTimeoutMs} ms`));
-      return timedOut(message, o.handlerTimeoutMs);
+      const limitMs = extension?.limitMs ?? o.handlerTimeoutMs;
+      ctx.abort(new Error(`handler timed out after ${limitMs} ms`));
+      return timedOut(message, limitMs);
     }
     return { message, ok: true, effects: ctx.written };
   } catch (error) {
     ctx.end();
     ctx.abort(error);
     return failure(message, error);
+  } finally {
+    unwatch?.();
   }
 }

@@ -12,10 +12,13 @@
  *   when it overruns, they fail as timed out.
  * - The call may take `handlerTimeoutMs × ⌈messages / concurrency⌉`: the
  *   time the same batch gets message by message, which the visibility
- *   timeout is already validated against.
+ *   timeout is already validated against. With `maxHandlerMs`,
+ *   `ctx.extendVisibility(ms)` moves it, up to `maxHandlerMs` a round.
  */
 import type { BatchOptions, Failure, Outcome } from "./attempt-context.js";
-import { failure, runContext, timedOut, withTimeout } from "./attempt-context.js";
+import { failure, runContext, timedOut } from "./attempt-context.js";
+import { Deadlines } from "./deadlines.js";
+import { Extension } from "./extension.js";
 import type { BatchContext, BatchMessage, Message } from "../define/define.js";
 import { Effects } from "../define/effects.js";
 import { ConfigError } from "../redis/errors.js";
@@ -55,21 +58,29 @@ export async function handleWholeBatch(messages: readonly Message[], o: BatchOpt
     retry: (opts) => settle(i, () => retried(i, opts)),
     deadLetter: (reason) => settle(i, () => ({ message: m, ok: false, permanent: true, error: String(reason).slice(0, 1_000) })),
   }));
+  const rounds = Math.ceil(messages.length / Math.max(1, o.concurrency));
+  const baseMs = o.handlerTimeoutMs * rounds;
+  const deadlines = new Deadlines(baseMs);
+  const extension = o.visibility && new Extension(o.visibility, baseMs, o.visibility.maxHandlerMs * rounds);
   const ctx: BatchContext = {
-    ...runContext(o, controller.signal),
+    ...runContext(o, controller.signal, extension && ((ms) => extension.extend(ms))),
     ackAll: () => messages.forEach((_, i) => settle(i, () => acked(i))),
     retryAll: (opts) => messages.forEach((_, i) => settle(i, () => retried(i, opts))),
   };
 
-  const limitMs = o.handlerTimeoutMs * Math.ceil(messages.length / Math.max(1, o.concurrency));
   let rest: (i: number) => Outcome;
   try {
-    const result = await withTimeout(o.fn.handleBatch!(batch, ctx), limitMs);
+    const tracked = deadlines.track(o.fn.handleBatch!(batch, ctx));
+    extension?.attach(tracked);
+    const result = await tracked.result;
+    const limitMs = extension?.limitMs ?? baseMs;
     if (result === "timeout") controller.abort(new Error(`handleBatch timed out after ${limitMs} ms`));
     rest = result === "timeout" ? (i) => timedOut(messages[i]!, limitMs) : acked;
   } catch (error) {
     controller.abort(error);
     rest = (i) => failure(messages[i]!, error);
+  } finally {
+    deadlines.close();
   }
   for (let i = 0; i < messages.length; i++) settle(i, () => rest(i));
   ended = true;

@@ -11,7 +11,9 @@
  * - failure that is permanent or out of deliveries, or a reclaimed message
  *   already at `maxDeliveries`: XADD to the dead-letter stream, then XACK;
  * - no attempt made (the run's subrequest budget refused the handler's
- *   fetch): put back at once with its delivery count restored.
+ *   fetch): put back at once with its delivery count restored;
+ * - lost (another run holds it now: handle/visibility.ts): nothing at all,
+ *   so only the run that holds it settles it.
  * One message's commands must fit one request (`maxRequestBytes`): effects
  * too large for it fail their message for good, and a dead letter too large
  * to copy refers to its source entry instead (see dead-letter.ts).
@@ -131,6 +133,7 @@ export function buildCommit(c: CommitInput): Commit {
 
   for (const outcome of c.outcomes) {
     const { message } = outcome;
+    if (!outcome.ok && outcome.lost) continue;
     const effectsBytes = outcome.ok ? commandsBytes(outcome.effects) : 0;
     if (outcome.ok && effectsBytes > limit) {
       deadLetter(message, message.attempt, effectsTooLarge(effectsBytes, limit));
@@ -188,7 +191,7 @@ const parks = (o: FunctionOptions, message: Message, delayMs: number): boolean =
  * run waiting for its retries (run-session.ts) never waits for one of those.
  */
 export function retryInPlaceMs(outcome: Outcome, o: FunctionOptions): number | undefined {
-  if (outcome.ok || outcome.notAttempted || outcome.permanent || o.noAck || outcome.message.attempt >= o.maxDeliveries) return undefined;
+  if (outcome.ok || outcome.notAttempted || outcome.lost || outcome.permanent || o.noAck || outcome.message.attempt >= o.maxDeliveries) return undefined;
   const delayMs = outcome.delayMs ?? retryDelayMs(o.backoff, outcome.message.attempt);
   return parks(o, outcome.message, delayMs) ? undefined : Math.min(delayMs, o.visibilityTimeoutMs);
 }

@@ -124,4 +124,39 @@ describe("a batch's handler timeouts", () => {
     expect(await settled(stuck)).toBe("timeout");
     expect(t.pending()).toBe(0);
   });
+
+  it("move an extended attempt's deadline without holding up the attempts queued behind it", async () => {
+    const t = fakeClock();
+    const deadlines = new Deadlines(100, t.clock);
+    const extended = deadlines.track(never());
+    const behind = deadlines.race(never());
+    extended.extendTo(250);
+    // A deadline moved earlier is ignored.
+    extended.extendTo(50);
+    await t.advance(100);
+    expect(await settled(behind)).toBe("timeout");
+    expect(await settled(extended.result)).toBe("pending");
+    await t.advance(249);
+    expect(await settled(extended.result)).toBe("pending");
+    await t.advance(250);
+    expect(await settled(extended.result)).toBe("timeout");
+    expect(t.pending()).toBe(0);
+  });
+
+  it("end an attempt at once when told to (its message was lost), and clear an extended one's own timer when it settles or the batch closes", async () => {
+    const t = fakeClock();
+    const deadlines = new Deadlines(100, t.clock);
+    const lost = deadlines.track(never());
+    lost.expire();
+    expect(await settled(lost.result)).toBe("timeout");
+    let finish!: () => void;
+    const quick = deadlines.track(new Promise<void>((r) => (finish = r)));
+    quick.extendTo(500);
+    finish();
+    expect(await settled(quick.result)).toBe("done");
+    const open = deadlines.track(never());
+    open.extendTo(900);
+    deadlines.close();
+    expect(t.pending()).toBe(0);
+  });
 });

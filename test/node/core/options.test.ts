@@ -29,6 +29,17 @@ describe("definePollingFunction", () => {
       {},
       /`visibilityTimeoutMs` \(60000\) must be at least handlerTimeoutMs × ceil\(batchSize \/ concurrency\) \+ 5000 ms = 85000/,
     ],
+    ["a maxHandlerMs below handlerTimeoutMs", { maxHandlerMs: 10_000 }, {}, /`maxHandlerMs` \(10000\) must be at least `handlerTimeoutMs` \(15000\): it caps how far ctx.extendVisibility/],
+    ["a maxHandlerMs longer than the run", { maxHandlerMs: 30_000 }, {}, /`maxHandlerMs` \(30000\) must be at most `maxRunMs` \(25000\): no handler outlives its run; raise maxRunMs \(up to 900000/],
+    ["a maxHandlerMs past Cron Triggers' wall clock", { maxHandlerMs: 16 * 60_000, maxRunMs: 15 * 60_000 }, {}, /`maxHandlerMs` must be an integer from 1 to 900000 \(Cron Triggers' wall clock\); got 960000/],
+    ["a fractional maxHandlerMs", { maxHandlerMs: 20_000.5 }, {}, /`maxHandlerMs` must be an integer/],
+    ["an extended visibility timeout too short for its heartbeat", { maxHandlerMs: 20_000, visibilityTimeoutMs: 1_500, backoff: { maxDelayMs: 1_000 } }, {}, /with `maxHandlerMs`, `visibilityTimeoutMs` \(1500\) must be at least 2000/],
+    [
+      "a subrequest budget with no room for a batch's extensions",
+      { maxHandlerMs: 20_000, visibilityTimeoutMs: 2_000, handlerTimeoutMs: 3_000, backoff: { maxDelayMs: 1_000 }, maxSubrequests: 4 },
+      {},
+      /`maxSubrequests` \(4\) must leave room for one read, one commit, one message's fetches and a batch's 3 visibility extensions \(maxHandlerMs\) \(5\)/,
+    ],
     ["maxPending near Upstash's PEL limit", { maxPending: 900 }, {}, /`maxPending` \+ `batchSize` must stay below 900/],
     ["a run shorter than one handler", { maxRunMs: 1_000, handlerTimeoutMs: 5_000 }, {}, /`maxRunMs` \(1000\) must be at least `handlerTimeoutMs` \(5000\)/],
     ["a subrequest budget that cannot carry one message", { maxSubrequests: 2, fetchesPerMessage: 1 }, {}, /`maxSubrequests` \(2\) must leave room for one read, one commit, one message's fetches \(3\)/],
@@ -36,6 +47,12 @@ describe("definePollingFunction", () => {
   ])("rejects %s with an error naming it", (_, options, extra, message) => {
     expect(() => define(options, extra)).toThrow(ConfigError);
     expect(() => define(options, extra)).toThrow(message);
+  });
+
+  it("lets handlers outlast the visibility timeout once maxHandlerMs extends it, bounded by the run instead", () => {
+    const long = { visibilityTimeoutMs: 5_000, handlerTimeoutMs: 20_000, maxRunMs: 60_000, batchSize: 20, concurrency: 5 };
+    expect(() => define(long)).toThrow(/`visibilityTimeoutMs` \(5000\) must be at least .* or set `maxHandlerMs`/);
+    expect(resolveOptions(define({ ...long, maxHandlerMs: 45_000 }), {}, 1)).toMatchObject({ maxHandlerMs: 45_000, handlerTimeoutMs: 20_000 });
   });
 
   it("fills documented defaults", () => {

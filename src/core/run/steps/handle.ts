@@ -1,20 +1,34 @@
 /**
  * Step 2: the batch in hand is admitted by the features (some messages may
  * be held back or put back), handled (by a feature that handles its own way,
- * or concurrently), and counted.
+ * or concurrently), and counted. With `maxHandlerMs` its messages' visibility
+ * is extended while it runs (visibility.ts); messages lost meanwhile to
+ * another run leave the batch: nothing of theirs is committed here.
  */
 import { traceFailures } from "../../handle/attempt-errors.js";
 import type { BatchOptions, Outcome } from "../../handle/attempt-context.js";
+import { lostTo } from "../../handle/attempt-context.js";
 import { handleBatch } from "../../handle/handle-batch.js";
+import type { Fetched } from "../../handle/fetched.js";
+import { Visibility } from "../../handle/visibility.js";
 import { sinceEnqueue } from "../../features/latency.js";
 import type { RunState } from "../state.js";
 import { requestsAfterRun } from "../state.js";
 
 export async function handle(s: RunState): Promise<Outcome[]> {
+  // Read before anything else is sent: the fence (visibility.ts) may only count from at or after the fetch's reply.
+  const fetchedAt = s.now();
   for (const f of s.features) if (f.admit) s.fetched = await f.admit(s.t, s.fetched);
-  const batch = batchOptions(s);
+  const visibility = extension(s, fetchedAt);
+  const batch = batchOptions(s, visibility);
   const own = s.features.find((f) => f.handle);
-  const outcomes = own ? await own.handle!(s.fetched, batch) : await handleBatch(s.fetched.toHandle, batch);
+  let outcomes: Outcome[];
+  try {
+    outcomes = own ? await own.handle!(s.fetched, batch) : await handleBatch(s.fetched.toHandle, batch);
+  } finally {
+    await visibility?.close();
+  }
+  if (visibility) outcomes = dropLost(s, visibility, outcomes);
   for (const f of s.features) f.handled?.(outcomes);
   s.report.handled += outcomes.filter((x) => x.ok || !x.notAttempted).length;
   traceFailures(s.fn.name, outcomes, s.report);
@@ -23,7 +37,40 @@ export async function handle(s: RunState): Promise<Outcome[]> {
   return outcomes;
 }
 
-function batchOptions(s: RunState): BatchOptions {
+/** Every message the batch's commit settles as this run's: handled, dead-lettered unhandled, put back, or skipped. */
+const held = (f: Fetched): string[] => [...f.toHandle.map((m) => m.id), ...f.expired.map((e) => e.message.id), ...f.released.map((r) => r.id), ...f.skipped];
+
+function extension(s: RunState, fetchedAt: number): Visibility | undefined {
+  const { maxHandlerMs } = s.o;
+  if (maxHandlerMs === undefined || s.o.noAck) return undefined;
+  const options = {
+    transport: s.t,
+    budget: s.budget,
+    reservedSubrequests: 1 + requestsAfterRun(s),
+    target: s.target,
+    visibilityTimeoutMs: s.o.visibilityTimeoutMs,
+    maxHandlerMs,
+    runEndsAt: s.startedAt + s.o.maxRunMs,
+  };
+  return new Visibility(options, held(s.fetched), fetchedAt);
+}
+
+/** Lost messages: their outcomes commit nothing, and the entries the commit would settle unhandled are left to the run that holds them. */
+function dropLost(s: RunState, v: Visibility, outcomes: Outcome[]): Outcome[] {
+  const f = s.fetched;
+  const kept = (id: string) => !v.lost(id);
+  s.fetched = { ...f, expired: f.expired.filter((e) => kept(e.message.id)), released: f.released.filter((r) => kept(r.id)), skipped: f.skipped.filter(kept), replayOf: f.replayOf.filter((r) => r.entry === undefined || kept(r.entry)) };
+  let lost = 0;
+  const result = outcomes.map((o) => {
+    if (kept(o.message.id)) return o;
+    lost += 1;
+    return o.ok === false && o.lost ? o : lostTo(o.message, v.lostBecause(o.message.id)!);
+  });
+  if (lost > 0) s.report.error ??= `visibility: ${lost} message(s) of a batch were lost to another run while being handled; nothing of theirs was committed by this run`;
+  return result;
+}
+
+function batchOptions(s: RunState, visibility: Visibility | undefined): BatchOptions {
   const routed = s.effectStreams;
   return {
     slowDown: (ms: number) => {
@@ -39,5 +86,6 @@ function batchOptions(s: RunState): BatchOptions {
     maxDeliveries: s.o.maxDeliveries,
     fn: s.fn,
     ...(routed ? { effectStreams: routed } : {}),
+    ...(visibility ? { visibility } : {}),
   };
 }

@@ -5,6 +5,7 @@ import { delays } from "../../../../src/core/features/run/delays.js";
 import { retention } from "../../../../src/core/features/run/retention.js";
 import { featuresOf } from "../../../../src/core/features/index.js";
 import { emptyFetch } from "../../../../src/core/handle/fetched.js";
+import { visibility } from "../../../../src/core/features/run/visibility.js";
 import { message, scope } from "./scope.js";
 
 describe("the slow-down feature", () => {
@@ -61,6 +62,11 @@ describe("a run's feature list", () => {
     expect(names({ noAck: true })).toBe(2);
     expect(names({})).toBe(3);
     expect(names({ rateLimit: { limit: 1, periodMs: 1_000 }, keyConcurrency: { field: "k", max: 1 }, delays: true, retention: {} })).toBe(7);
+    // Visibility extension joins only when a batch may need extensions it must keep subrequests for.
+    expect(names({ maxHandlerMs: 20_000, visibilityTimeoutMs: 60_000 })).toBe(3);
+    expect(names({ maxHandlerMs: 20_000, visibilityTimeoutMs: 10_000 })).toBe(4);
+    // 15 s handlers, extended every 5 s: three requests kept free per batch.
+    expect(visibility(scope({ maxHandlerMs: 20_000, visibilityTimeoutMs: 10_000 }))!.requestsPerBatch).toBe(3);
   });
 
   it("gives the first request's takeover to ordered alone, and the handling too", () => {
