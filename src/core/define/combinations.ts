@@ -20,6 +20,7 @@ export const COMBINED = [
   "handleBatch",
   "schema",
   "pollIntervalMs",
+  "payload",
 ] as const;
 
 export type Combined = (typeof COMBINED)[number];
@@ -29,6 +30,8 @@ export interface Shape {
   handleBatch: boolean;
   schema: boolean;
   partitions: boolean;
+  /** `payload: "json"`. */
+  payload: boolean;
 }
 
 interface Refusal {
@@ -79,6 +82,7 @@ export function usedOptions(o: FunctionOptions, shape?: Shape): Set<Combined> {
   set("partitions", shape?.partitions ?? false);
   set("handleBatch", shape?.handleBatch ?? false);
   set("schema", shape?.schema ?? false);
+  set("payload", shape?.payload ?? false);
   return used;
 }
 

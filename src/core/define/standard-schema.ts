@@ -25,8 +25,11 @@ interface StandardIssue {
 export type Checked<T> = { ok: true; data: T } | { ok: false; error: string };
 
 /** Checks a message's fields; the error names every failing field, as a dead letter should. */
-export async function checkFields<T>(schema: StandardSchemaV1<unknown, T>, fields: Fields): Promise<Checked<T>> {
-  const result = await schema["~standard"].validate(fields);
+export const checkFields = <T>(schema: StandardSchemaV1<unknown, T>, fields: Fields): Promise<Checked<T>> => checkValue(schema, fields);
+
+/** Checks a message's fields or JSON body; the error names every failing path, as a dead letter should. */
+export async function checkValue<T>(schema: StandardSchemaV1<unknown, T>, value: unknown): Promise<Checked<T>> {
+  const result = await schema["~standard"].validate(value);
   if (!result.issues) return { ok: true, data: result.value };
   const described = result.issues.map((issue) => {
     const path = (issue.path ?? []).map((p) => String(typeof p === "object" ? p.key : p)).join(".");

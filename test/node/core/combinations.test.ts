@@ -39,6 +39,8 @@ function withOption(def: PollingFunctionDefinition, name: Combined): PollingFunc
       return { ...def, schema: schema as never };
     case "pollIntervalMs":
       return { ...def, options: { ...o, pollIntervalMs: 1_000 } };
+    case "payload":
+      return { ...def, payload: "json" };
   }
 }
 
