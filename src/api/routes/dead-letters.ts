@@ -128,7 +128,8 @@ export const deadLetters = createRouter()
     const payload = c.var.catalog.payloadOf(dlq);
     const entries = page.map((e) => {
       const letter = parseDeadLetter(e);
-      return letter ? { ...letter, ...bodyView(payload, letter.fields) } : { id: e.id, malformed: true as const, fields: e.fields };
+      // A dead letter of a big message keeps its payload in the source stream: nothing here to parse.
+      return letter ? { ...letter, ...(letter.payloadInSource ? {} : bodyView(payload, letter.fields)) } : { id: e.id, malformed: true as const, fields: e.fields };
     });
     return c.json({ deadLetterStream: dlq, entries, next, scanned }, 200);
   })
