@@ -53,7 +53,8 @@ function checkJson(v: unknown, path: string, depth: number, seen: Set<object>): 
   } else {
     const proto = Object.getPrototypeOf(v) as unknown;
     if (proto !== Object.prototype && proto !== null) {
-      const kind = (v as { constructor?: { name?: string } }).constructor?.name ?? "object";
+      const kind = (v as { constructor?: { name?: string } }).constructor?.name;
+      if (!kind || kind === "Object") throw new BodyError(`${path}: an object with a prototype of its own is not a plain JSON object (what it inherits would be dropped)`, path);
       throw new BodyError(`${path}: a ${kind} is not a plain JSON object; convert it first (a Date to its ISO string, a Map to an object)`, path);
     }
     for (const [k, item] of Object.entries(v)) checkJson(item, `${path}.${k}`, depth + 1, seen);
