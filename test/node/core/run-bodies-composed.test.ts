@@ -26,7 +26,7 @@ describe("a JSON body", () => {
       payload: "json",
       options: { ordered: true, partitionKey: "account", visibilityTimeoutMs: 6_000, handlerTimeoutMs: 500, backoff: { strategy: "fixed", baseDelayMs: 300, maxDelayMs: 300 } },
       async handle(m) {
-        const { seq } = m.body as { seq: number };
+        const { seq } = m.body as unknown as { seq: number };
         if (m.headers.account === "a" && seq === 1 && failOnce) {
           failOnce = false;
           throw new Error("once");
