@@ -91,6 +91,8 @@ describe("a JSON body in workerd", () => {
     const listed = await app.request(`/streams/${encodeURIComponent(fn.stream)}/dead-letters`, { headers: auth }, bindings);
     const [letter] = ((await listed.json()) as { entries: { id: string; body: unknown }[] }).entries;
     expect(letter!.body).toEqual(BODY);
+    const one = await app.request(`/streams/${encodeURIComponent(`${fn.stream}:dlq`)}/messages/${letter!.id}`, { headers: auth }, bindings);
+    expect(((await one.json()) as { body: unknown }).body).toEqual(BODY);
     fail = false;
     expect((await post(app, `/streams/${encodeURIComponent(fn.stream)}/dead-letters/replay`, { ids: [letter!.id] })).status).toBe(200);
     expect(await run(fn)).toMatchObject({ read: 1, acked: 1 });

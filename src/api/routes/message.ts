@@ -9,7 +9,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { xpendingRange, xrange } from "../../core/redis/commands.js";
 import { lastErrorsOp } from "../../core/handle/attempt-errors.js";
+import type { DeadLetter } from "../../core/dead-letters/dead-letter.js";
 import { parseDeadLetter } from "../../core/dead-letters/dead-letter.js";
+import type { Payload } from "../../core/define/payload.js";
 import { RedisReplyError } from "../../core/redis/errors.js";
 import { REPORTS_KEPT, reportsKey } from "../../core/redis/keys.js";
 import { lrangeOp } from "../../core/redis/list-ops.js";
@@ -80,5 +82,11 @@ export const message = createRouter().openapi(route, async (c) => {
   const reports = replies.slice(1 + perGroup.length).flatMap((r) => parseReports(value(r as Settled<string[]>, [])));
   const deadLetter = consumers.length > 0 ? null : parseDeadLetter(entry);
   const history = historyOf(deadLetter?.originalId ?? id, reports).sort((a, b) => b.at.localeCompare(a.at));
-  return c.json({ stream, id, enqueuedAt: Number(id.split("-")[0]), fields: entry.fields ?? {}, ...bodyView(catalog.payloadOf(stream), entry.fields), deadLetter: deadLetter as Record<string, unknown> | null, groups, history }, 200);
+  return c.json({ stream, id, enqueuedAt: Number(id.split("-")[0]), fields: entry.fields ?? {}, ...bodyOf(catalog.payloadOf(stream), entry.fields, deadLetter), deadLetter: deadLetter as Record<string, unknown> | null, groups, history }, 200);
 });
+
+/** A source entry's body is its own; a dead letter's is that of the fields it keeps (none when they stayed in the source stream). */
+function bodyOf(payload: Payload, fields: Record<string, string> | null | undefined, deadLetter: DeadLetter | null) {
+  if (!deadLetter) return bodyView(payload, fields);
+  return deadLetter.payloadInSource ? {} : bodyView(payload, deadLetter.fields);
+}
