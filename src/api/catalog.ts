@@ -31,7 +31,7 @@ export interface Catalog {
   partitionsOf(stream: string): Required<Partitions> | undefined;
   /** The members of partitioned function `name`, in partition order; [] if it is not one. */
   membersOf(name: string): readonly PollingFunction[];
-  /** How messages of `stream` are shaped: by the functions consuming it (or its partitions), or dead-lettering to it. */
+  /** How messages of `stream` are shaped, by the functions consuming it (or its partitions); a dead letter's, by its own function. */
   payloadOf(stream: string): Payload;
 }
 
@@ -78,7 +78,7 @@ export function createCatalog(functions: readonly PollingFunction[]): Catalog {
     },
     partitionsOf: (stream) => specs.get(stream),
     payloadOf: (stream) =>
-      functions.some((fn) => fn.payload === "json" && (fn.stream === stream || fn.partitionOf?.logical === stream || dlqOf.get(fn) === stream)) ? "json" : "fields",
+      functions.some((fn) => fn.payload === "json" && (fn.stream === stream || fn.partitionOf?.logical === stream)) ? "json" : "fields",
     membersOf: (name) => functions.filter((fn) => fn.partitionOf?.function === name).sort((a, b) => a.partitionOf!.index - b.partitionOf!.index),
   };
 }

@@ -6,7 +6,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { parseDeadLetter } from "../../core/dead-letters/dead-letter.js";
-import { BodyView, bodyView } from "../body-view.js";
+import { BodyView, deadLetterBodyView } from "../body-view.js";
 import { scanMatching, scanPage } from "../dead-letter-scan.js";
 import { jsonBody } from "../json-body.js";
 import { MAX_REPLAY, replay } from "../replay.js";
@@ -125,11 +125,9 @@ export const deadLetters = createRouter()
     const { start, count, ...filter } = c.req.valid("query");
     const dlq = c.var.catalog.deadLetterStreamFor(stream);
     const { entries: page, next, scanned } = await scanPage(c.var.redis(), dlq, start, count, filter);
-    const payload = c.var.catalog.payloadOf(dlq);
     const entries = page.map((e) => {
       const letter = parseDeadLetter(e);
-      // A dead letter of a big message keeps its payload in the source stream: nothing here to parse.
-      return letter ? { ...letter, ...(letter.payloadInSource ? {} : bodyView(payload, letter.fields)) } : { id: e.id, malformed: true as const, fields: e.fields };
+      return letter ? { ...letter, ...deadLetterBodyView(c.var.catalog, letter) } : { id: e.id, malformed: true as const, fields: e.fields };
     });
     return c.json({ deadLetterStream: dlq, entries, next, scanned }, 200);
   })

@@ -9,9 +9,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { xpendingRange, xrange } from "../../core/redis/commands.js";
 import { lastErrorsOp } from "../../core/handle/attempt-errors.js";
-import type { DeadLetter } from "../../core/dead-letters/dead-letter.js";
 import { parseDeadLetter } from "../../core/dead-letters/dead-letter.js";
-import type { Payload } from "../../core/define/payload.js";
 import { RedisReplyError } from "../../core/redis/errors.js";
 import { REPORTS_KEPT, reportsKey } from "../../core/redis/keys.js";
 import { lrangeOp } from "../../core/redis/list-ops.js";
@@ -19,7 +17,7 @@ import type { Op, Settled } from "../../core/redis/ops.js";
 import { pipelineSettled } from "../../core/redis/ops.js";
 import type { PendingEntry, StreamEntry } from "../../core/redis/parse-replies.js";
 import type { AttemptError } from "../../core/handle/attempt-errors.js";
-import { BodyView, bodyView } from "../body-view.js";
+import { BodyView, bodyView, deadLetterBodyView } from "../body-view.js";
 import { ApiError } from "../errors.js";
 import { historyOf } from "../message-history.js";
 import { isMissingKey } from "../redis-errors.js";
@@ -82,11 +80,6 @@ export const message = createRouter().openapi(route, async (c) => {
   const reports = replies.slice(1 + perGroup.length).flatMap((r) => parseReports(value(r as Settled<string[]>, [])));
   const deadLetter = consumers.length > 0 ? null : parseDeadLetter(entry);
   const history = historyOf(deadLetter?.originalId ?? id, reports).sort((a, b) => b.at.localeCompare(a.at));
-  return c.json({ stream, id, enqueuedAt: Number(id.split("-")[0]), fields: entry.fields ?? {}, ...bodyOf(catalog.payloadOf(stream), entry.fields, deadLetter), deadLetter: deadLetter as Record<string, unknown> | null, groups, history }, 200);
+  return c.json({ stream, id, enqueuedAt: Number(id.split("-")[0]), fields: entry.fields ?? {}, ...(deadLetter ? deadLetterBodyView(catalog, deadLetter) : bodyView(catalog.payloadOf(stream), entry.fields)), deadLetter: deadLetter as Record<string, unknown> | null, groups, history }, 200);
 });
 
-/** A source entry's body is its own; a dead letter's is that of the fields it keeps (none when they stayed in the source stream). */
-function bodyOf(payload: Payload, fields: Record<string, string> | null | undefined, deadLetter: DeadLetter | null) {
-  if (!deadLetter) return bodyView(payload, fields);
-  return deadLetter.payloadInSource ? {} : bodyView(payload, deadLetter.fields);
-}
