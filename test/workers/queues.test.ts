@@ -87,6 +87,34 @@ describe.skipIf(onEngine)(`a Cloudflare Queues consumer through queuesConsumer, 
     }
   });
 
+  it("holds a retry longer than the visibility timeout for its whole delaySeconds, parked, and counts attempts on", async () => {
+    const attempts: number[] = [];
+    const id = crypto.randomUUID().slice(0, 8);
+    const fn = queuesConsumer({
+      name: `q-${id}`, stream: `test:queues:${id}`, crons: ["* * * * *"], maxBatchSize: 1,
+      options: { visibilityTimeoutMs: 6_000, handlerTimeoutMs: 1_000, deadLetterStream: `test:queues:${id}:dlq` },
+      async queue(batch) {
+        for (const m of batch.messages) {
+          attempts.push(m.attempts);
+          if (m.attempts === 1) m.retry({ delaySeconds: 7 });
+        }
+      },
+    });
+    try {
+      await queuesProducer(createProducer({ transport }), fn.stream).send({ n: 1 });
+      expect(await run(fn)).toMatchObject({ read: 1, retried: 1 });
+      // Parked: out of the PEL, in the delayed set, due in 7 s (past the 6 s visibility timeout).
+      expect(await pendingIds(fn.stream, fn.group)).toEqual([]);
+      const [, score] = (await redis.zrange(delayedKey(fn.stream), 0, -1, { withScores: true })) as [string, string];
+      expect(Number(score) - Date.now()).toBeGreaterThan(6_000);
+      await sleep(Number(score) - Date.now() + 200);
+      expect(await run(fn)).toMatchObject({ read: 1, acked: 1 });
+      expect(attempts).toEqual([1, 2]);
+    } finally {
+      await cleanup(fn);
+    }
+  });
+
   it("delays a send by delaySeconds, takes text bodies, and refuses what a stream entry cannot carry, writing nothing", async () => {
     const bodies: unknown[] = [];
     const id = crypto.randomUUID().slice(0, 8);
