@@ -47,7 +47,7 @@ export type { QueuesBatch, QueuesContentType, QueuesContext, QueuesMessage, Queu
 // Reach Redis.
 export { redisFromEnv, transportFromEnv } from "./functions/redis.js";
 export { upstashTransport } from "./core/redis/upstash-transport.js";
-export { routedTransport } from "./core/partitions/routed-transport.js";
+export { homeTransport, routedTransport } from "./core/partitions/routed-transport.js";
 export type { Transport } from "./core/redis/transport.js";
 
 // Signed webhooks, for senders and receivers.

@@ -37,6 +37,7 @@ import { openapi } from "./routes/openapi.js";
 import { pending } from "./routes/pending.js";
 import { series } from "./routes/series.js";
 import { streams } from "./routes/streams.js";
+import { view } from "./routes/view.js";
 import { defaultHook } from "./validation.js";
 
 /** Response headers: the Redis commands and HTTP requests to Redis one API request cost. */
@@ -66,7 +67,7 @@ export function createApp({ functions, transport = transportFromEnv }: AppOption
     c.res.headers.set(COMMANDS_HEADER, String(built?.commands ?? 0));
     c.res.headers.set(REQUESTS_HEADER, String(built?.requests ?? 0));
   });
-  for (const routes of [health, streams, messages, message, delayed, groups, consumers, pending, deadLetters, deadLetterBulk, functionRoutes, pauseRoutes, series, metrics]) app.route("/", routes);
+  for (const routes of [health, streams, messages, message, delayed, groups, consumers, pending, deadLetters, deadLetterBulk, functionRoutes, pauseRoutes, series, view, metrics]) app.route("/", routes);
   app.route("/", openapi(app));
   return app;
 }

@@ -18,7 +18,7 @@ export interface EnqueueRequest {
   stream: string;
   messages: readonly Fields[];
   maxlen?: number | undefined;
-  /** Delayed enqueue (delay.ts): the delay as asked, and the due time it gives. */
+  /** Delayed enqueue (delay.ts): the delay as asked (what is written: a relative one is counted on the Redis clock), and the due time this process's clock estimates for the answer. */
   delay?: Delay | undefined;
   dueAt?: number | undefined;
 }
@@ -36,6 +36,6 @@ export const idsOf = (replies: readonly (string | null)[]): string[] =>
   });
 
 export async function enqueue(t: Transport, request: EnqueueRequest): Promise<string[]> {
-  if (request.dueAt !== undefined) return enqueueDelayed(t, request.stream, request.messages, request.dueAt);
+  if (request.delay !== undefined) return enqueueDelayed(t, request.stream, request.messages, request.delay);
   return idsOf(await sendTransaction(t, xaddOps(request)));
 }

@@ -11,11 +11,12 @@
  */
 import { RedisReplyError, TransportError } from "../core/redis/errors.js";
 import { ReplyShapeError } from "../core/redis/parse-replies.js";
-import { encodePayload, newDelayedId } from "../core/features/delayed.js";
+import { dueArgs, dueFrom, encodePayload, newDelayedId, REDIS_NOW_MS } from "../core/features/delayed.js";
 import { delayedKey, delayedPayloadsKey } from "../core/redis/keys.js";
 import { MAX_SCRIPT_FIELDS, refusedShebang, scriptText, UNPACK } from "../core/redis/script.js";
 import type { Reply, Transport } from "../core/redis/transport.js";
 import type { EnqueueRequest } from "./enqueue.js";
+import { dueOf } from "./enqueue-delayed.js";
 import { outcomeUnknown, RECORD_TTL_S } from "./idempotency-record.js";
 
 export { MAX_SCRIPT_FIELDS };
@@ -42,23 +43,24 @@ export type ScriptOutcome =
   | { written: true; ids: string[] }
   | { written: false; record: string };
 
-// The delayed form (delay.ts): KEYS record, delayed set, payloads. ARGV: hash, then per message its
-// delayed id, due time and payload. The ids are chosen by the caller, so the record can hold them.
+// The delayed form (delay.ts): KEYS record, delayed set, payloads. ARGV: hash, 'in' or 'at' and ms (the due
+// time, a relative one counted on the Redis clock: core/delayed.ts `Due`), then per message its delayed id and
+// payload. The ids are chosen by the caller, so the record can hold them.
 const DELAYED_BODY = `local record = redis.call('GET', KEYS[1])
 if record then return {0, record} end
-local ids = {}
-for i = 2, #ARGV, 3 do
-  redis.call('ZADD', KEYS[2], ARGV[i + 1], ARGV[i])
-  redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 2])
+${REDIS_NOW_MS}${dueFrom(2)}local ids = {}
+for i = 4, #ARGV, 2 do
+  redis.call('ZADD', KEYS[2], due, ARGV[i])
+  redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1])
   ids[#ids + 1] = ARGV[i]
 end
 redis.call('SET', KEYS[1], '{"state":"done","hash":"' .. ARGV[1] .. '","ids":["' .. table.concat(ids, '","') .. '"]}', 'EX', ${RECORD_TTL_S})
 return {1, ids}`;
 
 export async function enqueueByScript(t: Transport, request: EnqueueRequest, redisKey: string, hash: string): Promise<ScriptOutcome> {
-  if (request.dueAt !== undefined) {
-    const args = [hash];
-    for (const m of request.messages) args.push(newDelayedId(), String(request.dueAt), encodePayload(m));
+  if (request.delay !== undefined) {
+    const args = [hash, ...dueArgs(dueOf(request.delay))];
+    for (const m of request.messages) args.push(newDelayedId(), encodePayload(m));
     return runScript(t, DELAYED_BODY, [redisKey, delayedKey(request.stream), delayedPayloadsKey(request.stream)], args);
   }
   const args = [hash, request.maxlen === undefined ? "" : String(request.maxlen)];

@@ -10,8 +10,10 @@
 import { Hono } from "hono";
 import { Page } from "./page.js";
 
-/** Seconds between the page's refreshes. */
-export const REFRESH_SECONDS = 4;
+/** Seconds between the page's refreshes while what it shows changes. */
+export const REFRESH_SECONDS = 3;
+/** Seconds between refreshes once nothing has changed for a while: the page backs off to this. */
+export const IDLE_REFRESH_SECONDS = 30;
 
 export function contentSecurityPolicy(nonce: string): string {
   return [
@@ -37,5 +39,5 @@ export const dashboard = new Hono().get("/", function dashboardPage(c) {
   c.header("X-Content-Type-Options", "nosniff");
   c.header("Referrer-Policy", "no-referrer");
   c.header("Cache-Control", "no-store");
-  return c.html(`<!doctype html>${<Page nonce={n} refreshSeconds={REFRESH_SECONDS} />}`);
+  return c.html(`<!doctype html>${<Page nonce={n} refreshSeconds={REFRESH_SECONDS} idleSeconds={IDLE_REFRESH_SECONDS} />}`);
 });

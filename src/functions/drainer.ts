@@ -11,6 +11,7 @@
  * the job's window ends; a run that drained stops there. The class is
  * structural (no `cloudflare:workers` import), so the package loads in Node too.
  */
+import { homeTransport } from "../core/partitions/routed-transport.js";
 import type { PollingFunction } from "../core/define/define.js";
 import type { RunReport } from "../core/features/report.js";
 import { runFunction } from "../core/run/run.js";
@@ -66,7 +67,7 @@ export function createDrainer(options: WorkerOptions): DrainerClass {
 
     private async drain(fn: PollingFunction, job: DrainJob): Promise<RunReport> {
       this.#busy = true;
-      const report = await runFunction(fn, { transport: transport(this.env), vars: this.env, trigger: "cron", slot: job.slot, functions }).finally(() => (this.#busy = false));
+      const report = await runFunction(fn, { transport: homeTransport(transport(this.env), fn), vars: this.env, trigger: "cron", slot: job.slot, functions }).finally(() => (this.#busy = false));
       if (report.stopReason === "error") console.error(`cronsumer: ${fn.name} drainer run failed: ${report.error}`);
       if (BUDGET_BOUND.has(report.stopReason) && Date.now() < job.until) {
         await this.state.storage.put("job", job);

@@ -52,7 +52,8 @@ const missing = (name: string, database: number) =>
  */
 const clients = new Map<number, { url: unknown; token: unknown; transport: Transport }>();
 
-function databaseTransport(env: Env, database: number): Transport {
+/** Database `database`'s client, built once per URL and token. */
+export function databaseTransport(env: Env, database: number): Transport {
   const suffix = database === 0 ? "" : `_${database}`;
   const url = env[`UPSTASH_REDIS_REST_URL${suffix}`];
   const token = env[`UPSTASH_REDIS_REST_TOKEN${suffix}`];
@@ -64,15 +65,17 @@ function databaseTransport(env: Env, database: number): Transport {
 }
 
 /**
- * The engine's transport: exactly the one client, unless some of `functions`
- * are partitioned. Then each database's requests issued together are merged
- * (coalescing-transport.ts), and with several databases a routing transport
- * sends each request to its own (routed-transport.ts).
+ * The engine's transport for one invocation: each database's requests issued
+ * together, by every function the invocation runs, are merged
+ * (coalescing-transport.ts), so an idle tick of N functions is one request;
+ * with several databases a routing transport sends each request to its own
+ * (routed-transport.ts). Built per invocation: one must never wait on
+ * another's I/O.
  */
 export function transportFromEnv(env: Env, functions: readonly PollingFunction[] = []): Transport {
   const specs = functions.flatMap((fn) => fn.partitionOf?.spec ?? fn.partitions ?? []);
-  if (specs.length === 0) return databaseTransport(env, 0);
-  const maxRequestBytes = Math.min(...functions.map((fn) => fn.options.maxRequestBytes ?? defaultOptions(fn.stream).maxRequestBytes));
+  const caps = functions.map((fn) => fn.options.maxRequestBytes ?? defaultOptions(fn.stream).maxRequestBytes);
+  const maxRequestBytes = caps.length > 0 ? Math.min(...caps) : defaultOptions("").maxRequestBytes;
   const count = Math.max(1, ...specs.map((p) => p.databases ?? 1));
   const databases = Array.from({ length: count }, (_, j) => coalescingTransport(databaseTransport(env, j), { maxRequestBytes }));
   return count === 1 ? databases[0]! : routedTransport(databases, functions);

@@ -3,7 +3,11 @@
  * side by side, sharing the invocation's subrequest limit. Manual runs
  * (`POST /functions/:name/run`) go through `runOne`, the same code path.
  */
+import { homeTransport } from "../core/partitions/routed-transport.js";
 import type { PollingFunction } from "../core/define/define.js";
+import { FREE_PLAN_CPU_MS, FREE_PLAN_SUBREQUESTS } from "../core/define/options.js";
+import { overrideVarName } from "../core/define/overrides.js";
+import { InvocationShare } from "../core/run/share.js";
 import { expandPartitions } from "../core/partitions/partition-members.js";
 import type { RunReport } from "../core/features/report.js";
 import { runFunction } from "../core/run/run.js";
@@ -33,10 +37,13 @@ export async function runScheduled(
   // A tick whose first read comes back full starts drainers beside its own run (fan-out.ts).
   const drains: Promise<unknown>[] = [];
   const onBacklog = (f: PollingFunction) => () => void drains.push(startDrainers(f, env, slot, scheduledTime).catch((e: unknown) => console.error(`cronsumer: ${f.name} fan-out failed: ${String(e)}`)));
-  // Members of a partitioned function are sharers like any functions: P members on a cron split its
-  // 50 subrequests and 10 ms CPU (Free) P ways, unless their options set Paid's budgets.
+  // The functions on a cron (partition members too) share the invocation's 50 subrequests and 10 ms of
+  // CPU (Free) by need: an idle one spends its one request, the busy ones the rest (share.ts). A function
+  // that sets its own maxSubrequests or maxCpuMs keeps it, and then the others split evenly as before.
   // A session, not a single run: it waits for retries due within its budget, and polls with `pollIntervalMs`.
-  const runs = active.map((f) => runSession(f, { transport, vars: env, trigger: "cron", slot, sharers: active.length, onBacklog: onBacklog(f), functions: all }, { poll: true }));
+  const share = sharedByNeed(active, env);
+  const budgets = share ? { share, sharers: 1 } : { sharers: active.length };
+  const runs = active.map((f) => runSession(f, { transport, vars: env, trigger: "cron", slot, ...budgets, onBacklog: onBacklog(f), functions: all }, { poll: true }));
   const skipped = due.filter((f) => skipReason(f, env)).map((f) => ({ function: f.name, skipped: skipReason(f, env)! }));
   for (const s of skipped) console.log(`cronsumer: skipping ${s.function}: ${s.skipped}`);
   const reports = await Promise.all(runs);
@@ -50,7 +57,14 @@ export async function runOne(fn: PollingFunction, env: Env, transport: Transport
   const reason = skipReason(fn, env);
   if (reason) return { function: fn.name, skipped: reason };
   // A random slot keeps manual runs within the pool while overlapping a cron run on another name most of the time.
-  return runFunction(fn, { transport, vars: env, trigger: "manual", slot: Math.floor(Math.random() * 1_000), ...(functions ? { functions } : {}) });
+  return runFunction(fn, { transport: homeTransport(transport, fn), vars: env, trigger: "manual", slot: Math.floor(Math.random() * 1_000), ...(functions ? { functions } : {}) });
 }
 
 const skipReason = (fn: PollingFunction, env: Env): string | undefined => fn.skipReason?.(env);
+
+/** The invocation's budgets shared by need, unless some function sets its own (then each keeps an even split). */
+function sharedByNeed(functions: readonly PollingFunction[], env: Env): InvocationShare | undefined {
+  const own = (f: PollingFunction, option: "maxSubrequests" | "maxCpuMs") => f.options[option] !== undefined || env[overrideVarName(f.name, [option])] !== undefined;
+  if (functions.length < 2 || functions.some((f) => own(f, "maxSubrequests") || own(f, "maxCpuMs"))) return undefined;
+  return new InvocationShare(FREE_PLAN_SUBREQUESTS, FREE_PLAN_CPU_MS);
+}

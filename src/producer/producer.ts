@@ -68,7 +68,7 @@ export interface SendOptions {
 export interface Sent {
   /** The entries' ids, in the order sent; for a delayed send, their delayed ids. */
   ids: string[];
-  /** A delayed send only: when the messages enter the stream (unix ms). */
+  /** A delayed send only: when the messages enter the stream (unix ms), as this process's clock estimates it; a relative delay is counted on the Redis clock. */
   dueAt?: number;
   /** False when an `idempotencyKey` repeat was answered from its record and nothing was written. */
   created: boolean;

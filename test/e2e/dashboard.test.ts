@@ -1,8 +1,9 @@
 /**
- * The dashboard in a real browser (Debian's chromium driven by
- * playwright-core) against a real local stack on the embedded engine: sign
- * in with the token, see the same numbers the store holds, replay a dead
- * letter and see it consumed. Screenshots go to test-artifacts/.
+ * The console in a real browser (Debian's chromium driven by playwright-core)
+ * against a real local stack on the store the suite runs on: sign in with
+ * the token, see the same numbers the store holds on the Overview and the
+ * Pending tab, replay a dead letter from its tab and see it consumed.
+ * Screenshots go to test-artifacts/.
  *
  * Skipped, saying so, only when /usr/bin/chromium is absent (.ci/run
  * installs it).
@@ -20,6 +21,7 @@ import { LEDGER_STREAM } from "../../src/functions/payments.js";
 import { freePort } from "../../tools/stack/ports.js";
 import { redisView, type RedisView } from "../../tools/stack/redis-view.js";
 import { PROJECT_DIR, startStack, type Stack } from "../../tools/stack/stack.js";
+import { ON_ENGINE } from "../support/store-kind.js";
 import { apiClient, tempDir, waitFor, type Api } from "../node/stack/support.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -47,7 +49,7 @@ describe.skipIf(!hasChromium).sequential("the dashboard in chromium", () => {
   beforeAll(async () => {
     dir = await tempDir("e2e");
     profile = await tempDir("chromium-profile");
-    stack = await startStack({ dir: dir.path, store: "embedded", cron: false, port: await freePort(), bridgePort: await freePort(), vars: { STALE_CONSUMER_MS: String(STALE_MS), WAKE_ON_ENQUEUE: "false" } }); // Runs are driven by hand, so each report is known.
+    stack = await startStack({ dir: dir.path, store: ON_ENGINE ? "embedded" : "redis-server", cron: false, port: await freePort(), bridgePort: await freePort(), vars: { STALE_CONSUMER_MS: String(STALE_MS), WAKE_ON_ENQUEUE: "false" } }); // Runs are driven by hand, so each report is known.
     api = apiClient(stack.apiUrl, stack.token);
     view = redisView(stack.bridgeUrl, stack.bridgeToken);
 
@@ -94,34 +96,43 @@ describe.skipIf(!hasChromium).sequential("the dashboard in chromium", () => {
     await dir?.remove();
   });
 
+  const payments = () => page.locator('[data-function="payments"]');
+  const tab = async (name: string) => {
+    await page.locator(`.tabs a[data-tab="${name}"]`).click();
+    await page.locator(`[data-view="${name}"]`).waitFor({ timeout: 15_000 });
+  };
+
   it("asks for the token, keeps it in sessionStorage only, and shows the store's numbers", async () => {
     await page.goto(stack.dashboardUrl);
     await expect(page.isVisible("#login")).resolves.toBe(true);
     await page.fill("#token", stack.token);
     await page.click("#login button[type=submit]");
-    const payments = page.locator('[data-function="payments"]');
-    await payments.locator('[data-table="dead-letters"]').waitFor();
+    await page.locator('#sidebar a[data-fn="payments"]').click();
+    await payments().locator('[data-table="groups"]').waitFor();
 
     expect(page.url()).not.toContain(stack.token);
     expect(await page.evaluate(() => sessionStorage.getItem("cronsumer.apiToken"))).toBe(stack.token);
     expect(await page.evaluate(() => localStorage.length)).toBe(0);
 
-    const shown = async (stream: string) => Number(await payments.locator(`[data-stat="length"][data-stream="${stream}"] b`).textContent());
+    const shown = async (stream: string) => Number(await payments().locator(`[data-stat="length"][data-stream="${stream}"] b`).textContent());
     expect(await shown(STREAM)).toBe(await view.length(STREAM));
     expect(await shown(DLQ)).toBe(await view.length(DLQ));
-    expect(await payments.locator('[data-table="dead-letters"] tbody tr').count()).toBe(await view.length(DLQ));
 
+    await tab("dead-letters");
+    expect(await payments().locator('[data-table="dead-letters"] tbody tr').count()).toBe(await view.length(DLQ));
+    await tab("pending");
     const pending = await view.pending(STREAM, "payment-processors");
     expect(pending).toHaveLength(1);
-    const row = payments.locator(`[data-table="pending"] tr[data-id="${pending[0]!.id}"]`);
+    const row = payments().locator(`[data-table="pending"] tr[data-id="${pending[0]!.id}"]`);
     expect(Number(await row.locator("[data-deliveries]").textContent())).toBe(pending[0]!.deliveries);
-    expect(await payments.locator('[data-table="runs"] tbody tr').count()).toBeGreaterThanOrEqual(1);
+    await tab("runs");
+    expect(await payments().locator('[data-table="runs"] tbody tr').count()).toBeGreaterThanOrEqual(1);
   }, 60_000);
 
   it("shows each pending entry's idle time and last error, and flags the consumer holding it stale", async () => {
-    const payments = page.locator('[data-function="payments"]');
+    await tab("pending");
     const [parked] = await view.pending(STREAM, GROUP);
-    const row = payments.locator(`[data-table="pending"] tr[data-id="${parked!.id}"]`);
+    const row = payments().locator(`[data-table="pending"] tr[data-id="${parked!.id}"]`);
     // The failed attempt's error, recorded with its retry.
     const lastError = row.locator("[data-last-error]");
     expect(await lastError.getAttribute("data-last-error")).toBe(`simulated provider failure for order ${tag}-broken`);
@@ -136,7 +147,8 @@ describe.skipIf(!hasChromium).sequential("the dashboard in chromium", () => {
     expect(await row.locator("[data-idle-ms]").textContent()).toMatch(/^\d+(\.\d)? (ms|s|min)$/);
 
     // Stale: the owner of the parked entry, once idle past STALE_CONSUMER_MS; a consumer holding nothing never is.
-    const consumers = payments.locator('[data-table="consumers"]');
+    await tab("overview");
+    const consumers = payments().locator('[data-table="consumers"]');
     const owner = consumers.locator(`tr[data-consumer="${parked!.consumer}"]`);
     await owner.locator(".badge", { hasText: "stale" }).waitFor({ timeout: 15_000 });
     const [listed] = await sendPipeline(view.transport, [xinfoConsumers(STREAM, GROUP)] as const);
@@ -149,21 +161,21 @@ describe.skipIf(!hasChromium).sequential("the dashboard in chromium", () => {
   }, 60_000);
 
   it("replays a dead letter; after a run it is gone from the page and charged in the ledger", async () => {
-    const payments = page.locator('[data-function="payments"]');
-    const row = payments.locator(`[data-table="dead-letters"] tr[data-id="${replayId}"]`);
+    await tab("dead-letters");
+    const row = payments().locator(`[data-table="dead-letters"] tr[data-id="${replayId}"]`);
     await row.locator("button[data-replay]").click();
     await row.waitFor({ state: "detached", timeout: 15_000 });
     await expect(page.textContent("#notice")).resolves.toContain(`Replayed ${replayId} onto ${STREAM}`);
 
-    await payments.locator('button[data-run="payments"]').click();
+    await payments().locator('button[data-run="payments"]').click();
     await waitFor("the replayed order in the ledger", async () => {
       const ledger = await view.entries(LEDGER_STREAM);
       return ledger.find((e) => e.fields?.orderID === `${tag}-replayed`);
     }, 15_000);
     expect((await view.entries(DLQ)).map((e) => e.id)).not.toContain(replayId);
     // The page catches up on its next refresh.
-    await waitFor("the page to show the new DLQ length", async () => {
-      const shown = Number(await payments.locator(`[data-stat="length"][data-stream="${DLQ}"] b`).textContent());
+    await waitFor("the sidebar to show the new DLQ length", async () => {
+      const shown = Number((await page.locator('#sidebar a[data-fn="payments"] [data-side="dead"]').textContent())!.split(" ")[0]);
       return shown === (await view.length(DLQ)) ? true : undefined;
     }, 15_000);
   }, 60_000);
@@ -176,8 +188,13 @@ describe.skipIf(!hasChromium).sequential("the dashboard in chromium", () => {
     await page.setViewportSize({ width: 390, height: 844 });
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     expect(width).toBeLessThanOrEqual(390);
+    // On a phone the sidebar is a drawer behind the menu button.
+    expect(await page.locator('#sidebar a[data-fn="payments"]').isVisible()).toBe(false);
+    await page.click("#menu");
+    await page.locator('#sidebar a[data-fn="payments"]').waitFor({ state: "visible" });
     const phone = join(artifacts, "dashboard-phone.png");
     await page.screenshot({ path: phone, fullPage: true });
+    await page.keyboard.press("Escape");
     console.log(`dashboard screenshots: ${desktop} ${phone}`);
     expect(problems).toEqual([]);
   }, 30_000);

@@ -77,6 +77,8 @@ export interface Stack extends StackFile {
   storeDescription: string;
   /** The non-secret bindings given to the Worker (`FN_*` overrides), for the banner. */
   functionVars: Record<string, string>;
+  /** What reached the bridge so far (requests and commands), so a test can count what a page cost at the store's door. */
+  readonly bridgeStats: { readonly requests: number; readonly commands: number };
   /** Stops the cron, the Worker (its whole process group), the bridge and the store, in that order. */
   stop(): Promise<void>;
   /** A crash, for the drill: SIGKILL to the Worker's process group, then the same Worker started again on the same port. */
@@ -158,6 +160,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     return {
       ...state,
       storeDescription: store.describe,
+      bridgeStats: bridge.stats,
       functionVars: Object.fromEntries(Object.entries(functionVars).filter(([name]) => name.startsWith("FN_"))),
       stop: () => (stopping ??= rollback()),
       async crashWorker() {

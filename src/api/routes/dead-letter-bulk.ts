@@ -50,7 +50,15 @@ const purgeRoute = createRoute({
     ),
   },
   responses: {
-    200: json(z.object({ deadLetterStream: z.string(), purged: z.number().int(), upTo: z.string().nullable() }), "Purged"),
+    200: json(
+      z.object({
+        deadLetterStream: z.string(),
+        purged: z.number().int(),
+        upTo: z.string().nullable(),
+        more: z.literal(true).optional().openapi({ description: "Stopped at its request budget short of `upTo`: send the purge again with this `upTo`" }),
+      }),
+      "Purged",
+    ),
     ...errorResponses(400, 404, 413, 415, 502),
   },
 });
@@ -65,5 +73,7 @@ export const deadLetterBulk = createRouter()
     const dlq = c.var.catalog.deadLetterStreamFor(c.req.valid("param").stream);
     const { confirm, upTo } = c.req.valid("json");
     if (confirm !== dlq) throw new ApiError(400, "confirmation_mismatch", `body field "confirm" must be ${JSON.stringify(dlq)}, the dead-letter stream to purge; nothing was deleted`);
-    return c.json({ deadLetterStream: dlq, ...(await purgeDeadLetters(c.var.redis(), dlq, upTo)) }, 200);
+    // The streams whose dead letters land here: a purge releases the source entries their references hold.
+    const sources = [...new Set(c.var.catalog.functions.filter((fn) => c.var.catalog.deadLetterStream(fn) === dlq).map((fn) => fn.stream))];
+    return c.json({ deadLetterStream: dlq, ...(await purgeDeadLetters(c.var.redis(), dlq, upTo, sources)) }, 200);
   });

@@ -2,7 +2,7 @@
  * Delayed messages of a stream (core/features/delayed.ts):
  * - `GET /streams/:stream/delayed?limit=&cursor=`: how many wait, when the
  *   next is due, and one page in due order, each with its fields (and, for a
- *   parked retry, the deliveries it carries). `cursor` is an offset into the
+ *   parked retry, the deliveries it carries and the group it goes back to). `cursor` is an offset into the
  *   due order: messages promoted between two pages shift it, so a page may
  *   skip some that were just promoted, never one still waiting longer.
  * - `DELETE /streams/:stream/delayed/:id`: cancels one, atomically against
@@ -10,10 +10,11 @@
  *   has already entered the stream.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { cancelOps, carriedDeliveries, decodePayload } from "../../core/features/delayed.js";
+import { cancelOps, decodePayload } from "../../core/features/delayed.js";
 import { delayedKey, delayedPayloadsKey } from "../../core/redis/keys.js";
 import { op, sendPipeline, sendTransaction } from "../../core/redis/ops.js";
 import { int } from "../../core/redis/parse-replies.js";
+import { readReentry } from "../../core/features/reentry.js";
 import type { Reply } from "../../core/redis/transport.js";
 import { ApiError } from "../errors.js";
 import { createRouter } from "../router.js";
@@ -26,6 +27,7 @@ const Item = z.object({
   fields: z.record(z.string(), z.string()),
   ...BodyView,
   deliveries: z.number().int().optional().openapi({ description: "A parked retry only: deliveries it already had" }),
+  group: z.string().optional().openapi({ description: "A parked retry only: the one group it goes back to" }),
 });
 const Page = z
   .object({
@@ -86,8 +88,8 @@ export const delayed = createRouter()
     const items = page.flatMap(({ id, dueAt }, i) => {
       const payload = payloads[i];
       if (typeof payload !== "string") return [];
-      const { fields, prior } = carriedDeliveries(decodePayload(payload));
-      return [{ id, dueAt, fields, ...bodyView(c.var.catalog.payloadOf(stream), fields), ...(prior > 0 ? { deliveries: prior } : {}) }];
+      const { fields, prior, group } = readReentry(decodePayload(payload));
+      return [{ id, dueAt, fields, ...bodyView(c.var.catalog.payloadOf(stream), fields), ...(prior > 0 ? { deliveries: prior } : {}), ...(group === undefined ? {} : { group }) }];
     });
     const next = cursor + limit < count ? { next: String(cursor + limit) } : {};
     return c.json({ count, nextDueAt: first[0]?.dueAt ?? null, items, ...next }, 200);

@@ -5,6 +5,7 @@
  * code path as a cron tick (`runOne`), answering its report. A partitioned
  * function's own name runs every member and answers each member's report.
  */
+import { homeTransport } from "../../core/partitions/routed-transport.js";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { PollingFunction } from "../../core/define/define.js";
 import { resolveOptions } from "../../core/define/define.js";
@@ -79,7 +80,7 @@ function sharers(fn: PollingFunction, all: readonly PollingFunction[], env: Env)
   return Math.max(1, ...fn.crons.map((cron) => enabled.filter((f) => f.crons.includes(cron)).length));
 }
 
-function describe(fn: PollingFunction, all: readonly PollingFunction[], env: Env, deadLetterStream: string, reports: string[]) {
+export function describe(fn: PollingFunction, all: readonly PollingFunction[], env: Env, deadLetterStream: string, reports: string[]) {
   let options: Record<string, unknown> | null = null;
   let overrides: string[] = [];
   let error: string | null = null;
@@ -144,7 +145,7 @@ function runMembers(members: readonly PollingFunction[], env: Env, transport: Tr
   return Promise.all(
     members.map((fn) => {
       const skipped = fn.skipReason?.(env);
-      return skipped ? { function: fn.name, skipped } : runFunction(fn, { transport, vars: env, trigger: "manual", slot, sharers: members.length, functions });
+      return skipped ? { function: fn.name, skipped } : runFunction(fn, { transport: homeTransport(transport, fn), vars: env, trigger: "manual", slot, sharers: members.length, functions });
     }),
   );
 }

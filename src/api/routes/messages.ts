@@ -29,7 +29,7 @@ import { errorResponses, json, StreamParams } from "../schemas.js";
 const Ids = z
   .object({
     ids: z.array(z.string()).openapi({ example: ["1700000000000-0"], description: "Stream ids; for a delayed enqueue, delayed ids (see GET …/delayed)" }),
-    dueAt: z.number().int().optional().openapi({ description: "Delayed enqueue only: when the messages enter the stream (unix ms)" }),
+    dueAt: z.number().int().optional().openapi({ description: "Delayed enqueue only: when the messages enter the stream (unix ms), as the API's clock estimates it; the stored due time is counted on the Redis clock" }),
     streams: z
       .array(z.string())
       .optional()

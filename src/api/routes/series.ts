@@ -1,8 +1,8 @@
 /**
  * `GET /functions/:name/series`: the dashboard's charts and warnings for one
  * function. One pipeline of five commands (its run reports, its backlog
- * samples, XINFO GROUPS, XLEN, XINFO CONSUMERS), plus two once a minute
- * when a backlog sample is due (samples.ts).
+ * samples, XINFO GROUPS, XLEN, XINFO CONSUMERS). It writes nothing: the
+ * samples are taken by runs (core/features/backlog-sample.ts).
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { xinfoConsumers, xinfoGroups, xlen } from "../../core/redis/commands.js";
@@ -14,7 +14,6 @@ import { RedisReplyError } from "../../core/redis/errors.js";
 import { limitsFromEnv } from "../limits.js";
 import { isMissingKey } from "../redis-errors.js";
 import { createRouter } from "../router.js";
-import { appendSample, sampleDue } from "../samples.js";
 import type { Sample } from "../series.js";
 import { parseSample, perMinute } from "../series.js";
 import { warnings } from "../warnings.js";
@@ -32,7 +31,7 @@ const route = createRoute({
   request: {
     params: FunctionParams,
     query: z.object({
-      minutes: z.coerce.number().int().min(1).max(1440).default(60).openapi({ param: { name: "minutes", in: "query" }, description: "Backlog samples returned (at most one a minute)" }),
+      minutes: z.coerce.number().int().min(1).max(1440).default(60).openapi({ param: { name: "minutes", in: "query" }, description: "Backlog samples returned (runs take at most one a minute)" }),
       growingMinutes: z.coerce.number().int().min(1).max(1440).default(10).openapi({
         param: { name: "growingMinutes", in: "query" },
         description: "Warn when the backlog kept growing for at least this long",
@@ -81,11 +80,6 @@ export const series = createRouter().openapi(route, async (c) => {
   const group = orMissing(groups)?.find((g) => g.name === fn.group);
   const now = Date.now();
   const current: Sample | null = group ? { t: now, pending: group.pending, lag: group.lag, length: orMissing(length) ?? 0 } : null;
-  if (current && sampleDue(samples[0], now)) {
-    await appendSample(t, fn.name, current);
-    samples.unshift(current);
-    if (samples.length > minutes) samples.pop();
-  }
   const found = warnings({
     consumers: orMissing(consumers) ?? [],
     staleAfterMs: limitsFromEnv(c.env).staleConsumerMs,

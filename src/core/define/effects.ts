@@ -9,15 +9,20 @@ import { ConfigError } from "../redis/errors.js";
 import type { Fields } from "../redis/parse-replies.js";
 import type { Arg, Command } from "../redis/transport.js";
 
-/** Where an effect onto a stream goes: the stream itself, or the partition its fields route to (partitions/effect-streams.ts). */
-export type EffectStreams = (stream: string, fields: Fields) => string;
+/** Where effects go when some streams are partitioned (partitions/effect-streams.ts). */
+export interface EffectStreams {
+  /** The stream an effect's XADD onto `stream` writes to: the stream itself, or the partition its fields route to; throws ConfigError when it cannot be routed. */
+  stream(stream: string, fields: Fields): string;
+  /** Throws ConfigError when `command` names a key of another database than the message commits in. */
+  check(command: Command): void;
+}
 
 export class Effects {
   readonly #commands: Command[] = [];
   #sealed = false;
   readonly #streams: EffectStreams | undefined;
 
-  /** `streams`: routes an XADD onto a partitioned logical stream to its partition (effect-streams.ts). */
+  /** `streams`: routes an XADD onto a partitioned logical stream to its partition, and refuses keys of another database (effect-streams.ts). */
   constructor(streams?: EffectStreams) {
     this.#streams = streams;
   }
@@ -28,7 +33,7 @@ export class Effects {
     if (flat.length === 0) throw new ConfigError("effects.xadd: `fields` must not be empty");
     for (const [k, v] of flat) text(`effects.xadd field ${JSON.stringify(k)}`, v);
     const target = key("effects.xadd", stream);
-    return this.#push(["XADD", this.#streams ? this.#streams(target, fields) : target, "*", ...flat.flat()]);
+    return this.#push(["XADD", this.#streams ? this.#streams.stream(target, fields) : target, "*", ...flat.flat()]);
   }
 
   /** SET key value, optionally with an expiry in seconds and NX. */
@@ -76,6 +81,7 @@ export class Effects {
 
   #push(command: Command): this {
     if (this.#sealed) throw new ConfigError("effects: this attempt already ended (timed out); its writes are discarded");
+    this.#streams?.check(command);
     this.#commands.push(command);
     return this;
   }

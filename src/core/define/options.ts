@@ -254,6 +254,9 @@ export function validateOptions(where: string, o: FunctionOptions): FunctionOpti
 
   // A batch must be finished, committed and acknowledged before any other run
   // may reclaim it, or an overlapping run would hand the same message to a second handler.
+  // With `ordered` a key's messages run one after another, so this bound does not hold for a batch of
+  // one key; no other run reclaims while the lease lasts, and no handler starts that could outlive
+  // the lease (ordered/handle-ordered.ts), so the same settings serve.
   const longestBatchMs = o.handlerTimeoutMs * Math.ceil(o.batchSize / o.concurrency) + VISIBILITY_MARGIN_MS;
   if (o.visibilityTimeoutMs < longestBatchMs) {
     throw new ConfigError(

@@ -84,6 +84,8 @@ export interface Feature {
   readonly requestsAfterRun?: number;
   /** Subrequests of its own this feature spends on each batch (key leases). */
   readonly requestsPerBatch?: number;
+  /** Wraps the transport every request of the run goes through (ordered: the lease's fence on its writes). */
+  transport?(inner: Transport): Transport;
   /** Changes to the default first request. */
   first?(): FirstShape;
   /** Takes over the first request (ordered's lease script), honouring the other features' shape; undefined: another run holds the function. */

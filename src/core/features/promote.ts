@@ -15,10 +15,12 @@
  *
  * The summary comes first, and a missing group (NOGROUP) answers before
  * anything moves, so the run can create the group and send it again.
- * Due is judged by the runner's clock (`now`), the clock that computed each
- * due time when it was enqueued through the API or the producer.
+ * Due is judged by the Redis server's clock (`TIME`), the clock every
+ * relative due time was counted on when it was written (delayed.ts `Due`):
+ * no producer's, API's or runner's clock can make a message early.
  */
 import { delayedKey, delayedPayloadsKey } from "../redis/keys.js";
+import { REDIS_NOW_MS } from "./delayed.js";
 import { op } from "../redis/ops.js";
 import { int, ReplyShapeError } from "../redis/parse-replies.js";
 import { scriptText, UNPACK } from "../redis/script.js";
@@ -26,10 +28,14 @@ import { scriptText, UNPACK } from "../redis/script.js";
 /** Due messages one promotion moves at most; the rest follow in the next run's. */
 export const PROMOTE_LIMIT = 500;
 
-// KEYS: stream, delayed set, payloads. ARGV: group, now (unix ms), limit.
+// KEYS: stream, delayed set, payloads. ARGV: group, (unused), limit.
+// Nothing delayed, or nothing due yet: no TIME and no ZRANGEBYSCORE, so an idle tick pays one lookup.
 const BODY = `${UNPACK}local summary = redis.pcall('XPENDING', KEYS[1], ARGV[1])
 if type(summary) == 'table' and summary.err then return summary end
-local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[2], 'LIMIT', 0, ARGV[3])
+local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+if #first == 0 then return {summary[1], 0} end
+${REDIS_NOW_MS}if tonumber(first[2]) > now then return {summary[1], 0} end
+local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, ARGV[3])
 local promoted = 0
 for _, id in ipairs(due) do
   local payload = redis.call('HGET', KEYS[3], id)
@@ -56,8 +62,9 @@ export interface Promoted {
   promoted: number;
 }
 
-export function promoteOp(stream: string, group: string, now: number, limit = PROMOTE_LIMIT) {
-  return op(["EVAL", scriptText(BODY), 3, stream, delayedKey(stream), delayedPayloadsKey(stream), group, Math.floor(now), limit], (r): Promoted => {
+/** `_now`: ignored (due is judged on the Redis clock); kept while first-request.ts passes the runner's. */
+export function promoteOp(stream: string, group: string, _now?: number, limit = PROMOTE_LIMIT) {
+  return op(["EVAL", scriptText(BODY), 3, stream, delayedKey(stream), delayedPayloadsKey(stream), group, 0, limit], (r): Promoted => {
     if (!Array.isArray(r) || r.length !== 2) throw new ReplyShapeError("EVAL promote", r);
     return { pending: int("EVAL promote", r[0]), promoted: int("EVAL promote", r[1]) };
   });

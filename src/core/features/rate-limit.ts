@@ -65,6 +65,8 @@ export class RateTokens {
 
   /** Up to `wanted` of the held tokens, taken. */
   take(wanted: number, now: number): number {
+    // Tokens of a window that has ended are void: spending them now would hand over more than `limit` in this one.
+    if (Math.floor(now / this.rate.periodMs) !== this.#window) this.#tokens = 0;
     const n = this.slowedAt(now) ? 0 : Math.min(wanted, this.#tokens);
     this.#tokens -= n;
     return n;

@@ -5,6 +5,8 @@
 import type { Failure } from "../handle/attempt-errors.js";
 import type { LatencySummary } from "./latency.js";
 import { lpushOp, lremOp, ltrimOp } from "../redis/list-ops.js";
+import type { BacklogSource } from "./backlog-sample.js";
+import { trimAndSampleCommand } from "./backlog-sample.js";
 import { REPORTS_KEPT, reportsKey } from "../redis/keys.js";
 import type { Command } from "../redis/transport.js";
 
@@ -81,8 +83,14 @@ export function emptyReport(fn: string, consumer: string, startedAt: number, tri
 /** An idle run (nothing read, reclaimed, dropped or skipped) writes nothing: every idle tick is billed. */
 export const didWork = (r: RunReport): boolean => r.read + r.reclaimed + r.dropped + r.skippedReplays > 0 || r.stopReason === "error";
 
-export function storeReportCommands(r: RunReport): Command[] {
-  return [lpushOp(reportsKey(r.function), JSON.stringify(r)).command, ltrimOp(reportsKey(r.function), 0, REPORTS_KEPT - 1).command];
+/**
+ * LPUSH and LTRIM of the report. Given the function's `backlog` source, the
+ * trim also takes a backlog sample for the charts (backlog-sample.ts): still
+ * two commands, in the same request.
+ */
+export function storeReportCommands(r: RunReport, backlog?: BacklogSource): Command[] {
+  const trim = backlog ? trimAndSampleCommand(r.function, backlog, Date.parse(r.startedAt) + r.durationMs) : ltrimOp(reportsKey(r.function), 0, REPORTS_KEPT - 1).command;
+  return [lpushOp(reportsKey(r.function), JSON.stringify(r)).command, trim];
 }
 
 /** Swaps a stored report for a corrected one (its commit turned out to fail in part). */

@@ -9,6 +9,7 @@
  * reading and the XTRIM is not protected; create groups before producing.
  */
 import { xinfoGroups, xlen, xpendingSummary, xrange, xtrim } from "../redis/commands.js";
+import type { BacklogSource } from "./backlog-sample.js";
 import { oldestRefOp } from "../dead-letters/dead-letter-refs.js";
 import type { Op } from "../redis/ops.js";
 import { op, sendPipeline, sendTransaction } from "../redis/ops.js";
@@ -26,7 +27,7 @@ const MAXLEN_PAGE = 1_000;
  * Computes the floor and trims; the last request also stores the run report,
  * built by `report` given the commands that request carries. Returns the report stored.
  */
-export async function applyRetention(t: Transport, stream: string, retention: RetentionOptions, report: (commands: number) => RunReport): Promise<RunReport> {
+export async function applyRetention(t: Transport, stream: string, retention: RetentionOptions, report: (commands: number) => RunReport, backlog?: BacklogSource): Promise<RunReport> {
   const [groups, length, held] = await sendPipeline(t, [xinfoGroups(stream), xlen(stream), oldestRefOp(stream)] as const);
   const withPending = groups.filter((g) => g.pending > 0);
   const excess = retention.maxLen === undefined ? 0 : Math.min(length - retention.maxLen, MAXLEN_PAGE);
@@ -56,7 +57,7 @@ export async function applyRetention(t: Transport, stream: string, retention: Re
   const ops: Op<unknown>[] = [];
   if (groups.length > 0 && trimBelow !== undefined) ops.push(xtrim(stream, { strategy: "MINID", threshold: trimBelow }));
   const stored = report(ops.length + 2);
-  ops.push(...storeReportCommands(stored).map((c) => op(c, (x) => x)));
+  ops.push(...storeReportCommands(stored, backlog).map((c) => op(c, (x) => x)));
   await sendTransaction(t, ops);
   return stored;
 }

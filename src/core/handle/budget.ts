@@ -12,9 +12,14 @@ export class SubrequestBudgetError extends Error {
 export class SubrequestBudget {
   #fetches = 0;
   constructor(
-    readonly limit: number,
+    /** A number, or what it is now when the run shares its invocation's budget by need (run/share.ts). */
+    private readonly cap: number | (() => number),
     private readonly redisRequests: () => number,
   ) {}
+
+  get limit(): number {
+    return typeof this.cap === "number" ? this.cap : this.cap();
+  }
 
   get fetches(): number {
     return this.#fetches;

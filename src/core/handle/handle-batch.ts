@@ -20,13 +20,28 @@ export type { BatchOptions, Outcome } from "./attempt-context.js";
 
 export async function handleBatch(delivered: readonly Delivered[], o: BatchOptions): Promise<Outcome[]> {
   const handleAll = (messages: readonly Message[]) => (o.fn.handleBatch ? handleWholeBatch(messages, o) : inLanes(messages, o));
-  if (!o.fn.schema && o.fn.payload !== "json") return handleAll(delivered.map(asIs));
+  const overdue = delivered.some((d) => d.attempt > o.maxDeliveries);
+  if (!o.fn.schema && o.fn.payload !== "json" && !overdue) return handleAll(delivered.map(asIs));
   const outcomes: Outcome[] = new Array(delivered.length);
-  const { valid, refused } = await prepareMessages(delivered, o.fn);
-  for (const r of refused) outcomes[r.index] = { message: delivered[r.index]!, ok: false, permanent: true, error: r.error };
+  // Indices into `delivered` of the messages a handler may see.
+  const open: number[] = [];
+  delivered.forEach((d, i) => (d.attempt > o.maxDeliveries ? (outcomes[i] = overDelivered(d, o.maxDeliveries)) : open.push(i)));
+  const { valid, refused } = await prepareMessages(open.map((i) => delivered[i]!), o.fn);
+  for (const r of refused) outcomes[open[r.index]!] = { message: delivered[open[r.index]!]!, ok: false, permanent: true, error: r.error };
   const results = await handleAll(valid.map((v) => v.message));
-  valid.forEach((v, j) => (outcomes[v.index] = results[j]!));
+  valid.forEach((v, j) => (outcomes[open[v.index]!] = results[j]!));
   return outcomes;
+}
+
+/**
+ * A message back on its stream with its deliveries already at the limit
+ * (reentry.ts: its dead-letter move failed after its XACK): dead-lettered
+ * again, counting only the deliveries a handler really saw.
+ */
+function overDelivered(d: Delivered, maxDeliveries: number): Outcome {
+  const deliveries = d.priorDeliveries ?? d.attempt - 1;
+  const error = `delivered ${deliveries} time(s) already (maxDeliveries ${maxDeliveries}); it came back to its stream after a failed dead-letter move, so no handler sees it again`;
+  return { message: { ...d, attempt: deliveries }, ok: false, permanent: true, error };
 }
 
 async function inLanes(messages: readonly Message[], o: BatchOptions): Promise<Outcome[]> {

@@ -1,50 +1,53 @@
 /**
- * Where a handler's `effects.xadd` onto a stream goes when that stream is a
- * partitioned logical stream: into the partition its key routes to, as the
- * API and the producer would write it. A bare XADD onto the logical name
- * would land in a stream no member reads. The effect commits in the
- * message's own transaction, so the partition must live in the database the
- * message commits in; otherwise the attempt fails with an error saying so
- * (enqueue through the API or the producer instead), and only that message
- * is retried, not its whole batch's commit refused.
+ * Where a handler's effects go when some streams are partitioned:
+ * - an `effects.xadd` onto a partitioned logical stream goes into the
+ *   partition its key routes to, as the API and the producer would write it
+ *   (a bare XADD onto the logical name would land in a stream no member
+ *   reads);
+ * - an effect commits in its message's own transaction, so every key it
+ *   names must live in the database the message commits in
+ *   (key-databases.ts). One that names a key of another database (a
+ *   partition of another database, routed or named by its tag) fails its
+ *   attempt with an error saying so, and only that message is retried: the
+ *   routing transport would otherwise refuse the whole batch's commit.
  */
 import type { PollingFunction } from "../define/define.js";
-import { ConfigError } from "../redis/errors.js";
-import { partitionSpecs } from "./partition-specs.js";
-import type { Fields } from "../redis/parse-replies.js";
-import type { Partitions } from "../define/partitions.js";
-import { databaseOfPartition, routeFields } from "../define/partitions.js";
-
-/** Answers the stream an effect's XADD onto `stream` writes to, or throws ConfigError. */
-export type { EffectStreams } from "../define/effects.js";
 import type { EffectStreams } from "../define/effects.js";
+import { routeFields } from "../define/partitions.js";
+import { commandKeys } from "../redis/command-keys.js";
+import { ConfigError } from "../redis/errors.js";
+import { homeDatabase, keyDatabases } from "./key-databases.js";
 
-/** Built once per function list: runs of one deployment share it. */
-const specsOf = new WeakMap<readonly PollingFunction[], ReadonlyMap<string, Required<Partitions>>>();
+export type { EffectStreams } from "../define/effects.js";
 
-function logicalSpecs(functions: readonly PollingFunction[]): ReadonlyMap<string, Required<Partitions>> {
-  let specs = specsOf.get(functions);
-  if (!specs) specsOf.set(functions, (specs = partitionSpecs(functions)));
-  return specs;
-}
+const ENQUEUE_INSTEAD = "an effect commits in the message's own transaction; enqueue through the API or the producer instead";
 
 /** Undefined when no function of the deployment is partitioned: effects write where they are told. */
 export function effectStreams(functions: readonly PollingFunction[], own: PollingFunction): EffectStreams | undefined {
-  const specs = logicalSpecs(functions);
+  const { specs, locate, spread } = keyDatabases(functions);
   if (specs.size === 0) return undefined;
-  const ownDatabase = own.partitionOf ? databaseOfPartition(own.partitionOf.index, own.partitionOf.spec) : 0;
-  return (stream, fields) => {
-    const spec = specs.get(stream);
-    if (!spec) return stream;
-    const routed = routeFields(fields, stream, spec);
-    if ("missing" in routed) throw new ConfigError(`effects.xadd onto the partitioned stream ${JSON.stringify(stream)}: the field ${JSON.stringify(routed.missing)} that routes it is missing`);
-    const database = databaseOfPartition(routed.index, spec);
-    if (database !== ownDatabase) {
-      throw new ConfigError(
-        `effects.xadd onto ${JSON.stringify(stream)} routes to ${routed.stream} in database ${database}, but this message commits in database ${ownDatabase}: ` +
-          "an effect commits in the message's own transaction; enqueue through the API or the producer instead",
-      );
-    }
-    return routed.stream;
+  const ownDatabase = homeDatabase(own);
+  return {
+    stream(stream, fields) {
+      const spec = specs.get(stream);
+      if (!spec) return stream;
+      const routed = routeFields(fields, stream, spec);
+      if ("missing" in routed) throw new ConfigError(`effects.xadd onto the partitioned stream ${JSON.stringify(stream)}: the field ${JSON.stringify(routed.missing)} that routes it is missing`);
+      const database = locate(routed.stream)!;
+      if (database !== ownDatabase) {
+        throw new ConfigError(`effects.xadd onto ${JSON.stringify(stream)} routes to ${routed.stream} in database ${database}, but this message commits in database ${ownDatabase}: ${ENQUEUE_INSTEAD}`);
+      }
+      return routed.stream;
+    },
+    check(command) {
+      // One database: every key is in it.
+      if (!spread) return;
+      for (const key of commandKeys(command)) {
+        const database = locate(key);
+        if (database !== undefined && database !== ownDatabase) {
+          throw new ConfigError(`effects: ${command[0]} ${JSON.stringify(key)} names a key of database ${database}, but this message commits in database ${ownDatabase}: ${ENQUEUE_INSTEAD}`);
+        }
+      }
+    },
   };
 }

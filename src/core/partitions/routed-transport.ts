@@ -10,24 +10,22 @@
  *   (`cronsumer:runs:orders-p3`) are in its partition's database.
  * - Other keys belong to no database of their own: they go where the
  *   request's tagged keys go, so a member's effects commit in the MULTI/EXEC
- *   that acknowledges its message. A request naming none goes to database 0.
+ *   that acknowledges its message. A request naming none goes to the home
+ *   database of the function that sends it (`homeTransport`: a member's is
+ *   its partition's), else to database 0 (key-databases.ts).
  * - A transaction naming keys of two databases is refused with a
  *   `ConfigError` (a bug: splitting it would break its atomicity). A pipeline
  *   is not atomic, so one naming several databases (the API listing every
  *   member's reports) is sent as one pipeline per database, answered in order.
  */
-import { commandKeys } from "../redis/command-keys.js";
 import type { PollingFunction } from "../define/define.js";
-import { ConfigError } from "../redis/errors.js";
-import { functionOfKey } from "../redis/keys.js";
-import { expandPartitions } from "./partition-members.js";
 import type { Partitions } from "../define/partitions.js";
-import { partitionSpecs } from "./partition-specs.js";
-import { databaseOfPartition, parsePartitionKey } from "../define/partitions.js";
+import { commandKeys } from "../redis/command-keys.js";
+import { ConfigError } from "../redis/errors.js";
+import { extraRequests, withExtraRequests } from "../redis/extra-requests.js";
 import type { Command, Outcome, Transport } from "../redis/transport.js";
-
-/** Where one key lives, or undefined for a key that follows its request. */
-type Locate = (key: string) => number | undefined;
+import type { Locate } from "./key-databases.js";
+import { homeDatabase, keyDatabases } from "./key-databases.js";
 
 /** Each routed transport's partitioned logical streams, for `routedPartitions`. */
 const partitionsOf = new WeakMap<Transport, ReadonlyMap<string, Required<Partitions>>>();
@@ -43,29 +41,57 @@ export const routedPartitions = (t: Transport): ReadonlyMap<string, Required<Par
 export function routedTransport(databases: readonly Transport[], functions: readonly PollingFunction[]): Transport {
   if (!Array.isArray(databases) || databases.length === 0) throw new ConfigError("routedTransport: `databases` must list at least one transport");
   const { locate, specs } = locator(databases.length, functions);
+  const homes = new Map<number, Transport>();
+  const at = (home: number): Transport => {
+    let t = homes.get(home);
+    if (!t) homes.set(home, (t = routeFrom(databases, locate, home)));
+    return t;
+  };
+  for (const t of [at(0), ...Array.from({ length: databases.length - 1 }, (_, j) => at(j + 1))]) {
+    partitionsOf.set(t, specs);
+    homesOf.set(t, at);
+  }
+  return at(0);
+}
 
+/** Each routed transport's variants by home database, for `homeTransport`. */
+const homesOf = new WeakMap<Transport, (home: number) => Transport>();
+
+/**
+ * The transport `fn`'s run sends through: for a routed transport, one whose
+ * requests that name no database's key (`ctx.read` of an untagged key, a
+ * `noAck` member's effects-only commit) go to `fn`'s own database, where its
+ * effects live; any other transport as it is. Wrapping twice is harmless.
+ */
+export function homeTransport(t: Transport, fn: Pick<PollingFunction, "partitionOf">): Transport {
+  const at = homesOf.get(t);
+  return at ? at(homeDatabase(fn)) : t;
+}
+
+function routeFrom(databases: readonly Transport[], locate: Locate, home: number): Transport {
   async function pipeline(commands: readonly Command[]): Promise<Outcome[]> {
     const perCommand = commands.map((c) => databaseOfRequest([c], locate));
     const named = new Set(perCommand.filter((db) => db !== undefined));
-    if (named.size <= 1) return databases[[...named][0] ?? 0]!.pipeline(commands);
+    if (named.size <= 1) return databases[[...named][0] ?? home]!.pipeline(commands);
     const outcomes: Outcome[] = new Array(commands.length);
-    const target = perCommand.map((db) => db ?? 0);
+    const target = perCommand.map((db) => db ?? home);
+    const dbs = [...new Set(target)];
+    let extra = 0;
     await Promise.all(
-      [...new Set(target)].map(async (db) => {
+      dbs.map(async (db) => {
         const at = target.flatMap((d, i) => (d === db ? [i] : []));
         const answered = await databases[db]!.pipeline(at.map((i) => commands[i]!));
+        extra += extraRequests(answered);
         at.forEach((i, j) => (outcomes[i] = answered[j]!));
       }),
     );
-    return outcomes;
+    // One call, one request per database it reached (and whatever each of those cost beyond it).
+    return withExtraRequests(outcomes, dbs.length - 1 + extra);
   }
-
-  const routed: Transport = {
+  return {
     pipeline: async (commands) => (databases.length === 1 ? databases[0]!.pipeline(commands) : pipeline(commands)),
-    transaction: async (commands) => databases[databaseOfRequest(commands, locate) ?? 0]!.transaction(commands),
+    transaction: async (commands) => databases[databaseOfRequest(commands, locate) ?? home]!.transaction(commands),
   };
-  partitionsOf.set(routed, specs);
-  return routed;
 }
 
 /**
@@ -88,9 +114,7 @@ function databaseOfRequest(commands: readonly Command[], locate: Locate): number
 }
 
 function locator(count: number, functions: readonly PollingFunction[]): { locate: Locate; specs: ReadonlyMap<string, Required<Partitions>> } {
-  const expanded = expandPartitions(functions);
-  const specs = partitionSpecs(expanded);
-  const members = new Map<string, number>();
+  const { locate, specs, expanded } = keyDatabases(functions);
   for (const fn of expanded) {
     const of = fn.partitionOf;
     if (!of) continue;
@@ -100,14 +124,6 @@ function locator(count: number, functions: readonly PollingFunction[]): { locate
     if (of.spec.databases > 1 && fn.options.deadLetterStream !== undefined) {
       throw new ConfigError(`${where}: with \`partitions.databases\` > 1 leave \`deadLetterStream\` unset, so each partition dead-letters to its own \`{stream:p<i>}:dlq\``);
     }
-    members.set(fn.name, databaseOfPartition(of.index, of.spec));
   }
-  const locate: Locate = (key) => {
-    const tag = parsePartitionKey(key);
-    const spec = tag && specs.get(tag.logical);
-    if (tag && spec) return databaseOfPartition(tag.index, spec);
-    const fn = functionOfKey(key);
-    return fn === undefined ? undefined : members.get(fn);
-  };
   return { locate, specs };
 }

@@ -10,7 +10,9 @@
  * - A merged request refused in a way that provably ran nothing (EXECABORT:
  *   a command of the MULTI was malformed; the request-size cap, checked
  *   before anything runs) is sent again caller by caller, so one member's bad
- *   command never blocks its siblings' commits.
+ *   command never blocks its siblings' commits. The refused attempt was a
+ *   subrequest of its own: its first caller is charged for it
+ *   (extra-requests.ts), so the callers' counts add up to what was sent.
  * - Any other failure rejects every caller of that request with a
  *   `TransportError` (outcome unknown), whatever Redis said: an error reply
  *   to the merged request cannot be pinned on one caller, and part of it may
@@ -21,8 +23,15 @@
  * Redis runs the joined one atomically: every guarantee of each part holds.
  */
 import { RedisReplyError, TransportError } from "./errors.js";
+import { withExtraRequests } from "./extra-requests.js";
 import { commandsBytes } from "./request-bytes.js";
 import type { Command, Outcome, Transport } from "./transport.js";
+
+/** Outcomes handed to a caller whose commands rode in a request another caller's opened: that request is counted once, by its first caller. */
+const riders = new WeakSet<readonly Outcome[]>();
+
+/** True when these outcomes came back in a merged request opened by another caller (counting-transport.ts counts it once). */
+export const rodeAlong = (outcomes: readonly Outcome[]): boolean => riders.has(outcomes);
 
 interface Waiting {
   commands: readonly Command[];
@@ -57,19 +66,27 @@ export function coalescingTransport(inner: Transport, { maxRequestBytes }: Coale
       if (outcomes.length !== merged.length) throw new TransportError(`a merged ${kind} of ${merged.length} commands was answered with ${outcomes.length} outcomes`);
       let at = 0;
       for (const w of batch) {
-        w.resolve(outcomes.slice(at, at + w.commands.length));
+        const own = outcomes.slice(at, at + w.commands.length);
+        if (at > 0) riders.add(own);
+        w.resolve(own);
         at += w.commands.length;
       }
     } catch (error) {
       // Refused whole: nothing ran, so each part alone is safe to send, and only a bad part fails again.
-      if (ranNothing(error)) return void (await Promise.all(batch.map((w) => settleAlone(kind, w))));
+      if (ranNothing(error)) return void (await Promise.all(batch.map((w, i) => settleAlone(kind, w, i === 0 ? 1 : 0))));
       const unknown = error instanceof TransportError ? error : new TransportError(`a merged ${kind} of ${batch.length} callers failed, so each one's outcome is unknown: ${String((error as Error)?.message ?? error)}`, { cause: error });
       for (const w of batch) w.reject(unknown);
     }
   }
 
   // Through a promise, so a transport that throws instead of rejecting still settles its caller.
-  const settleAlone = (kind: Kind, w: Waiting) => Promise.resolve(w.commands).then((commands) => inner[kind](commands)).then(w.resolve, w.reject);
+  const settleAlone = (kind: Kind, w: Waiting, extra = 0) =>
+    Promise.resolve(w.commands)
+      .then((commands) => inner[kind](commands))
+      .then(
+        (outcomes) => w.resolve(withExtraRequests(outcomes, extra)),
+        (error: unknown) => w.reject(withExtraRequests(error, extra)),
+      );
 
   function enqueue(kind: Kind, commands: readonly Command[]): Promise<Outcome[]> {
     return new Promise((resolve, reject) => {

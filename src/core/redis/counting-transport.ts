@@ -1,7 +1,13 @@
 /**
  * Wraps a transport to count what a run costs: HTTP requests (Worker
  * subrequests) and Redis commands (what Upstash bills, also inside a pipeline).
+ * Requests are counted after merging (coalescing-transport.ts): a request
+ * whose commands rode in another caller's is not a subrequest of its own,
+ * and a merged attempt refused whole, whose parts were then sent alone, is
+ * one more (extra-requests.ts), charged to its first caller once it settles.
  */
+import { rodeAlong } from "./coalescing-transport.js";
+import { extraRequests } from "./extra-requests.js";
 import type { Command, Outcome, Transport } from "./transport.js";
 
 export interface Counted extends Transport {
@@ -16,6 +22,18 @@ export function countingTransport(inner: Transport): Counted {
     requests += 1;
     commands += batch.length;
   };
+  const settled = (call: Promise<Outcome[]>) =>
+    call.then(
+      (outcomes) => {
+        if (rodeAlong(outcomes)) requests -= 1;
+        requests += extraRequests(outcomes);
+        return outcomes;
+      },
+      (error: unknown) => {
+        requests += extraRequests(error);
+        throw error;
+      },
+    );
   return {
     get requests() {
       return requests;
@@ -25,11 +43,11 @@ export function countingTransport(inner: Transport): Counted {
     },
     pipeline(batch): Promise<Outcome[]> {
       count(batch);
-      return inner.pipeline(batch);
+      return settled(inner.pipeline(batch));
     },
     transaction(batch): Promise<Outcome[]> {
       count(batch);
-      return inner.transaction(batch);
+      return settled(inner.transaction(batch));
     },
   };
 }

@@ -6,8 +6,9 @@ export const REPORTS_KEPT = 50;
 
 /**
  * Backlog samples of one function for the dashboard's charts: a list, newest
- * first, bounded by `SAMPLES_KEPT` (a day at one a minute). Taken by the API
- * while someone reads the series, never by runs, so idle ticks cost nothing more.
+ * first, bounded by `SAMPLES_KEPT` (a day at one a minute). Taken by runs
+ * that store a report, in the same request (features/backlog-sample.ts): idle ticks and
+ * GET routes write none.
  */
 export const samplesKey = (fn: string): string => `cronsumer:samples:${fn}`;
 export const SAMPLES_KEPT = 1440;
@@ -81,6 +82,14 @@ export const gateKey = (stream: string): string => besideStream(stream, "cronsum
  * sits in the stream's cluster slot and can share the stream's MULTI/EXEC.
  */
 export const attemptErrorsKey = (stream: string, group: string): string => besideStream(stream, `cronsumer-errors:${group}`);
+
+/**
+ * Marks one message put back on its stream after a failed park or
+ * dead-letter move (features/reentry.ts): the put-back writes it with `SET NX`
+ * in the script that XADDs, so sending it again after a lost answer adds
+ * nothing twice. Expires after a week. Same cluster slot as the stream.
+ */
+export const rescuedKey = (stream: string, group: string, id: string): string => besideStream(stream, `cronsumer-rescued:${group}:${id}`);
 
 /**
  * Source entries that dead letters refer to instead of copying (see

@@ -6,7 +6,8 @@
  *   retry after the backoff delay (see backoff.ts) without counting a delivery;
  *   with `delays`, a delay longer than the visibility timeout (which no idle
  *   time can express) parks the message in the delayed set instead, with its
- *   delivery count, in this same MULTI/EXEC as its XACK (delayed.ts);
+ *   delivery count, in this same MULTI/EXEC as its XACK, due that long after
+ *   the Redis clock's now (delayed.ts);
  * - failure that is permanent or out of deliveries, or a reclaimed message
  *   already at `maxDeliveries`: XADD to the dead-letter stream, then XACK;
  * - no attempt made (the run's subrequest budget refused the handler's
@@ -29,7 +30,8 @@ import { attemptErrorCommands } from "../handle/attempt-errors.js";
 import { idleForDelay, retryDelayMs } from "../define/backoff.js";
 import { xack, xadd, xclaimJustId } from "../redis/commands.js";
 import { deadLetterFields, deadLetterReferenceFields } from "../dead-letters/dead-letter.js";
-import { delayCommands, DELIVERIES_FIELD, retryId } from "../features/delayed.js";
+import { delayCommand, retryId } from "../features/delayed.js";
+import { REENTRY_FIELDS, reentryFields } from "../features/reentry.js";
 import { holdRefOp } from "../dead-letters/dead-letter-refs.js";
 import type { Delivered as Message } from "../define/define.js";
 import type { Expired, Released } from "../handle/fetched.js";
@@ -111,7 +113,7 @@ export function buildCommit(c: CommitInput): Commit {
     if (bytes <= limit) push(copy, { kind: "dead-letter", message });
     else {
       push(xadd(o.deadLetterStream, deadLetterReferenceFields(metadata, bytes)).command, { kind: "dead-letter", message });
-      push(holdRefOp(message.stream, message.id).command, { kind: "hold" });
+      push(holdRefOp(message.stream, message.id, message.group).command, { kind: "hold" });
     }
     if (!o.noAck) ack.push(message.id);
     commit.deadLettered += 1;
@@ -119,8 +121,10 @@ export function buildCommit(c: CommitInput): Commit {
 
   // Parked with its delivery count; one the promotion script could not unpack waits the longest an idle time can say.
   const park = (message: Message, delayMs: number) => {
-    const fields = { ...message.fields, [DELIVERIES_FIELD]: String(message.attempt) };
-    for (const command of delayCommands(message.stream, retryId(message.id), c.now + delayMs, fields)) push(command, { kind: "park", message });
+    // Promotion adds it to the stream as a new entry, which every group would read: it names its own (reentry.ts).
+    const fields = reentryFields(message);
+    // Due on the Redis clock, which promotion reads too (delayed.ts `Due`).
+    push(delayCommand(message.stream, { inMs: delayMs }, [{ id: retryId(message.id), fields }]), { kind: "park", message });
     ack.push(message.id);
     commit.retried += 1;
   };
@@ -175,7 +179,7 @@ export const effectsTooLarge = (bytes: number, limit: number): string =>
 /** A retry longer than an idle time can say leaves the PEL for the delayed set (`delays`), acknowledged. */
 const parks = (o: FunctionOptions, message: Message, delayMs: number): boolean =>
   // An ordered retry waits pending, holding its key: acknowledged into the delayed set, later messages of its key would pass it.
-  o.delays && !o.noAck && !o.ordered && delayMs > o.visibilityTimeoutMs && Object.keys(message.fields).length < MAX_SCRIPT_FIELDS;
+  o.delays && !o.noAck && !o.ordered && delayMs > o.visibilityTimeoutMs && Object.keys(message.fields).length + REENTRY_FIELDS <= MAX_SCRIPT_FIELDS;
 
 /**
  * The delay of a failure the commit retries in place: left in the PEL and

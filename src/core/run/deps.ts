@@ -4,6 +4,7 @@ import type { Vars } from "../define/overrides.js";
 import type { RunLimits } from "../define/run-limits.js";
 import type { RunReport } from "../features/report.js";
 import type { Transport } from "../redis/transport.js";
+import type { InvocationShare } from "./share.js";
 
 export interface RunDeps {
   transport: Transport;
@@ -25,4 +26,6 @@ export interface RunDeps {
   onBacklog?: () => void;
   /** Every function of the deployment (partition members included), so effects onto a partitioned stream reach its partition (effect-streams.ts). */
   functions?: readonly PollingFunction[];
+  /** The invocation's budgets, shared by need between the runs it makes (share.ts); without it, the run's own options bound it. */
+  share?: InvocationShare;
 }

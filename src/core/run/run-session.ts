@@ -13,6 +13,7 @@
  * stops for its budget or an error ends the session; the next tick goes on.
  */
 import { resolveOptions } from "../define/define.js";
+import { homeTransport } from "../partitions/routed-transport.js";
 import type { PollingFunction } from "../define/define.js";
 import type { FunctionOptions } from "../define/options.js";
 import type { RunReport } from "../features/report.js";
@@ -38,7 +39,9 @@ export interface SessionOptions {
 const RECHECKS = 3;
 const RECHECK_MS = 20;
 
-export async function runSession(fn: PollingFunction, deps: RunDeps, session: SessionOptions = {}): Promise<RunReport> {
+export async function runSession(fn: PollingFunction, given: RunDeps, session: SessionOptions = {}): Promise<RunReport> {
+  // Requests naming no partition's key go to this function's own database (routed-transport.ts).
+  const deps = { ...given, transport: homeTransport(given.transport, fn) };
   const now = deps.now ?? Date.now;
   const sleep = session.sleep ?? defaultSleep;
   const startedAt = now();

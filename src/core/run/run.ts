@@ -14,6 +14,7 @@
 import type { PollingFunction } from "../define/define.js";
 import type { RunReport } from "../features/report.js";
 import type { RunDeps } from "./deps.js";
+import type { RunState } from "./state.js";
 import { commitLeading } from "./steps/commit.js";
 import { failed, finish, stored } from "./steps/finish.js";
 import { handle } from "./steps/handle.js";
@@ -28,6 +29,14 @@ export type { RunDeps } from "./deps.js";
 export async function runFunction(fn: PollingFunction, deps: RunDeps): Promise<RunReport> {
   const s = prepare(fn, deps);
   if (!("features" in s)) return s;
+  try {
+    return await sequence(s);
+  } finally {
+    s.seat?.leave();
+  }
+}
+
+async function sequence(s: RunState): Promise<RunReport> {
   try {
     const ended = await start(s);
     if (ended) return ended;

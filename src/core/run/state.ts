@@ -12,6 +12,7 @@ import type { Fetched } from "../handle/fetched.js";
 import type { EffectStreams } from "../define/effects.js";
 import type { Counted } from "../redis/counting-transport.js";
 import type { RunDeps } from "./deps.js";
+import type { Seat } from "./share.js";
 
 export interface RunState extends RunScope {
   readonly fn: PollingFunction;
@@ -33,6 +34,8 @@ export interface RunState extends RunScope {
   cursor: string;
   /** The last read found fewer than it asked for: nothing new is left to read. */
   lastReadShort: boolean;
+  /** Its part of the invocation's budgets, when they are shared by need (share.ts). */
+  readonly seat: Seat | undefined;
   /** The report as stored, once it is: the caller gets exactly that. */
   stored: RunReport | undefined;
 }

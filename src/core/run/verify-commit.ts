@@ -12,14 +12,17 @@
  * - a dead-letter XADD that failed while its XACK succeeded would lose the
  *   message, so it is put back on its source stream as a new entry (the
  *   original id cannot be restored) and reported; so is a long retry whose
- *   ZADD or HSET into the delayed set failed (it is retried at once).
+ *   park into the delayed set failed (it is retried at once). The new
+ *   entry carries its group and its deliveries (reentry.ts), so only that
+ *   group gets it, and `maxDeliveries` still ends its retries; a put-back
+ *   whose answer is lost is sent again, and adds the entry at most once.
  */
-import { xadd } from "../redis/commands.js";
 import type { Commit } from "./commit.js";
 import type { Delivered as Message } from "../define/define.js";
 import type { Settled } from "../redis/ops.js";
 import { pipelineSettled } from "../redis/ops.js";
 import type { RunReport } from "../features/report.js";
+import { rescueOp } from "../features/reentry.js";
 import type { Transport } from "../redis/transport.js";
 
 export interface Problems {
@@ -27,6 +30,28 @@ export interface Problems {
   /** Extra requests and commands spent on rescues. */
   requests: number;
   commands: number;
+}
+
+/** Sends of a put-back whose answer was lost: each is safe to repeat (reentry.ts `rescueOp`). */
+const RESCUE_ATTEMPTS = 3;
+
+/**
+ * Puts each message back with its group and its deliveries (a fresh entry
+ * would reach every group and count from 1 again), sending again while the
+ * request's outcome is unknown; true for each one that is back.
+ */
+async function putBack(t: Transport, rescue: readonly Message[], problems: Problems): Promise<boolean[]> {
+  const put = rescue.map(() => false);
+  let left = rescue.map((m, i) => ({ i, ...rescueOp(m) }));
+  for (let attempt = 0; attempt < RESCUE_ATTEMPTS && left.length > 0; attempt++) {
+    problems.requests += 1;
+    problems.commands += left.length;
+    const settled = await pipelineSettled(t, left.map((x) => x.op)).catch(() => undefined);
+    if (settled) settled.forEach((x, j) => (put[left[j]!.i] = x.ok));
+    // Only an unknown outcome is sent again, and only what a repeat cannot add twice.
+    left = settled ? [] : left.filter((x) => x.resendable);
+  }
+  return put;
 }
 
 export async function verifyCommit(t: Transport, commit: Commit, results: Settled<unknown>[], r: RunReport): Promise<Problems> {
@@ -44,7 +69,7 @@ export async function verifyCommit(t: Transport, commit: Commit, results: Settle
         rescue.push(check.message);
         r.deadLettered -= 1;
       }
-      // A park is two commands; one failed rescue puts the message back once.
+      // Put back once, however many of its commands failed.
       if (check.kind === "park" && !rescue.includes(check.message)) rescue.push(check.message);
       note(`commit: ${check.kind} failed: ${result.error}`);
     } else if (check.kind === "xack" && typeof result.value === "number" && result.value < check.ids) {
@@ -56,11 +81,8 @@ export async function verifyCommit(t: Transport, commit: Commit, results: Settle
     }
   });
   if (rescue.length > 0) {
-    const ops = rescue.map((m) => xadd(m.stream, m.fields));
-    problems.requests += 1;
-    problems.commands += ops.length;
-    const put = await pipelineSettled(t, ops).catch(() => undefined);
-    const lost = rescue.filter((_, i) => !put?.[i]?.ok);
+    const put = await putBack(t, rescue, problems);
+    const lost = rescue.filter((_, i) => !put[i]);
     const outcome =
       lost.length === 0
         ? `${rescue.length} dead letter(s) put back on their source stream as new entries`

@@ -5,15 +5,17 @@
  * the headers that tell a client what a request cost and what its token may do.
  */
 import { describe, expect, it } from "vitest";
+import { createApp } from "../../../src/api/app.js";
 import { PermanentError } from "../../../src/core/redis/errors.js";
 import { REPORTS_KEPT, SAMPLES_KEPT, reportsKey, samplesKey } from "../../../src/core/redis/keys.js";
 import type { RunReport } from "../../../src/core/features/report.js";
 import { runFunction } from "../../../src/core/run/run.js";
 import { age, bridgeTransport, enqueue } from "../../support/engine.js";
-import { call, enc, READ_TOKEN, useApiFixture } from "./support.js";
+import { call, enc, idOf, READ_TOKEN, snapshot, useApiFixture } from "./support.js";
 import { plantDeadLetter } from "./replay-support.js";
 
-const { f, setup } = useApiFixture();
+const api = useApiFixture();
+const { f, setup } = api;
 const run = (fn: Parameters<typeof runFunction>[0]) => runFunction(fn, { transport: bridgeTransport(), vars: {}, trigger: "manual" });
 
 describe("dead letters, filtered", () => {
@@ -140,20 +142,42 @@ describe("the series", () => {
     expect(res.body.current).toMatchObject({ pending: 0, lag: 0, length: 12 });
   });
 
-  it("appends a backlog sample at most once a minute, to a list bounded at SAMPLES_KEPT; the header says what each read cost", async () => {
-    const s = setup();
-    await f.createGroup(s.fn);
+  it("under READ_TOKEN, no GET route the dashboard reads writes anything, even when a backlog sample is due", async () => {
+    const s = setup({ handle: async () => { throw new Error("later"); } });
+    await enqueue(f.tcp, s.fn.stream, [{ n: "1" }, { n: "2" }]);
+    await run(s.fn);
+    // The newest sample is an hour old: a sample is due, and a route that took samples would take one now.
+    await f.tcp.del(samplesKey(s.fn.name));
+    await f.tcp.lPush(samplesKey(s.fn.name), JSON.stringify({ t: Date.now() - 3_600_000, pending: 0, lag: 0, length: 0 }));
+    const before = await snapshot(f.tcp, [idOf(s.fn)]);
+    const dlq = enc(`${s.fn.stream}:dlq`);
+    for (const path of ["/functions", `/functions/${s.fn.name}/series`, `/functions/${s.fn.name}/view`, `/functions/${s.fn.name}/view?tab=runs`, s.s, `${s.s}/groups`, `${s.s}/groups/g/consumers`, `${s.s}/groups/g/pending`, `/streams/${dlq}`, `/streams/${dlq}/dead-letters`]) {
+      const res = await call(s.api, path, { token: READ_TOKEN });
+      expect(res.status, path).toBe(200);
+    }
+    expect(await snapshot(f.tcp, [idOf(s.fn)])).toEqual(before);
+  });
+
+  it("a run that stores its report takes a backlog sample in the same request, at most once a minute, bounded at SAMPLES_KEPT", async () => {
+    const s = setup({ handle: async () => {} });
     const old = JSON.stringify({ t: Date.now() - 3_600_000, pending: 0, lag: 0, length: 0 });
     await f.tcp.lPush(samplesKey(s.fn.name), Array.from({ length: SAMPLES_KEPT }, () => old));
-    const first = await call(s.api, `/functions/${s.fn.name}/series?minutes=5`);
-    expect(first.headers.get("x-redis-commands")).toBe("7");
-    expect(first.headers.get("x-redis-requests")).toBe("2");
+    await enqueue(f.tcp, s.fn.stream, [{ n: "1" }, { n: "2" }, { n: "3" }]);
+    const first = await run(s.fn);
+    expect(first).toMatchObject({ read: 3, acked: 3 });
     expect(await f.tcp.lLen(samplesKey(s.fn.name))).toBe(SAMPLES_KEPT);
-    const second = await call(s.api, `/functions/${s.fn.name}/series?minutes=5`);
-    expect(second.headers.get("x-redis-commands")).toBe("5");
-    expect((await f.tcp.lRange(samplesKey(s.fn.name), 1, 1))[0]).toBe(old);
-    expect(second.body.samples).toHaveLength(5);
-    expect(second.body.samples.at(-1).t).toBe(first.body.now);
+    const [newest] = await f.tcp.lRange(samplesKey(s.fn.name), 0, 0);
+    expect(JSON.parse(newest!)).toMatchObject({ pending: 0, lag: 0, length: 3 });
+    expect(JSON.parse(newest!).t).toBeGreaterThanOrEqual(Date.parse(first.startedAt));
+    // A second run within the minute stores its report but no second sample.
+    await enqueue(f.tcp, s.fn.stream, [{ n: "4" }]);
+    await run(s.fn);
+    expect(await f.tcp.lRange(samplesKey(s.fn.name), 0, 1)).toEqual([newest, old]);
+    expect(await f.tcp.lLen(reportsKey(s.fn.name))).toBe(2);
+    const series = await call(s.api, `/functions/${s.fn.name}/series?minutes=5`, { token: READ_TOKEN });
+    expect(series.headers.get("x-redis-requests")).toBe("1");
+    expect(series.body.samples.at(-1)).toEqual(JSON.parse(newest!));
+    expect(series.body.samples).toHaveLength(5);
   });
 
   it("warns of a stale consumer holding messages and of failing runs", async () => {
@@ -165,6 +189,37 @@ describe("the series", () => {
     expect(res.body.warnings.map((w: { kind: string }) => w.kind).sort()).toEqual(["runs_failing", "stale_consumer"]);
     expect((await call(s.api, `/functions/nope/series`)).status).toBe(404);
     expect((await call(s.api, `/functions/${s.fn.name}/series?minutes=0`)).body.error.message).toContain('query parameter "minutes"');
+  });
+});
+
+describe("the console's view", () => {
+  it("answers the sidebar of every function and the Overview in one Redis request, at most 5 commands a function", async () => {
+    const a = api.track(f.fn({ handle: async (m) => { if (m.fields.n === "bad") throw new PermanentError("bad"); } }));
+    const b = api.track(f.fn({ handle: async () => {} }));
+    const c = api.track(f.fn({ handle: async () => {} }));
+    const app = createApp({ functions: [a, b, c] });
+    await enqueue(f.tcp, a.stream, [{ n: "1" }, { n: "bad" }, { n: "3" }]);
+    await run(a);
+    await enqueue(f.tcp, b.stream, [{ n: "x" }]);
+    const res = await call(app, `/functions/${a.name}/view`, { token: READ_TOKEN });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-redis-requests")).toBe("1");
+    expect(Number(res.headers.get("x-redis-commands"))).toBeLessThanOrEqual(5 * 3);
+    expect(res.body.sidebar.map((s: { name: string }) => s.name)).toEqual([a.name, b.name, c.name]);
+    const [sa, sb] = res.body.sidebar;
+    expect(sa).toMatchObject({ state: "running", pending: 0, lag: 0, backlog: 0, deadLetters: await f.tcp.xLen(`${a.stream}:dlq`), warning: "1 dead letter" });
+    expect(sb).toMatchObject({ pending: 0, lag: null, deadLetters: 0, lastRunAt: null, warning: null });
+    expect(res.body.function).toMatchObject({ name: a.name, paused: false, deadLetterCount: 1 });
+    expect(res.body.function.recentRuns).toHaveLength(await f.tcp.lLen(reportsKey(a.name)));
+    expect(res.body.overview).toMatchObject({ length: 3, groups: [{ name: "g", pending: 0 }] });
+    expect(res.body.overview.series.minutes.reduce((n: number, m: { acked: number }) => n + m.acked, 0)).toBe(2);
+    // A list tab reads only the sidebar: its list comes from the list route while the tab is open.
+    const pendingTab = await call(app, `/functions/${a.name}/view?tab=pending`);
+    expect(pendingTab.headers.get("x-redis-requests")).toBe("1");
+    expect(Number(pendingTab.headers.get("x-redis-commands"))).toBe(4 * 3);
+    expect(pendingTab.body.overview).toBeNull();
+    expect((await call(app, `/functions/${a.name}/view?tab=nope`)).body.error.message).toContain('query parameter "tab"');
+    expect((await call(app, "/functions/nope/view")).status).toBe(404);
   });
 });
 

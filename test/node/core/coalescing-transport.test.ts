@@ -1,6 +1,7 @@
 /** The coalescer's own bookkeeping, over transports that misbehave (Redis behaviour is tested in partitions-coalescing.test.ts). */
 import { describe, expect, it } from "vitest";
 import { coalescingTransport } from "../../../src/core/redis/coalescing-transport.js";
+import { countingTransport } from "../../../src/core/redis/counting-transport.js";
 import { RedisReplyError, TransportError } from "../../../src/core/redis/errors.js";
 import type { Transport } from "../../../src/core/redis/transport.js";
 
@@ -61,5 +62,18 @@ describe("coalescingTransport", () => {
     const both = await Promise.all([t.transaction([["SET", "a", "1"]]), t.transaction([["SET", "b", "2"]])]);
     expect(both).toEqual([[{ result: "OK" }], [{ result: "OK" }]]);
     expect(sent).toEqual([2, 1, 1]);
+  });
+
+  it("charges the refused merged attempt to its first caller, also when that caller's part fails alone", async () => {
+    const { sent, t } = transactions(async (c) => {
+      if (c.length > 1) throw new RedisReplyError("EXECABORT Transaction discarded because of previous errors.");
+      if (c[0]![0] === "BAD") throw new RedisReplyError("EXECABORT Transaction discarded because of previous errors.");
+      return [{ result: "OK" }];
+    });
+    const [first, second] = [countingTransport(t), countingTransport(t)];
+    const settled = await Promise.allSettled([first.transaction([["BAD"]]), second.transaction([["SET", "b", "2"]])]);
+    expect(settled.map((x) => x.status)).toEqual(["rejected", "fulfilled"]);
+    expect(sent).toEqual([2, 1, 1]);
+    expect([first.requests, second.requests]).toEqual([2, 1]);
   });
 });

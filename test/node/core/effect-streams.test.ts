@@ -54,12 +54,12 @@ describe("effectStreams", () => {
     const members = expandPartitions([definePollingFunction({ name: "ledger", stream: "ledger", group: "g", crons: ["* * * * *"], partitions: { count: 2, key: "k" }, handle: async () => {} })]);
     const keyIn = (i: number) => Array.from({ length: 50 }, (_, n) => `k${n}`).find((k) => partitionOfKey(k, 2) === i)!;
     const fromPartition0 = effectStreams(members, members[0]!)!;
-    expect(fromPartition0("ledger", { k: keyIn(0) })).toBe(partitionStream("ledger", 0));
-    expect(fromPartition0("other", { k: keyIn(1) })).toBe("other");
+    expect(fromPartition0.stream("ledger", { k: keyIn(0) })).toBe(partitionStream("ledger", 0));
+    expect(fromPartition0.stream("other", { k: keyIn(1) })).toBe("other");
     const twoDatabases = expandPartitions([definePollingFunction({ name: "l2", stream: "l2", group: "g", crons: ["* * * * *"], partitions: { count: 2, key: "k", databases: 2 }, handle: async () => {} })]);
     const route = effectStreams(twoDatabases, twoDatabases[0]!)!;
-    expect(route("l2", { k: keyIn(0) })).toBe(partitionStream("l2", 0));
-    expect(() => route("l2", { k: keyIn(1) })).toThrow(/in database 1, but this message commits in database 0/);
+    expect(route.stream("l2", { k: keyIn(0) })).toBe(partitionStream("l2", 0));
+    expect(() => route.stream("l2", { k: keyIn(1) })).toThrow(/in database 1, but this message commits in database 0/);
     expect(effectStreams([], members[0]!)).toBeUndefined();
   });
 });

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { coalescingTransport } from "../../../src/core/redis/coalescing-transport.js";
+import { countingTransport } from "../../../src/core/redis/counting-transport.js";
 import { definePollingFunction } from "../../../src/core/define/define.js";
 import { RedisReplyError } from "../../../src/core/redis/errors.js";
 import { partitionStream, routeFields } from "../../../src/core/define/partitions.js";
@@ -64,11 +65,25 @@ describe.skipIf(ON_ENGINE)(realRedisOnly("requests of P partitions merged into o
     expect(await cost(() => tick(fn))).toEqual({ requests: 1, commands: 2 * P });
   });
 
-  it("merges only in partitioned deployments: transportFromEnv sends other functions' requests as before", async () => {
+  it("merges every function's requests of one invocation, partitioned or not (transportFromEnv)", async () => {
     const plain = definePollingFunction({ name: "plain", stream: "plain", group: "g", crons: ["* * * * *"], handle: async () => {} });
     const twoReads = (t: Transport) => cost(() => Promise.all([t.pipeline([["PING"]]), t.pipeline([["PING"]])]));
-    expect(await twoReads(transportFromEnv(db.env, [plain]))).toEqual({ requests: 2, commands: 2 });
+    expect(await twoReads(transportFromEnv(db.env, [plain]))).toEqual({ requests: 1, commands: 2 });
     expect(await twoReads(transportFromEnv(db.env, [plain, partitioned(async () => {})]))).toEqual({ requests: 1, commands: 2 });
+  });
+
+  it("sends an idle tick of three different functions, one ordered, as one request, and their reports count one request between them", async () => {
+    const fns = [
+      definePollingFunction({ name: `idle-a${n}`, stream: `idle-a${n}`, group: "g", crons: ["* * * * *"], handle: async () => {} }),
+      definePollingFunction({ name: `idle-b${n}`, stream: `idle-b${n}`, group: "g", crons: ["* * * * *"], handle: async () => {} }),
+      definePollingFunction({ name: `idle-c${n}`, stream: `idle-c${n}`, group: "g", crons: ["* * * * *"], handle: async () => {}, options: { ordered: true } }),
+    ];
+    const tickAll = () => runScheduled(fns, "* * * * *", Date.now(), db.env as never, transportFromEnv(db.env, fns));
+    await tickAll(); // creates the groups
+    let reports: Awaited<ReturnType<typeof tickAll>> = [];
+    expect(await cost(async () => (reports = await tickAll()))).toEqual({ requests: 1, commands: 5 });
+    const counted = reports.map((r) => ("requests" in r ? r.requests : 0));
+    expect(counted.reduce((a, b) => a + b, 0)).toBe(1);
   });
 
   it("merges the members' reads and commits of a busy tick, and each member still acks its own partition", async () => {
@@ -99,6 +114,44 @@ describe.skipIf(ON_ENGINE)(realRedisOnly("requests of P partitions merged into o
     expect(await db.tcp.mGet([key(0), key(1), key(2)])).toEqual(["a", null, "c"]);
     // The merged attempt, then each alone.
     expect(db.stats.requests - before).toBe(4);
+  });
+
+  it("counts the refused merged attempt: what the callers count adds up to what the database received", async () => {
+    const key = (i: number) => `${partitionStream("charged", i)}:k`;
+    const members = [0, 1, 2].map(() => countingTransport(t));
+    const before = db.stats.requests;
+    await Promise.allSettled([
+      members[0]!.transaction([["SET", key(0), "a"]]),
+      members[1]!.transaction([["SET", key(1)]]), // wrong arity: EXECABORT
+      members[2]!.transaction([["SET", key(2), "c"]]),
+    ]);
+    const received = db.stats.requests - before;
+    expect(received).toBe(4);
+    expect(members.reduce((sum, m) => sum + m.requests, 0)).toBe(received);
+  });
+
+  it("counts the refused merged attempt of a size refusal, and nothing runs twice", async () => {
+    const key = (i: number) => `${partitionStream("sized", i)}:k`;
+    // The coalescer's cap is above what this database takes: the merged request is refused before it runs.
+    let refused = 0;
+    const sized: Transport = {
+      pipeline: (c) => db.transport.pipeline(c),
+      transaction: async (c) => {
+        if (c.length > 1) {
+          refused += 1;
+          await db.transport.transaction([["PING"]]); // the refused attempt still reached the server
+          throw new RedisReplyError("ERR max request size exceeded");
+        }
+        return db.transport.transaction(c);
+      },
+    };
+    const merged = coalescingTransport(sized, { maxRequestBytes: MAX_BYTES });
+    const members = [0, 1].map(() => countingTransport(merged));
+    const before = db.stats.requests;
+    await Promise.all([members[0]!.transaction([["INCR", key(0)]]), members[1]!.transaction([["INCR", key(1)]])]);
+    expect(refused).toBe(1);
+    expect(await db.tcp.mGet([key(0), key(1)])).toEqual(["1", "1"]);
+    expect(members.reduce((sum, m) => sum + m.requests, 0)).toBe(db.stats.requests - before);
   });
 
   it("loses and duplicates nothing when the answer of a merged commit is dropped after Redis ran it", async () => {

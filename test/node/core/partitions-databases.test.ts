@@ -146,6 +146,63 @@ describe.skipIf(ON_ENGINE)(realRedisOnly("a partitioned function over two databa
     expect(await dbs[1]!.tcp.exists([stream, idempotencyKey(stream, key)])).toBe(0);
   });
 
+  it("fails only the attempt whose effect names a partition of another database; its batch commits", async () => {
+    const fn = partitioned(async (m, ctx) => {
+      ctx.effects.xadd(`${m.stream}:effects`, { id: m.id });
+      // The next partition lives in the other database.
+      const index = Number(/:p(\d+)\}/.exec(m.stream)![1]);
+      if (m.fields.account === "a0") ctx.effects.set(`${partitionStream(fn.stream, (index + 1) % P)}:stray`, "1");
+    });
+    const t = routed(dbs, fn);
+    const written = await fill(t, fn, 2);
+    const a0 = routeFields({ account: "a0" }, fn.stream, fn.partitions!) as { index: number; stream: string };
+    const reports = await runScheduled([fn], "* * * * *", Date.now(), {}, t);
+    expect(reports.map((r) => ("stopReason" in r ? r.stopReason : r.skipped))).toEqual(Array(P).fill("drained"));
+    const poisoned = written.get(a0.index)![0]!;
+    for (let i = 0; i < P; i++) {
+      const s = partitionStream(fn.stream, i);
+      const own = dbOf(i).tcp;
+      const others = written.get(i)!.filter((id) => id !== poisoned);
+      expect((await entries(own, `${s}:effects`)).map((e) => e.message.id).sort()).toEqual([...others].sort());
+      // Only the attempt that wrote across databases waits for its retry, with none of its effects.
+      expect((await pending(own, s, "g")).map((p) => p.id)).toEqual(i === a0.index ? [poisoned] : []);
+    }
+    const stray = `${partitionStream(fn.stream, (a0.index + 1) % P)}:stray`;
+    expect(await dbs[0]!.tcp.exists(stray)).toBe(0);
+    expect(await dbs[1]!.tcp.exists(stray)).toBe(0);
+  });
+
+  it("sends a member's ctx.read of an untagged key to the member's own database, where its effects write it", async () => {
+    const seen = new Map<string, unknown>();
+    const key = `where${n + 1}`;
+    const fn = partitioned(async (m, ctx) => void seen.set(m.stream, await ctx.read(["GET", key])));
+    await Promise.all(dbs.map((d, j) => d.tcp.set(key, `database ${j}`)));
+    const t = routed(dbs, fn);
+    await fill(t, fn, 1);
+    await runScheduled([fn], "* * * * *", Date.now(), {}, t);
+    expect(Array.from({ length: P }, (_, i) => seen.get(partitionStream(fn.stream, i)))).toEqual(Array.from({ length: P }, (_, i) => `database ${i % 2}`));
+    await Promise.all(dbs.map((d) => d.tcp.del(key)));
+  });
+
+  it("commits a noAck member's effects-only commit in the member's own database", async () => {
+    n += 1;
+    const counter = `noack${n}`;
+    const fn = definePollingFunction({
+      name: `ledger${n}`,
+      stream: `accounts${n}`,
+      group: "g",
+      crons: ["* * * * *"],
+      partitions: { count: P, key: "account", databases: 2 },
+      options: { startId: "0", maxCpuMs: 1_000, visibilityTimeoutMs: VT, handlerTimeoutMs: 1_000, noAck: true, retention: {} },
+      handle: async (_m, ctx) => void ctx.effects.incrBy(counter, 1),
+    });
+    const t = routed(dbs, fn);
+    const written = await fill(t, fn, 1);
+    await runScheduled([fn], "* * * * *", Date.now(), {}, t);
+    const expected = [0, 1].map((j) => [...written].filter(([i]) => i % 2 === j).reduce((sum, [, ids]) => sum + ids.length, 0));
+    expect(await Promise.all(dbs.map(async (d) => Number((await d.tcp.get(counter)) ?? 0)))).toEqual(expected);
+  });
+
   it("refuses a transaction naming keys of two databases, naming both, and sends nothing", async () => {
     const fn = partitioned(async () => {});
     const t = routed(dbs, fn);

@@ -133,7 +133,8 @@ describe("long retry delays", () => {
     });
     await f.createGroup(fn);
     await enqueue(f.tcp, fn.stream, [{ k: "v" }]);
-    const isCommit = (ctx: { path: string; commands: readonly (readonly string[])[] }) => ctx.path === "/multi-exec" && ctx.commands.some((c) => c[0] === "ZADD");
+    // The commit that parks: its park is a script naming the delayed set (delayed.ts `delayCommand`).
+    const isCommit = (ctx: { path: string; commands: readonly (readonly string[])[] }) => ctx.path === "/multi-exec" && ctx.commands.some((c) => c[0] === "EVAL" && c.includes(delayedKey(fn.stream)));
     const bridge = await faultyBridge(when === "before" ? { before: (ctx) => (isCommit(ctx) ? "drop" : undefined) } : { after: (ctx) => (isCommit(ctx) ? "drop" : undefined) });
     try {
       expect((await run(fn, bridge.transport)).stopReason).toBe("error");
@@ -165,7 +166,8 @@ describe("long retry delays", () => {
     await f.tcp.set(delayedPayloadsKey(fn.stream), "not a hash");
     const r = await run(fn);
     expect(r.error).toMatch(/park failed: WRONGTYPE/);
-    expect((await entries(f.tcp, fn.stream)).map((e) => e.message)).toEqual([{ k: "v" }, { k: "v" }]);
+    // Back for its own group only, with the delivery it had (reentry.ts).
+    expect((await entries(f.tcp, fn.stream)).map((e) => e.message)).toEqual([{ k: "v" }, { k: "v", "cronsumer-replay-to": fn.group, "cronsumer-deliveries": "1" }]);
     expect(await pending(f.tcp, fn.stream, fn.group)).toEqual([]);
   });
 });

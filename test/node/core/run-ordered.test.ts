@@ -7,37 +7,19 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import type { Message } from "../../../src/core/define/define.js";
 import { orderedHeldKey, orderedLeaseKey } from "../../../src/core/redis/keys.js";
+import { START_SCRIPT } from "../../../src/core/features/ordered/start.js";
 import { runFunction } from "../../../src/core/run/run.js";
 import { age, bridgeTransport, enqueue, entries, faultyBridge, pending, useFixture } from "../../support/engine.js";
+import { events, LEDGER_VT as VT, ledgerFunction as orderedLedger } from "../../support/ordered-ledger.js";
 
 const f = useFixture();
 const transport = bridgeTransport();
-const VT = 6_000;
 // Long enough that a loaded machine does not reach a retry before the test means it to.
 const DELAY = 1_500;
 const run = (fn: Parameters<typeof runFunction>[0], t = transport) => runFunction(fn, { transport: t, vars: {}, trigger: "cron" });
 
-/** An ordered function keyed by `account` that writes `{account, seq}` to a ledger stream as its effect. */
-function ledgerFunction(handle: (m: Message) => Promise<void> = async () => {}) {
-  const ledger = `test:effects:ledger:${Math.random().toString(36).slice(2)}`;
-  const fn = f.fn({
-    handle: async (m, ctx) => {
-      await handle(m);
-      ctx.effects.xadd(ledger, { account: m.fields.account!, seq: m.fields.seq! });
-    },
-    options: {
-      ordered: true,
-      partitionKey: "account",
-      visibilityTimeoutMs: VT,
-      handlerTimeoutMs: 500,
-      backoff: { strategy: "fixed", baseDelayMs: DELAY, maxDelayMs: DELAY },
-    },
-  });
-  const ledgerOf = async () => (await entries(f.tcp, ledger)).map((e) => `${e.message.account}${e.message.seq}`);
-  return { fn, ledgerOf };
-}
-
-const events = (...names: string[]) => names.map((n) => ({ account: n[0]!, seq: n.slice(1) }));
+const ledgerFunction = (handle?: (m: Message) => Promise<void>) =>
+  orderedLedger(f, handle, { backoff: { strategy: "fixed", baseDelayMs: DELAY, maxDelayMs: DELAY } });
 
 describe("ordered consumption", () => {
   it("holds back only the failing key, then handles it in enqueue order, later reads included", async () => {
@@ -112,7 +94,8 @@ describe("ordered consumption", () => {
     });
     await f.createGroup(fn);
     await enqueue(f.tcp, fn.stream, events("a1", "a2"));
-    const broken = await faultyBridge({ before: (ctx) => (ctx.path === "/multi-exec" ? "drop" : undefined) });
+    // Killed: nothing after the first request reaches Redis, neither the (fenced) commit nor the lease's release.
+    const broken = await faultyBridge({ before: (ctx) => (ctx.commands.some((c) => c[0] === "EVAL" && c[1] !== START_SCRIPT) ? "drop" : undefined) });
     const died = await run(fn, broken.transport);
     await broken.close();
     expect(died).toMatchObject({ handled: 2, acked: 0, stopReason: "error" });

@@ -23,6 +23,7 @@ describe.sequential("enqueue starts consumption on the local stack, with no cron
   let stack: Stack;
   let view: RedisView;
   const sets: string[][] = [];
+  const requests: string[][][] = [];
 
   beforeAll(async () => {
     dir = await tempDir("enqueue-wake");
@@ -33,7 +34,13 @@ describe.sequential("enqueue starts consumption on the local stack, with no cron
       bridgePort: await freePort(),
       // The first retry of the exponential backoff is its base: 2 s, as a fixed backoff would be.
       vars: { FN_PAYMENTS_BACKOFF_BASE_DELAY_MS: "2000", FN_PAYMENTS_BACKOFF_MAX_DELAY_MS: "2000" },
-      faults: { before: ({ commands }) => void sets.push(...commands.filter((c) => ["SET", "EVAL"].includes(String(c[0]).toUpperCase())).map((c) => c.map(String))) },
+      faults: {
+        before: ({ commands }) => {
+          requests.push(commands.map((c) => c.map(String)));
+          sets.push(...commands.filter((c) => ["SET", "EVAL"].includes(String(c[0]).toUpperCase())).map((c) => c.map(String)));
+          return undefined;
+        },
+      },
     });
     view = redisView(stack.bridgeUrl, stack.bridgeToken);
   }, 200_000);
@@ -85,4 +92,23 @@ describe.sequential("enqueue starts consumption on the local stack, with no cron
     const took = sent.map((id, i) => byOrder.get(`s-${i}`)! - timeOf(id)).sort((a, b) => a - b);
     console.log(`enqueue-to-ledger on the local stack, no tick, 40 single enqueues: p50 ${took[19]} ms, p95 ${took[37]} ms, max ${took[39]} ms`);
   }, 60_000);
+
+  it("sends an idle cron tick of the shipped Worker, every function of it, as one request to Redis", async () => {
+    const tick = () => fetch(`${stack.apiUrl}/__scheduled?cron=${encodeURIComponent("* * * * *")}`).then((r) => r.arrayBuffer());
+    // `/__scheduled` answers before the work handed to waitUntil ends: wait until the bridge has been quiet a while.
+    const quiet = async () => {
+      for (let seen = -1; seen !== requests.length; ) {
+        seen = requests.length;
+        await new Promise((resolve) => setTimeout(resolve, 750));
+      }
+    };
+    await tick();
+    await quiet();
+    requests.length = 0;
+    await tick();
+    await quiet();
+    expect(requests).toHaveLength(1);
+    // payments: XPENDING and XREADGROUP; accounts (ordered): its lease script; webhook is skipped without WEBHOOK_URL.
+    expect(requests[0]!.map((c) => c[0]!.toUpperCase())).toEqual(["XPENDING", "XREADGROUP", "EVAL"]);
+  }, 30_000);
 });

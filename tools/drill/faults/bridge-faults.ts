@@ -31,10 +31,11 @@ export interface SwitchableFaultOptions {
   rate: number;
   seed: number;
   onAnswer?: (ctx: FaultContext, answer: unknown, dropped: boolean) => void;
+  /** Faults to switch in place of `randomFaults({ rate, seed })`. */
+  inner?: Faults;
 }
 
-export function switchableFaults({ rate, seed, onAnswer }: SwitchableFaultOptions): SwitchableFaults {
-  const inner = randomFaults({ rate, seed });
+export function switchableFaults({ rate, seed, onAnswer, inner = randomFaults({ rate, seed }) }: SwitchableFaultOptions): SwitchableFaults {
   const counts: FaultCounts = { status503: 0, dropBefore: 0, dropAfter: 0, byRoute: {}, requests: 0 };
   const count = (ctx: FaultContext, kind: "status503" | "dropBefore" | "dropAfter", label: string) => {
     counts[kind] += 1;

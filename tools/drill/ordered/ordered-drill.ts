@@ -10,6 +10,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { orderedLeaseKey } from "../../../src/core/redis/keys.js";
 import { accounts, ACCOUNTS_LEDGER } from "../../../src/functions/accounts.js";
 import { mulberry32 } from "../../prng.js";
 import { freePort } from "../../stack/ports.js";
@@ -21,6 +22,8 @@ import { produce } from "../producer.js";
 import { readStream, tcpReader, xlen } from "../reader.js";
 import { emptyRunnerStats, startRunner } from "../runner.js";
 import { groupState } from "../sampler.js";
+import type { FaultMix } from "./fault-mix.js";
+import { mixedFaults } from "./fault-mix.js";
 import { checkLedger } from "./ledger-check.js";
 import { makeAccountEvents } from "./workload.js";
 
@@ -45,6 +48,8 @@ export interface OrderedDrillConfig {
   seed: number;
   kills: number;
   faultRate: number;
+  /** In place of `faultRate`'s even mix: a rate of 503s and one of dropped connections. */
+  mix?: Omit<FaultMix, "seed">;
   /** Faults stop once this share of the events is in the ledger. */
   faultsUntil: number;
   cronEvery: number;
@@ -56,6 +61,8 @@ export interface OrderedDrillConfig {
   store: StoreKind;
   redisUrl: string | undefined;
   vars: Record<string, string>;
+  /** Log the ledger's length and the lease's time to live every 250 ms. */
+  trace?: boolean;
 }
 
 export async function runOrderedDrill(c: OrderedDrillConfig, log: (line: string) => void) {
@@ -64,7 +71,7 @@ export async function runOrderedDrill(c: OrderedDrillConfig, log: (line: string)
   const random = mulberry32(c.seed);
   const events = makeAccountEvents(c.accounts, c.perAccount, c.failOnce, c.producers, random, `s${c.seed}`);
   const total = c.accounts * c.perAccount;
-  const bridge = switchableFaults({ rate: c.faultRate, seed: c.seed });
+  const bridge = switchableFaults({ rate: c.faultRate, seed: c.seed, ...(c.mix ? { inner: mixedFaults({ ...c.mix, seed: c.seed }) } : {}) });
   const dir = await mkdtemp(join(tmpdir(), "cronsumer-ordered-drill-"));
   const stack = await startStack({
     dir,
@@ -90,6 +97,7 @@ export async function runOrderedDrill(c: OrderedDrillConfig, log: (line: string)
     const watcher = (async () => {
       while (watching) {
         inLedger = await xlen(r, ACCOUNTS_LEDGER).catch(() => inLedger);
+        if (c.trace) log(`ordered drill: ${elapsed()} ms: ${inLedger} in the ledger, lease ${String(await r.command(["PTTL", orderedLeaseKey(accounts.stream, accounts.group)]).catch(() => "?"))} ms`);
         await sleep(250);
       }
     })();
@@ -98,7 +106,7 @@ export async function runOrderedDrill(c: OrderedDrillConfig, log: (line: string)
       await watcher;
     });
 
-    bridge.enabled = c.faultRate > 0;
+    bridge.enabled = c.mix ? c.mix.status503Rate + c.mix.dropRate > 0 : c.faultRate > 0;
     const manual = emptyRunnerStats();
     const runner = startRunner({ apiUrl: stack.apiUrl, token: stack.token, fn: accounts.name, lanes: c.manualLanes, everyMs: c.manualEveryMs }, manual);
     stops.push(() => runner.stop());
@@ -112,6 +120,7 @@ export async function runOrderedDrill(c: OrderedDrillConfig, log: (line: string)
       log,
     });
     stops.push(() => killer.stop());
+    const consumeFrom = elapsed();
     // One producer per lane of accounts, each sending its batches one after another: enqueue order is seq order.
     const produced = await Promise.all(
       events.lanes.map((orders, i) =>
@@ -131,8 +140,10 @@ export async function runOrderedDrill(c: OrderedDrillConfig, log: (line: string)
     while (!drained && Date.now() < drainDeadline) {
       const g = await groupState(r, accounts.stream, accounts.group).catch(() => undefined);
       drained = g !== undefined && g.pending === 0 && g.lag === 0;
-      if (!drained) await sleep(500);
+      if (!drained) await sleep(250);
     }
+    // From the first enqueue to an empty group: what the comparison of faulty and fault-free drills divides.
+    const consumeMs = elapsed() - consumeFrom;
     await runner.stop();
     const ledger = await readStream(r, ACCOUNTS_LEDGER);
     const deadLetters = await readStream(r, accounts.options.deadLetterStream!);
@@ -140,6 +151,7 @@ export async function runOrderedDrill(c: OrderedDrillConfig, log: (line: string)
     return {
       ok: drained && verdict.ok && indeterminate === 0 && deadLetters.length === 0,
       durationMs: elapsed(),
+      consumeMs,
       faultsMs,
       drained,
       events: total,

@@ -5,6 +5,12 @@
  * its key: the rest of that key's messages are put back unhandled, their
  * delivery counts restored, due when the failed one is, and the key stays held
  * until the failed one is acknowledged or dead-lettered. Other keys go on.
+ *
+ * A key's messages run one after another, so a batch of one key can take
+ * `batchSize × handlerTimeoutMs`, longer than the visibility timeout bounds
+ * and longer than the lease. So no handler starts past `startBy` (the lease's
+ * end less one handler timeout and the margin): that message and the rest of
+ * its key are put back unhandled, due at once, for the next run.
  */
 import { retryDelayMs } from "../../define/backoff.js";
 import type { Delivered } from "../../define/define.js";
@@ -21,6 +27,8 @@ export interface OrderedOptions extends BatchOptions {
   backoff: BackoffOptions;
   visibilityTimeoutMs: number;
   now: () => number;
+  /** Unix ms after which no handler may start: one started later could outlive the run's lease. */
+  startBy: number;
 }
 
 /** A message's key: the value of `partitionKey`, "" when it is missing. */
@@ -51,6 +59,11 @@ async function handleInTurn(m: Delivered, key: string, held: Held, o: OrderedOpt
     held.hold(key, m.id, head.dueAt);
     const delayMs = Math.max(0, head.dueAt - o.now());
     return { message: m, ok: false, permanent: false, notAttempted: true, delayMs, error: `held behind ${head.ids[0]} of key ${JSON.stringify(key)}` };
+  }
+  if (o.now() > o.startBy) {
+    // Put back unhandled and due at once; the key's later messages are held behind it, for the next run.
+    held.hold(key, m.id, o.now());
+    return { message: m, ok: false, permanent: false, notAttempted: true, delayMs: 0, error: "not started: the run's ordered lease could end before its handler" };
   }
   const [outcome] = await handleBatch([m], o);
   if (settles(outcome!, o)) held.settle(key, m.id);

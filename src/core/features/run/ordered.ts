@@ -1,8 +1,9 @@
 /**
  * `ordered` in a run (ordered/ has the lease, the held keys and the
- * key-by-key handling): the first request takes the lease, each batch is
- * handled key by key, and every commit carries the held keys' changes; the
- * last one gives the lease back when that is safe.
+ * key-by-key handling): the first request takes the lease, every request
+ * after it is fenced by the lease (ordered/fence.ts), each batch is handled
+ * key by key, and every commit carries the held keys' changes; the last one
+ * gives the lease back when that is safe.
  *
  * It meets the other features here:
  * - The lease script takes over the first request, but what the others add
@@ -23,6 +24,7 @@ export function ordered(s: RunScope): Feature | undefined {
   const run = new OrderedRun(s.target, s.o, () => s.now(), s.startedAt);
   let admitted = new Map<string, Delivered>();
   return {
+    transport: (inner) => run.fence(inner),
     start: (t, size, shape) => shapedStart(t, shape, size, (riding, sized) => run.start(riding, sized)),
     async admit(_t, fetched) {
       admitted = new Map(fetched.toHandle.map((m) => [m.id, m]));

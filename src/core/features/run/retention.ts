@@ -12,6 +12,6 @@ export function retention(s: RunScope): Feature | undefined {
   if (!options) return undefined;
   return {
     requestsAfterRun: RETENTION_REQUESTS,
-    finish: (t, report) => applyRetention(t, s.target.stream, options, report),
+    finish: (t, report) => applyRetention(t, s.target.stream, options, report, s.target),
   };
 }

@@ -12,7 +12,7 @@ import { requestsAfterRun } from "../state.js";
 
 export async function commitLeading(s: RunState, outcomes: readonly Outcome[]): Promise<Commit> {
   const parts = splitCommit({ fn: s.fn.name, ...s.target, options: s.o, outcomes, ...s.fetched, now: s.now() });
-  const leading = await sendLeadingParts(s.t, parts, s.o.maxSubrequests - s.budget.used - requestsAfterRun(s), s.report);
+  const leading = await sendLeadingParts(s.t, parts, s.budget.limit - s.budget.used - requestsAfterRun(s), s.report);
   if (leading.unpaid > 0) for (const f of s.features) f.unpaid?.();
   const commit = leading.last;
   // With NOACK nothing was pending: settling it takes nothing off the group's count.

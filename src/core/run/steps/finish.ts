@@ -25,7 +25,7 @@ export function failed(s: RunState, error: unknown): void {
 export async function stored(s: RunState): Promise<RunReport> {
   if (s.stored === undefined && didWork(s.report)) {
     const report = costs(s, 1, 2);
-    s.stored = await s.t.pipeline(storeReportCommands(report)).then(
+    s.stored = await s.t.pipeline(storeReportCommands(report, s.target)).then(
       () => report,
       () => undefined,
     );

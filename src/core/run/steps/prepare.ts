@@ -1,6 +1,7 @@
 /**
  * Step 0: the run's options (with `FN_*` overrides and the session's
- * limits), its counted transport, budget, consumer name and features.
+ * limits), its counted transport (wrapped by the features that ask to),
+ * budget, consumer name and features.
  * A bad override fails this function's run, loudly, not the whole tick.
  */
 import type { PollingFunction } from "../../define/define.js";
@@ -38,7 +39,7 @@ export function prepare(fn: PollingFunction, deps: RunDeps): RunState | RunRepor
     now,
     startedAt,
     report: emptyReport(fn.name, target.consumer, startedAt, deps.trigger),
-    budget: new SubrequestBudget(o.maxSubrequests, () => t.requests),
+    budget: new SubrequestBudget(() => Math.min(o.maxSubrequests, s.seat?.allowance().maxSubrequests ?? Infinity), () => s.t.requests),
     features: [],
     effectStreams: deps.functions ? effectStreams(deps.functions, fn) : undefined,
     latencies: [],
@@ -48,10 +49,15 @@ export function prepare(fn: PollingFunction, deps: RunDeps): RunState | RunRepor
     cursor: "0-0",
     lastReadShort: false,
     stored: undefined,
+    seat: undefined,
     stop(reason) {
       s.stopReason ??= reason;
     },
   };
   (s as { features: RunState["features"] }).features = featuresOf(s);
+  // A feature may wrap what the run sends through (ordered: the lease's fence); counted outside it, as sent by the run.
+  const wrapped = s.features.reduce((inner, f) => f.transport?.(inner) ?? inner, deps.transport);
+  if (wrapped !== deps.transport) (s as { t: RunState["t"] }).t = countingTransport(wrapped);
+  if (deps.share) (s as { seat: RunState["seat"] }).seat = deps.share.join(() => ({ subrequests: s.budget.used, messages: s.report.read + s.report.reclaimed }));
   return s;
 }

@@ -32,7 +32,7 @@ export async function send(s: RunState, commit: Commit, outcomes: readonly Outco
   const commitOps = commit.commands.map(rawOp);
   const ops = [...commitOps, ...ride.ops, ...next.ops];
   const report = kind === "last" ? finalReport(s, commit, ops.length) : undefined;
-  if (report) ops.push(...storeReportCommands(report).map(rawOp));
+  if (report) ops.push(...storeReportCommands(report, s.target).map(rawOp));
   if (ops.length === 0) return undefined;
   const results = await transactionSettled(s.t, ops);
   const parked = s.deps.onRetryParked && soonestRetryMs(outcomes, s.o);

@@ -52,4 +52,12 @@ describe("the rate-limit feature", () => {
     f.slowDown!(300);
     expect(f.next!("read", 10)).toEqual({ waitMs: 300, reason: "rateLimit" });
   });
+
+  it("never spends a past window's tokens in the next one", () => {
+    const s = scope({ batchSize: 10 }, 5 * periodMs + 900);
+    const f = rate(s, { limit: 10, periodMs })!;
+    granted(f, 5, 10, 10);
+    s.clock.now = 6 * periodMs + 10;
+    expect(f.next!("read", 10)).toEqual({ waitMs: 0, reason: "rateLimit" });
+  });
 });

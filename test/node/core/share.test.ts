@@ -1,0 +1,64 @@
+/**
+ * An invocation's budgets shared by need (core/run/share.ts): plain values
+ * for the arithmetic, then a real cron tick on Redis where one busy
+ * function beside two idle ones gets what they did not use.
+ */
+import { describe, expect, it } from "vitest";
+import { coalescingTransport } from "../../../src/core/redis/coalescing-transport.js";
+import { countingTransport } from "../../../src/core/redis/counting-transport.js";
+import type { RunReport } from "../../../src/core/features/report.js";
+import { InvocationShare } from "../../../src/core/run/share.js";
+import { runScheduled } from "../../../src/functions/scheduled.js";
+import { bridgeTransport, enqueue, useFixture } from "../../support/engine.js";
+
+describe("InvocationShare", () => {
+  it("gives each run its own use plus an even part of what is free, and never more than the pool between them", () => {
+    const share = new InvocationShare(50, 10);
+    const a = { subrequests: 1, messages: 0 };
+    const b = { subrequests: 1, messages: 0 };
+    const seatA = share.join(() => a);
+    const seatB = share.join(() => b);
+    expect(seatA.allowance().maxSubrequests).toBe(1 + 24);
+    expect(seatB.allowance().maxSubrequests).toBe(1 + 24);
+    a.subrequests = 10;
+    expect(seatA.allowance().maxSubrequests + seatB.allowance().maxSubrequests - a.subrequests - b.subrequests).toBeLessThanOrEqual(50 - 11);
+  });
+
+  it("hands an idle run's unused part to the runs still going once it leaves, keeping what it spent", () => {
+    const share = new InvocationShare(50, 10);
+    const busy = share.join(() => ({ subrequests: 1, messages: 10 }));
+    const idle = share.join(() => ({ subrequests: 1, messages: 0 }));
+    const before = busy.allowance();
+    idle.leave();
+    const after = busy.allowance();
+    expect(after.maxSubrequests).toBe(1 + 48);
+    expect(after.maxSubrequests).toBeGreaterThan(before.maxSubrequests);
+    expect(after.maxCpuMs).toBeGreaterThan(before.maxCpuMs);
+    // The idle run's 0.5 ms of run overhead and 0.8 ms request stay spent.
+    expect(after.maxCpuMs).toBeCloseTo(10 - 1.3, 5);
+  });
+});
+
+describe("a cron tick of one busy function and two idle ones", () => {
+  const f = useFixture();
+  it("takes the budgets the idle ones did not use: at batch 50 on Free defaults, at most 1.5 requests per 50 messages", async () => {
+    const busy = f.fn({ handle: async () => {}, options: { batchSize: 50, concurrency: 50, handlerTimeoutMs: 5_000 } });
+    const idle = [1, 2].map(() => f.fn({ handle: async () => {} }));
+    const fns = [busy, ...idle];
+    for (const fn of fns) await f.createGroup(fn);
+    await enqueue(f.tcp, busy.stream, Array.from({ length: 1_000 }, (_, i) => ({ n: String(i) })));
+    let acked = 0;
+    let firstTick = 0;
+    const counted = countingTransport(bridgeTransport());
+    for (let tick = 0; tick < 20 && acked < 1_000; tick++) {
+      const reports = (await runScheduled(fns, "* * * * *", Date.now(), { WAKE_ON_ENQUEUE: "false" }, coalescingTransport(counted, { maxRequestBytes: 8 << 20 }))) as RunReport[];
+      const mine = reports.find((r) => r.function === busy.name)!;
+      if (tick === 0) firstTick = mine.acked;
+      acked += mine.acked;
+    }
+    expect(acked).toBe(1_000);
+    // An even split (a third of 10 ms each) stopped the busy run at about 125 messages a tick.
+    expect(firstTick).toBeGreaterThan(200);
+    expect(counted.requests / acked).toBeLessThanOrEqual(1.5 / 50);
+  }, 60_000);
+});
