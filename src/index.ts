@@ -35,7 +35,15 @@ export type { RunReport, StopReason } from "./core/features/report.js";
 
 // Enqueue from code that is not the HTTP API.
 export { createProducer, EnqueueError } from "./producer/producer.js";
-export type { Producer, ProducerOptions, SendOptions, Sent } from "./producer/producer.js";
+export type { BodyMessage, Producer, ProducerOptions, SendOptions, Sent } from "./producer/producer.js";
+export type { Payload } from "./core/define/payload.js";
+
+// Move from Cloudflare Queues: run a Queues consumer unchanged, and send with a Queues binding's shape.
+export { queuesConsumer } from "./queues/consumer.js";
+export type { QueuesConsumerDefinition } from "./queues/consumer.js";
+export { queuesProducer } from "./queues/producer.js";
+export type { QueuesProducer } from "./queues/producer.js";
+export type { QueuesBatch, QueuesContentType, QueuesContext, QueuesMessage, QueuesRetryOptions, QueuesSendOptions, QueuesSendRequest } from "./queues/types.js";
 
 // Reach Redis.
 export { redisFromEnv, transportFromEnv } from "./functions/redis.js";

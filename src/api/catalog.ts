@@ -12,6 +12,7 @@ import { resolveOptions } from "../core/define/define.js";
 import type { Partitions } from "../core/define/partitions.js";
 import { ApiError } from "./errors.js";
 import { partitionSpecs } from "../core/partitions/partition-specs.js";
+import type { Payload } from "../core/define/payload.js";
 
 export interface Catalog {
   readonly functions: readonly PollingFunction[];
@@ -30,6 +31,8 @@ export interface Catalog {
   partitionsOf(stream: string): Required<Partitions> | undefined;
   /** The members of partitioned function `name`, in partition order; [] if it is not one. */
   membersOf(name: string): readonly PollingFunction[];
+  /** How messages of `stream` are shaped, by the functions consuming it (or its partitions); a dead letter's, by its own function. */
+  payloadOf(stream: string): Payload;
 }
 
 export function createCatalog(functions: readonly PollingFunction[]): Catalog {
@@ -74,6 +77,8 @@ export function createCatalog(functions: readonly PollingFunction[]): Catalog {
       return fn;
     },
     partitionsOf: (stream) => specs.get(stream),
+    payloadOf: (stream) =>
+      functions.some((fn) => fn.payload === "json" && (fn.stream === stream || fn.partitionOf?.logical === stream)) ? "json" : "fields",
     membersOf: (name) => functions.filter((fn) => fn.partitionOf?.function === name).sort((a, b) => a.partitionOf!.index - b.partitionOf!.index),
   };
 }

@@ -27,7 +27,21 @@ export function checkFunctions(functions: readonly PollingFunction[]): PollingFu
     seen.set(fn.name, fn);
   }
   partitionSpecs(expanded); // throws a conflict at start-up
+  refuseMixedPayloads(expanded);
   return expanded;
+}
+
+/** One stream, one message shape: the API and producers write a stream one way, so its functions must all read it that way. */
+function refuseMixedPayloads(functions: readonly PollingFunction[]): void {
+  const byStream = new Map<string, PollingFunction>();
+  for (const fn of functions) {
+    const stream = fn.partitionOf?.logical ?? fn.stream;
+    const other = byStream.get(stream);
+    if (other && (other.payload ?? "fields") !== (fn.payload ?? "fields")) {
+      throw new ConfigError(`createWorker: ${other.name} and ${fn.name} both consume ${JSON.stringify(stream)}, but only one has \`payload: "json"\`; a stream's messages have one shape, so give both the same \`payload\``);
+    }
+    byStream.set(stream, fn);
+  }
 }
 
 const memberOf = (fn: PollingFunction): string | undefined =>

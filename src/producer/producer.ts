@@ -10,12 +10,12 @@
 import { Redis } from "@upstash/redis";
 import { checkDelayedFields, dueAtOf, parseDelay } from "../api/delay.js";
 import { enqueue } from "../api/enqueue.js";
-import { EnqueueBody, toError } from "../api/enqueue-body.js";
+import { requestMessages } from "../api/body-envelope.js";
 import { ApiError } from "../api/errors.js";
 import { IDEMPOTENCY_KEY, enqueueOnce } from "../api/idempotency.js";
 import { splitByPartition, writeToPartitionRefused } from "../api/partition-split.js";
 import { enqueuePartitioned } from "../api/partitioned-enqueue.js";
-import { writableMessages } from "../api/written-fields.js";
+import type { Payload } from "../core/define/payload.js";
 import { ConfigError } from "../core/redis/errors.js";
 import type { Fields } from "../core/redis/parse-replies.js";
 import type { Partitions } from "../core/define/partitions.js";
@@ -76,9 +76,19 @@ export interface Sent {
   streams?: string[];
 }
 
+/** One message for a function with `payload: "json"`: any JSON value, and optional string headers. */
+export interface BodyMessage {
+  body: unknown;
+  headers?: Fields;
+}
+
 export interface Producer {
   /** One message (an object of string fields) or a batch of up to 500, in one request. */
   send(stream: string, message: Fields | readonly Fields[], options?: SendOptions): Promise<Sent>;
+  /** One JSON body, for a stream whose function has `payload: "json"`: stored as one JSON field, beside `headers`. */
+  sendBody(stream: string, body: unknown, options?: SendOptions & { headers?: Fields }): Promise<Sent>;
+  /** Up to 500 JSON bodies in one request, all or nothing. */
+  sendBodies(stream: string, messages: readonly BodyMessage[], options?: SendOptions): Promise<Sent>;
 }
 
 export function createProducer(options: ProducerOptions): Producer {
@@ -91,30 +101,35 @@ export function createProducer(options: ProducerOptions): Producer {
   }
   const transport = "transport" in options ? options.transport : fromUrl(options.url, options.token);
   for (const [logical, spec] of partitions) if (spec.databases > 1) refuseUnrouted(transport, logical, spec);
+  const write = (stream: string, payload: Payload, raw: unknown, { idempotencyKey, maxlen, delayMs, notBefore }: SendOptions = {}) =>
+    asEnqueueError(async (): Promise<Sent> => {
+      const now = Date.now();
+      const delay = parseDelay(delayMs, notBefore, maxlen, now);
+      const messages = validate(stream, payload, raw, maxMessageBytes, idempotencyKey, maxlen);
+      refuseIfPartition(stream, partitions);
+      if (delay) checkDelayedFields(messages);
+      const dueAt = delay && dueAtOf(delay, now);
+      const request = { stream, messages, maxlen, delay, dueAt };
+      const extra = dueAt === undefined ? {} : { dueAt };
+      const spec = partitions.get(stream);
+      if (spec) {
+        const parts = splitByPartition(stream, spec, messages, Array.isArray(raw));
+        const { created, ids, streams } = await enqueuePartitioned(transport, request, spec, parts, idempotencyKey);
+        return { ids, streams, created, ...(created ? extra : {}) };
+      }
+      if (idempotencyKey === undefined) return { ids: await enqueue(transport, request), created: true, ...extra };
+      const sent = await enqueueOnce(transport, request, idempotencyKey);
+      return sent.created ? { ...sent, ...extra } : sent;
+    });
   return {
-    async send(stream, message, { idempotencyKey, maxlen, delayMs, notBefore } = {}) {
-      return asEnqueueError(async () => {
-        const now = Date.now();
-        const delay = parseDelay(delayMs, notBefore, maxlen, now);
-        const messages = validate(stream, message, maxMessageBytes, idempotencyKey, maxlen);
-        refuseIfPartition(stream, partitions);
-        if (delay) checkDelayedFields(messages);
-        const dueAt = delay && dueAtOf(delay, now);
-        const request = { stream, messages, maxlen, delay, dueAt };
-        const extra = dueAt === undefined ? {} : { dueAt };
-        const spec = partitions.get(stream);
-        if (spec) {
-          const parts = splitByPartition(stream, spec, messages, Array.isArray(message));
-          const { created, ids, streams } = await enqueuePartitioned(transport, request, spec, parts, idempotencyKey);
-          return { ids, streams, created, ...(created ? extra : {}) };
-        }
-        if (idempotencyKey === undefined) return { ids: await enqueue(transport, request), created: true, ...extra };
-        const sent = await enqueueOnce(transport, request, idempotencyKey);
-        return sent.created ? { ...sent, ...extra } : sent;
-      });
-    },
+    send: (stream, message, options) => write(stream, "fields", message, options),
+    sendBody: (stream, body, { headers, ...options } = {}) => write(stream, "json", headers === undefined ? { body } : { body, headers }, options),
+    sendBodies: (stream, messages, options) => write(stream, "json", Array.isArray(messages) ? messages.map(bodyMessage) : messages, options),
   };
 }
+
+/** Only the two keys a body message has: anything else the caller added is not sent. */
+const bodyMessage = (m: BodyMessage): unknown => (m !== null && typeof m === "object" ? { body: m.body, ...(m.headers === undefined ? {} : { headers: m.headers }) } : m);
 
 /** The API's errors, without its HTTP types: same code, same status, same message. */
 async function asEnqueueError<T>(work: () => Promise<T>): Promise<T> {
@@ -126,13 +141,11 @@ async function asEnqueueError<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-function validate(stream: unknown, raw: unknown, maxMessageBytes: number, key: string | undefined, maxlen: number | undefined): Fields[] {
+function validate(stream: unknown, payload: Payload, raw: unknown, maxMessageBytes: number, key: string | undefined, maxlen: number | undefined): Fields[] {
   if (typeof stream !== "string" || stream.length === 0) throw new ApiError(400, "invalid_stream", "`stream` must be a non-empty string");
   if (key !== undefined && (typeof key !== "string" || !IDEMPOTENCY_KEY.test(key))) throw new ApiError(400, "invalid_idempotency_key", "idempotencyKey must be 1 to 200 printable ASCII characters");
   if (maxlen !== undefined && (!Number.isSafeInteger(maxlen) || maxlen < 1)) throw new ApiError(400, "invalid_request", `maxlen must be a positive integer; got ${maxlen}`);
-  const parsed = EnqueueBody.safeParse(raw);
-  if (!parsed.success) throw toError(raw, parsed.error.issues[0]!);
-  return writableMessages(raw, maxMessageBytes);
+  return requestMessages(raw, payload, maxMessageBytes);
 }
 
 function partitionsOption(given: Record<string, Partitions> | undefined): Map<string, Required<Partitions>> {

@@ -6,6 +6,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { parseDeadLetter } from "../../core/dead-letters/dead-letter.js";
+import { BodyView, deadLetterBodyView } from "../body-view.js";
 import { scanMatching, scanPage } from "../dead-letter-scan.js";
 import { jsonBody } from "../json-body.js";
 import { MAX_REPLAY, replay } from "../replay.js";
@@ -23,6 +24,7 @@ const DeadLetter = z
     error: z.string(),
     failedAt: z.string(),
     fields: Fields,
+    ...BodyView,
   })
   .openapi("DeadLetter");
 
@@ -123,7 +125,10 @@ export const deadLetters = createRouter()
     const { start, count, ...filter } = c.req.valid("query");
     const dlq = c.var.catalog.deadLetterStreamFor(stream);
     const { entries: page, next, scanned } = await scanPage(c.var.redis(), dlq, start, count, filter);
-    const entries = page.map((e) => parseDeadLetter(e) ?? { id: e.id, malformed: true as const, fields: e.fields });
+    const entries = page.map((e) => {
+      const letter = parseDeadLetter(e);
+      return letter ? { ...letter, ...deadLetterBodyView(c.var.catalog, letter) } : { id: e.id, malformed: true as const, fields: e.fields };
+    });
     return c.json({ deadLetterStream: dlq, entries, next, scanned }, 200);
   })
   .openapi(replayRoute, async (c) => {

@@ -18,12 +18,14 @@ import { readReentry } from "../../core/features/reentry.js";
 import type { Reply } from "../../core/redis/transport.js";
 import { ApiError } from "../errors.js";
 import { createRouter } from "../router.js";
+import { BodyView, bodyView } from "../body-view.js";
 import { errorResponses, json, StreamParams } from "../schemas.js";
 
 const Item = z.object({
   id: z.string(),
   dueAt: z.number().int().openapi({ description: "unix ms" }),
   fields: z.record(z.string(), z.string()),
+  ...BodyView,
   deliveries: z.number().int().optional().openapi({ description: "A parked retry only: deliveries it already had" }),
   group: z.string().optional().openapi({ description: "A parked retry only: the one group it goes back to" }),
 });
@@ -87,7 +89,7 @@ export const delayed = createRouter()
       const payload = payloads[i];
       if (typeof payload !== "string") return [];
       const { fields, prior, group } = readReentry(decodePayload(payload));
-      return [{ id, dueAt, fields, ...(prior > 0 ? { deliveries: prior } : {}), ...(group === undefined ? {} : { group }) }];
+      return [{ id, dueAt, fields, ...bodyView(c.var.catalog.payloadOf(stream), fields), ...(prior > 0 ? { deliveries: prior } : {}), ...(group === undefined ? {} : { group }) }];
     });
     const next = cursor + limit < count ? { next: String(cursor + limit) } : {};
     return c.json({ count, nextDueAt: first[0]?.dueAt ?? null, items, ...next }, 200);

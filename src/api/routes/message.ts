@@ -17,6 +17,7 @@ import type { Op, Settled } from "../../core/redis/ops.js";
 import { pipelineSettled } from "../../core/redis/ops.js";
 import type { PendingEntry, StreamEntry } from "../../core/redis/parse-replies.js";
 import type { AttemptError } from "../../core/handle/attempt-errors.js";
+import { BodyView, bodyView, deadLetterBodyView } from "../body-view.js";
 import { ApiError } from "../errors.js";
 import { historyOf } from "../message-history.js";
 import { isMissingKey } from "../redis-errors.js";
@@ -39,6 +40,7 @@ const route = createRoute({
         id: z.string(),
         enqueuedAt: z.number().int().openapi({ description: "The id's time part (unix ms)" }),
         fields: Fields,
+        ...BodyView,
         deadLetter: z.record(z.string(), z.unknown()).nullable().openapi({ description: "On a dead-letter stream: the dead letter parsed" }),
         groups: z.array(z.object({
           function: z.string(),
@@ -78,5 +80,6 @@ export const message = createRouter().openapi(route, async (c) => {
   const reports = replies.slice(1 + perGroup.length).flatMap((r) => parseReports(value(r as Settled<string[]>, [])));
   const deadLetter = consumers.length > 0 ? null : parseDeadLetter(entry);
   const history = historyOf(deadLetter?.originalId ?? id, reports).sort((a, b) => b.at.localeCompare(a.at));
-  return c.json({ stream, id, enqueuedAt: Number(id.split("-")[0]), fields: entry.fields ?? {}, deadLetter: deadLetter as Record<string, unknown> | null, groups, history }, 200);
+  return c.json({ stream, id, enqueuedAt: Number(id.split("-")[0]), fields: entry.fields ?? {}, ...(deadLetter ? deadLetterBodyView(catalog, deadLetter) : bodyView(catalog.payloadOf(stream), entry.fields)), deadLetter: deadLetter as Record<string, unknown> | null, groups, history }, 200);
 });
+

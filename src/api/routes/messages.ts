@@ -15,6 +15,7 @@ import { MAX_DELAY_MS } from "../../core/features/delayed.js";
 import type { Catalog } from "../catalog.js";
 import { checkDelayedFields, dueAtOf, parseDelay, requireDelays } from "../delay.js";
 import { enqueue } from "../enqueue.js";
+import { JsonEnqueueBody, requestMessages } from "../body-envelope.js";
 import { EnqueueBody, enqueueHook } from "../enqueue-body.js";
 import { IDEMPOTENCY_KEY, enqueueOnce } from "../idempotency.js";
 import { jsonBody } from "../json-body.js";
@@ -23,7 +24,6 @@ import { writeToPartitionRefused } from "../partition-split.js";
 import { writePartitioned } from "../partitioned-route.js";
 import { createRouter } from "../router.js";
 import { wakeAfterEnqueue } from "../wake-after-enqueue.js";
-import { writableMessages } from "../written-fields.js";
 import { errorResponses, json, StreamParams } from "../schemas.js";
 
 const Ids = z
@@ -45,6 +45,7 @@ const route = createRoute({
   summary: "Enqueue a message or a batch of up to 500",
   description:
     "Field values must be JSON strings; any other JSON type is refused (400) rather than converted, because handlers receive exactly the strings that were enqueued. " +
+    'A stream whose function has `payload: "json"` takes `{"body": <any JSON>, "headers"?: {name: string}}` (or an array) instead: the body is stored as one JSON field and the size limit applies to its encoded form. ' +
     "A batch is one MULTI/EXEC: all or nothing, one request to Redis. `maxlen` trims with `XADD … MAXLEN ~ N`, which can drop messages no group has processed yet. " +
     "On a partitioned stream each message is routed by its key field (400 `missing_partition_key` without it, nothing written) and each partition's messages are one MULTI/EXEC (one request per partition: atomic per partition, not across); `streams` tells each message's partition stream, `maxlen` trims each partition.",
   middleware: [jsonBody()] as const,
@@ -62,7 +63,8 @@ const route = createRoute({
         .optional()
         .openapi({ param: { name: "Idempotency-Key", in: "header" }, description: "A repeat within 24 h writes nothing and answers the original ids" }),
     }),
-    body: { required: true, content: { "application/json": { schema: EnqueueBody } } },
+    // Not validated here: the stream's function decides the shape (flat fields, or JSON bodies), checked in the handler.
+    body: { required: true, content: { "application/json": { schema: { oneOf: [{ $ref: "#/components/schemas/EnqueueBody" }, { $ref: "#/components/schemas/JsonEnqueueBody" }] } } } },
   },
   responses: {
     201: json(Ids, "Written; the new ids in request order"),
@@ -71,7 +73,11 @@ const route = createRoute({
   },
 });
 
-export const messages = createRouter().openapi(
+const router = createRouter();
+router.openAPIRegistry.register("EnqueueBody", EnqueueBody);
+router.openAPIRegistry.register("JsonEnqueueBody", JsonEnqueueBody);
+
+export const messages = router.openapi(
   route,
   async (c) => {
     const { stream } = c.req.valid("param");
@@ -83,7 +89,7 @@ export const messages = createRouter().openapi(
     const delay = parseDelay(delayMs, notBefore, maxlen, now);
     if (delay && !spec) requireDelays(stream, consumers, c.env);
     const raw: unknown = await c.req.json();
-    const messages = writableMessages(raw, limitsFromEnv(c.env).maxMessageBytes);
+    const messages = requestMessages(raw, c.var.catalog.payloadOf(stream), limitsFromEnv(c.env).maxMessageBytes);
     if (delay) checkDelayedFields(messages);
     const dueAt = delay && dueAtOf(delay, now);
     const request = { stream, messages, maxlen, delay, dueAt };

@@ -21,6 +21,7 @@ export const COMBINED = [
   "schema",
   "pollIntervalMs",
   "maxHandlerMs",
+  "payload",
 ] as const;
 
 export type Combined = (typeof COMBINED)[number];
@@ -30,6 +31,8 @@ export interface Shape {
   handleBatch: boolean;
   schema: boolean;
   partitions: boolean;
+  /** `payload: "json"`. */
+  payload: boolean;
 }
 
 interface Refusal {
@@ -85,6 +88,7 @@ export function usedOptions(o: FunctionOptions, shape?: Shape): Set<Combined> {
   set("partitions", shape?.partitions ?? false);
   set("handleBatch", shape?.handleBatch ?? false);
   set("schema", shape?.schema ?? false);
+  set("payload", shape?.payload ?? false);
   return used;
 }
 

@@ -15,6 +15,7 @@ import type { Partitions } from "./partitions.js";
 import { MAX_PARTITIONS, memberName, validatePartitions } from "./partitions.js";
 import type { Command, Reply } from "../redis/transport.js";
 import type { StandardSchemaV1 } from "./standard-schema.js";
+import type { Payload } from "./payload.js";
 
 /** Sends one read-only command: `await ctx.read(["HGET", "customers", id])`. */
 export type ReadRedis = (command: Command) => Promise<Reply>;
@@ -38,8 +39,15 @@ export interface Delivered {
 
 /** A message as a handler sees it. */
 export interface Message<T = Fields> extends Delivered {
-  /** What the function's `schema` made of `fields`; `fields` itself when it has none. */
+  /** What the function's `schema` made of the message (its `fields`, or its `body` with `payload: "json"`); that itself when it has none. */
   data: T;
+  /**
+   * With `payload: "json"`: the body, parsed from its one JSON field (and, with a `schema`, what the
+   * schema made of it: then the same as `data`). With flat fields: the same as `data`.
+   */
+  body: T;
+  /** With `payload: "json"`: the entry's other fields, as string headers. With flat fields: `{}`. */
+  headers: Fields;
 }
 
 /** What every handler gets besides its messages. */
@@ -110,7 +118,16 @@ export interface PollingFunctionDefinition<T = Fields> {
    * Messages left unsettled are acknowledged when it returns, and retried when it throws.
    */
   handleBatch?(messages: BatchMessage<T>[], ctx: BatchContext): Promise<void>;
-  /** Checks every message before a handler sees it (Standard Schema: zod, valibot, …); a mismatch is dead-lettered at once. */
+  /**
+   * `"json"`: each message is one JSON value (`message.body`), kept as one JSON field beside optional
+   * string headers (payload.ts); the API's enqueue then takes `{"body": …}`, and the producer `sendBody`.
+   * A definition field, not an option, so no `FN_*` var can reshape a stream's messages. @default "fields"
+   */
+  payload?: Payload;
+  /**
+   * Checks every message before a handler sees it (Standard Schema: zod, valibot, …): its fields, or its
+   * body with `payload: "json"`. A mismatch is dead-lettered at once, with the schema's message.
+   */
   schema?: StandardSchemaV1<unknown, T>;
   options?: Partial<FunctionOptions>;
   /** Returns a reason to skip runs in this deployment (e.g. a missing var), or undefined to run. */
@@ -161,6 +178,9 @@ export function definePollingFunction<T = Fields>(def: PollingFunctionDefinition
   if (def.schema !== undefined && typeof def.schema?.["~standard"]?.validate !== "function") {
     throw new ConfigError(`${where}: \`schema\` must be a Standard Schema (zod, valibot, arktype, …)`);
   }
+  if (def.payload !== undefined && def.payload !== "fields" && def.payload !== "json") {
+    throw new ConfigError(`${where}: \`payload\` must be "json" or "fields"; got ${JSON.stringify(def.payload)}`);
+  }
   const fn: PollingFunction<T> = { ...def, options: def.options ?? {} };
   if (def.partitions !== undefined) {
     fn.partitions = validatePartitions(where, def.stream, def.partitions);
@@ -172,7 +192,7 @@ export function definePollingFunction<T = Fields>(def: PollingFunctionDefinition
     }
   }
   const options = resolveOptions(fn, {}, 1);
-  checkCombinations(where, options, { handleBatch: def.handleBatch !== undefined, schema: def.schema !== undefined, partitions: def.partitions !== undefined });
+  checkCombinations(where, options, { handleBatch: def.handleBatch !== undefined, schema: def.schema !== undefined, partitions: def.partitions !== undefined, payload: def.payload === "json" });
   return fn;
 }
 

@@ -4,7 +4,6 @@
  * its messages with any of them and the engine imports none. The types are
  * the spec's own, trimmed to what is used here, as the spec invites.
  */
-import type { Fields } from "../redis/parse-replies.js";
 
 export interface StandardSchemaV1<Input = unknown, Output = Input> {
   readonly "~standard": {
@@ -24,9 +23,9 @@ interface StandardIssue {
 
 export type Checked<T> = { ok: true; data: T } | { ok: false; error: string };
 
-/** Checks a message's fields; the error names every failing field, as a dead letter should. */
-export async function checkFields<T>(schema: StandardSchemaV1<unknown, T>, fields: Fields): Promise<Checked<T>> {
-  const result = await schema["~standard"].validate(fields);
+/** Checks a message's fields or JSON body; the error names every failing path, as a dead letter should. */
+export async function checkValue<T>(schema: StandardSchemaV1<unknown, T>, value: unknown): Promise<Checked<T>> {
+  const result = await schema["~standard"].validate(value);
   if (!result.issues) return { ok: true, data: result.value };
   const described = result.issues.map((issue) => {
     const path = (issue.path ?? []).map((p) => String(typeof p === "object" ? p.key : p)).join(".");

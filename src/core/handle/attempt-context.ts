@@ -39,7 +39,7 @@ export interface BatchOptions {
   fetch: typeof fetch;
   /** For `ctx.read`: the run's own (counting) transport. */
   transport: Transport;
-  fn: Pick<PollingFunction, "handle" | "handleBatch" | "schema">;
+  fn: Pick<PollingFunction, "handle" | "handleBatch" | "schema" | "payload">;
   /** `ctx.slowDown(ms)`: the run holds the whole function off for `ms` (see rate-limit.ts). */
   slowDown?(ms: number): void;
   /** Where effects' XADDs onto partitioned logical streams go (effect-streams.ts). */

@@ -1,7 +1,7 @@
 /**
- * Runs a batch's handlers. Each message is first checked against the
- * function's schema (a mismatch is dead-lettered at once, never handed to a
- * handler). Then either the whole batch goes to `handleBatch` (whole-batch.ts),
+ * Runs a batch's handlers. Each message is first decoded (a JSON body) and
+ * checked against the function's schema (prepare-messages.ts: a bad body or
+ * a mismatch is dead-lettered at once, never handed to a handler). Then either the whole batch goes to `handleBatch` (whole-batch.ts),
  * or each message to `handle`, with bounded concurrency. Each attempt gets an
  * AbortSignal that fires at `handlerTimeoutMs` (the batch's timeouts share one
  * timer: deadlines.ts), a budgeted `fetch`, read-only
@@ -14,31 +14,23 @@ import { Deadlines } from "./deadlines.js";
 import { Extension } from "./extension.js";
 import type { Delivered, Message } from "../define/define.js";
 import type { ReadRedis } from "./read-only.js";
-import type { Checked } from "../define/standard-schema.js";
-import { checkFields } from "../define/standard-schema.js";
+import { asIs, prepareMessages } from "./prepare-messages.js";
 import { handleWholeBatch } from "./whole-batch.js";
 
 export type { BatchOptions, Outcome } from "./attempt-context.js";
 
 export async function handleBatch(delivered: readonly Delivered[], o: BatchOptions): Promise<Outcome[]> {
-  // Without a schema, `data` is the fields themselves and every message goes on: no promise, no check per message.
-  if (!o.fn.schema && !delivered.some((d) => d.attempt > o.maxDeliveries)) {
-    const messages = delivered.map((d): Message => ({ ...d, data: d.fields }));
-    return o.fn.handleBatch ? handleWholeBatch(messages, o) : inLanes(messages, o);
-  }
+  const handleAll = (messages: readonly Message[]) => (o.fn.handleBatch ? handleWholeBatch(messages, o) : inLanes(messages, o));
+  const overdue = delivered.some((d) => d.attempt > o.maxDeliveries);
+  if (!o.fn.schema && o.fn.payload !== "json" && !overdue) return handleAll(delivered.map(asIs));
   const outcomes: Outcome[] = new Array(delivered.length);
-  const schema = o.fn.schema;
-  const checked = await Promise.all(delivered.map((d) => (schema ? safeCheck(schema, d) : { ok: true as const, data: d.fields })));
-  const valid: { index: number; message: Message }[] = [];
-  checked.forEach((c, index) => {
-    const d = delivered[index]!;
-    if (d.attempt > o.maxDeliveries) outcomes[index] = overDelivered(d, o.maxDeliveries);
-    else if (c.ok) valid.push({ index, message: { ...d, data: c.data as Message["data"] } });
-    else outcomes[index] = { message: d, ok: false, permanent: true, error: c.error };
-  });
-  const messages = valid.map((v) => v.message);
-  const results = o.fn.handleBatch ? await handleWholeBatch(messages, o) : await inLanes(messages, o);
-  valid.forEach((v, j) => (outcomes[v.index] = results[j]!));
+  // Indices into `delivered` of the messages a handler may see.
+  const open: number[] = [];
+  delivered.forEach((d, i) => (d.attempt > o.maxDeliveries ? (outcomes[i] = overDelivered(d, o.maxDeliveries)) : open.push(i)));
+  const { valid, refused } = await prepareMessages(open.map((i) => delivered[i]!), o.fn);
+  for (const r of refused) outcomes[open[r.index]!] = { message: delivered[open[r.index]!]!, ok: false, permanent: true, error: r.error };
+  const results = await handleAll(valid.map((v) => v.message));
+  valid.forEach((v, j) => (outcomes[open[v.index]!] = results[j]!));
   return outcomes;
 }
 
@@ -52,9 +44,6 @@ function overDelivered(d: Delivered, maxDeliveries: number): Outcome {
   const error = `delivered ${deliveries} time(s) already (maxDeliveries ${maxDeliveries}); it came back to its stream after a failed dead-letter move, so no handler sees it again`;
   return { message: { ...d, attempt: deliveries }, ok: false, permanent: true, error };
 }
-
-const safeCheck = (schema: NonNullable<BatchOptions["fn"]["schema"]>, d: Delivered): Promise<Checked<unknown>> =>
-  checkFields(schema, d.fields).catch((e: unknown) => ({ ok: false as const, error: `schema check threw: ${String(e)}` }));
 
 async function inLanes(messages: readonly Message[], o: BatchOptions): Promise<Outcome[]> {
   const outcomes: Outcome[] = new Array(messages.length);

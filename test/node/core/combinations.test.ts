@@ -41,6 +41,8 @@ function withOption(def: PollingFunctionDefinition, name: Combined): PollingFunc
       return { ...def, options: { ...o, pollIntervalMs: 1_000 } };
     case "maxHandlerMs":
       return { ...def, options: { ...o, maxHandlerMs: 20_000 } };
+    case "payload":
+      return { ...def, payload: "json" };
   }
 }
 
