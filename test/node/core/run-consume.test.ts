@@ -36,7 +36,8 @@ describe("a run", () => {
     expect(seen.map((m) => m.id)).toEqual(ids);
     const fields = { amount: "42", flag: "true", json: '{"a":1}', empty: "", big: "12345678901234567890" };
     // Without a schema, `data` is the fields themselves.
-    expect(seen[0]).toEqual({ id: ids[0], stream: fn.stream, group: "g", attempt: 1, fields, data: fields });
+    // A flat function's message carries its fields as the body too, with no headers (payload: "fields").
+    expect(seen[0]).toEqual({ id: ids[0], stream: fn.stream, group: "g", attempt: 1, fields, data: fields, body: fields, headers: {} });
     expect(await pending(f.tcp, fn.stream, fn.group)).toEqual([]);
     expect(report).toMatchObject({ read: 25, handled: 25, acked: 25, retried: 0, deadLettered: 0, stopReason: "drained" });
   });
