@@ -55,6 +55,14 @@ export const detailScript = String.raw`
     return h("dl", { class: "kv", "data-fields": "" }, keys.map((k) => [h("dt", {}, k), h("dd", { "data-field": k }, fieldValue(fields[k]))]));
   }
 
+  // A payload: "json" stream takes { body, headers }: the body parsed, every other field a string header.
+  function enqueueBody(m, fields) {
+    if (!("body" in m)) return fields;
+    const headers = {};
+    for (const [k, v] of Object.entries(fields || {})) if (k !== "body" && !k.startsWith("cronsumer-")) headers[k] = v;
+    return Object.keys(headers).length ? { body: m.body, headers } : { body: m.body };
+  }
+
   function curlFor(stream, fields, key) {
     const q = (s) => "'" + String(s).replace(/'/g, "'\\''") + "'";
     return ["curl -X POST " + q(location.origin + BASE + "/streams/" + enc(stream) + "/messages"),
@@ -78,7 +86,7 @@ export const detailScript = String.raw`
       const fields = dl ? dl.fields : m.fields;
       const source = dl ? dl.stream : m.stream;
       const key = dl ? "replay-" + m.stream + "-" + m.id : "copy-" + m.stream + "-" + m.id;
-      const curl = curlFor(source, fields, key);
+      const curl = curlFor(source, enqueueBody(m, fields), key);
       const actions = [];
       if (dl) {
         const rb = h("button", { type: "button", class: "write primary", "data-drawer-replay": m.id }, "Replay");
@@ -106,7 +114,9 @@ export const detailScript = String.raw`
         dl ? h("div", { class: "callout", "data-dead-letter": "" }, h("span", { class: "badge bad" }, "dead letter"), " from ", h("code", { "data-source": dl.stream }, dl.stream), " (was ", h("code", {}, dl.originalId), "), group " + dl.group + ", " + dl.deliveries + " deliveries, failed ", ago(dl.failedAt),
           h("p", { class: "error", "data-dl-error": "" }, dl.error)) : "",
         h("div", { class: "actions" }, actions),
-        h("h3", {}, "Fields"),
+        "body" in m ? [h("h3", {}, "Body"), h("pre", { class: "json", "data-body": "" }, JSON.stringify(m.body, null, 2))] : "",
+        m.bodyError ? h("p", { class: "error", "data-body-error": "" }, "Body does not parse: " + m.bodyError) : "",
+        h("h3", {}, "body" in m ? "Fields (the stored entry)" : "Fields"),
         fieldList(fields),
         m.groups.length ? [h("h3", {}, "Deliveries"), table(["group", "consumer", "idle", "deliveries", "last error"], pendingRows, "", { "data-table": "message-groups" })] : "",
         h("h3", {}, "Error history (from run reports)"),
