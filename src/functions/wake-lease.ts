@@ -12,6 +12,9 @@
  * Upstash the script then takes the global script lock; it is four commands long.
  */
 import { wakeLeaseKey } from "../core/redis/keys.js";
+import type { Op } from "../core/redis/ops.js";
+import { op } from "../core/redis/ops.js";
+import { int } from "../core/redis/parse-replies.js";
 import type { Command } from "../core/redis/transport.js";
 
 /** Messages one session is counted on for. Under the Free plan's CPU budget a session takes about 90 at batch 10; 50 leaves room. */
@@ -33,3 +36,21 @@ export const wakeLeaseCommand = (stream: string, messages: number, leaseMs: numb
   String(Math.max(1, Math.floor(messages))),
   String(capacity),
 ];
+
+/**
+ * The same lease in plain commands, to ride in the enqueue's own MULTI/EXEC
+ * (one request per enqueue, and no script, so no Upstash script lock):
+ * `SET <key> 0 NX PX leaseMs` opens the window when there is none (and only
+ * then sets its expiry), `INCRBY <key> n` counts the messages; the reply of
+ * INCRBY says whether this enqueue crossed into a new session's share.
+ */
+export function wakeLeaseOps(stream: string, messages: number, leaseMs: number, capacity = WAKE_CAPACITY): [Op<unknown>, Op<boolean>] {
+  const n = Math.max(1, Math.floor(messages));
+  return [
+    op(["SET", wakeLeaseKey(stream), "0", "NX", "PX", Math.max(1, Math.floor(leaseMs))], (r) => r),
+    op(["INCRBY", wakeLeaseKey(stream), n], (r) => startsSession(int("INCRBY", r), n, capacity)),
+  ];
+}
+
+/** The window's message 1, capacity + 1, 2 × capacity + 1 … was among this enqueue's `n`. */
+export const startsSession = (after: number, n: number, capacity = WAKE_CAPACITY): boolean => Math.floor((after - 1) / capacity) !== Math.floor((after - n - 1) / capacity);

@@ -3,15 +3,16 @@
  * consuming its stream run at once, in the enqueue's own invocation
  * (`waitUntil`), instead of at the next cron tick.
  *
- * Coalescing: the enqueue takes the stream's wake lease (wake-lease.ts: one
- * EVAL, one request, sent after the write answered), a counter of the
- * messages written in a `leaseMs` window. The request that opens the window
+ * Coalescing: the enqueue takes the stream's wake lease (wake-lease.ts), a
+ * counter of the messages written in a `leaseMs` window: a plain enqueue in
+ * its own MULTI/EXEC beside the XADDs (api/enqueue.ts `enqueueWaking`, then
+ * `leased` says what it found), others in one EVAL request after the write. The request that opens the window
  * starts a session, and so does each one that carries the window past
  * another `WAKE_CAPACITY` messages; the others start nothing. A session reads
  * once more after the window has ended (run-session.ts `quietAt`), so a
  * message written in it is never left for the tick: its write committed
- * before its EVAL, which ran before the window ended, which is before that
- * last read; a write after the window ended opens the next one. The window
+ * no later than its count, which was before the window ended, which is
+ * before that last read; a write after the window ended opens the next one. The window
  * expires by itself, so releasing it costs nothing.
  */
 import type { PollingFunction } from "../core/define/define.js";
@@ -32,6 +33,8 @@ const ENQUEUE_SUBREQUESTS = 3;
 export interface WakeOptions {
   leaseMs?: number;
   now?: () => number;
+  /** The streams whose lease the enqueue took in its own request: no lease request is sent here. */
+  leased?: ReadonlySet<string>;
 }
 
 /** A stream an enqueue wrote, and how many messages it wrote there. */
@@ -59,10 +62,7 @@ export async function wakeConsumers(
     functions.some((fn) => fn.stream === stream && !fn.skipReason?.(env)),
   );
   if (wanted.length === 0) return [];
-  const replies = await t.pipeline(wanted.map(({ stream, messages }) => wakeLeaseCommand(stream, messages, leaseMs)));
-  const refused = replies.find((reply) => !reply || "error" in reply);
-  if (refused !== undefined || replies.length !== wanted.length) throw new Error(`wake lease refused: ${refused && "error" in refused ? refused.error : "no reply"}`);
-  const leased = new Set(wanted.filter((_, i) => (replies[i] as { result: unknown }).result === 1).map((w) => w.stream));
+  const leased = options.leased ?? (await takeLeases(t, wanted, leaseMs));
   const due = functions.filter((fn) => leased.has(fn.stream) && !fn.skipReason?.(env));
   if (due.length === 0) return [];
   // The SETs ran before their answer arrived, so every lease has surely ended `leaseMs` from now.
@@ -83,4 +83,12 @@ export async function wakeConsumers(
   await Promise.all(drains);
   for (const r of reports) if (r.stopReason === "error") console.error(`cronsumer: ${r.function} run after enqueue failed: ${r.error}`);
   return reports;
+}
+
+/** The leases of the streams an enqueue wrote, in one request: the streams whose lease says to start a session. */
+async function takeLeases(t: Transport, wanted: readonly Written[], leaseMs: number): Promise<Set<string>> {
+  const replies = await t.pipeline(wanted.map(({ stream, messages }) => wakeLeaseCommand(stream, messages, leaseMs)));
+  const refused = replies.find((reply) => !reply || "error" in reply);
+  if (refused !== undefined || replies.length !== wanted.length) throw new Error(`wake lease refused: ${refused && "error" in refused ? refused.error : "no reply"}`);
+  return new Set(wanted.filter((_, i) => (replies[i] as { result: unknown }).result === 1).map((w) => w.stream));
 }

@@ -14,7 +14,7 @@ import type { PollingFunction } from "../../core/define/define.js";
 import { MAX_DELAY_MS } from "../../core/features/delayed.js";
 import type { Catalog } from "../catalog.js";
 import { checkDelayedFields, dueAtOf, parseDelay, requireDelays } from "../delay.js";
-import { enqueue } from "../enqueue.js";
+import { enqueue, enqueueWaking } from "../enqueue.js";
 import { JsonEnqueueBody, requestMessages } from "../body-envelope.js";
 import { EnqueueBody, enqueueHook } from "../enqueue-body.js";
 import { IDEMPOTENCY_KEY, enqueueOnce } from "../idempotency.js";
@@ -23,7 +23,8 @@ import { limitsFromEnv } from "../limits.js";
 import { writeToPartitionRefused } from "../partition-split.js";
 import { writePartitioned } from "../partitioned-route.js";
 import { createRouter } from "../router.js";
-import { wakeAfterEnqueue } from "../wake-after-enqueue.js";
+import { wakeAfterEnqueue, wakes } from "../wake-after-enqueue.js";
+import { WAKE_LEASE_MS } from "../../functions/wake.js";
 import { errorResponses, json, StreamParams } from "../schemas.js";
 
 const Ids = z
@@ -98,10 +99,13 @@ export const messages = router.openapi(
       const { created, ids, streams } = await writePartitioned(c, request, spec, Array.isArray(raw), key);
       return created ? c.json({ ids, streams, ...extra }, 201) : c.json({ ids, streams }, 200);
     }
-    const { created, ids } = key === undefined ? { created: true, ids: await enqueue(c.var.redis(), request) } : await enqueueOnce(c.var.redis(), request, key);
+    // An immediate write takes its stream's wake lease in its own MULTI/EXEC: one request (api/enqueue.ts).
+    const waking = key === undefined && delay === undefined && wakes(c, stream);
+    const written = waking ? await enqueueWaking(c.var.redis(), request, WAKE_LEASE_MS) : undefined;
+    const { created, ids } = written ? { created: true, ids: written.ids } : key === undefined ? { created: true, ids: await enqueue(c.var.redis(), request) } : await enqueueOnce(c.var.redis(), request, key);
     // Only a write starts a run: a repeated Idempotency-Key wrote nothing, so it starts nothing.
     // A delayed write waits for its due time: the tick (or a session polling) promotes it.
-    if (created && dueAt === undefined) wakeAfterEnqueue(c, [{ stream, messages: ids.length }]);
+    if (created && dueAt === undefined) wakeAfterEnqueue(c, [{ stream, messages: ids.length }], written && (written.wakes ? [stream] : []));
     // A repeat answers the ids it wrote; its due time was fixed then, and is listed under GET …/delayed.
     return created ? c.json({ ids, ...extra }, 201) : c.json({ ids }, 200);
   },

@@ -26,14 +26,18 @@ function executionContext() {
 /** A transport that tallies every command it sends by name. */
 function tallying(inner: Transport) {
   const names = new Map<string, number>();
+  const batches: string[][] = [];
   // A wake lease's EVAL is told apart from the other scripts a run sends (its report's backlog sample, say) by its key.
   const nameOf = (c: Command) => (c[0] === "EVAL" && !String(c[3]).endsWith(":cronsumer-wake") ? "EVAL (not a lease)" : String(c[0]));
-  const count = (batch: readonly Command[]) => batch.forEach((c) => names.set(nameOf(c), (names.get(nameOf(c)) ?? 0) + 1));
+  const count = (batch: readonly Command[]) => {
+    batches.push(batch.map((c) => (String(c[1]).endsWith(":cronsumer-wake") ? `${c[0]} wake` : String(c[0]))));
+    batch.forEach((c) => names.set(nameOf(c), (names.get(nameOf(c)) ?? 0) + 1));
+  };
   const t: Transport = {
     pipeline: (batch) => (count(batch), inner.pipeline(batch)),
     transaction: (batch) => (count(batch), inner.transaction(batch)),
   };
-  return { t, names };
+  return { t, names, batches };
 }
 
 function post(api: ApiApp, stream: string, body: unknown, ctx: object | undefined, headers: Record<string, string> = {}) {
@@ -155,9 +159,9 @@ describe("the wake lease", () => {
 });
 
 describe("100 concurrent single-message enqueues", () => {
-  it("are all handled without a tick, with one extra command per enqueue and far fewer runs than enqueues", async () => {
+  it("are all handled without a tick, each enqueue one request that also takes the wake lease, and far fewer runs than enqueues", async () => {
     const { fn, seen } = consumer();
-    const { t, names } = tallying(bridgeTransport());
+    const { t, names, batches } = tallying(bridgeTransport());
     const api = createApp({ functions: [fn], transport: () => t });
     const contexts = Array.from({ length: 100 }, executionContext);
 
@@ -171,8 +175,12 @@ describe("100 concurrent single-message enqueues", () => {
     expect(await pending(a.f.tcp, fn.stream, fn.group)).toEqual([]);
     const [group] = (await a.f.tcp.sendCommand(["XINFO", "GROUPS", fn.stream])) as unknown[][];
     expect(group![group!.indexOf("lag") + 1]).toBe(0);
-    // Coordination is the lease's SET, once per enqueue request, and nothing else.
-    expect(names.get("EVAL")).toBe(100);
+    // The lease rides in each enqueue's own MULTI/EXEC (SET NX PX and INCRBY beside the XADD): one request per enqueue, no script.
+    const enqueues = batches.filter((b) => b.includes("XADD"));
+    expect(enqueues).toHaveLength(100);
+    expect(enqueues.every((b) => b.join() === "XADD,SET wake,INCRBY wake")).toBe(true);
+    expect(batches.filter((b) => b.some((c) => c.endsWith(" wake")) && !b.includes("XADD"))).toEqual([]);
+    expect(names.get("EVAL")).toBeUndefined();
     // Coalesced: the runs that started are few, and together they read everything.
     expect(reports.length).toBeLessThan(20);
     expect(reports.reduce((n, r) => n + r.read, 0)).toBe(100);

@@ -51,20 +51,23 @@ describe.sequential("enqueue starts consumption on the local stack, with no cron
 
   const ledgerOf = async (prefix: string) => (await view.entries(LEDGER_STREAM)).filter((e) => e.fields?.orderID?.startsWith(prefix));
 
-  it("handles 100 concurrent single-message enqueues, each once, with one coordination command per enqueue", async () => {
+  it("handles 100 concurrent single-message enqueues, each once, each one request that also takes the wake lease", async () => {
     const api = apiClient(stack.apiUrl, stack.token);
     sets.length = 0;
+    requests.length = 0;
     await Promise.all(Array.from({ length: 100 }, (_, i) => api("POST", `/streams/${encodeURIComponent(STREAM)}/messages`, { orderID: `c-${i}`, amount: "1.00" })));
 
     const ledger = await waitFor("all 100 orders in the ledger", async () => ((await ledgerOf("c-")).length >= 100 ? ledgerOf("c-") : undefined), 20_000);
     expect(new Set(ledger.map((e) => e.fields?.orderID)).size).toBe(100);
     expect(ledger).toHaveLength(100);
     expect(await view.pending(STREAM, "payment-processors")).toEqual([]);
-    // The only coordination: the wake lease's EVAL (wake-lease.ts), once per enqueue request; no SET, no other script.
-    const leases = sets.filter((c) => c[0] === "EVAL" && c[3]!.endsWith(":cronsumer-wake"));
-    expect(leases).toHaveLength(100);
-    // Besides the leases, only the scripts that store run reports (their backlog sample, backlog-sample.ts), which coordinate nothing.
-    expect(sets.filter((c) => !leases.includes(c) && !c[3]!.startsWith("cronsumer:runs:"))).toEqual([]);
+    // The only coordination: the wake lease (wake-lease.ts), in each enqueue's own request: SET NX PX and INCRBY beside the XADD.
+    const enqueues = requests.filter((r) => r.some((c) => c[0] === "XADD" && c[1] === STREAM));
+    expect(enqueues).toHaveLength(100);
+    for (const r of enqueues) expect(r.map((c) => `${c[0]} ${c[1]}`)).toEqual([`XADD ${STREAM}`, `SET {${STREAM}}:cronsumer-wake`, `INCRBY {${STREAM}}:cronsumer-wake`]);
+    // No other request takes a lease, and the only scripts are those that store run reports (their backlog sample), which coordinate nothing.
+    expect(requests.filter((r) => !enqueues.includes(r) && r.some((c) => String(c[1]).endsWith(":cronsumer-wake")))).toEqual([]);
+    expect(sets.filter((c) => c[0] === "EVAL" && !c[3]!.startsWith("cronsumer:runs:"))).toEqual([]);
   }, 60_000);
 
   it("retries a fail-once order after its 2 s backoff: in the ledger 2 to 3 s after it was enqueued", async () => {
