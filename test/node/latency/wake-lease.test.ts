@@ -5,7 +5,8 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { wakeLeaseCommand } from "../../../src/functions/wake-lease.js";
+import { sendTransaction } from "../../../src/core/redis/ops.js";
+import { startsSession, wakeLeaseCommand, wakeLeaseOps } from "../../../src/functions/wake-lease.js";
 import { bridgeTransport } from "../../support/engine.js";
 
 const t = bridgeTransport();
@@ -31,5 +32,35 @@ describe("the wake lease", () => {
     expect(await take(stream, 1, 150)).toBe(0);
     await sleep(250);
     expect(await take(stream, 1, 150)).toBe(1);
+  });
+});
+
+describe("the wake lease in plain commands (beside an enqueue's XADDs)", () => {
+  const takePlain = async (stream: string, messages: number, leaseMs = 2_000) => {
+    const [, starts] = await sendTransaction(t, wakeLeaseOps(stream, messages, leaseMs, 3));
+    return starts ? 1 : 0;
+  };
+
+  it("counts like the script: one session per `capacity` messages written in a window", async () => {
+    const stream = `test:wake:${crypto.randomUUID()}`;
+    expect([await takePlain(stream, 1), await takePlain(stream, 1), await takePlain(stream, 1), await takePlain(stream, 1), await takePlain(stream, 1)]).toEqual([1, 0, 0, 1, 0]);
+    expect(await takePlain(stream, 3)).toBe(1);
+    expect(await takePlain(stream, 1)).toBe(0);
+  });
+
+  it("opens a new window once the last one ended, and never moves a window's end", async () => {
+    const stream = `test:wake:${crypto.randomUUID()}`;
+    expect(await takePlain(stream, 1, 300)).toBe(1);
+    await sleep(150);
+    expect(await takePlain(stream, 1, 300)).toBe(0);
+    await sleep(200);
+    // 350 ms after the first write: its window ended at 300 ms although a write came at 150 ms.
+    expect(await takePlain(stream, 1, 300)).toBe(1);
+  });
+
+  it("decides from INCRBY's answer alone", () => {
+    expect([1, 2, 3, 4, 7].map((after) => startsSession(after, 1, 3))).toEqual([true, false, false, true, true]);
+    expect(startsSession(9, 3, 3)).toBe(true);
+    expect(startsSession(6, 2, 3)).toBe(false);
   });
 });
