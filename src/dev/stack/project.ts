@@ -21,6 +21,8 @@ export class ProjectError extends Error {
 export async function assertReadable(config: string): Promise<void> {
   try {
     await access(config, constants.R_OK);
+    // A folder passes access() (and root passes it for any file), yet cannot be read as one: read it to be sure.
+    await readFile(config);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === "ENOENT" ? "does not exist" : code === "EACCES" ? "is not readable by this user" : `cannot be read (${code})`;

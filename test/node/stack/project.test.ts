@@ -3,7 +3,7 @@
  * readable wrangler config (else one clear error and nothing written), and
  * `cronsumer.devVars` of package.json as strings.
  */
-import { chmod, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -30,6 +30,14 @@ describe("startStack on a directory that is no Worker project", () => {
     await writeFile(join(dir, "wrangler.toml"), 'name = "x"\n', { mode: 0o000 });
     await chmod(join(dir, "wrangler.toml"), 0o000);
     await expect(startStack({ projectDir: dir, port: 1, bridgePort: 1 })).rejects.toThrow("is not readable by this user");
+    expect(await readdir(dir)).toEqual(["wrangler.toml"]);
+  });
+
+  // Root reads any file whatever its mode: a wrangler.toml that is a folder is unreadable to everyone.
+  it("refuses a wrangler.toml it cannot read for any reason, naming the reason, as root too", async () => {
+    await mkdir(join(dir, "wrangler.toml"));
+    await expect(startStack({ projectDir: dir, port: 1, bridgePort: 1 })).rejects.toThrow(ProjectError);
+    await expect(startStack({ projectDir: dir, port: 1, bridgePort: 1 })).rejects.toThrow("cannot be read (EISDIR)");
     expect(await readdir(dir)).toEqual(["wrangler.toml"]);
   });
 });
