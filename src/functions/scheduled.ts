@@ -5,7 +5,9 @@
  */
 import { homeTransport } from "../core/partitions/routed-transport.js";
 import type { PollingFunction } from "../core/define/define.js";
-import { FREE_PLAN_CPU_MS, FREE_PLAN_SUBREQUESTS } from "../core/define/options.js";
+import type { FunctionOptions } from "../core/define/options.js";
+import { FREE_PLAN_CPU_MS, FREE_PLAN_SUBREQUESTS, leastCpuUs, leastRequests } from "../core/define/options.js";
+import { resolveOptions } from "../core/define/define.js";
 import { overrideVarName } from "../core/define/overrides.js";
 import { InvocationShare } from "../core/run/share.js";
 import { expandPartitions } from "../core/partitions/partition-members.js";
@@ -62,9 +64,28 @@ export async function runOne(fn: PollingFunction, env: Env, transport: Transport
 
 const skipReason = (fn: PollingFunction, env: Env): string | undefined => fn.skipReason?.(env);
 
-/** The invocation's budgets shared by need, unless some function sets its own (then each keeps an even split). */
+/**
+ * The invocation's budgets shared by need, unless some function sets its own,
+ * or the pool cannot hold one batch of every function at once (five or more
+ * on one cron on Free, by the CPU estimate): then each keeps an even split,
+ * and its validation says which does not fit, instead of some functions
+ * silently reading nothing.
+ */
 function sharedByNeed(functions: readonly PollingFunction[], env: Env): InvocationShare | undefined {
   const own = (f: PollingFunction, option: "maxSubrequests" | "maxCpuMs") => f.options[option] !== undefined || env[overrideVarName(f.name, [option])] !== undefined;
   if (functions.length < 2 || functions.some((f) => own(f, "maxSubrequests") || own(f, "maxCpuMs"))) return undefined;
+  let requests = 0;
+  let cpuUs = 0;
+  for (const f of functions) {
+    let o: FunctionOptions;
+    try {
+      o = resolveOptions(f, env, 1);
+    } catch {
+      return undefined; // Its run reports the bad option.
+    }
+    requests += leastRequests(o);
+    cpuUs += leastCpuUs(o);
+  }
+  if (requests > FREE_PLAN_SUBREQUESTS || cpuUs > FREE_PLAN_CPU_MS * 1_000) return undefined;
   return new InvocationShare(FREE_PLAN_SUBREQUESTS, FREE_PLAN_CPU_MS);
 }

@@ -4,7 +4,7 @@
  *
  *   npm run bench                         full run (about 15 min on 2 cores)
  *   npm run bench -- --quick              fewer messages, one delay (5 ms)
- *   npm run bench -- --scenario drain     drain | scaling | idle | recovery | enqueue | latency | flow | cpu (repeatable)
+ *   npm run bench -- --scenario drain     drain | scaling | idle | recovery | enqueue | latency | flow | cpu | tick (repeatable)
  *   npm run bench -- --delays 0,5         injected delays in ms
  *   npm run bench -- --cap 30             wall-time cap per contender, in s
  *   npm run bench -- --messages 10000     backlog of the drain scenario
@@ -36,7 +36,7 @@ function settingsFrom(argv: string[]): { settings: Settings; scenarios: Scenario
     strict: true,
   });
   if (values.help) {
-    console.log("usage: npm run bench -- [--quick] [--scenario drain|scaling|idle|recovery|enqueue|latency|flow|cpu]... [--delays 0,5,20] [--cap 20] [--messages 10000]");
+    console.log("usage: npm run bench -- [--quick] [--scenario drain|scaling|idle|recovery|enqueue|latency|flow|cpu|tick]... [--delays 0,5,20] [--cap 20] [--messages 10000]");
     process.exit(0);
   }
   const quick = values.quick;

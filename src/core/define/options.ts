@@ -268,17 +268,22 @@ export function validateOptions(where: string, o: FunctionOptions): FunctionOpti
     throw new ConfigError(`${where}: \`maxRunMs\` (${o.maxRunMs}) must be at least \`handlerTimeoutMs\` (${o.handlerTimeoutMs}), or no batch could ever be read`);
   }
   const extensions = extensionsPerBatch(o);
-  const least = 2 + o.fetchesPerMessage + (o.retention ? RETENTION_REQUESTS : 0) + extensions;
+  const least = leastRequests(o);
   if (o.maxSubrequests < least) {
     const also = [o.retention ? " and retention" : "", extensions > 0 ? ` and a batch's ${extensions} visibility extensions (maxHandlerMs)` : ""].join("");
     throw new ConfigError(`${where}: \`maxSubrequests\` (${o.maxSubrequests}) must leave room for one read, one commit, one message's fetches${also} (${least})`);
   }
-  const leastCpuUs = estimateCpuUs(2 + o.fetchesPerMessage + (o.retention ? RETENTION_REQUESTS : 0), 1);
-  if (o.maxCpuMs * 1_000 < leastCpuUs) {
+  if (o.maxCpuMs * 1_000 < leastCpuUs(o)) {
     throw new ConfigError(
-      `${where}: \`maxCpuMs\` (${o.maxCpuMs}) must leave room for one read, one commit and one message (${leastCpuUs / 1_000} ms by the CPU estimate); ` +
+      `${where}: \`maxCpuMs\` (${o.maxCpuMs}) must leave room for one read, one commit and one message (${leastCpuUs(o) / 1_000} ms by the CPU estimate); ` +
         "on the Free plan, spread functions over more crons, or on Paid set maxCpuMs: 30000",
     );
   }
   return o;
 }
+
+/** Subrequests one run needs for one batch: a read, a commit, one message's fetches, retention, a batch's visibility extensions. */
+export const leastRequests = (o: FunctionOptions): number => 2 + o.fetchesPerMessage + (o.retention ? RETENTION_REQUESTS : 0) + extensionsPerBatch(o);
+
+/** CPU one run needs for one batch of one message, by the estimate (cpu-estimate.ts). */
+export const leastCpuUs = (o: FunctionOptions): number => estimateCpuUs(2 + o.fetchesPerMessage + (o.retention ? RETENTION_REQUESTS : 0), 1);

@@ -61,4 +61,12 @@ describe("a cron tick of one busy function and two idle ones", () => {
     expect(firstTick).toBeGreaterThan(200);
     expect(counted.requests / acked).toBeLessThanOrEqual(1.5 / 50);
   }, 60_000);
+
+  it("falls back to the even split when the pool cannot hold one batch of every function, so ten on a Free cron are refused loudly, not starved quietly", async () => {
+    const fns = Array.from({ length: 10 }, () => f.fn({ handle: async () => {} }));
+    for (const fn of fns) await f.createGroup(fn);
+    const reports = (await runScheduled(fns, "* * * * *", Date.now(), { WAKE_ON_ENQUEUE: "false" }, bridgeTransport())) as RunReport[];
+    expect(reports.map((r) => r.stopReason)).toEqual(Array(10).fill("error"));
+    expect(reports.every((r) => /`maxCpuMs` \(1\) must leave room for one read, one commit and one message/.test(r.error ?? ""))).toBe(true);
+  });
 });

@@ -9,6 +9,7 @@ import { idleScenario } from "./idle.js";
 import { latencyScenario } from "./latency.js";
 import { recoveryScenario } from "./recovery.js";
 import { scalingScenario } from "./scaling.js";
+import { tickScenario } from "./tick.js";
 
 export const SCENARIOS = {
   drain: drainScenario,
@@ -19,6 +20,7 @@ export const SCENARIOS = {
   latency: latencyScenario,
   flow: flowScenario,
   cpu: cpuScenario,
+  tick: tickScenario,
 } satisfies Record<string, (ctx: Context) => Promise<Section>>;
 
 export type ScenarioName = keyof typeof SCENARIOS;
