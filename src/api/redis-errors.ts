@@ -3,6 +3,7 @@
  * is missing. Anything else stays a `RedisReplyError` (502).
  */
 import { RedisReplyError } from "../core/redis/errors.js";
+import type { Settled } from "../core/redis/ops.js";
 import { ApiError } from "./errors.js";
 
 /** XINFO, XPENDING, XGROUP on a key that does not exist. */
@@ -21,6 +22,13 @@ export async function inGroup<T>(stream: string, group: string, work: () => Prom
     if (error instanceof RedisReplyError && isMissingGroup(error.message)) throw groupNotFound(stream, group);
     throw error;
   }
+}
+
+/** A settled reply of a view's pipeline: a missing stream or group reads as absent; any other Redis error is a 502. */
+export function orMissing<T>(r: Settled<T>): T | undefined {
+  if (r.ok) return r.value;
+  if (isMissingGroup(r.error)) return undefined;
+  throw new RedisReplyError(r.error);
 }
 
 /** Runs `work`; a missing stream answers `empty` instead. */

@@ -10,9 +10,8 @@ import { REPORTS_KEPT, reportsKey, samplesKey } from "../../core/redis/keys.js";
 import { lrangeOp } from "../../core/redis/list-ops.js";
 import type { Settled } from "../../core/redis/ops.js";
 import { pipelineSettled } from "../../core/redis/ops.js";
-import { RedisReplyError } from "../../core/redis/errors.js";
 import { limitsFromEnv } from "../limits.js";
-import { isMissingKey } from "../redis-errors.js";
+import { orMissing } from "../redis-errors.js";
 import { createRouter } from "../router.js";
 import type { Sample } from "../series.js";
 import { parseSample, perMinute } from "../series.js";
@@ -56,13 +55,6 @@ const route = createRoute({
     ...errorResponses(400, 404, 502),
   },
 });
-
-/** A missing stream or group reads as absent; any other Redis error is a 502. */
-function orMissing<T>(r: Settled<T>): T | undefined {
-  if (r.ok) return r.value;
-  if (isMissingKey(r.error) || r.error.startsWith("NOGROUP")) return undefined;
-  throw new RedisReplyError(r.error);
-}
 
 export const series = createRouter().openapi(route, async (c) => {
   const fn = c.var.catalog.functionNamed(c.req.valid("param").name);

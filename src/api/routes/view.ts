@@ -23,9 +23,8 @@ import { pipelineSettled } from "../../core/redis/ops.js";
 import { pauseStateOp, readPauseState } from "../../core/features/pause.js";
 import type { GroupInfo } from "../../core/redis/parse-replies.js";
 import type { RunReport } from "../../core/features/report.js";
-import { RedisReplyError } from "../../core/redis/errors.js";
 import { limitsFromEnv } from "../limits.js";
-import { isMissingKey } from "../redis-errors.js";
+import { orMissing } from "../redis-errors.js";
 import { createRouter } from "../router.js";
 import type { Sample } from "../series.js";
 import { parseSample, perMinute } from "../series.js";
@@ -61,13 +60,6 @@ const route = createRoute({
     ...errorResponses(400, 404, 502),
   },
 });
-
-/** A missing stream or group reads as absent; any other Redis error is a 502. */
-function orMissing<T>(r: Settled<T>): T | undefined {
-  if (r.ok) return r.value;
-  if (isMissingKey(r.error) || r.error.startsWith("NOGROUP")) return undefined;
-  throw new RedisReplyError(r.error);
-}
 
 const sidebarOps = (fn: PollingFunction, dlq: string, withNewest: boolean): Op<unknown>[] => [
   xinfoGroups(fn.stream), xlen(dlq), pauseStateOp(fn.stream, fn.group), ...(withNewest ? [lrangeOp(reportsKey(fn.name), 0, 0)] : []),

@@ -69,8 +69,8 @@ export interface FirstRequest {
 
 /** How a feature changes the default first request (run/first-request.ts). */
 export interface FirstShape {
-  /** Gates the first read names beside the stream and the pause gate (backpressure). */
-  gates?: string[];
+  /** The gate the first read names beside the stream and the pause gate (backpressure). */
+  gate?: string;
   /** The read names only the gates: the feature cannot pay for messages yet (rate limit). */
   gatesOnly?: boolean;
   /** Replaces the XPENDING summary: a script that also answers `{ pending, promoted }` (delays). */

@@ -63,7 +63,7 @@ export interface Promoted {
 }
 
 /** `_now`: ignored (due is judged on the Redis clock); kept while first-request.ts passes the runner's. */
-export function promoteOp(stream: string, group: string, _now?: number, limit = PROMOTE_LIMIT) {
+export function promoteOp(stream: string, group: string, limit = PROMOTE_LIMIT) {
   return op(["EVAL", scriptText(BODY), 3, stream, delayedKey(stream), delayedPayloadsKey(stream), group, 0, limit], (r): Promoted => {
     if (!Array.isArray(r) || r.length !== 2) throw new ReplyShapeError("EVAL promote", r);
     return { pending: int("EVAL promote", r[0]), promoted: int("EVAL promote", r[1]) };

@@ -39,7 +39,7 @@ export async function firstRequest(
   shape: FirstShape,
   size: () => number,
 ): Promise<FirstRequest> {
-  const gate = shape.gates?.[0];
+  const gate = shape.gate;
   const summaryOp = (): Op<unknown> => shape.summary?.() ?? xpendingSummary(target.stream, target.group);
   const extra = shape.ride?.ops ?? [];
   const send = async (count: number) => {

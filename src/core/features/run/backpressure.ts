@@ -19,7 +19,7 @@ export function backpressure(s: RunScope): Feature | undefined {
   let open = true;
   const wantOpen = () => pending < s.o.maxPending;
   return {
-    first: () => ({ gates: [gate] }),
+    first: () => ({ gate }),
     started(first, fetched) {
       pending = first.pendingAtStart + fetched.toHandle.length;
       open = first.gateOpen;

@@ -10,5 +10,5 @@ import { promoteOp } from "../promote.js";
 
 export function delays(s: RunScope): Feature | undefined {
   if (!s.o.delays) return undefined;
-  return { first: () => ({ summary: () => promoteOp(s.target.stream, s.target.group, s.now()) }) };
+  return { first: () => ({ summary: () => promoteOp(s.target.stream, s.target.group) }) };
 }

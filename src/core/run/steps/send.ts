@@ -5,6 +5,7 @@
  * not). Its replies are checked (verify-commit.ts) and handed back: the
  * fetch's to the next step, each feature's to the feature.
  */
+import type { FetchKind } from "../../features/feature.js";
 import type { Outcome } from "../../handle/attempt-context.js";
 import type { RunReport } from "../../features/report.js";
 import { didWork, replaceReportCommands, storeReportCommands } from "../../features/report.js";
@@ -64,10 +65,10 @@ async function keepReport(s: RunState, report: RunReport, wrong: boolean): Promi
   );
 }
 
-function fetchReplies(s: RunState, kind: string, got: Settled<unknown>[]): unknown[] | undefined {
+function fetchReplies(s: RunState, kind: FetchKind, got: Settled<unknown>[]): unknown[] | undefined {
   const bad = got.find((x) => !x.ok);
   if (bad && !bad.ok) {
-    const reason = s.features.map((f) => f.refused?.(kind as never, bad.error)).find((x) => x !== undefined);
+    const reason = s.features.map((f) => f.refused?.(kind, bad.error)).find((x) => x !== undefined);
     if (reason === undefined) throw new RedisReplyError(bad.error);
     s.stop(reason);
     return undefined;

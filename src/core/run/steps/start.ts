@@ -44,8 +44,9 @@ export async function start(s: RunState): Promise<RunReport | undefined> {
 function firstShape(s: RunState): FirstShape {
   const shapes = s.features.map((f) => f.first?.()).filter((x): x is FirstShape => x !== undefined);
   const summary = shapes.find((x) => x.summary)?.summary;
+  const gate = shapes.find((x) => x.gate)?.gate;
   return {
-    gates: shapes.flatMap((x) => x.gates ?? []),
+    ...(gate ? { gate } : {}),
     gatesOnly: shapes.some((x) => x.gatesOnly),
     ...(summary ? { summary } : {}),
     ride: joinRides(shapes.map((x) => x.ride)),
