@@ -7,6 +7,7 @@
 import { estimateCpuUs } from "./cpu-estimate.js";
 import { checkVisibility, extensionsPerBatch } from "./visibility-limits.js";
 import { ConfigError } from "../redis/errors.js";
+import { resolveLanes, validateLanes, type LaneOptions, type Lanes } from "./lanes.js";
 
 export interface RateLimit {
   /** Messages per window. */
@@ -133,7 +134,16 @@ export interface FunctionOptions {
    * request with budgets of its own (see functions/fan-out.ts). @default 1 (no fan-out)
    */
   maxParallelRuns: number;
+  /**
+   * Priority lanes (lanes.ts): the function reads several streams, highest
+   * first, in one request, sharing each batch by weight. The default lane is
+   * `stream` itself; the others are `<stream>:lane:<name>`. @default undefined (one stream)
+   */
+  lanes: LaneOptions | undefined;
 }
+
+/** A function's lanes with their defaults filled in, or undefined when it reads one stream. */
+export const lanesOf = (o: Pick<FunctionOptions, "lanes">): Lanes | undefined => (o.lanes === undefined ? undefined : resolveLanes(o.lanes));
 
 export interface KeyConcurrency {
   field: string;
@@ -187,6 +197,7 @@ export function defaultOptions(stream: string): FunctionOptions {
     ordered: false,
     partitionKey: undefined,
     maxParallelRuns: 1,
+    lanes: undefined,
   };
 }
 
@@ -258,6 +269,7 @@ export function validateOptions(where: string, o: FunctionOptions): FunctionOpti
   if (o.partitionKey !== undefined && (typeof o.partitionKey !== "string" || o.partitionKey.length === 0)) {
     throw new ConfigError(`${where}: \`partitionKey\` must be a non-empty field name; got ${JSON.stringify(o.partitionKey)}`);
   }
+  if (o.lanes !== undefined) validateLanes(where, o.lanes, o.batchSize);
   if (o.retention?.maxLen !== undefined) checkInteger(where, "retention.maxLen", o.retention.maxLen, { min: 0, max: Number.MAX_SAFE_INTEGER });
 
   checkVisibility(where, o);

@@ -65,3 +65,12 @@ describe("lanes", () => {
     expect(() => validateLanes("fn", { names: ["a", "b", "c"] }, 2)).toThrow("`batchSize` (2) must be at least the number of lanes (3)");
   });
 });
+
+describe("lanes in a definition", () => {
+  it("a definition with bad lanes is refused at definition time, naming the function", async () => {
+    const { definePollingFunction } = await import("../../../../src/core/define/define.js");
+    expect(() => definePollingFunction({ name: "jobs", stream: "jobs", group: "g", crons: ["* * * * *"], handle: async () => {}, options: { lanes: { names: ["high"] } } })).toThrow(/jobs.*`lanes.names` must list 2 to 8/);
+    const ok = definePollingFunction({ name: "jobs2", stream: "jobs2", group: "g", crons: ["* * * * *"], handle: async () => {}, options: { lanes: { names: ["high", "normal"] } } });
+    expect(ok.options.lanes).toEqual({ names: ["high", "normal"] });
+  });
+});
