@@ -52,5 +52,18 @@ export function wakeLeaseOps(stream: string, messages: number, leaseMs: number, 
   ];
 }
 
+/**
+ * The same lease as Lua lines, for a script that writes the messages itself
+ * (api/idempotency-script.ts): counted only when the script wrote, and no
+ * request of its own. `key`, `n`, `ms` and `capacity` are Lua expressions;
+ * the lines set the local `starts` to 1 when this write starts a session.
+ * The INCRBY and PEXPIRE run under the script's own atomicity, so a window
+ * is opened (and its expiry set) exactly by the write that finds it absent.
+ */
+export const leaseLua = (key: string, n: string, ms: string, capacity: string): string => `local after = redis.call('INCRBY', ${key}, ${n})
+if after == ${n} then redis.call('PEXPIRE', ${key}, ${ms}) end
+if math.floor((after - 1) / ${capacity}) ~= math.floor((after - ${n} - 1) / ${capacity}) then starts = 1 end
+`;
+
 /** The window's message 1, capacity + 1, 2 × capacity + 1 … was among this enqueue's `n`. */
 export const startsSession = (after: number, n: number, capacity = WAKE_CAPACITY): boolean => Math.floor((after - 1) / capacity) !== Math.floor((after - n - 1) / capacity);
