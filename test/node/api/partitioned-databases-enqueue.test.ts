@@ -6,15 +6,14 @@
  * Idempotency-Key retry writes only what the other database is missing:
  * every message exactly once.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createApp } from "../../../src/api/app.js";
 import { definePollingFunction } from "../../../src/core/define/define.js";
 import { partitionStream } from "../../../src/core/define/partitions.js";
 import { expandPartitions } from "../../../src/core/partitions/partition-members.js";
 import { routedTransport } from "../../../src/core/partitions/routed-transport.js";
 import { wakeLeaseKey } from "../../../src/core/redis/keys.js";
-import type { Database } from "../../support/databases.js";
-import { startDatabase } from "../../support/databases.js";
+import { useDatabases } from "../../support/databases.js";
 import { entries } from "../../support/engine.js";
 import { ON_ENGINE, realRedisOnly } from "../../support/store-kind.js";
 import { keysFor } from "./partition-support.js";
@@ -24,13 +23,7 @@ const P = 4;
 const [k0, k1, k2, k3] = keysFor(P);
 
 describe.skipIf(ON_ENGINE)(realRedisOnly("a partitioned enqueue over two databases", "two redis-servers"), () => {
-  let dbs: Database[] = [];
-  beforeAll(async () => {
-    dbs = [await startDatabase(), await startDatabase()];
-  });
-  afterAll(async () => {
-    await Promise.all(dbs.map((d) => d.close()));
-  });
+  const dbs = useDatabases(2);
 
   let n = 0;
   const setup = () => {
