@@ -4,9 +4,9 @@
  * (`waitUntil`), instead of at the next cron tick.
  *
  * Coalescing: the enqueue takes the stream's wake lease (wake-lease.ts), a
- * counter of the messages written in a `leaseMs` window: a plain enqueue in
- * its own MULTI/EXEC beside the XADDs (api/enqueue.ts `enqueueWaking`, then
- * `leased` says what it found), others in one EVAL request after the write. The request that opens the window
+ * counter of the messages written in a `leaseMs` window, in the enqueue's own
+ * request (beside the XADDs, or inside the Idempotency-Key script; then
+ * `leased` says what it found), else in one EVAL request after the write. The request that opens the window
  * starts a session, and so does each one that carries the window past
  * another `WAKE_CAPACITY` messages; the others start nothing. A session reads
  * once more after the window has ended (run-session.ts `quietAt`), so a
