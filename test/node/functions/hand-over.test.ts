@@ -15,6 +15,7 @@ import { localDrainers } from "../../../src/dev/local-drainers.js";
 import { createDrainer } from "../../../src/functions/drainer.js";
 import { DRAINER_BINDING } from "../../../src/functions/fan-out.js";
 import { handOverName, HAND_OVER_PATH } from "../../../src/functions/hand-over.js";
+import { runScheduled } from "../../../src/functions/scheduled.js";
 import { bridgeTransport, enqueue, pending } from "../../support/engine.js";
 import { apiEnv, enc, TOKEN, useApiFixture } from "../api/support.js";
 
@@ -88,6 +89,19 @@ describe("hand-over after an enqueue", () => {
     await ns.settled();
     expect(seen.size).toBe(300);
     expect(names).not.toContain(handOverName(fn.name));
+  });
+});
+
+describe("hand-over after a cron tick", () => {
+  it("a tick that ends on a budget hands the rest over instead of leaving it for the next tick", async () => {
+    const { fn, seen, ns } = setup();
+    const ids = await enqueue(a.f.tcp, fn.stream, Array.from({ length: 400 }, (_, i) => ({ i: String(i) })));
+    const [report] = (await runScheduled([fn], "* * * * *", Date.now(), apiEnv({ [DRAINER_BINDING]: ns }), bridgeTransport())) as RunReport[];
+    expect(report!.acked).toBeLessThan(400); // The tick alone could not.
+    await ns.settled();
+    expect(ids.filter((id) => seen.get(id) !== 1)).toEqual([]);
+    expect(await pending(a.f.tcp, fn.stream, fn.group)).toEqual([]);
+    expect(ns.invocations.fetches).toBe(1);
   });
 });
 
