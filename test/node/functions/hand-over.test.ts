@@ -5,6 +5,8 @@
  * of its own). What this does not prove is in that file's docblock; the
  * workerd test (test/workers/hand-over.test.ts) runs the real Durable Object.
  */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../../src/api/app.js";
 import type { RunReport } from "../../../src/core/features/report.js";
@@ -89,6 +91,50 @@ describe("hand-over after an enqueue", () => {
     await ns.settled();
     expect(seen.size).toBe(300);
     expect(names).not.toContain(handOverName(fn.name));
+  });
+});
+
+describe("the subrequest a hand-over costs", () => {
+  /** A function each of whose messages costs a subrequest of its own, so sessions stop on subrequests, not CPU; and its drainers. */
+  async function fetching() {
+    const server = createServer((_, res) => res.end("ok"));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const seen = new Map<string, number>();
+    const fn = a.track(a.f.fn({ options: { maxCpuMs: 1_000 }, handle: async (m, ctx) => void (await (await ctx.fetch(url)).text(), seen.set(m.id, 1)) }));
+    const ns = localDrainers(createDrainer({ functions: [fn], transport: () => bridgeTransport() }), apiEnv());
+    opened.push(ns);
+    const spent = (reports: RunReport[]) => reports.reduce((sum, r) => sum + r.requests + r.fetches, 0);
+    return { fn, seen, ns, spent, close: () => ns.settled().finally(() => server.close()) };
+  }
+
+  it("is kept in reserve after an enqueue: the session and its hand-over stay within Free's 50 with the enqueue's own", async () => {
+    const { fn, seen, ns, spent, close } = await fetching();
+    try {
+      const { reports } = await post(fn, { [DRAINER_BINDING]: ns }, 100);
+      const woken = reports.filter((r) => r.trigger === "enqueue");
+      expect(woken.at(-1)!.stopReason).toBe("subrequests");
+      // The enqueue's own (3 at most), the session's, and the hand-over's one.
+      expect(3 + spent(woken) + ns.invocations.fetches).toBeLessThanOrEqual(50);
+      await ns.settled();
+      expect(seen.size).toBe(100);
+    } finally {
+      await close();
+    }
+  });
+
+  it("is kept in reserve on a tick", async () => {
+    const { fn, seen, ns, spent, close } = await fetching();
+    try {
+      await enqueue(a.f.tcp, fn.stream, Array.from({ length: 100 }, (_, i) => ({ i: String(i) })));
+      const reports = (await runScheduled([fn], "* * * * *", Date.now(), apiEnv({ [DRAINER_BINDING]: ns }), bridgeTransport())) as RunReport[];
+      expect(reports[0]!.stopReason).toBe("subrequests");
+      expect(spent(reports) + ns.invocations.fetches).toBeLessThanOrEqual(50);
+      await ns.settled();
+      expect(seen.size).toBe(100);
+    } finally {
+      await close();
+    }
   });
 });
 
