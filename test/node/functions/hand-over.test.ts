@@ -203,6 +203,18 @@ describe("the hand-over drainer", () => {
     expect(ns.invocations.alarms).toBe(2);
   });
 
+  it("refuses a hand-over naming no function of the Worker, or a bad window, and arms nothing", async () => {
+    const { fn, ns } = setup();
+    const stub = ns.get(ns.idFromName(handOverName(fn.name)) as never);
+    for (const job of [{ function: "nope", slot: 0, until: Date.now() + 1_000 }, { function: fn.name, slot: 0, until: "soon" }, { function: fn.name, slot: 0, until: Date.now() + 1_000, quietAt: "later" }]) {
+      const res = await stub.fetch(`https://drainer${HAND_OVER_PATH}`, { method: "POST", body: JSON.stringify(job) });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("bad_drain_job");
+    }
+    await ns.settled();
+    expect(ns.invocations.alarms).toBe(0);
+  });
+
   it("re-arms after a run that stopped on its CPU budget, until the backlog is gone", async () => {
     const { fn, seen, ns } = setup({ maxCpuMs: 3, batchSize: 10 });
     await enqueue(a.f.tcp, fn.stream, Array.from({ length: 60 }, (_, i) => ({ i: String(i) })));
