@@ -25,16 +25,18 @@ export async function writePartitioned(c: Context<ApiEnv>, request: EnqueueReque
   // write waits for its due time, as on any stream, so it takes none.
   const leased = request.dueAt === undefined ? new Set(parts.map((p) => p.stream).filter((stream) => wakes(c, stream))) : new Set<string>();
   const lease = leased.size > 0 ? { ms: WAKE_LEASE_MS, streams: leased } : undefined;
-  const wake = (starting: readonly string[]) => {
+  // Every stream written is passed, not only those starting: the sessions keep the enqueue's requests in reserve by it.
+  const wake = (written: readonly string[], starting: readonly string[]) => {
     const messages = (stream: string) => parts.find((p) => p.stream === stream)?.messages.length ?? 1;
-    if (starting.length > 0) wakeAfterEnqueue(c, starting.map((stream) => ({ stream, messages: messages(stream) })), starting);
+    const passed = [...new Set([...written, ...starting])];
+    if (starting.length > 0) wakeAfterEnqueue(c, passed.map((stream) => ({ stream, messages: messages(stream) })), starting);
   };
   try {
     const done = await enqueuePartitioned(c.var.redis(), request, spec, parts, key, lease);
-    wake(done.leased);
+    wake(done.written, done.leased);
     return done;
   } catch (error) {
-    if (error instanceof PartialEnqueueError) wake(error.leased);
+    if (error instanceof PartialEnqueueError) wake(error.written, error.leased);
     throw error;
   }
 }
