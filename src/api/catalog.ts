@@ -3,6 +3,10 @@
  * their dead-letter streams. Every route resolves its `:stream` here first,
  * so the API can never read or write any other key; anything else is 404.
  *
+ * A function with lanes consumes each lane's stream (core/define/lanes.ts):
+ * each is a source of that function for reading, inspecting and replaying,
+ * but writes name the function's stream and a `priority` (lane-target.ts).
+ *
  * Dead-letter stream names come from the definitions alone: `FN_*` vars only
  * override numbers and booleans, so they cannot move a dead-letter stream, and
  * a bad var must not lock operators out of the API they would fix it with.
@@ -13,6 +17,7 @@ import type { Partitions } from "../core/define/partitions.js";
 import { ApiError } from "./errors.js";
 import { partitionSpecs } from "../core/partitions/partition-specs.js";
 import type { Payload } from "../core/define/payload.js";
+import { laneStream, laneStreams, resolveLanes } from "../core/define/lanes.js";
 
 export interface Catalog {
   readonly functions: readonly PollingFunction[];
@@ -31,13 +36,16 @@ export interface Catalog {
   partitionsOf(stream: string): Required<Partitions> | undefined;
   /** The members of partitioned function `name`, in partition order; [] if it is not one. */
   membersOf(name: string): readonly PollingFunction[];
+  /** When `stream` is a lane other than the default of some function: that function's stream and the lane's name. */
+  laneOf(stream: string): { stream: string; name: string } | undefined;
   /** How messages of `stream` are shaped, by the functions consuming it (or its partitions); a dead letter's, by its own function. */
   payloadOf(stream: string): Payload;
 }
 
 export function createCatalog(functions: readonly PollingFunction[]): Catalog {
   const dlqOf = new Map(functions.map((fn) => [fn, resolveOptions(fn, {}, 1).deadLetterStream]));
-  const consumersOf = (stream: string) => functions.filter((fn) => fn.stream === stream);
+  const read = new Map(functions.map((fn) => [fn, fn.options.lanes ? laneStreams(fn.stream, resolveLanes(fn.options.lanes)) : [fn.stream]]));
+  const consumersOf = (stream: string) => functions.filter((fn) => read.get(fn)!.includes(stream));
   const isDeadLetter = (stream: string) => [...dlqOf.values()].includes(stream);
   const isSource = (stream: string) => consumersOf(stream).length > 0;
   const specs = partitionSpecs(functions);
@@ -60,7 +68,7 @@ export function createCatalog(functions: readonly PollingFunction[]): Catalog {
       }
       return consumers;
     },
-    owner: (stream, group) => functions.find((fn) => fn.stream === stream && fn.group === group),
+    owner: (stream, group) => consumersOf(stream).find((fn) => fn.group === group),
     deadLetterStreamFor(stream) {
       requireStream(stream);
       if (isDeadLetter(stream)) return stream;
@@ -77,8 +85,14 @@ export function createCatalog(functions: readonly PollingFunction[]): Catalog {
       return fn;
     },
     partitionsOf: (stream) => specs.get(stream),
+    laneOf(stream) {
+      const fn = consumersOf(stream).find((f) => f.stream !== stream);
+      if (!fn) return undefined;
+      const lanes = resolveLanes(fn.options.lanes!);
+      return { stream: fn.stream, name: lanes.names.find((n) => laneStream(fn.stream, lanes, n) === stream)! };
+    },
     payloadOf: (stream) =>
-      functions.some((fn) => fn.payload === "json" && (fn.stream === stream || fn.partitionOf?.logical === stream)) ? "json" : "fields",
+      functions.some((fn) => fn.payload === "json" && (read.get(fn)!.includes(stream) || fn.partitionOf?.logical === stream)) ? "json" : "fields",
     membersOf: (name) => functions.filter((fn) => fn.partitionOf?.function === name).sort((a, b) => a.partitionOf!.index - b.partitionOf!.index),
   };
 }

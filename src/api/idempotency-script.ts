@@ -17,6 +17,7 @@ import { MAX_SCRIPT_FIELDS, refusedShebang, scriptText, UNPACK } from "../core/r
 import type { Reply, Transport } from "../core/redis/transport.js";
 import type { EnqueueRequest } from "./enqueue.js";
 import { dueOf } from "./enqueue-delayed.js";
+import { writeStream } from "./lane-target.js";
 import { outcomeUnknown, RECORD_TTL_S } from "./idempotency-record.js";
 
 export { MAX_SCRIPT_FIELDS };
@@ -58,17 +59,18 @@ redis.call('SET', KEYS[1], '{"state":"done","hash":"' .. ARGV[1] .. '","ids":["'
 return {1, ids}`;
 
 export async function enqueueByScript(t: Transport, request: EnqueueRequest, redisKey: string, hash: string): Promise<ScriptOutcome> {
+  const stream = writeStream(request);
   if (request.delay !== undefined) {
     const args = [hash, ...dueArgs(dueOf(request.delay))];
     for (const m of request.messages) args.push(newDelayedId(), encodePayload(m));
-    return runScript(t, DELAYED_BODY, [redisKey, delayedKey(request.stream), delayedPayloadsKey(request.stream)], args);
+    return runScript(t, DELAYED_BODY, [redisKey, delayedKey(stream), delayedPayloadsKey(stream)], args);
   }
   const args = [hash, request.maxlen === undefined ? "" : String(request.maxlen)];
   for (const m of request.messages) {
     const fields = Object.entries(m);
     args.push(String(fields.length), ...fields.flat());
   }
-  return runScript(t, BODY, [redisKey, request.stream], args);
+  return runScript(t, BODY, [redisKey, stream], args);
 }
 
 async function runScript(t: Transport, body: string, keys: string[], args: string[]): Promise<ScriptOutcome> {

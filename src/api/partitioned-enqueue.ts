@@ -30,6 +30,7 @@ import type { Enqueued } from "./idempotency.js";
 import { checkScriptFields, enqueueHashed, requestHash } from "./idempotency.js";
 import { answerRepeat } from "./idempotency-record.js";
 import type { PartitionPart } from "./partition-split.js";
+import { writeStream } from "./lane-target.js";
 
 export interface PartitionedEnqueued extends Enqueued {
   /** Per message, in request order: the partition stream it went to (its id, or delayed id, is there). */
@@ -59,7 +60,7 @@ export async function enqueuePartitioned(t: Transport, request: EnqueueRequest, 
   parts.forEach((p, i) =>
     p.positions.forEach((position, k) => {
       ids[position] = done[i]!.ids[k]!;
-      streams[position] = p.stream;
+      streams[position] = writeStream(sub(p));
     }),
   );
   const written = parts.filter((_, i) => done[i]!.created).map((p) => p.stream);

@@ -66,7 +66,7 @@ export const message = createRouter().openapi(route, async (c) => {
   const { stream, id } = c.req.valid("param");
   const { catalog } = c.var;
   catalog.requireStream(stream);
-  const consumers = catalog.isSource(stream) ? catalog.functions.filter((fn) => fn.stream === stream) : [];
+  const consumers = catalog.isSource(stream) ? catalog.requireSource(stream) : [];
   const perGroup = consumers.flatMap((fn): Op<unknown>[] => [xpendingRange(stream, fn.group, { start: id, end: id, count: 1 }), lastErrorsOp(stream, fn.group, [id])]);
   const reportsOf = consumers.length > 0 ? consumers.map((fn) => fn.name) : catalog.functions.filter((fn) => catalog.deadLetterStream(fn) === stream).map((fn) => fn.name);
   const replies = await pipelineSettled(c.var.redis(), [xrange(stream, id, id, 1), ...perGroup, ...reportsOf.map((name) => lrangeOp(reportsKey(name), 0, REPORTS_KEPT - 1))]);
