@@ -17,7 +17,7 @@ import type { Partitions } from "../core/define/partitions.js";
 import { ApiError } from "./errors.js";
 import { partitionSpecs } from "../core/partitions/partition-specs.js";
 import type { Payload } from "../core/define/payload.js";
-import { laneStream, laneStreams, resolveLanes } from "../core/define/lanes.js";
+import { lanesView, readStreams } from "./lane-target.js";
 
 export interface Catalog {
   readonly functions: readonly PollingFunction[];
@@ -44,7 +44,7 @@ export interface Catalog {
 
 export function createCatalog(functions: readonly PollingFunction[]): Catalog {
   const dlqOf = new Map(functions.map((fn) => [fn, resolveOptions(fn, {}, 1).deadLetterStream]));
-  const read = new Map(functions.map((fn) => [fn, fn.options.lanes ? laneStreams(fn.stream, resolveLanes(fn.options.lanes)) : [fn.stream]]));
+  const read = new Map(functions.map((fn) => [fn, readStreams(fn)]));
   const consumersOf = (stream: string) => functions.filter((fn) => read.get(fn)!.includes(stream));
   const isDeadLetter = (stream: string) => [...dlqOf.values()].includes(stream);
   const isSource = (stream: string) => consumersOf(stream).length > 0;
@@ -87,9 +87,7 @@ export function createCatalog(functions: readonly PollingFunction[]): Catalog {
     partitionsOf: (stream) => specs.get(stream),
     laneOf(stream) {
       const fn = consumersOf(stream).find((f) => f.stream !== stream);
-      if (!fn) return undefined;
-      const lanes = resolveLanes(fn.options.lanes!);
-      return { stream: fn.stream, name: lanes.names.find((n) => laneStream(fn.stream, lanes, n) === stream)! };
+      return fn && { stream: fn.stream, name: lanesView(fn)!.find((l) => l.stream === stream)!.name };
     },
     payloadOf: (stream) =>
       functions.some((fn) => fn.payload === "json" && (read.get(fn)!.includes(stream) || fn.partitionOf?.logical === stream)) ? "json" : "fields",

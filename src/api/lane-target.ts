@@ -29,6 +29,16 @@ interface LaneRequest {
 /** The stream an enqueue writes its messages (or, delayed, its delayed set) to. */
 export const writeStream = ({ stream, lane }: LaneRequest): string => (lane === undefined ? stream : laneStream(stream, lane.lanes, lane.name));
 
+/** Each lane of `fn`, highest first, with its stream and weight; undefined when it reads one stream. */
+export function lanesView(fn: PollingFunction): { name: string; stream: string; weight: number; default: boolean }[] | undefined {
+  if (fn.options.lanes === undefined) return undefined;
+  const lanes = resolveLanes(fn.options.lanes);
+  return lanes.names.map((name, i) => ({ name, stream: laneStream(fn.stream, lanes, name), weight: lanes.weights[i]!, default: name === lanes.default }));
+}
+
+/** Every stream `fn` reads: its lanes' highest first, or its own. */
+export const readStreams = (fn: PollingFunction): string[] => lanesView(fn)?.map((l) => l.stream) ?? [fn.stream];
+
 /** The lanes of the functions consuming `stream` (or partitioned on it); checkFunctions makes them agree, so the first tells. */
 export function lanesOfStream(functions: readonly PollingFunction[], stream: string): Lanes | undefined {
   const given = functions.find((f) => (f.stream === stream || f.partitionOf?.logical === stream) && f.options.lanes !== undefined)?.options.lanes;

@@ -161,3 +161,32 @@ describe("functions sharing a stream", () => {
     expect(() => createWorker({ functions: [def("a", LANES), def("b", { names: ["high", "mid", "low"], weights: [16, 4, 1] })] })).not.toThrow();
   });
 });
+
+describe("a function with lanes in GET /functions and the console's view", () => {
+  it("lists each lane highest first, with its stream, length, pending and lag, in the view's one request; the sidebar sums them", async () => {
+    const { fn, api, s } = laned();
+    await call(api, `${s}/messages?priority=high`, { body: [{ n: "1" }, { n: "2" }, { n: "3" }] });
+    await call(api, `${s}/messages?priority=mid`, { body: { n: "4" } });
+    await call(api, `${s}/messages`, { body: [{ n: "5" }, { n: "6" }] });
+    for (const stream of [lane(fn.stream, "high"), lane(fn.stream, "mid"), fn.stream]) await f.tcp.xGroupCreate(stream, fn.group, "0");
+    await f.tcp.xReadGroup(fn.group, "c", { key: lane(fn.stream, "high"), id: ">" }, { COUNT: 2 });
+
+    const listed = await call(api, "/functions");
+    expect(listed.body.functions[0].lanes).toEqual([
+      { name: "high", stream: lane(fn.stream, "high"), weight: 16, default: false },
+      { name: "mid", stream: lane(fn.stream, "mid"), weight: 4, default: false },
+      { name: "low", stream: fn.stream, weight: 1, default: true },
+    ]);
+    const view = await call(api, `/functions/${fn.name}/view`);
+    expect(view.headers.get("x-redis-requests")).toBe("1");
+    expect(view.body.overview.lanes).toEqual([
+      { name: "high", stream: lane(fn.stream, "high"), weight: 16, default: false, length: 3, pending: 2, lag: 1 },
+      { name: "mid", stream: lane(fn.stream, "mid"), weight: 4, default: false, length: 1, pending: 0, lag: 1 },
+      { name: "low", stream: fn.stream, weight: 1, default: true, length: 2, pending: 0, lag: 2 },
+    ]);
+    expect(view.body.sidebar[0]).toMatchObject({ pending: 2, lag: 4, backlog: 6 });
+    expect(view.body.overview).toMatchObject({ length: 2, groups: [{ name: fn.group, pending: 0, lag: 2 }] });
+    // A list tab reads the sidebar only: one XINFO GROUPS per lane, the dead letters, the pause gate, the newest report.
+    expect(Number((await call(api, `/functions/${fn.name}/view?tab=pending`)).headers.get("x-redis-commands"))).toBe(3 + 3);
+  });
+});
