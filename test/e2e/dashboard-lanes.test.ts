@@ -12,7 +12,8 @@
 import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
+import { CHROMIUM, launchChromium } from "./browser.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PollingFunction } from "../../src/core/define/define.js";
 import type { ApiApp } from "../../src/api/context.js";
@@ -20,7 +21,6 @@ import { apiEnv, app as createApp, call, TOKEN, useApiFixture } from "../node/ap
 import { pending } from "../support/engine.js";
 import { tempDir } from "../node/stack/support.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 if (!existsSync(CHROMIUM)) console.warn(`dashboard lanes test skipped: ${CHROMIUM} is absent (apt-get install -y chromium; .ci/run does this)`);
 
 /** The Hono app behind a Node http server, as `wrangler dev` would serve it. */
@@ -57,12 +57,7 @@ describe.skipIf(!existsSync(CHROMIUM)).sequential("the console of a function wit
     await f.tcp.xReadGroup(fn.group, "c-1", { key: high(), id: ">" }, { COUNT: 2 });
     server = await serve(createApp({ functions: [fn] }));
     profile = await tempDir("chromium-lanes");
-    browser = await chromium.launchPersistentContext(profile.path, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 900 },
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launchChromium(profile.path);
     page = await browser.newPage();
     page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
   }, 120_000);

@@ -11,7 +11,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
+import { CHROMIUM, launchChromium } from "./browser.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { xadd, xinfoGroups, xlen } from "../../src/core/redis/commands.js";
 import { deadLetterFields } from "../../src/core/dead-letters/dead-letter.js";
@@ -27,7 +28,6 @@ import { PROJECT_DIR, startStack, type Stack } from "../../src/dev/stack/stack.j
 import { ON_ENGINE } from "../support/store-kind.js";
 import { apiClient, tempDir, waitFor, type Api } from "../node/stack/support.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const STREAM = "orders:payments";
 const GROUP = "payment-processors";
 const DLQ = "orders:dlq";
@@ -102,12 +102,7 @@ describe.skipIf(!existsSync(CHROMIUM)).sequential("the operator's console in chr
     })));
     deadIds = (await sendPipeline(view.transport, letters)) as string[];
 
-    browser = await chromium.launchPersistentContext(profile.path, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 900 },
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launchChromium(profile.path);
     page = await browser.newPage();
     page.on("dialog", (d) => void d.accept());
     page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
