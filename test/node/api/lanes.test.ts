@@ -11,6 +11,7 @@ import { partitionOfKey, partitionStream } from "../../../src/core/define/partit
 import { expandPartitions } from "../../../src/core/partitions/partition-members.js";
 import { delayedKey, idempotencyKey } from "../../../src/core/redis/keys.js";
 import { createWorker } from "../../../src/functions/create-worker.js";
+import { deadLetterFields } from "../../../src/core/dead-letters/dead-letter.js";
 import { entries } from "../../support/engine.js";
 import { app, call, enc, idOf, snapshot, useApiFixture } from "./support.js";
 
@@ -188,5 +189,35 @@ describe("a function with lanes in GET /functions and the console's view", () =>
     expect(view.body.overview).toMatchObject({ length: 2, groups: [{ name: fn.group, pending: 0, lag: 2 }] });
     // A list tab reads the sidebar only: one XINFO GROUPS per lane, the dead letters, the pause gate, the newest report.
     expect(Number((await call(api, `/functions/${fn.name}/view?tab=pending`)).headers.get("x-redis-commands"))).toBe(3 + 3);
+  });
+});
+
+describe("lane streams beside the function's own", () => {
+  it("GET /metrics reports the group on each lane's stream", async () => {
+    const { fn, api, s } = laned();
+    await call(api, `${s}/messages?priority=high`, { body: [{ n: "1" }, { n: "2" }] });
+    await call(api, `${s}/messages?priority=mid`, { body: { n: "3" } });
+    for (const stream of [lane(fn.stream, "high"), lane(fn.stream, "mid"), fn.stream]) await f.tcp.xGroupCreate(stream, fn.group, "0", { MKSTREAM: true });
+    await f.tcp.xReadGroup(fn.group, "c", { key: lane(fn.stream, "high"), id: ">" }, { COUNT: 1 });
+    const text = (await call(api, "/metrics")).text;
+    const sample = (metric: string, stream: string) => new RegExp(`^${metric}\\{function="${fn.name}",stream="${stream}",group="${fn.group}"\\} (\\d+)$`, "m").exec(text)?.[1];
+    expect([sample("cronsumer_group_pending", lane(fn.stream, "high")), sample("cronsumer_group_lag", lane(fn.stream, "high"))]).toEqual(["1", "1"]);
+    expect([sample("cronsumer_group_pending", lane(fn.stream, "mid")), sample("cronsumer_group_lag", lane(fn.stream, "mid"))]).toEqual(["0", "1"]);
+    expect(sample("cronsumer_group_pending", fn.stream)).toBe("0");
+    expect(text).toContain(`cronsumer_stream_length{stream="${lane(fn.stream, "high")}"} 2`);
+  });
+
+  it("replays a dead letter from a lane back into that lane, for its group", async () => {
+    const { fn, api } = laned();
+    const dlq = `${fn.stream}:dlq`;
+    const letter = await f.tcp.xAdd(dlq, "*", deadLetterFields({ originalId: "1-0", stream: lane(fn.stream, "high"), group: fn.group, function: fn.name, deliveries: 5, error: "boom", failedAt: new Date().toISOString(), fields: { n: "poison" } }));
+    const res = await call(api, `/streams/${enc(dlq)}/dead-letters/replay`, { body: { ids: [letter] } });
+    expect(res).toMatchObject({ status: 200, body: { replayed: [{ deadLetterId: letter, stream: lane(fn.stream, "high"), group: fn.group }] } });
+    const [entry] = await entries(f.tcp, lane(fn.stream, "high"));
+    expect(entry).toMatchObject({ id: res.body.replayed[0].newId, message: { n: "poison" } });
+    expect(await f.tcp.exists(fn.stream)).toBe(0);
+    // The drawer's dead letter says how to enqueue it again: through the function's stream, with its lane.
+    const shown = await call(api, `/streams/${enc(lane(fn.stream, "high"))}/messages/${entry!.id}`);
+    expect(shown.body.lane).toEqual({ stream: fn.stream, name: "high" });
   });
 });
