@@ -10,17 +10,21 @@
  * see. Skipped, saying so, when /usr/bin/chromium is absent.
  */
 import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { BrowserContext, Page } from "playwright-core";
-import { CHROMIUM, launchChromium } from "./browser.js";
+import { axeViolations, CHROMIUM, launchChromium } from "./browser.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PollingFunction } from "../../src/core/define/define.js";
 import type { ApiApp } from "../../src/api/context.js";
 import { apiEnv, app as createApp, call, TOKEN, useApiFixture } from "../node/api/support.js";
 import { pending } from "../support/engine.js";
 import { tempDir } from "../node/stack/support.js";
+import { PROJECT_DIR } from "../../src/dev/stack/stack.js";
 
+const ARTIFACTS = join(PROJECT_DIR, "test-artifacts");
 if (!existsSync(CHROMIUM)) console.warn(`dashboard lanes test skipped: ${CHROMIUM} is absent (apt-get install -y chromium; .ci/run does this)`);
 
 /** The Hono app behind a Node http server, as `wrangler dev` would serve it. */
@@ -59,6 +63,7 @@ describe.skipIf(!existsSync(CHROMIUM)).sequential("the console of a function wit
     profile = await tempDir("chromium-lanes");
     browser = await launchChromium(profile.path);
     page = await browser.newPage();
+    await mkdir(ARTIFACTS, { recursive: true });
     page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
   }, 120_000);
 
@@ -80,6 +85,8 @@ describe.skipIf(!existsSync(CHROMIUM)).sequential("the console of a function wit
     expect([await stat("high", "length"), await stat("high", "pending"), await stat("high", "lag")]).toEqual([String(await f.tcp.xLen(high())), "2", "1"]);
     expect([await stat("low", "length"), await stat("low", "pending"), await stat("low", "lag")]).toEqual([String(await f.tcp.xLen(fn.stream)), "0", "2"]);
     expect(await lanes.locator('tr[data-lane="low"]').textContent()).toContain("default");
+    expect(await axeViolations(page), "Overview with lanes").toEqual([]);
+    await page.screenshot({ path: join(ARTIFACTS, "console-lanes-overview-1280.png"), fullPage: true });
     expect(problems).toEqual([]);
   }, 60_000);
 
@@ -90,6 +97,7 @@ describe.skipIf(!existsSync(CHROMIUM)).sequential("the console of a function wit
     const ids = await table.locator("tbody tr").evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-id")));
     expect(ids).toEqual((await pending(f.tcp, high(), fn.group)).map((p) => p.id));
     expect(await shown().locator('[data-lane-pick="high"]').getAttribute("aria-pressed")).toBe("true");
+    expect(await axeViolations(page), "Pending of a lane").toEqual([]);
 
     await table.locator(`[data-open="${ids[0]}"]`).click();
     const drawer = page.locator("#drawer");
