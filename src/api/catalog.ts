@@ -17,7 +17,8 @@ import type { Partitions } from "../core/define/partitions.js";
 import { ApiError } from "./errors.js";
 import { partitionSpecs } from "../core/partitions/partition-specs.js";
 import type { Payload } from "../core/define/payload.js";
-import { lanesView, readStreams } from "./lane-target.js";
+import { streamsRead } from "../core/define/options.js";
+import { lanesView } from "./lane-target.js";
 
 export interface Catalog {
   readonly functions: readonly PollingFunction[];
@@ -43,9 +44,11 @@ export interface Catalog {
 }
 
 export function createCatalog(functions: readonly PollingFunction[]): Catalog {
-  const dlqOf = new Map(functions.map((fn) => [fn, resolveOptions(fn, {}, 1).deadLetterStream]));
-  const read = new Map(functions.map((fn) => [fn, readStreams(fn)]));
-  const consumersOf = (stream: string) => functions.filter((fn) => read.get(fn)!.includes(stream));
+  const resolved = new Map(functions.map((fn) => [fn, resolveOptions(fn, {}, 1)]));
+  const dlqOf = new Map(functions.map((fn) => [fn, resolved.get(fn)!.deadLetterStream]));
+  // A function with lanes (lanes.ts) consumes each lane's stream: its dead letters replay there.
+  const streamsOf = new Map(functions.map((fn) => [fn, streamsRead(fn.stream, resolved.get(fn)!)]));
+  const consumersOf = (stream: string) => functions.filter((fn) => streamsOf.get(fn)!.includes(stream));
   const isDeadLetter = (stream: string) => [...dlqOf.values()].includes(stream);
   const isSource = (stream: string) => consumersOf(stream).length > 0;
   const specs = partitionSpecs(functions);
@@ -68,7 +71,7 @@ export function createCatalog(functions: readonly PollingFunction[]): Catalog {
       }
       return consumers;
     },
-    owner: (stream, group) => consumersOf(stream).find((fn) => fn.group === group),
+    owner: (stream, group) => functions.find((fn) => streamsOf.get(fn)!.includes(stream) && fn.group === group),
     deadLetterStreamFor(stream) {
       requireStream(stream);
       if (isDeadLetter(stream)) return stream;
@@ -90,7 +93,7 @@ export function createCatalog(functions: readonly PollingFunction[]): Catalog {
       return fn && { stream: fn.stream, name: lanesView(fn)!.find((l) => l.stream === stream)!.name };
     },
     payloadOf: (stream) =>
-      functions.some((fn) => fn.payload === "json" && (read.get(fn)!.includes(stream) || fn.partitionOf?.logical === stream)) ? "json" : "fields",
+      functions.some((fn) => fn.payload === "json" && (streamsOf.get(fn)!.includes(stream) || fn.partitionOf?.logical === stream)) ? "json" : "fields",
     membersOf: (name) => functions.filter((fn) => fn.partitionOf?.function === name).sort((a, b) => a.partitionOf!.index - b.partitionOf!.index),
   };
 }

@@ -12,6 +12,8 @@
 import type { PollingFunction } from "../core/define/define.js";
 import type { Lanes } from "../core/define/lanes.js";
 import { laneStream, resolveLanes } from "../core/define/lanes.js";
+import type { FunctionOptions } from "../core/define/options.js";
+import { streamsRead } from "../core/define/options.js";
 import { ApiError } from "./errors.js";
 
 /** A write to a lane other than the default one. */
@@ -37,7 +39,7 @@ export function lanesView(fn: PollingFunction): { name: string; stream: string; 
 }
 
 /** Every stream `fn` reads: its lanes' highest first, or its own. */
-export const readStreams = (fn: PollingFunction): string[] => lanesView(fn)?.map((l) => l.stream) ?? [fn.stream];
+export const readStreams = (fn: PollingFunction): string[] => streamsRead(fn.stream, fn.options as Pick<FunctionOptions, "lanes">);
 
 /** The lanes of the functions consuming `stream` (or partitioned on it); checkFunctions makes them agree, so the first tells. */
 export function lanesOfStream(functions: readonly PollingFunction[], stream: string): Lanes | undefined {
