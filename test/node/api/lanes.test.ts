@@ -131,6 +131,12 @@ describe("POST /streams/:stream/messages?priority=", () => {
     expect((await entries(f.tcp, lane(p1, "high"))).map((e) => e.id)).toEqual([res.body.ids[0]]);
     expect((await entries(f.tcp, lane(p0, "high"))).map((e) => e.id)).toEqual([res.body.ids[1]]);
     expect(await f.tcp.exists([p0, p1])).toBe(0);
+    // Under an Idempotency-Key each partition's record sits beside its own stream, and the lane is part of the request.
+    const headers = { "Idempotency-Key": "p-lane" };
+    const keyed = await call(api, `/streams/${enc(fn.stream)}/messages?priority=mid`, { body: { c: keyFor(0), n: "k" }, headers });
+    expect(await call(api, `/streams/${enc(fn.stream)}/messages?priority=mid`, { body: { c: keyFor(0), n: "k" }, headers })).toMatchObject({ status: 200, body: { ids: keyed.body.ids, streams: [lane(p0, "mid")] } });
+    expect((await call(api, `/streams/${enc(fn.stream)}/messages?priority=high`, { body: { c: keyFor(0), n: "k" }, headers })).status).toBe(422);
+    expect((await entries(f.tcp, lane(p0, "mid"))).map((e) => e.id)).toEqual(keyed.body.ids);
     const bad = await call(api, `/streams/${enc(fn.stream)}/messages?priority=nope`, { body: { c: keyFor(0), n: "x" } });
     expect(bad).toMatchObject({ status: 400, body: { error: { code: "unknown_priority" } } });
     const direct = await call(api, `/streams/${enc(lane(p0, "high"))}/messages`, { body: { c: keyFor(0) } });

@@ -63,6 +63,17 @@ describe("createProducer with lanes", () => {
     expect(await snapshot(f.tcp, [idOf(fn)])).toEqual(before);
   });
 
+  it("routes a partitioned stream's messages into their partitions' lanes", async () => {
+    const fn = f.fn({ handle: async () => {}, partitions: { count: 2, key: "c" }, options: { lanes: LANES } });
+    ids.push(idOf(fn));
+    const producer = createProducer({ transport: bridgeTransport(), partitions: { [fn.stream]: { count: 2, key: "c" } }, lanes: { [fn.stream]: LANES } });
+    const sent = await producer.send(fn.stream, [{ c: "a" }, { c: "b" }, { c: "c" }], { priority: "high" });
+    expect(sent.streams!.map((s) => s.replace(/^\{.*:p\d\}/, "{p}"))).toEqual(["{p}:lane:high", "{p}:lane:high", "{p}:lane:high"]);
+    for (const [i, stream] of sent.streams!.entries()) expect((await entries(f.tcp, stream)).map((e) => e.id)).toContain(sent.ids[i]);
+    // Nothing in the partitions' default lanes, the bare partition streams.
+    expect(await f.tcp.keys(`{${fn.stream}:p*}`)).toEqual([]);
+  });
+
   it("validates the `lanes` option at creation, naming the stream", () => {
     expect(() => createProducer({ url: "http://x", token: "t", lanes: { s: { names: ["only"] } } })).toThrow(ConfigError);
     expect(() => createProducer({ url: "http://x", token: "t", lanes: { s: { names: ["a", "b"], default: "c" } } })).toThrow(/lanes\["s"\]: `lanes.default` "c"/);
