@@ -9,11 +9,11 @@ import { describe, expect, it } from "vitest";
 import { definePollingFunction } from "../../../src/core/define/define.js";
 import { partitionOfKey, partitionStream } from "../../../src/core/define/partitions.js";
 import { expandPartitions } from "../../../src/core/partitions/partition-members.js";
-import { delayedKey, idempotencyKey } from "../../../src/core/redis/keys.js";
+import { delayedKey, idempotencyKey, wakeLeaseKey } from "../../../src/core/redis/keys.js";
 import { createWorker } from "../../../src/functions/create-worker.js";
 import { deadLetterFields } from "../../../src/core/dead-letters/dead-letter.js";
 import { entries } from "../../support/engine.js";
-import { app, call, enc, idOf, snapshot, useApiFixture } from "./support.js";
+import { apiEnv, app, call, enc, idOf, snapshot, TOKEN, useApiFixture } from "./support.js";
 
 const { f, setup, track } = useApiFixture();
 const LANES = { names: ["high", "mid", "low"] };
@@ -70,6 +70,27 @@ describe("POST /streams/:stream/messages?priority=", () => {
       expect(res.body.error.message).toContain(`enqueue onto ${JSON.stringify(fn.stream)} with \`?priority=high\``);
       expect(await f.tcp.exists(lane(fn.stream, "high"))).toBe(0);
     });
+  });
+
+  it("costs what a plain enqueue costs with wake-on-enqueue: the XADDs into the lane ride with the function's own wake lease", async () => {
+    // X-Redis-Requests counts the enqueue and what its woken session sent before the answer, the same with and without a lane.
+    const enqueueWaking = async (query: string) => {
+      const { fn, api, s } = laned();
+      const started: Promise<unknown>[] = [];
+      const ctx = { waitUntil: (p: Promise<unknown>) => void started.push(p), passThroughOnException() {}, props: {} };
+      const init = { method: "POST", headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" }, body: JSON.stringify([{ n: "1" }, { n: "2" }]) };
+      const res = await api.request(`${s}/messages${query}`, init, apiEnv(), ctx as never);
+      expect(res.status).toBe(201);
+      const leases = [await f.tcp.exists(wakeLeaseKey(fn.stream)), await f.tcp.exists(wakeLeaseKey(lane(fn.stream, "high")))];
+      expect(started).toHaveLength(1);
+      await Promise.all(started);
+      return { fn, requests: res.headers.get("x-redis-requests"), leases };
+    };
+    const plain = await enqueueWaking("");
+    const high = await enqueueWaking("?priority=high");
+    expect(high.requests).toBe(plain.requests);
+    expect(high.leases).toEqual([1, 0]);
+    expect(await entries(f.tcp, lane(high.fn.stream, "high"))).toHaveLength(2);
   });
 
   it("holds a delayed message in the lane's delayed set, not the stream's", async () => {
