@@ -12,13 +12,13 @@
  * a bad var must not lock operators out of the API they would fix it with.
  */
 import type { PollingFunction } from "../core/define/define.js";
+import { lanesView } from "./lane-target.js";
 import { resolveOptions } from "../core/define/define.js";
 import type { Partitions } from "../core/define/partitions.js";
 import { ApiError } from "./errors.js";
 import { partitionSpecs } from "../core/partitions/partition-specs.js";
 import type { Payload } from "../core/define/payload.js";
 import { streamsRead } from "../core/define/options.js";
-import { lanesView } from "./lane-target.js";
 
 export interface Catalog {
   readonly functions: readonly PollingFunction[];
