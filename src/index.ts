@@ -14,6 +14,7 @@ export type { PartitionOf } from "./core/define/define.js";
 export { expandPartitions } from "./core/partitions/partition-members.js";
 export { partitionOfKey, partitionStream } from "./core/define/partitions.js";
 export type { Partitions } from "./core/define/partitions.js";
+export type { LaneOptions } from "./core/define/lanes.js";
 export type { BackoffOptions, FunctionOptions, KeyConcurrency, RetentionOptions } from "./core/define/options.js";
 export type { RateLimit } from "./core/features/rate-limit.js";
 export type { Fields } from "./core/redis/parse-replies.js";

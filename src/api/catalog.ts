@@ -3,16 +3,22 @@
  * their dead-letter streams. Every route resolves its `:stream` here first,
  * so the API can never read or write any other key; anything else is 404.
  *
+ * A function with lanes consumes each lane's stream (core/define/lanes.ts):
+ * each is a source of that function for reading, inspecting and replaying,
+ * but writes name the function's stream and a `priority` (lane-target.ts).
+ *
  * Dead-letter stream names come from the definitions alone: `FN_*` vars only
  * override numbers and booleans, so they cannot move a dead-letter stream, and
  * a bad var must not lock operators out of the API they would fix it with.
  */
 import type { PollingFunction } from "../core/define/define.js";
+import { lanesView } from "./lane-target.js";
 import { resolveOptions } from "../core/define/define.js";
 import type { Partitions } from "../core/define/partitions.js";
 import { ApiError } from "./errors.js";
 import { partitionSpecs } from "../core/partitions/partition-specs.js";
 import type { Payload } from "../core/define/payload.js";
+import { streamsRead } from "../core/define/options.js";
 
 export interface Catalog {
   readonly functions: readonly PollingFunction[];
@@ -31,13 +37,18 @@ export interface Catalog {
   partitionsOf(stream: string): Required<Partitions> | undefined;
   /** The members of partitioned function `name`, in partition order; [] if it is not one. */
   membersOf(name: string): readonly PollingFunction[];
+  /** When `stream` is a lane other than the default of some function: that function's stream and the lane's name. */
+  laneOf(stream: string): { stream: string; name: string } | undefined;
   /** How messages of `stream` are shaped, by the functions consuming it (or its partitions); a dead letter's, by its own function. */
   payloadOf(stream: string): Payload;
 }
 
 export function createCatalog(functions: readonly PollingFunction[]): Catalog {
-  const dlqOf = new Map(functions.map((fn) => [fn, resolveOptions(fn, {}, 1).deadLetterStream]));
-  const consumersOf = (stream: string) => functions.filter((fn) => fn.stream === stream);
+  const resolved = new Map(functions.map((fn) => [fn, resolveOptions(fn, {}, 1)]));
+  const dlqOf = new Map(functions.map((fn) => [fn, resolved.get(fn)!.deadLetterStream]));
+  // A function with lanes (lanes.ts) consumes each lane's stream: its dead letters replay there.
+  const streamsOf = new Map(functions.map((fn) => [fn, streamsRead(fn.stream, resolved.get(fn)!)]));
+  const consumersOf = (stream: string) => functions.filter((fn) => streamsOf.get(fn)!.includes(stream));
   const isDeadLetter = (stream: string) => [...dlqOf.values()].includes(stream);
   const isSource = (stream: string) => consumersOf(stream).length > 0;
   const specs = partitionSpecs(functions);
@@ -60,7 +71,7 @@ export function createCatalog(functions: readonly PollingFunction[]): Catalog {
       }
       return consumers;
     },
-    owner: (stream, group) => functions.find((fn) => fn.stream === stream && fn.group === group),
+    owner: (stream, group) => functions.find((fn) => streamsOf.get(fn)!.includes(stream) && fn.group === group),
     deadLetterStreamFor(stream) {
       requireStream(stream);
       if (isDeadLetter(stream)) return stream;
@@ -77,8 +88,12 @@ export function createCatalog(functions: readonly PollingFunction[]): Catalog {
       return fn;
     },
     partitionsOf: (stream) => specs.get(stream),
+    laneOf(stream) {
+      const fn = consumersOf(stream).find((f) => f.stream !== stream);
+      return fn && { stream: fn.stream, name: lanesView(fn)!.find((l) => l.stream === stream)!.name };
+    },
     payloadOf: (stream) =>
-      functions.some((fn) => fn.payload === "json" && (fn.stream === stream || fn.partitionOf?.logical === stream)) ? "json" : "fields",
+      functions.some((fn) => fn.payload === "json" && (streamsOf.get(fn)!.includes(stream) || fn.partitionOf?.logical === stream)) ? "json" : "fields",
     membersOf: (name) => functions.filter((fn) => fn.partitionOf?.function === name).sort((a, b) => a.partitionOf!.index - b.partitionOf!.index),
   };
 }

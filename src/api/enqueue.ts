@@ -15,9 +15,14 @@ import type { Fields } from "../core/redis/parse-replies.js";
 import type { Transport } from "../core/redis/transport.js";
 import type { Delay } from "./delay.js";
 import { enqueueDelayed } from "./enqueue-delayed.js";
+import type { EnqueueLane } from "./lane-target.js";
+import { writeStream } from "./lane-target.js";
 
 export interface EnqueueRequest {
+  /** The function's stream: its wake lease and Idempotency-Key record, whichever lane the messages go to. */
   stream: string;
+  /** A lane other than the default (lane-target.ts): the messages go to its stream instead. */
+  lane?: EnqueueLane | undefined;
   messages: readonly Fields[];
   maxlen?: number | undefined;
   /** Delayed enqueue (delay.ts): the delay as asked (what is written: a relative one is counted on the Redis clock), and the due time this process's clock estimates for the answer. */
@@ -25,7 +30,9 @@ export interface EnqueueRequest {
   dueAt?: number | undefined;
 }
 
-export function xaddOps({ stream, messages, maxlen }: EnqueueRequest): Op<string | null>[] {
+export function xaddOps(request: EnqueueRequest): Op<string | null>[] {
+  const { messages, maxlen } = request;
+  const stream = writeStream(request);
   const trim = maxlen === undefined ? undefined : { strategy: "MAXLEN" as const, threshold: maxlen, approximate: true };
   return messages.map((fields) => xadd(stream, fields, trim ? { trim } : {}));
 }
@@ -38,6 +45,6 @@ export const idsOf = (replies: readonly (string | null)[]): string[] =>
   });
 
 export async function enqueue(t: Transport, request: EnqueueRequest): Promise<string[]> {
-  if (request.delay !== undefined) return enqueueDelayed(t, request.stream, request.messages, request.delay);
+  if (request.delay !== undefined) return enqueueDelayed(t, writeStream(request), request.messages, request.delay);
   return idsOf(await sendTransaction(t, xaddOps(request)));
 }

@@ -51,9 +51,13 @@ export function outcomeUnknown(error: Error): ApiError {
   );
 }
 
-/** SHA-256 of everything a write depends on: the stream, the messages, `maxlen`, and a delay as asked (not the due time it gave). */
-export async function requestHash({ stream, messages, maxlen, delay }: EnqueueRequest): Promise<string> {
-  const hashed = { stream, messages, maxlen: maxlen ?? null, ...(delay === undefined ? {} : { delay }) };
+/**
+ * SHA-256 of everything a write depends on: the stream, the messages, `maxlen`, a delay as asked (not the due
+ * time it gave), and a lane other than the default (so one key with another `priority` is another request: 422).
+ * A default-lane write hashes as it did before lanes, so records written then still answer repeats.
+ */
+export async function requestHash({ stream, messages, maxlen, delay, lane }: EnqueueRequest): Promise<string> {
+  const hashed = { stream, messages, maxlen: maxlen ?? null, ...(delay === undefined ? {} : { delay }), ...(lane === undefined ? {} : { priority: lane.name }) };
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify(hashed)));
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -24,6 +24,7 @@ import { MAX_SCRIPT_FIELDS, refusedShebang, scriptText, UNPACK } from "../core/r
 import type { Reply, Transport } from "../core/redis/transport.js";
 import type { EnqueueRequest } from "./enqueue.js";
 import { dueOf } from "./enqueue-delayed.js";
+import { writeStream } from "./lane-target.js";
 import { outcomeUnknown, RECORD_TTL_S } from "./idempotency-record.js";
 import { WAKE_CAPACITY, leaseLua } from "../functions/wake-lease.js";
 import { wakeLeaseKey } from "../core/redis/keys.js";
@@ -80,17 +81,19 @@ export interface ScriptCall {
 
 /** The write under `redisKey`; `leaseMs` takes the stream's wake lease with it (an immediate write only: a delayed one wakes nothing). */
 export function scriptCall(request: EnqueueRequest, redisKey: string, hash: string, leaseMs?: number): ScriptCall {
+  // The messages go to the lane's stream; the lease stays the function's (lane-target.ts).
+  const stream = writeStream(request);
   if (request.delay !== undefined) {
     const args = [hash, ...dueArgs(dueOf(request.delay))];
     for (const m of request.messages) args.push(newDelayedId(), encodePayload(m));
-    return { body: DELAYED_BODY, keys: [redisKey, delayedKey(request.stream), delayedPayloadsKey(request.stream)], args };
+    return { body: DELAYED_BODY, keys: [redisKey, delayedKey(stream), delayedPayloadsKey(stream)], args };
   }
   const args = [hash, request.maxlen === undefined ? "" : String(request.maxlen), leaseMs === undefined ? "" : String(Math.max(1, Math.floor(leaseMs)))];
   for (const m of request.messages) {
     const fields = Object.entries(m);
     args.push(String(fields.length), ...fields.flat());
   }
-  return { body: BODY, keys: [redisKey, request.stream, wakeLeaseKey(request.stream)], args };
+  return { body: BODY, keys: [redisKey, stream, wakeLeaseKey(request.stream)], args };
 }
 
 export async function enqueueByScript(t: Transport, request: EnqueueRequest, redisKey: string, hash: string, leaseMs?: number): Promise<ScriptOutcome> {

@@ -33,6 +33,7 @@ import { checkScriptFields, enqueued, requestHash } from "./idempotency.js";
 import { runScripts, scriptCall } from "./idempotency-script.js";
 import { answerRepeat } from "./idempotency-record.js";
 import type { PartitionPart } from "./partition-split.js";
+import { writeStream } from "./lane-target.js";
 
 export interface PartitionedEnqueued extends Enqueued {
   /** Per message, in request order: the partition stream it went to (its id, or delayed id, is there). */
@@ -100,7 +101,7 @@ export async function enqueuePartitioned(
   parts.forEach((p, i) =>
     p.positions.forEach((position, k) => {
       ids[position] = done[i]!.ids[k]!;
-      streams[position] = p.stream;
+      streams[position] = writeStream(sub(p));
     }),
   );
   const written = parts.filter((_, i) => done[i]!.created).map((p) => p.stream);

@@ -63,9 +63,11 @@ export const detailScript = String.raw`
     return Object.keys(headers).length ? { body: m.body, headers } : { body: m.body };
   }
 
-  function curlFor(stream, fields, key) {
+  // A lane's message is enqueued through its function's stream, with its priority (api/lane-target.ts).
+  function curlFor(stream, fields, key, lane) {
     const q = (s) => "'" + String(s).replace(/'/g, "'\\''") + "'";
-    return ["curl -X POST " + q(location.origin + BASE + "/streams/" + enc(stream) + "/messages"),
+    const path = lane ? "/streams/" + enc(lane.stream) + "/messages?priority=" + enc(lane.name) : "/streams/" + enc(stream) + "/messages";
+    return ["curl -X POST " + q(location.origin + BASE + path),
       "  -H 'Authorization: Bearer '\"$CRONSUMER_API_TOKEN\"",
       "  -H 'Content-Type: application/json'",
       "  -H " + q("Idempotency-Key: " + key),
@@ -86,7 +88,7 @@ export const detailScript = String.raw`
       const fields = dl ? dl.fields : m.fields;
       const source = dl ? dl.stream : m.stream;
       const key = dl ? "replay-" + m.stream + "-" + m.id : "copy-" + m.stream + "-" + m.id;
-      const curl = curlFor(source, enqueueBody(m, fields), key);
+      const curl = curlFor(source, enqueueBody(m, fields), key, m.lane);
       const actions = [];
       if (dl) {
         const rb = h("button", { type: "button", class: "write primary", "data-drawer-replay": m.id }, "Replay");

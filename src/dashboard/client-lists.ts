@@ -3,7 +3,9 @@
  * pending entries and dead letters (with selection and bulk actions), and
  * delayed messages. Filter forms are built once per function and kept
  * across refreshes, so typing is never interrupted; the rows are rebuilt
- * from the API on each refresh. Every id opens the message drawer.
+ * from the API on each refresh. Every id opens the message drawer. A
+ * function with priority lanes lists one lane at a time (pending and
+ * delayed are per stream), picked above the list, highest first.
  */
 export const listsScript = String.raw`
   const PAGE = 50;
@@ -14,6 +16,19 @@ export const listsScript = String.raw`
   }
   function query(params) {
     return Object.entries(params).filter(([, v]) => v !== undefined && v !== null && v !== "").map(([k, v]) => enc(k) + "=" + enc(v)).join("&");
+  }
+  // The stream the Pending and Delayed tabs list: the picked lane's, or the function's own.
+  function listedStream(fn) {
+    return listState(fn.name).lane || fn.stream;
+  }
+  function lanePicker(fn) {
+    if (!fn.lanes) return "";
+    const st = listState(fn.name), shown = listedStream(fn);
+    return h("div", { class: "lanes", role: "group", "aria-label": "Lane of " + fn.name }, "Lane: ", fn.lanes.map((l) => {
+      const b = h("button", { type: "button", "data-lane-pick": l.name, "aria-pressed": String(l.stream === shown), title: l.stream }, l.name + (l.default ? " (default)" : ""));
+      b.addEventListener("click", () => { st.lane = l.stream; st.pending = { start: "-", back: [] }; soon(); });
+      return b;
+    }));
   }
   function idLink(stream, id) {
     const a = h("a", { href: "#/" + [route().fn, route().tab, stream, id].map(enc).join("/"), class: "id-link", "data-open": id, tabindex: -1 }, id);
@@ -43,7 +58,7 @@ export const listsScript = String.raw`
 
   function loadPending(fn) {
     const st = listState(fn.name);
-    return api("/streams/" + enc(fn.stream) + "/groups/" + enc(fn.group) + "/pending?" + query(Object.assign({ count: PAGE, start: st.pending.start }, st.pendingFilter)))
+    return api("/streams/" + enc(listedStream(fn)) + "/groups/" + enc(fn.group) + "/pending?" + query(Object.assign({ count: PAGE, start: st.pending.start }, st.pendingFilter)))
       .catch((error) => { if (error.status === 404) return null; throw error; });
   }
 
@@ -54,16 +69,18 @@ export const listsScript = String.raw`
         st.pendingFilter = v; st.pending = { start: "-", back: [] }; soon();
       }, "Filter pending entries of " + fn.name);
     }
-    if (!page) return h("div", { class: "empty-state" }, emptyState("No group yet", "The group " + fn.group + " is created on the first run."));
+    const stream = listedStream(fn);
+    if (!page) return [lanePicker(fn), h("div", { class: "empty-state" }, emptyState("No group yet", "The group " + fn.group + " is created on " + stream + " on the first run."))];
     const filtered = Object.values(st.pendingFilter).some(Boolean);
     return [
-      h("p", { class: "sub" }, page.summary.count + " pending in " + fn.group + " across " + page.summary.consumers.length + " consumers. Entries wait here while a run handles them or until their retry is due."),
+      lanePicker(fn),
+      h("p", { class: "sub" }, page.summary.count + " pending in " + fn.group + (fn.lanes ? " on " + stream : "") + " across " + page.summary.consumers.length + " consumers. Entries wait here while a run handles them or until their retry is due."),
       st.pendingForm,
       table(["id", "consumer", "idle", "deliveries", "last error"], page.entries.map((p) =>
-        openRow({}, fn.stream, p.id, [h("td", { class: "id" }, idLink(fn.stream, p.id)), h("td", { class: "id" }, p.consumer), num(duration(p.idleMs), { "data-idle-ms": p.idleMs }),
+        openRow({}, stream, p.id, [h("td", { class: "id" }, idLink(stream, p.id)), h("td", { class: "id" }, p.consumer), num(duration(p.idleMs), { "data-idle-ms": p.idleMs }),
           num(p.deliveries, { "data-deliveries": p.deliveries }), lastErrorCell(p.lastError)])),
         emptyState(filtered ? "No pending entry matches" : "Nothing pending", filtered ? "Clear the filter to see every entry." : "Every message read so far is acknowledged. Entries show here while they are handled or wait for a retry."),
-        { "data-table": "pending", "data-stream": fn.stream, "data-group": fn.group }),
+        { "data-table": "pending", "data-stream": stream, "data-group": fn.group }),
       pager(page, st.pending, "pending"),
     ];
   }
@@ -75,10 +92,12 @@ export const listsScript = String.raw`
   }
 
   function renderDelayed(fn, page) {
+    const stream = listedStream(fn);
     return [
-      h("p", { class: "sub" }, page.count + " delayed. They move onto " + fn.stream + " when due."),
+      lanePicker(fn),
+      h("p", { class: "sub" }, page.count + " delayed. They move onto " + stream + " when due."),
       table(["id", "due", "fields"], page.items.map((d) => h("tr", { "data-id": d.id, tabindex: 0, "data-row": "" }, h("td", { class: "id" }, d.id), h("td", { class: "nowrap" }, ago(d.dueAt)), h("td", { class: "fields" }, JSON.stringify(d.fields)))),
-        emptyState("Nothing delayed", "Enqueue with a delay (POST /streams/" + fn.stream + "/messages with delayMs) and it waits here until due."), { "data-table": "delayed" }),
+        emptyState("Nothing delayed", "Enqueue with a delay (POST /streams/" + fn.stream + "/messages with delayMs) and it waits here until due."), { "data-table": "delayed", "data-stream": stream }),
     ];
   }
 

@@ -1,6 +1,7 @@
 /**
  * Browser code (a string, see client.ts): the tabs drawn from the view
- * route alone. Overview (warnings, stats, charts, groups, consumers), Runs
+ * route alone. Overview (warnings, stats, the lanes of a function with
+ * priority lanes, charts, groups, consumers), Runs
  * (the stored run reports) and Settings (effective options and the FN_*
  * overrides that applied).
  */
@@ -15,6 +16,7 @@ export const tabsScript = String.raw`
         stat("not yet read", g ? (g.lag === null ? "?" : g.lag) : 0, { "data-stat": "lag", "data-stream": fn.stream }),
         stat("dead letters in " + fn.deadLetterStream, fn.deadLetterCount, { "data-stat": "length", "data-stream": fn.deadLetterStream }),
         stat("groups on the stream", o.groups.length, { "data-stat": "groups", "data-stream": fn.stream })),
+      renderLanes(fn, o.lanes),
       renderCharts(o.series),
       h("div", { class: "two" },
         h("div", {}, h("h3", {}, "Groups"),
@@ -27,6 +29,18 @@ export const tabsScript = String.raw`
               h("td", {}, c.pending > 0 && c.idleMs > o.staleAfterMs ? h("span", { class: "badge bad", title: "idle past " + duration(o.staleAfterMs) + " while holding pending entries" }, "stale") : ""))),
             emptyState("No consumers yet", "A consumer appears when a run first reads a message for this group."), { "data-table": "consumers", "data-group": fn.group }))),
     ];
+  }
+
+  // Highest first, as a run reads them; each lane's pending entries are one click away.
+  function renderLanes(fn, lanes) {
+    if (!lanes) return "";
+    return [h("h3", {}, "Lanes, highest priority first"),
+      table(["lane", "stream", "weight", "messages", "pending", "not yet read", ""], lanes.map((l) => {
+        const open = h("button", { type: "button", "data-lane-pending": l.name }, "Pending");
+        open.addEventListener("click", () => { listState(fn.name).lane = l.stream; listState(fn.name).pending = { start: "-", back: [] }; location.hash = "#/" + enc(fn.name) + "/pending"; });
+        return h("tr", { "data-lane": l.name }, h("td", {}, l.name, l.default ? [" ", h("span", { class: "badge ok", title: "?priority= absent writes here" }, "default")] : ""), h("td", { class: "id" }, l.stream),
+          num(l.weight), num(l.length, { "data-lane-stat": "length" }), num(l.pending, { "data-lane-stat": "pending" }), num(l.lag === null ? "?" : l.lag, { "data-lane-stat": "lag" }), h("td", {}, open));
+      }), "", { "data-table": "lanes" })];
   }
 
   function renderWarnings(fn, series) {

@@ -73,7 +73,7 @@ export const viewScript = String.raw`
   // Lists are read only while their tab is open.
   function loadTab(r, data) {
     if (r.tab === "pending") return loadPending(data.function);
-    if (r.tab === "delayed") return api("/streams/" + enc(data.function.stream) + "/delayed?limit=50");
+    if (r.tab === "delayed") return api("/streams/" + enc(listedStream(data.function)) + "/delayed?limit=50");
     if (r.tab === "dead-letters") return loadDeadLetters(data.function);
     return Promise.resolve(null);
   }

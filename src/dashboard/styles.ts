@@ -78,7 +78,7 @@ button[aria-pressed="true"] { background: var(--soft); border-color: var(--accen
 #login input { width: 100%; font: inherit; padding: .5rem; border-radius: 6px; border: 1px solid var(--line); background: var(--bg); color: var(--fg); margin-bottom: .75rem; }
 #notice { margin: 0 0 .75rem; }
 .read-only .write { display: none !important; }
-.actions, .bulk, .pager { display: flex; flex-wrap: wrap; gap: .4rem; align-items: center; margin: .5rem 0; }
+.actions, .bulk, .pager, .lanes { display: flex; flex-wrap: wrap; gap: .4rem; align-items: center; margin: .5rem 0; }
 .toolbar { display: flex; flex-wrap: wrap; justify-content: space-between; align-items: end; gap: .25rem 1rem; }
 .filters { display: flex; flex-wrap: wrap; gap: .4rem; align-items: end; margin: .4rem 0; }
 .filter { display: flex; flex-direction: column; font-size: .75rem; color: var(--muted); gap: .1rem; }

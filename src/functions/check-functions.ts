@@ -4,6 +4,7 @@
  * functions expanded into their members (partition-members.ts).
  */
 import type { PollingFunction } from "../core/define/define.js";
+import { resolveLanes } from "../core/define/lanes.js";
 import { ConfigError } from "../core/redis/errors.js";
 import { expandPartitions } from "../core/partitions/partition-members.js";
 import { partitionSpecs } from "../core/partitions/partition-specs.js";
@@ -27,19 +28,31 @@ export function checkFunctions(functions: readonly PollingFunction[]): PollingFu
     seen.set(fn.name, fn);
   }
   partitionSpecs(expanded); // throws a conflict at start-up
-  refuseMixedPayloads(expanded);
+  refuseMixedReads(expanded);
   return expanded;
 }
 
-/** One stream, one message shape: the API and producers write a stream one way, so its functions must all read it that way. */
-function refuseMixedPayloads(functions: readonly PollingFunction[]): void {
+/**
+ * One stream, one message shape and one set of lanes: the API and producers
+ * write a stream one way (flat fields or a JSON body; the stream itself or a
+ * lane's), so every function on it must read it that way. A function without
+ * the lanes of another on its stream would never see the messages enqueued
+ * into the other lanes.
+ */
+function refuseMixedReads(functions: readonly PollingFunction[]): void {
+  agreeOnStream(functions, (fn) => fn.payload ?? "fields", (a, b, stream) => `${a.name} and ${b.name} both consume ${stream}, but only one has \`payload: "json"\`; a stream's messages have one shape, so give both the same \`payload\``);
+  agreeOnStream(functions, (fn) => JSON.stringify(fn.options.lanes && resolveLanes(fn.options.lanes)), (a, b, stream) => {
+    const lanes = (fn: PollingFunction) => (fn.options.lanes ? `lanes ${JSON.stringify(resolveLanes(fn.options.lanes))}` : "no lanes");
+    return `${a.name} (${lanes(a)}) and ${b.name} (${lanes(b)}) both consume ${stream}; an enqueue's \`priority\` picks one lane stream for every function on it, so give both the same \`lanes\``;
+  });
+}
+
+function agreeOnStream(functions: readonly PollingFunction[], valueOf: (fn: PollingFunction) => string, refusal: (a: PollingFunction, b: PollingFunction, stream: string) => string): void {
   const byStream = new Map<string, PollingFunction>();
   for (const fn of functions) {
     const stream = fn.partitionOf?.logical ?? fn.stream;
     const other = byStream.get(stream);
-    if (other && (other.payload ?? "fields") !== (fn.payload ?? "fields")) {
-      throw new ConfigError(`createWorker: ${other.name} and ${fn.name} both consume ${JSON.stringify(stream)}, but only one has \`payload: "json"\`; a stream's messages have one shape, so give both the same \`payload\``);
-    }
+    if (other && valueOf(other) !== valueOf(fn)) throw new ConfigError(`createWorker: ${refusal(other, fn, JSON.stringify(stream))}`);
     byStream.set(stream, fn);
   }
 }

@@ -5,7 +5,8 @@
  * `Idempotency-Key` guarantee (a repeat within 24 h writes nothing and
  * answers the original ids). It shares the API's modules, so the two cannot
  * drift apart; that includes routing a partitioned stream's messages
- * (`partitions` option, api/partitioned-enqueue.ts).
+ * (`partitions` option, api/partitioned-enqueue.ts) and choosing a priority
+ * lane (`lanes` option, api/lane-target.ts).
  */
 import { Redis } from "@upstash/redis";
 import { checkDelayedFields, dueAtOf, parseDelay } from "../api/delay.js";
@@ -15,6 +16,9 @@ import { ApiError } from "../api/errors.js";
 import { IDEMPOTENCY_KEY, enqueueOnce } from "../api/idempotency.js";
 import { splitByPartition, writeToPartitionRefused } from "../api/partition-split.js";
 import { enqueuePartitioned } from "../api/partitioned-enqueue.js";
+import { laneOf } from "../api/lane-target.js";
+import type { LaneOptions, Lanes } from "../core/define/lanes.js";
+import { MAX_LANES, validateLanes } from "../core/define/lanes.js";
 import type { Payload } from "../core/define/payload.js";
 import { ConfigError } from "../core/redis/errors.js";
 import type { Fields } from "../core/redis/parse-replies.js";
@@ -44,6 +48,12 @@ interface CommonOptions {
    * spec as the function's definition, or messages land in partitions no member reads in order.
    */
   partitions?: Record<string, Partitions>;
+  /**
+   * Streams whose functions have priority lanes, each with its function's `lanes`: `send(stream, …, { priority })`
+   * writes to that lane's stream by the API's rule. A `priority` on a stream not listed here is refused rather
+   * than guessed: the default lane is the stream itself, and a guess could write to a stream no function reads.
+   */
+  lanes?: Record<string, LaneOptions>;
 }
 
 export type ProducerOptions =
@@ -63,6 +73,8 @@ export interface SendOptions {
   delayMs?: number;
   /** Hold the messages until this unix time (ms); not with `delayMs`. */
   notBefore?: number;
+  /** A lane of the stream's function (needs the stream in the producer's `lanes`): the messages go to its stream. @default the default lane: the stream itself */
+  priority?: string;
 }
 
 export interface Sent {
@@ -94,6 +106,7 @@ export interface Producer {
 export function createProducer(options: ProducerOptions): Producer {
   const maxMessageBytes = options.maxMessageBytes ?? 65_536;
   const partitions = partitionsOption(options.partitions);
+  const lanes = lanesOption(options.lanes);
   const spread = [...partitions].find(([, p]) => p.databases > 1);
   // One url reaches one database: partitions living in the others would get messages their members never read.
   if (spread && !("transport" in options)) {
@@ -101,15 +114,19 @@ export function createProducer(options: ProducerOptions): Producer {
   }
   const transport = "transport" in options ? options.transport : fromUrl(options.url, options.token);
   for (const [logical, spec] of partitions) if (spec.databases > 1) refuseUnrouted(transport, logical, spec);
-  const write = (stream: string, payload: Payload, raw: unknown, { idempotencyKey, maxlen, delayMs, notBefore }: SendOptions = {}) =>
+  const write = (stream: string, payload: Payload, raw: unknown, { idempotencyKey, maxlen, delayMs, notBefore, priority }: SendOptions = {}) =>
     asEnqueueError(async (): Promise<Sent> => {
       const now = Date.now();
       const delay = parseDelay(delayMs, notBefore, maxlen, now);
       const messages = validate(stream, payload, raw, maxMessageBytes, idempotencyKey, maxlen);
       refuseIfPartition(stream, partitions);
+      if (priority !== undefined && !lanes.has(stream)) {
+        throw new ApiError(400, "no_lanes", `${JSON.stringify(stream)} has no lanes this producer knows of: give createProducer \`lanes: { ${JSON.stringify(stream)}: <its function's lanes> }\` to send with \`priority\``);
+      }
+      const lane = laneOf(stream, lanes.get(stream), priority);
       if (delay) checkDelayedFields(messages);
       const dueAt = delay && dueAtOf(delay, now);
-      const request = { stream, messages, maxlen, delay, dueAt };
+      const request = { stream, lane, messages, maxlen, delay, dueAt };
       const extra = dueAt === undefined ? {} : { dueAt };
       const spec = partitions.get(stream);
       if (spec) {
@@ -152,6 +169,13 @@ function partitionsOption(given: Record<string, Partitions> | undefined): Map<st
   if (given === undefined) return new Map();
   if (typeof given !== "object" || given === null) throw new ConfigError("createProducer: `partitions` must be an object of logical stream → { count, key, databases? }");
   return new Map(Object.entries(given).map(([logical, p]) => [logical, validatePartitions(`createProducer: partitions[${JSON.stringify(logical)}]`, logical, p)]));
+}
+
+function lanesOption(given: Record<string, LaneOptions> | undefined): Map<string, Lanes> {
+  if (given === undefined) return new Map();
+  if (typeof given !== "object" || given === null) throw new ConfigError("createProducer: `lanes` must be an object of stream → { names, weights?, default? }");
+  // A producer's batch is any size, so the check that a batch reaches every lane is met by the most lanes there can be.
+  return new Map(Object.entries(given).map(([stream, l]) => [stream, validateLanes(`createProducer: lanes[${JSON.stringify(stream)}]`, l, MAX_LANES)]));
 }
 
 /** The API's 400 for a partition stream of a configured logical stream: only routing keeps a key's order. */

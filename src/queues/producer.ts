@@ -16,25 +16,28 @@ import type { QueuesContentType, QueuesSendOptions, QueuesSendRequest } from "./
 
 export interface QueuesProducer<Body = unknown> {
   send(body: Body, options?: QueuesSendOptions): Promise<void>;
-  /** Messages with the same delay go in one request, all or nothing; each distinct delay is a request of its own. */
-  sendBatch(messages: Iterable<QueuesSendRequest<Body>>, options?: { delaySeconds?: number }): Promise<void>;
+  /** Messages with the same delay and priority go in one request, all or nothing; each distinct pair is a request of its own. */
+  sendBatch(messages: Iterable<QueuesSendRequest<Body>>, options?: { delaySeconds?: number; priority?: string }): Promise<void>;
 }
 
 export function queuesProducer<Body = unknown>(producer: Producer, stream: string): QueuesProducer<Body> {
   return {
     async send(body, options = {}) {
       checkContent(body, options.contentType, "send");
-      await producer.sendBody(stream, body, delayOf(options.delaySeconds));
+      await producer.sendBody(stream, body, sendOptions(options.delaySeconds, options.priority));
     },
     async sendBatch(messages, options = {}) {
-      const byDelay = new Map<number | undefined, { body: unknown }[]>();
+      const byWrite = new Map<string, { options: SendOptions; bodies: { body: unknown }[] }>();
       [...messages].forEach((m, i) => {
         checkContent(m?.body, m?.contentType, `sendBatch: message ${i}`);
         const delay = m.delaySeconds ?? options.delaySeconds;
-        byDelay.set(delay, [...(byDelay.get(delay) ?? []), { body: m.body }]);
+        const priority = m.priority ?? options.priority;
+        const write = JSON.stringify([delay, priority]);
+        if (!byWrite.has(write)) byWrite.set(write, { options: sendOptions(delay, priority), bodies: [] });
+        byWrite.get(write)!.bodies.push({ body: m.body });
       });
-      if (byDelay.size === 0) throw new EnqueueError("empty_batch", 400, "sendBatch: a batch needs at least one message");
-      for (const [delay, bodies] of byDelay) await producer.sendBodies(stream, bodies, delayOf(delay));
+      if (byWrite.size === 0) throw new EnqueueError("empty_batch", 400, "sendBatch: a batch needs at least one message");
+      for (const write of byWrite.values()) await producer.sendBodies(stream, write.bodies, write.options);
     },
   };
 }
@@ -46,6 +49,10 @@ function checkContent(body: unknown, type: QueuesContentType | undefined, where:
     return;
   }
   throw new EnqueueError("unsupported_content_type", 400, `${where}: contentType ${JSON.stringify(type)} is not supported: a stream entry holds JSON text; send JSON values ("json") or strings ("text")`);
+}
+
+function sendOptions(delaySeconds: number | undefined, priority: string | undefined): SendOptions {
+  return { ...delayOf(delaySeconds), ...(priority === undefined ? {} : { priority }) };
 }
 
 function delayOf(delaySeconds: number | undefined): SendOptions {

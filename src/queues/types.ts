@@ -40,10 +40,14 @@ export type QueuesContentType = "json" | "text" | "bytes" | "v8";
 export interface QueuesSendOptions {
   contentType?: QueuesContentType;
   delaySeconds?: number;
+  /** Not in Queues: a priority lane of the consuming function (the producer's `priority`). */
+  priority?: string;
 }
 
 export interface QueuesSendRequest<Body = unknown> {
   body: Body;
   contentType?: QueuesContentType;
   delaySeconds?: number;
+  /** Not in Queues: a priority lane of the consuming function (the producer's `priority`). */
+  priority?: string;
 }

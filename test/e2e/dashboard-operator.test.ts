@@ -7,11 +7,11 @@
  * token losing every write action. Screenshots of each view at 1280 and
  * 390 px go to test-artifacts/console-<view>-<width>.png.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { join } from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
+import { axeViolations, CHROMIUM, launchChromium } from "./browser.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { xadd, xinfoGroups, xlen } from "../../src/core/redis/commands.js";
 import { deadLetterFields } from "../../src/core/dead-letters/dead-letter.js";
@@ -27,12 +27,10 @@ import { PROJECT_DIR, startStack, type Stack } from "../../src/dev/stack/stack.j
 import { ON_ENGINE } from "../support/store-kind.js";
 import { apiClient, tempDir, waitFor, type Api } from "../node/stack/support.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const STREAM = "orders:payments";
 const GROUP = "payment-processors";
 const DLQ = "orders:dlq";
 const READ_TOKEN = "e2e-read-only-token";
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const ARTIFACTS = join(PROJECT_DIR, "test-artifacts");
 
 describe.skipIf(!existsSync(CHROMIUM)).sequential("the operator's console in chromium", () => {
@@ -54,14 +52,9 @@ describe.skipIf(!existsSync(CHROMIUM)).sequential("the operator's console in chr
     await page.locator(`[data-view="${tab}"]`).waitFor({ timeout: 15_000 });
   };
 
-  /** axe-core, evaluated through the DevTools protocol (the page's CSP admits no other script); fails on serious or critical. */
+  /** axe-core; fails on serious or critical. */
   async function axe(what: string): Promise<void> {
-    await page.evaluate(AXE);
-    const violations = await page.evaluate(async () => {
-      const r = await (window as unknown as { axe: { run(o: unknown): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe.run({ resultTypes: ["violations"] });
-      return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-    });
-    expect(violations, what).toEqual([]);
+    expect(await axeViolations(page), what).toEqual([]);
   }
   /** `fullPage: false` for the drawer: it is fixed to the viewport, and the page behind it is what the list views show. */
   async function shots(name: string, fullPage = true): Promise<void> {
@@ -102,12 +95,7 @@ describe.skipIf(!existsSync(CHROMIUM)).sequential("the operator's console in chr
     })));
     deadIds = (await sendPipeline(view.transport, letters)) as string[];
 
-    browser = await chromium.launchPersistentContext(profile.path, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 900 },
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launchChromium(profile.path);
     page = await browser.newPage();
     page.on("dialog", (d) => void d.accept());
     page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));

@@ -13,7 +13,8 @@
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
+import { CHROMIUM, launchChromium } from "./browser.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { xadd, xinfoConsumers } from "../../src/core/redis/commands.js";
 import { deadLetterFields } from "../../src/core/dead-letters/dead-letter.js";
@@ -26,7 +27,6 @@ import { PROJECT_DIR, startStack, type Stack } from "../../src/dev/stack/stack.j
 import { ON_ENGINE } from "../support/store-kind.js";
 import { apiClient, tempDir, waitFor, type Api } from "../node/stack/support.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`dashboard browser test skipped: ${CHROMIUM} is absent (apt-get install -y chromium; .ci/run does this)`);
 
@@ -87,13 +87,7 @@ describe.skipIf(!hasChromium).sequential("the dashboard in chromium", () => {
     ] as const);
     replayId = id!;
 
-    // An empty profile of its own; launchPersistentContext is how playwright takes --user-data-dir.
-    browser = await chromium.launchPersistentContext(profile.path, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 900 },
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launchChromium(profile.path);
     page = await browser.newPage();
     page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
     page.on("console", (message) => {

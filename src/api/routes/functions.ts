@@ -20,6 +20,7 @@ import { runFunction } from "../../core/run/run.js";
 import type { Transport } from "../../core/redis/transport.js";
 import { runOne } from "../../functions/scheduled.js";
 import { targetsOf } from "../function-targets.js";
+import { lanesView } from "../lane-target.js";
 import { createRouter } from "../router.js";
 import { errorResponses, FunctionParams, json } from "../schemas.js";
 
@@ -48,6 +49,10 @@ const FunctionInfo = z
       .object({ function: z.string(), logical: z.string(), index: z.number().int(), count: z.number().int() })
       .optional()
       .openapi({ description: "A member of a partitioned function only: that function, its logical stream (enqueue there), and which of its `count` partitions this member consumes" }),
+    lanes: z
+      .array(z.object({ name: z.string(), stream: z.string(), weight: z.number().int(), default: z.boolean() }))
+      .optional()
+      .openapi({ description: "A function with priority lanes only: each lane, highest first, with the stream it reads (`?priority=<name>` enqueues there) and its weight" }),
   })
   .openapi("FunctionInfo");
 
@@ -105,6 +110,7 @@ export function describe(fn: PollingFunction, all: readonly PollingFunction[], e
     skipped: fn.skipReason?.(env) ?? null,
     error,
     recentRuns: parseReports(reports),
+    ...(fn.options.lanes && { lanes: lanesView(fn) }),
     ...(fn.partitionOf && { partitionOf: { function: fn.partitionOf.function, logical: fn.partitionOf.logical, index: fn.partitionOf.index, count: fn.partitionOf.spec.count } }),
   };
 }

@@ -49,6 +49,10 @@ const route = createRoute({
           lastError: LastError,
         })),
         history: z.array(z.object({ at: z.string(), function: z.string(), consumer: z.string(), trigger: z.string(), attempt: z.number().int(), error: z.string() })),
+        lane: z
+          .object({ stream: z.string(), name: z.string() })
+          .optional()
+          .openapi({ description: "When the message (or a dead letter's source) is in a priority lane: the function's stream and the lane, so it is enqueued again with `POST /streams/{lane.stream}/messages?priority={lane.name}`" }),
       }).openapi("MessageView"),
       "The message",
     ),
@@ -66,7 +70,7 @@ export const message = createRouter().openapi(route, async (c) => {
   const { stream, id } = c.req.valid("param");
   const { catalog } = c.var;
   catalog.requireStream(stream);
-  const consumers = catalog.isSource(stream) ? catalog.functions.filter((fn) => fn.stream === stream) : [];
+  const consumers = catalog.isSource(stream) ? catalog.requireSource(stream) : [];
   const perGroup = consumers.flatMap((fn): Op<unknown>[] => [xpendingRange(stream, fn.group, { start: id, end: id, count: 1 }), lastErrorsOp(stream, fn.group, [id])]);
   const reportsOf = consumers.length > 0 ? consumers.map((fn) => fn.name) : catalog.functions.filter((fn) => catalog.deadLetterStream(fn) === stream).map((fn) => fn.name);
   const replies = await pipelineSettled(c.var.redis(), [xrange(stream, id, id, 1), ...perGroup, ...reportsOf.map((name) => lrangeOp(reportsKey(name), 0, REPORTS_KEPT - 1))]);
@@ -80,6 +84,8 @@ export const message = createRouter().openapi(route, async (c) => {
   const reports = replies.slice(1 + perGroup.length).flatMap((r) => parseReports(value(r as Settled<string[]>, [])));
   const deadLetter = consumers.length > 0 ? null : parseDeadLetter(entry);
   const history = historyOf(deadLetter?.originalId ?? id, reports).sort((a, b) => b.at.localeCompare(a.at));
-  return c.json({ stream, id, enqueuedAt: Number(id.split("-")[0]), fields: entry.fields ?? {}, ...(deadLetter ? deadLetterBodyView(catalog, deadLetter) : bodyView(catalog.payloadOf(stream), entry.fields)), deadLetter: deadLetter as Record<string, unknown> | null, groups, history }, 200);
+  const lane = catalog.laneOf(deadLetter?.stream ?? stream);
+  const view = deadLetter ? deadLetterBodyView(catalog, deadLetter) : bodyView(catalog.payloadOf(stream), entry.fields);
+  return c.json({ stream, id, enqueuedAt: Number(id.split("-")[0]), fields: entry.fields ?? {}, ...view, deadLetter: deadLetter as Record<string, unknown> | null, groups, history, ...(lane && { lane }) }, 200);
 });
 

@@ -20,6 +20,7 @@ import { JsonEnqueueBody, requestMessages } from "../body-envelope.js";
 import { EnqueueBody, enqueueHook } from "../enqueue-body.js";
 import { IDEMPOTENCY_KEY, enqueueOnce } from "../idempotency.js";
 import { jsonBody } from "../json-body.js";
+import { laneOf, lanesOfStream, writeToLaneRefused } from "../lane-target.js";
 import { limitsFromEnv } from "../limits.js";
 import { writeToPartitionRefused } from "../partition-split.js";
 import { writePartitioned } from "../partitioned-route.js";
@@ -57,6 +58,10 @@ const route = createRoute({
       maxlen: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().openapi({ param: { name: "maxlen", in: "query" }, description: "XADD … MAXLEN ~ N: may drop unprocessed messages" }),
       delayMs: delayParam("delayMs", `Hold the messages this many ms (0 to ${MAX_DELAY_MS}) before they enter the stream; needs a consuming function with \`delays: true\``),
       notBefore: delayParam("notBefore", "Hold the messages until this unix time (ms), at most 365 days ahead; not with `delayMs`"),
+      priority: z.string().optional().openapi({
+        param: { name: "priority", in: "query" },
+        description: "A lane of the stream's function (`lanes`): the messages go to that lane's stream, `<stream>:lane:<name>` (the default lane's is the stream itself). 400 when the stream has no lanes or the name is none of them",
+      }),
     }),
     headers: z.object({
       "Idempotency-Key": z
@@ -83,10 +88,11 @@ export const messages = router.openapi(
   route,
   async (c) => {
     const { stream } = c.req.valid("param");
-    const { maxlen, delayMs, notBefore } = c.req.valid("query");
+    const { maxlen, delayMs, notBefore, priority } = c.req.valid("query");
     const key = c.req.valid("header")["Idempotency-Key"];
     const spec = c.var.catalog.partitionsOf(stream);
     const consumers = spec ? [] : sourceConsumers(c.var.catalog, stream);
+    const lane = laneOf(stream, lanesOfStream(c.var.catalog.functions, stream), priority);
     const now = Date.now();
     const delay = parseDelay(delayMs, notBefore, maxlen, now);
     if (delay && !spec) requireDelays(stream, consumers, c.env);
@@ -94,7 +100,7 @@ export const messages = router.openapi(
     const messages = requestMessages(raw, c.var.catalog.payloadOf(stream), limitsFromEnv(c.env).maxMessageBytes);
     if (delay) checkDelayedFields(messages);
     const dueAt = delay && dueAtOf(delay, now);
-    const request = { stream, messages, maxlen, delay, dueAt };
+    const request = { stream, lane, messages, maxlen, delay, dueAt };
     const extra = dueAt === undefined ? {} : { dueAt };
     if (spec) {
       const { created, ids, streams } = await writePartitioned(c, request, spec, Array.isArray(raw), key);
@@ -115,9 +121,12 @@ export const messages = router.openapi(
   (result, c) => enqueueHook(result, c),
 );
 
-/** The functions consuming `stream`; a member's partition stream takes writes only through its logical stream. */
+/** The functions consuming `stream`; a member's partition stream takes writes only through its logical stream, a lane's through its function's stream. */
 function sourceConsumers(catalog: Catalog, stream: string): readonly PollingFunction[] {
   const consumers = catalog.requireSource(stream);
+  const lane = catalog.laneOf(stream);
+  // A partition member's lane is written through the logical stream, like the member's own stream.
+  if (lane) throw writeToLaneRefused(stream, { ...lane, stream: consumers[0]!.partitionOf?.logical ?? lane.stream });
   const member = consumers.find((fn) => fn.partitionOf)?.partitionOf;
   if (member) throw writeToPartitionRefused(stream, member.logical, member.index);
   return consumers;

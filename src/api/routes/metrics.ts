@@ -1,7 +1,7 @@
 /**
  * `GET /metrics`: Prometheus text, read in one pipeline. Per function's
  * stream and group: length, pending, lag, consumers and the idle time of the
- * oldest pending entry; per dead-letter stream its length; per function the
+ * oldest pending entry (a function with priority lanes: per lane's stream); per dead-letter stream its length; per function the
  * work of its recent stored runs.
  *
  * The run figures are sums over the last 20 stored reports, which fall as
@@ -18,6 +18,7 @@ import { pipelineSettled } from "../../core/redis/ops.js";
 import type { GroupInfo, PendingEntry } from "../../core/redis/parse-replies.js";
 import { RedisReplyError } from "../../core/redis/errors.js";
 import type { Catalog } from "../catalog.js";
+import { readStreams } from "../lane-target.js";
 import { isMissingKey } from "../redis-errors.js";
 import type { Metric } from "../prometheus.js";
 import { exposition, PROMETHEUS_CONTENT_TYPE } from "../prometheus.js";
@@ -57,11 +58,13 @@ function value<T>(s: Settled<T>, empty: T): T {
 export const metrics = createRouter().openapi(route, async (c) => {
   const catalog: Catalog = c.var.catalog;
   const fns = catalog.functions;
-  const streams = [...new Set(fns.map((f) => f.stream))];
+  // Each stream a function reads with its group: its own, or each lane's.
+  const reads = fns.flatMap((fn) => readStreams(fn).map((stream) => ({ fn, stream })));
+  const streams = [...new Set(reads.map((r) => r.stream))];
   const dlqs = [...new Set(fns.map((f) => catalog.deadLetterStream(f)))];
   const ops: Op<unknown>[] = [
     ...streams.flatMap((s) => [xlen(s), xinfoGroups(s)]),
-    ...fns.map((f) => xpendingRange(f.stream, f.group, { count: 1 })),
+    ...reads.map(({ fn, stream }) => xpendingRange(stream, fn.group, { count: 1 })),
     ...dlqs.map((d) => xlen(d)),
     ...fns.map((f) => lrangeOp(reportsKey(f.name), 0, RECENT_REPORTS - 1)),
   ];
@@ -85,11 +88,11 @@ export const metrics = createRouter().openapi(route, async (c) => {
     m.length.samples.push({ labels: { stream }, value: next(0) });
     groupsOf.set(stream, next<GroupInfo[]>([]));
   }
-  for (const fn of fns) {
+  for (const { fn, stream } of reads) {
     const oldest = next<PendingEntry[]>([]);
-    const g = groupsOf.get(fn.stream)!.find((x) => x.name === fn.group);
+    const g = groupsOf.get(stream)!.find((x) => x.name === fn.group);
     if (!g) continue;
-    const labels = { function: fn.name, stream: fn.stream, group: fn.group };
+    const labels = { function: fn.name, stream, group: fn.group };
     m.pending.samples.push({ labels, value: g.pending });
     if (g.lag !== null) m.lag.samples.push({ labels, value: g.lag });
     m.consumers.samples.push({ labels, value: g.consumers });

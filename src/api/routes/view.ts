@@ -4,11 +4,14 @@
  *
  * - The sidebar, for every function: XINFO GROUPS of its stream (pending and
  *   lag of its group), XLEN of its dead-letter stream, its pause gate (GET),
- *   and its newest run report (LRANGE 0 0). Four commands a function.
+ *   and its newest run report (LRANGE 0 0). Four commands a function, and one
+ *   more per lane past the first: with priority lanes, pending and lag are
+ *   summed over every lane's stream.
  * - The function shown: its effective options (no command) and, on the
- *   Overview and Runs tabs, XLEN of its stream, its stored reports, its
- *   backlog samples and XINFO CONSUMERS of its group (the warnings). Its
- *   newest report comes from the stored ones, so it costs at most 7.
+ *   Overview and Runs tabs, XLEN of its stream (of each lane's), its stored
+ *   reports, its backlog samples and XINFO CONSUMERS of its group (the
+ *   warnings). Its newest report comes from the stored ones, so it costs at
+ *   most 7 (plus one per extra lane); `overview.lanes` lists each lane.
  *
  * Lists (pending, delayed, dead letters) come from their own routes, read
  * only while their tab is open. Nothing here writes.
@@ -31,6 +34,7 @@ import { parseSample, perMinute } from "../series.js";
 import { warnings } from "../warnings.js";
 import { errorResponses, FunctionParams, json } from "../schemas.js";
 import { describe, parseReports } from "./functions.js";
+import { lanesView, readStreams } from "../lane-target.js";
 
 const TABS = ["overview", "pending", "delayed", "dead-letters", "runs", "settings"] as const;
 const Loose = z.record(z.string(), z.unknown());
@@ -62,13 +66,20 @@ const route = createRoute({
 });
 
 const sidebarOps = (fn: PollingFunction, dlq: string, withNewest: boolean): Op<unknown>[] => [
-  xinfoGroups(fn.stream), xlen(dlq), pauseStateOp(fn.stream, fn.group), ...(withNewest ? [lrangeOp(reportsKey(fn.name), 0, 0)] : []),
+  ...readStreams(fn).map(xinfoGroups), xlen(dlq), pauseStateOp(fn.stream, fn.group), ...(withNewest ? [lrangeOp(reportsKey(fn.name), 0, 0)] : []),
 ];
 
 type State = "running" | "paused" | "failing" | "skipped" | "misconfigured";
 
-function sidebarRow(fn: PollingFunction, info: ReturnType<typeof describe>, groups: GroupInfo[] | undefined, dead: number, paused: boolean, newest: RunReport | undefined) {
-  const g = groups?.find((x) => x.name === fn.group);
+/** The function's group on each stream it reads (one, or each lane's), summed: what is pending and not yet read across its lanes. */
+function groupOver(fn: PollingFunction, perStream: readonly (GroupInfo[] | undefined)[]): Pick<GroupInfo, "pending" | "lag"> | undefined {
+  const found = perStream.map((groups) => groups?.find((x) => x.name === fn.group)).filter((g): g is GroupInfo => g !== undefined);
+  if (found.length === 0) return undefined;
+  return { pending: found.reduce((n, g) => n + g.pending, 0), lag: found.some((g) => g.lag === null) ? null : found.reduce((n, g) => n + g.lag!, 0) };
+}
+
+function sidebarRow(fn: PollingFunction, info: ReturnType<typeof describe>, perStream: readonly (GroupInfo[] | undefined)[], dead: number, paused: boolean, newest: RunReport | undefined) {
+  const g = groupOver(fn, perStream);
   const failing = newest?.stopReason === "error";
   const state: State = info.error ? "misconfigured" : info.skipped ? "skipped" : paused ? "paused" : failing ? "failing" : "running";
   const warning = info.error ?? (failing ? `last run failed: ${newest?.error ?? "error"}` : dead > 0 ? `${dead} dead letter${dead === 1 ? "" : "s"}` : null);
@@ -86,17 +97,18 @@ export const view = createRouter().openapi(route, async (c) => {
   const fns = catalog.functions;
   const ops: Op<unknown>[] = fns.flatMap((fn) => sidebarOps(fn, catalog.deadLetterStream(fn), !(rich && fn === shown)));
   const extraAt = ops.length;
-  if (rich) ops.push(xlen(shown.stream), lrangeOp(reportsKey(shown.name), 0, REPORTS_KEPT - 1), lrangeOp(samplesKey(shown.name), 0, minutes - 1), xinfoConsumers(shown.stream, shown.group));
+  const shownStreams = readStreams(shown);
+  if (rich) ops.push(xlen(shown.stream), lrangeOp(reportsKey(shown.name), 0, REPORTS_KEPT - 1), lrangeOp(samplesKey(shown.name), 0, minutes - 1), xinfoConsumers(shown.stream, shown.group), ...(shown.options.lanes ? shownStreams.map(xlen) : []));
   const got = await pipelineSettled(c.var.redis(), ops);
   const now = Date.now();
   const reports = rich ? parseReports((orMissing(got[extraAt + 1] as Settled<string[]>) ?? [])) : [];
 
   let at = 0;
   let shownInfo: Record<string, unknown> = {};
-  let shownGroups: GroupInfo[] = [];
+  let shownGroups: (GroupInfo[] | undefined)[] = [];
   const sidebar = fns.map((fn) => {
     const dlq = catalog.deadLetterStream(fn);
-    const groups = orMissing(got[at++] as Settled<GroupInfo[]>);
+    const perStream = readStreams(fn).map(() => orMissing(got[at++] as Settled<GroupInfo[]>));
     const dead = orMissing(got[at++] as Settled<number>) ?? 0;
     const pause = readPauseState(got[at++] as Settled<{ paused: boolean; pausedAt?: number }>);
     const withNewest = !(rich && fn === shown);
@@ -104,9 +116,9 @@ export const view = createRouter().openapi(route, async (c) => {
     const info = describe(fn, fns, c.env, dlq, []);
     if (fn === shown) {
       shownInfo = { ...info, ...pause, recentRuns: reports, deadLetterCount: dead };
-      shownGroups = groups ?? [];
+      shownGroups = perStream;
     }
-    return sidebarRow(fn, info, groups, dead, pause.paused, newest);
+    return sidebarRow(fn, info, perStream, dead, pause.paused, newest);
   });
 
   let overview: Record<string, unknown> | null = null;
@@ -114,13 +126,25 @@ export const view = createRouter().openapi(route, async (c) => {
     const samples = (orMissing(got[extraAt + 2] as Settled<string[]>) ?? []).map(parseSample).filter((s): s is Sample => s !== null);
     const length = orMissing(got[extraAt] as Settled<number>) ?? 0;
     const consumers = orMissing(got[extraAt + 3] as Settled<{ name: string; pending: number; idleMs: number }[]>) ?? [];
-    const g = shownGroups.find((x) => x.name === shown.group);
+    const groups = shownGroups[shownStreams.indexOf(shown.stream)] ?? [];
+    // As the backlog samples are taken: on the function's own stream (with lanes, `lanes` has each).
+    const g = groups.find((x) => x.name === shown.group);
     const current: Sample | null = g ? { t: now, pending: g.pending, lag: g.lag, length } : null;
     const found = warnings({ consumers, staleAfterMs: limitsFromEnv(c.env).staleConsumerMs, reports, samples, growingMs: 10 * 60_000 });
     overview = {
-      length, groups: shownGroups, consumers, staleAfterMs: limitsFromEnv(c.env).staleConsumerMs,
+      length, groups, consumers, lanes: lanesOverview(shown, shownGroups, got.slice(extraAt + 4) as Settled<number>[]), staleAfterMs: limitsFromEnv(c.env).staleConsumerMs,
       series: { function: shown.name, now, current, minutes: perMinute(reports), samples: [...samples].reverse(), warnings: found },
     };
   }
   return c.json({ now, sidebar, function: shownInfo, overview }, 200);
 });
+
+/** Each lane of the function shown, highest first: its stream, length, and its group's pending and lag there; null without lanes. */
+function lanesOverview(fn: PollingFunction, perStream: readonly (GroupInfo[] | undefined)[], lengths: readonly Settled<number>[]) {
+  return (
+    lanesView(fn)?.map((lane, i) => {
+      const g = perStream[i]?.find((x) => x.name === fn.group);
+      return { ...lane, length: orMissing(lengths[i]!) ?? 0, pending: g?.pending ?? 0, lag: g ? g.lag : 0 };
+    }) ?? null
+  );
+}

@@ -43,7 +43,7 @@ describe("GET /openapi.json", () => {
   it("documents the enqueue body and Idempotency-Key from the schemas that validate them", async () => {
     const doc = (await call(api, "/openapi.json")).body;
     const enqueue = doc.paths["/streams/{stream}/messages"].post;
-    expect(enqueue.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`).sort()).toEqual(["header:Idempotency-Key", "path:stream", "query:delayMs", "query:maxlen", "query:notBefore"]);
+    expect(enqueue.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`).sort()).toEqual(["header:Idempotency-Key", "path:stream", "query:delayMs", "query:maxlen", "query:notBefore", "query:priority"]);
     // Flat fields, or JSON bodies for a `payload: "json"` function's stream: the handler checks which.
     expect(enqueue.requestBody.content["application/json"].schema).toEqual({ oneOf: [{ $ref: "#/components/schemas/EnqueueBody" }, { $ref: "#/components/schemas/JsonEnqueueBody" }] });
     expect(JSON.stringify(doc.components.schemas.JsonEnqueueBody)).toContain('"maxItems":500');
