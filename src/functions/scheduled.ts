@@ -71,7 +71,7 @@ const skipReason = (fn: PollingFunction, env: Env): string | undefined => fn.ski
  * and its validation says which does not fit, instead of some functions
  * silently reading nothing.
  */
-function sharedByNeed(functions: readonly PollingFunction[], env: Env): InvocationShare | undefined {
+export function sharedByNeed(functions: readonly PollingFunction[], env: Env): InvocationShare | undefined {
   const own = (f: PollingFunction, option: "maxSubrequests" | "maxCpuMs") => f.options[option] !== undefined || env[overrideVarName(f.name, [option])] !== undefined;
   if (functions.length < 2 || functions.some((f) => own(f, "maxSubrequests") || own(f, "maxCpuMs"))) return undefined;
   let requests = 0;
@@ -87,5 +87,6 @@ function sharedByNeed(functions: readonly PollingFunction[], env: Env): Invocati
     cpuUs += leastCpuUs(o);
   }
   if (requests > FREE_PLAN_SUBREQUESTS || cpuUs > FREE_PLAN_CPU_MS * 1_000) return undefined;
-  return new InvocationShare(FREE_PLAN_SUBREQUESTS, FREE_PLAN_CPU_MS);
+  // Each run's least is set aside for it, so one started last still gets its first batch.
+  return new InvocationShare(FREE_PLAN_SUBREQUESTS, FREE_PLAN_CPU_MS, { subrequests: requests, cpuUs });
 }

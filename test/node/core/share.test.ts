@@ -24,6 +24,21 @@ describe("InvocationShare", () => {
     expect(seatA.allowance().maxSubrequests + seatB.allowance().maxSubrequests - a.subrequests - b.subrequests).toBeLessThanOrEqual(50 - 11);
   });
 
+  it("holds each run's least for one batch until it plans its first, however late it joins", () => {
+    const least = { subrequests: 2, cpuUs: 2_110 };
+    const share = new InvocationShare(50, 10, { subrequests: 8, cpuUs: 4 * 2_110 });
+    const spent = [0, 1, 2, 3].map(() => ({ subrequests: 0, messages: 0 }));
+    const seats = spent.map((s) => share.join(() => s, least));
+    for (const [i, seat] of seats.slice(0, 3).entries()) {
+      seat.planned();
+      spent[i]!.subrequests = 1; // its first read went out before the last run joined
+    }
+    expect(seats[3]!.allowance().maxCpuMs * 1_000).toBeGreaterThanOrEqual(2_110);
+    // Once it planned a read, it holds what it spent, like every other run.
+    seats[3]!.planned();
+    expect(seats[3]!.allowance().maxCpuMs * 1_000).toBeLessThan(2_110);
+  });
+
   it("hands an idle run's unused part to the runs still going once it leaves, keeping what it spent", () => {
     const share = new InvocationShare(50, 10);
     const busy = share.join(() => ({ subrequests: 1, messages: 10 }));
@@ -61,6 +76,17 @@ describe("a cron tick of one busy function and two idle ones", () => {
     expect(firstTick).toBeGreaterThan(200);
     expect(counted.requests / acked).toBeLessThanOrEqual(1.5 / 50);
   }, 60_000);
+
+  // Found by the merged-mode property tests (test/property/invocation.ts): runs join the share one after another,
+  // and each early one's first request was spent before the last joined, so the last one's even part of what was
+  // left never covered one batch: the fourth function on a Free cron read nothing, every tick.
+  it("lets every one of four busy functions on a Free cron read in each tick, the last one started too", async () => {
+    const fns = Array.from({ length: 4 }, () => f.fn({ handle: async () => {} }));
+    for (const fn of fns) await f.createGroup(fn);
+    for (const fn of fns) await enqueue(f.tcp, fn.stream, Array.from({ length: 5 }, (_, i) => ({ n: String(i) })));
+    const reports = (await runScheduled(fns, "* * * * *", Date.now(), { WAKE_ON_ENQUEUE: "false" }, coalescingTransport(bridgeTransport(), { maxRequestBytes: 8 << 20 }))) as RunReport[];
+    expect(reports.map((r) => [r.function, r.acked > 0, r.error])).toEqual(fns.map((fn) => [fn.name, true, undefined]));
+  });
 
   it("falls back to the even split when the pool cannot hold one batch of every function, so ten on a Free cron are refused loudly, not starved quietly", async () => {
     const fns = Array.from({ length: 10 }, () => f.fn({ handle: async () => {} }));

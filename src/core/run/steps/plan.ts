@@ -4,12 +4,15 @@ import { planBatchSize } from "../plan.js";
 import type { RunState } from "../state.js";
 import { requestsAfterRun, requestsPerBatch } from "../state.js";
 
-export function planNext(s: RunState): BatchPlan {
+/** `reads`: the request this plan is for reads the batch (a first request may only check gates). */
+export function planNext(s: RunState, reads = true): BatchPlan {
   const share = s.seat?.allowance();
   const o = share ? { ...s.o, maxSubrequests: Math.min(s.o.maxSubrequests, share.maxSubrequests), maxCpuMs: Math.min(s.o.maxCpuMs, share.maxCpuMs) } : s.o;
-  return planBatchSize(o, {
+  const plan = planBatchSize(o, {
     elapsedMs: s.now() - s.startedAt,
     taken: s.report.read + s.report.reclaimed,
     subrequestsUsed: s.budget.used + requestsAfterRun(s) + requestsPerBatch(s),
   });
+  if (reads && plan.size > 0) s.seat?.planned();
+  return plan;
 }
