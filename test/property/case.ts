@@ -28,6 +28,15 @@ export interface Enqueued extends MessageSpec {
   dueAt?: number;
 }
 
+export type RunOutcome = { report: RunReport } | { error: unknown } | { killed: true };
+
+/** A run's end as a value: its report, or what it threw. */
+export const settled = (running: Promise<RunReport>): Promise<RunOutcome> =>
+  running.then(
+    (report) => ({ report }),
+    (error: unknown) => ({ error }),
+  );
+
 /** Far enough for every lease, visibility timeout and retry delay of a case to end. */
 export const QUIET_STEP_MS = 30_000;
 const MAX_QUIET_ROUNDS = 24;
@@ -91,19 +100,19 @@ export class Case {
     if (spec.faults.length > 0) this.faulted += 1;
     const faults = await this.store.faulty(spec.faults, { gate, delay: () => this.store.advance(LATE_MS, this.streams, this.pattern) });
     const deps: RunDeps = { transport: faults.transport, vars: {}, trigger: "manual", slot: spec.slot, now: this.store.clock.now, functions: this.fns.flat() };
-    const running: Promise<RunReport> = this.has("pollIntervalMs")
-      ? runSession(fn, deps, { poll: true, sleep: (ms) => this.sleepVirtual(ms) })
-      : runFunction(fn, deps);
-    const outcome = await Promise.race([
-      running.then(
-        (report) => ({ report }),
-        (error: unknown) => ({ error }),
-      ),
-      faults.killed.then(() => ({ killed: true as const })),
-    ]);
+    const outcome = await Promise.race([settled(this.start(fn, deps)), faults.killed.then(() => ({ killed: true as const }))]);
     await faults.close();
     this.fired.push(...faults.fired);
-    if (spec.faults.length > 0) return;
+    if (spec.faults.length === 0) this.judge(fn, outcome);
+  }
+
+  /** One run of `fn` as this case runs it: a polling session with `pollIntervalMs`, one run otherwise. */
+  start(fn: PollingFunction, deps: RunDeps): Promise<RunReport> {
+    return this.has("pollIntervalMs") ? runSession(fn, deps, { poll: true, sleep: (ms) => this.sleepVirtual(ms) }) : runFunction(fn, deps);
+  }
+
+  /** A run that met no fault must neither throw nor report an error. */
+  judge(fn: PollingFunction, outcome: RunOutcome): void {
     if ("error" in outcome && !(outcome.error instanceof KilledRunError)) this.unexpected.push(`${fn.name} threw: ${String(outcome.error)}`);
     if ("report" in outcome && outcome.report.error !== undefined) this.unexpected.push(`${fn.name} reported: ${outcome.report.error}`);
   }

@@ -80,8 +80,11 @@ export function options(set: OptionSet, keys: CaseKeys): Partial<FunctionOptions
 /** Redis's own delivery count of a pending entry (`XPENDING`), or undefined when it is not pending. */
 export type DeliveryProbe = (stream: string, group: string, id: string) => Promise<number | undefined>;
 
+/** Changes a case's options before they are defined (merged mode leaves the budgets to the invocation). */
+export type Tune = (o: Partial<FunctionOptions>) => Partial<FunctionOptions>;
+
 /** One list of functions per group: the function itself, or its partition members. Throws ConfigError for a refused set. */
-export function buildFunctions(set: OptionSet, keys: CaseKeys, history: History, probe: DeliveryProbe): PollingFunction[][] {
+export function buildFunctions(set: OptionSet, keys: CaseKeys, history: History, probe: DeliveryProbe, tune: Tune = (o) => o): PollingFunction[][] {
   const has = (f: string) => set.features.includes(f as never);
   const longRetries = has("delays");
   return Array.from({ length: set.groups }, (_, g) => {
@@ -129,7 +132,7 @@ export function buildFunctions(set: OptionSet, keys: CaseKeys, history: History,
       ...handlers,
       ...(has("schema") ? { schema } : {}),
       ...(has("partitions") ? { partitions: { count: PARTITIONS, key: "k" } } : {}),
-      options: options(set, keys),
+      options: tune(options(set, keys)),
     });
     return expandPartitions([fn]);
   });
