@@ -15,7 +15,7 @@ import { runSession } from "../../src/core/run/run-session.js";
 import type { Gate } from "./faults.js";
 import { KilledRunError } from "./faults.js";
 import type { CaseKeys } from "./functions.js";
-import { PARTITIONS } from "./functions.js";
+import { messageFields, PARTITIONS } from "./functions.js";
 import type { MessageSpec, OptionSet, RunSpec } from "./generators.js";
 import { LATE_MS, RATE_PERIOD_MS } from "./generators.js";
 import { History } from "./history.js";
@@ -78,7 +78,7 @@ export class Case {
     for (const spec of specs) {
       const key = spec.key ?? (this.has("partitions") ? "a" : undefined);
       const n = this.enqueued.length;
-      const fields: Record<string, string> = { n: String(n), b: spec.behaviour, ...(key === undefined ? {} : { k: key }) };
+      const fields = messageFields(this.set, n, spec.behaviour, key);
       const routed = this.has("partitions") ? routeFields(fields, this.keys.stream, { count: PARTITIONS, key: "k" }) : { stream: this.keys.stream };
       if ("missing" in routed) throw new Error(`unroutable message ${n}`);
       const entry: Enqueued = { ...spec, key, n, stream: routed.stream };
