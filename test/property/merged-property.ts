@@ -42,13 +42,15 @@ export const newMergedTally = (): MergedTally => ({
 const shared: Tune = ({ maxSubrequests: _s, maxCpuMs: _c, ...rest }) => rest;
 
 /**
- * Known defect, lifted with PBT_FINDINGS=share-recovery: with four or more
- * functions sharing Free's budgets, each run's part holds its first read and
- * a commit but not the reclaim a recovering run needs between them, so a
- * failed message stays pending forever (replay: seed 2206 on the engine).
- * Until it is fixed, larger invocations keep budgets of their own.
+ * Known defect, lifted with PBT_FINDINGS=share-starved: with four or more
+ * functions sharing Free's budgets, runs that need more than their first
+ * batch (an ordered run's recovery, a rate-limited read) can still be left
+ * short every tick, so their messages stay pending (replay: `npm run fuzz --
+ * --merged --store engine --seed 77 --findings share-starved --path
+ * "36:1:0:2:2:2:3:3:3:3:4:3:3:5:5:5:5:3:3:3" --replay ":"`). Until it is
+ * fixed, larger invocations keep budgets of their own.
  */
-const MOST_SHARING = (process.env.PBT_FINDINGS ?? "").split(",").includes("share-recovery") ? Infinity : 3;
+const MOST_SHARING = (process.env.PBT_FINDINGS ?? "").split(",").includes("share-starved") ? Infinity : 3;
 
 /** The parts' functions, built with the invocation's shared budgets when it would share them, else with their own. */
 function build(c: Case, shareBudgets: boolean) {

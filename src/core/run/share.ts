@@ -48,6 +48,8 @@ export interface Seat {
   allowance(): Allowance;
   /** A batch was planned to be read: the least reserved for this run's first batch is now its own spending's to cover. */
   planned(): void;
+  /** Settles when another run leaves (true), or at once when no other run is live (false). */
+  othersLeave(): Promise<boolean>;
   /** The run is over: what it spent stays spent. */
   leave(): void;
 }
@@ -57,6 +59,8 @@ export class InvocationShare {
   readonly #live = new Map<() => Spent, Need>();
   #spentSubrequests = 0;
   #spentCpuUs = 0;
+  /** Runs waiting for another to leave (steps/share-wait.ts). */
+  readonly #waiting = new Map<() => Spent, (left: boolean) => void>();
   /** Set aside for the runs that have not joined yet. */
   readonly #unjoined: Need;
 
@@ -80,8 +84,13 @@ export class InvocationShare {
       planned: () => {
         if (this.#live.has(spent)) this.#live.set(spent, NOTHING);
       },
+      // Only while some other run is still going: runs that all wait for each other would wait forever.
+      othersLeave: () => (this.#live.size - this.#waiting.size > 1 ? new Promise<boolean>((resolve) => this.#waiting.set(spent, resolve)) : Promise.resolve(false)),
       leave: () => {
         if (!this.#live.delete(spent)) return;
+        const woken = [...this.#waiting.values()];
+        this.#waiting.clear();
+        for (const wake of woken) wake(true);
         // What it spent stays spent; what it was promised and did not use is free again.
         const s = spent();
         this.#spentSubrequests += s.subrequests;

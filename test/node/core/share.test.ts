@@ -9,7 +9,7 @@ import { countingTransport } from "../../../src/core/redis/counting-transport.js
 import type { RunReport } from "../../../src/core/features/report.js";
 import { InvocationShare } from "../../../src/core/run/share.js";
 import { runScheduled } from "../../../src/functions/scheduled.js";
-import { bridgeTransport, enqueue, useFixture } from "../../support/engine.js";
+import { age, bridgeTransport, enqueue, pending, useFixture } from "../../support/engine.js";
 
 describe("InvocationShare", () => {
   it("gives each run its own use plus an even part of what is free, and never more than the pool between them", () => {
@@ -86,6 +86,34 @@ describe("a cron tick of one busy function and two idle ones", () => {
     for (const fn of fns) await enqueue(f.tcp, fn.stream, Array.from({ length: 5 }, (_, i) => ({ n: String(i) })));
     const reports = (await runScheduled(fns, "* * * * *", Date.now(), { WAKE_ON_ENQUEUE: "false" }, coalescingTransport(bridgeTransport(), { maxRequestBytes: 8 << 20 }))) as RunReport[];
     expect(reports.map((r) => [r.function, r.acked > 0, r.error])).toEqual(fns.map((fn) => [fn.name, true, undefined]));
+  });
+
+  // Found by the merged-mode property tests too: a run that must reclaim needs a request more than its first batch, and
+  // planned it while the idle runs beside it still held their parts of the same merged reply; it ended, every tick.
+  it("recovers the failed messages of two of four functions on a Free cron: the recovering runs wait for the idle ones to leave", async () => {
+    const calls = new Map<string, number>();
+    const failing = [0, 1].map(() =>
+      f.fn({
+        handle: async (m) => {
+          calls.set(m.stream, (calls.get(m.stream) ?? 0) + 1);
+          if (calls.get(m.stream) === 1) throw new Error("fails once");
+        },
+        // Due after the tick's session has ended (maxRunMs 25 s), so the next tick's run must reclaim it.
+        options: { backoff: { strategy: "fixed", baseDelayMs: 40_000, maxDelayMs: 40_000 } },
+      }),
+    );
+    const fns = [...failing, ...[0, 1].map(() => f.fn({ handle: async () => {} }))];
+    for (const fn of fns) await f.createGroup(fn);
+    for (const fn of failing) await enqueue(f.tcp, fn.stream, [{ n: "1" }]);
+    const tick = async () => (await runScheduled(fns, "* * * * *", Date.now(), { WAKE_ON_ENQUEUE: "false" }, coalescingTransport(bridgeTransport(), { maxRequestBytes: 8 << 20 }))) as RunReport[];
+    await tick();
+    expect([...calls.values()]).toEqual([1, 1]);
+    // Their retries are due: the entries have been idle past the visibility timeout.
+    for (const fn of failing) await age(f.tcp, fn.stream, fn.group, 10 * 60_000);
+    const reports = await tick();
+    expect(failing.map((fn) => reports.find((r) => r.function === fn.name)!.reclaimed)).toEqual([1, 1]);
+    expect([...calls.values()]).toEqual([2, 2]);
+    for (const fn of failing) expect(await pending(f.tcp, fn.stream, fn.group)).toEqual([]);
   });
 
   it("falls back to the even split when the pool cannot hold one batch of every function, so ten on a Free cron are refused loudly, not starved quietly", async () => {
