@@ -4,6 +4,8 @@
  * if missing. `maxlen` trims with `MAXLEN ~`, which can drop entries that no
  * group has processed yet: the caller asked for it. A delayed enqueue
  * (`dueAt`) writes to the stream's delayed set instead (enqueue-delayed.ts).
+ * Writes that take the wake lease with them, or span several partitions of
+ * one database, go through enqueue-parts.ts.
  */
 import { xadd } from "../core/redis/commands.js";
 import { RedisReplyError } from "../core/redis/errors.js";
@@ -13,7 +15,6 @@ import type { Fields } from "../core/redis/parse-replies.js";
 import type { Transport } from "../core/redis/transport.js";
 import type { Delay } from "./delay.js";
 import { enqueueDelayed } from "./enqueue-delayed.js";
-import { wakeLeaseOps } from "../functions/wake-lease.js";
 
 export interface EnqueueRequest {
   stream: string;
@@ -39,15 +40,4 @@ export const idsOf = (replies: readonly (string | null)[]): string[] =>
 export async function enqueue(t: Transport, request: EnqueueRequest): Promise<string[]> {
   if (request.delay !== undefined) return enqueueDelayed(t, request.stream, request.messages, request.delay);
   return idsOf(await sendTransaction(t, xaddOps(request)));
-}
-
-/**
- * An immediate enqueue that also takes the stream's wake lease, in the same
- * MULTI/EXEC (wake-lease.ts `wakeLeaseOps`): one request in all. `wakes`
- * says whether this enqueue starts a session.
- */
-export async function enqueueWaking(t: Transport, request: EnqueueRequest, leaseMs: number): Promise<{ ids: string[]; wakes: boolean }> {
-  const writes = xaddOps(request);
-  const replies = await sendTransaction(t, [...writes, ...wakeLeaseOps(request.stream, request.messages.length, leaseMs)]);
-  return { ids: idsOf(replies.slice(0, writes.length) as (string | null)[]), wakes: replies[writes.length + 1] === true };
 }

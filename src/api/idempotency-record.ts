@@ -18,6 +18,8 @@ export interface Enqueued {
   /** False when a repeat was answered from the record and nothing was written. */
   created: boolean;
   ids: string[];
+  /** True when the write took its stream's wake lease (asked for with `leaseMs`) and the lease says to start a session. */
+  wakes?: boolean;
 }
 
 function parseRecord(value: string): IdemRecord {

@@ -16,6 +16,7 @@ import type { EnqueueRequest } from "./enqueue.js";
 import { ApiError } from "./errors.js";
 import type { Enqueued } from "./idempotency-record.js";
 import { answerRepeat, requestHash } from "./idempotency-record.js";
+import type { ScriptOutcome } from "./idempotency-script.js";
 import { enqueueByScript, MAX_SCRIPT_FIELDS } from "./idempotency-script.js";
 
 export type { Enqueued };
@@ -34,13 +35,13 @@ export function checkScriptFields(messages: EnqueueRequest["messages"]): void {
   });
 }
 
-export async function enqueueOnce(t: Transport, request: EnqueueRequest, key: string): Promise<Enqueued> {
+/** `leaseMs`: take the stream's wake lease in the same script (wake-on-enqueue), counted only if this call writes. */
+export async function enqueueOnce(t: Transport, request: EnqueueRequest, key: string, leaseMs?: number): Promise<Enqueued> {
   checkScriptFields(request.messages);
-  return enqueueHashed(t, request, key, await requestHash(request));
+  const hash = await requestHash(request);
+  return enqueued(await enqueueByScript(t, request, idempotencyKey(request.stream, key), hash, leaseMs), hash, key);
 }
 
-/** The write under `key`, its record holding `hash`: a partitioned write hashes the whole request into each partition's record. */
-export async function enqueueHashed(t: Transport, request: EnqueueRequest, key: string, hash: string): Promise<Enqueued> {
-  const outcome = await enqueueByScript(t, request, idempotencyKey(request.stream, key), hash);
-  return outcome.written ? { created: true, ids: outcome.ids } : answerRepeat(outcome.record, hash, key);
-}
+/** A script's outcome as the answer: the ids written, or a repeat answered from its record (422 for another body). */
+export const enqueued = (outcome: ScriptOutcome, hash: string, key: string): Enqueued =>
+  outcome.written ? { created: true, ids: outcome.ids, wakes: outcome.wakes } : answerRepeat(outcome.record, hash, key);

@@ -30,7 +30,7 @@ export const wakes = (c: Context<ApiEnv>, stream: string): boolean =>
 
 /**
  * `written`: every stream the enqueue wrote and how many messages (a partitioned enqueue writes several), woken together in one budget.
- * `leased`: the streams whose lease the enqueue already took in its own request (api/enqueue.ts `enqueueWaking`); without it, the leases are taken here, in one request.
+ * `leased`: the streams whose lease the enqueue already took in its own request (enqueue-parts.ts, idempotency-script.ts); without it, the leases are taken here, in one request.
  */
 export function wakeAfterEnqueue(c: Context<ApiEnv>, written: readonly Written[], leased?: readonly string[]): void {
   const ctx = waitUntilOf(c);

@@ -25,6 +25,8 @@ export interface DrainJob {
   slot: number;
   /** Unix ms after which a budget-bound drainer stops re-arming. */
   until: number;
+  /** Unix ms of the wake lease's end (wake.ts): a drainer that drained before it reads once more then. */
+  quietAt?: number;
 }
 
 /** The structural subset of a Durable Object namespace that fan-out needs. */
@@ -34,6 +36,15 @@ export interface DrainerNamespace {
 }
 
 let warned = false;
+
+/** Whether a full first read of `fn` starts drainers: `maxParallelRuns` > 1 and the binding is there. */
+export function fansOut(fn: PollingFunction, env: Env): boolean {
+  try {
+    return resolveOptions(fn, env, 1).maxParallelRuns > 1 && env[DRAINER_BINDING] !== undefined;
+  } catch {
+    return false; // Its run reports the bad option.
+  }
+}
 
 /** Starts the drainers of one tick's function; resolves with their first reports (a drainer that failed is logged, not thrown). */
 export async function startDrainers(fn: PollingFunction, env: Env, slot: number, scheduledTime: number): Promise<RunReport[]> {

@@ -17,6 +17,7 @@ import { runSession } from "../core/run/run-session.js";
 import type { Transport } from "../core/redis/transport.js";
 import type { Env } from "../env.js";
 import { startDrainers } from "./fan-out.js";
+import { handOver, handOverReserve } from "./hand-over.js";
 import { transportFromEnv } from "./redis.js";
 
 export interface Skipped {
@@ -38,14 +39,24 @@ export async function runScheduled(
   const slot = Math.floor(scheduledTime / 60_000);
   // A tick whose first read comes back full starts drainers beside its own run (fan-out.ts).
   const drains: Promise<unknown>[] = [];
-  const onBacklog = (f: PollingFunction) => () => void drains.push(startDrainers(f, env, slot, scheduledTime).catch((e: unknown) => console.error(`cronsumer: ${f.name} fan-out failed: ${String(e)}`)));
+  const backlogged = new Set<string>();
+  const onBacklog = (f: PollingFunction) => () => {
+    backlogged.add(f.name);
+    drains.push(startDrainers(f, env, slot, scheduledTime).catch((e: unknown) => console.error(`cronsumer: ${f.name} fan-out failed: ${String(e)}`)));
+  };
   // The functions on a cron (partition members too) share the invocation's 50 subrequests and 10 ms of
   // CPU (Free) by need: an idle one spends its one request, the busy ones the rest (share.ts). A function
   // that sets its own maxSubrequests or maxCpuMs keeps it, and then the others split evenly as before.
   // A session, not a single run: it waits for retries due within its budget, and polls with `pollIntervalMs`.
   const share = sharedByNeed(active, env);
   const budgets = share ? { share, sharers: 1 } : { sharers: active.length };
-  const runs = active.map((f) => runSession(f, { transport, vars: env, trigger: "cron", slot, ...budgets, onBacklog: onBacklog(f), functions: all }, { poll: true }));
+  // A session that ends on a budget hands the rest to the function's drainer instead of leaving it for the next tick (hand-over.ts).
+  const reservedSubrequests = handOverReserve(env);
+  const runs = active.map(async (f) => {
+    const report = await runSession(f, { transport, vars: env, trigger: "cron", slot, ...budgets, onBacklog: onBacklog(f), functions: all }, { poll: true, reservedSubrequests });
+    await handOver(f, env, report, { slot, from: scheduledTime, backlogged: backlogged.has(f.name) });
+    return report;
+  });
   const skipped = due.filter((f) => skipReason(f, env)).map((f) => ({ function: f.name, skipped: skipReason(f, env)! }));
   for (const s of skipped) console.log(`cronsumer: skipping ${s.function}: ${s.skipped}`);
   const reports = await Promise.all(runs);
@@ -86,7 +97,9 @@ export function sharedByNeed(functions: readonly PollingFunction[], env: Env): I
     requests += leastRequests(o);
     cpuUs += leastCpuUs(o);
   }
-  if (requests > FREE_PLAN_SUBREQUESTS || cpuUs > FREE_PLAN_CPU_MS * 1_000) return undefined;
+  // Each function's possible hand-over keeps its subrequest out of the pool.
+  const pool = FREE_PLAN_SUBREQUESTS - handOverReserve(env) * functions.length;
+  if (requests > pool || cpuUs > FREE_PLAN_CPU_MS * 1_000) return undefined;
   // Each run's least is set aside for it, so one started last still gets its first batch.
-  return new InvocationShare(FREE_PLAN_SUBREQUESTS, FREE_PLAN_CPU_MS, { subrequests: requests, cpuUs });
+  return new InvocationShare(pool, FREE_PLAN_CPU_MS, { subrequests: requests, cpuUs });
 }

@@ -1,13 +1,16 @@
 /**
- * The wake lease of a stream, as one command per enqueue: an EVAL that adds
- * the messages this enqueue wrote to a counter living `leaseMs` from the
- * window's first write, and answers whether this enqueue starts a session.
+ * The wake lease of a stream: a counter of the messages written in a window
+ * living `leaseMs` from its first write, which says whether an enqueue
+ * starts a session. It rides in the enqueue's own request: as plain commands
+ * beside the XADDs (`wakeLeaseOps`), or as Lua lines inside the
+ * Idempotency-Key script (`leaseLua`); `wakeLeaseCommand`, an EVAL of its
+ * own, remains for callers that wrote without it (wake.ts `takeLeases`).
  * It does when it writes the window's message 1, capacity + 1, 2 × capacity + 1 …: one session is one invocation's budgets
  * (10 ms of CPU on Free, about a hundred messages), so a burst larger than
  * that gets one session per `capacity` messages instead of waiting for the
  * tick. A `SET NX PX` lease could only ever start the first.
  *
- * Sent without the key-locking shebang (script.ts): Redis 7.0 refuses it,
+ * The EVAL is sent without the key-locking shebang (script.ts): Redis 7.0 refuses it,
  * and a refused first try would cost a second command on an enqueue. On
  * Upstash the script then takes the global script lock; it is four commands long.
  */
@@ -51,6 +54,19 @@ export function wakeLeaseOps(stream: string, messages: number, leaseMs: number, 
     op(["INCRBY", wakeLeaseKey(stream), n], (r) => startsSession(int("INCRBY", r), n, capacity)),
   ];
 }
+
+/**
+ * The same lease as Lua lines, for a script that writes the messages itself
+ * (api/idempotency-script.ts): counted only when the script wrote, and no
+ * request of its own. `key`, `n`, `ms` and `capacity` are Lua expressions;
+ * the lines set the local `starts` to 1 when this write starts a session.
+ * The INCRBY and PEXPIRE run under the script's own atomicity, so a window
+ * is opened (and its expiry set) exactly by the write that finds it absent.
+ */
+export const leaseLua = (key: string, n: string, ms: string, capacity: string): string => `local after = redis.call('INCRBY', ${key}, ${n})
+if after == ${n} then redis.call('PEXPIRE', ${key}, ${ms}) end
+if math.floor((after - 1) / ${capacity}) ~= math.floor((after - ${n} - 1) / ${capacity}) then starts = 1 end
+`;
 
 /** The window's message 1, capacity + 1, 2 × capacity + 1 … was among this enqueue's `n`. */
 export const startsSession = (after: number, n: number, capacity = WAKE_CAPACITY): boolean => Math.floor((after - 1) / capacity) !== Math.floor((after - n - 1) / capacity);

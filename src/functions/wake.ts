@@ -4,9 +4,9 @@
  * (`waitUntil`), instead of at the next cron tick.
  *
  * Coalescing: the enqueue takes the stream's wake lease (wake-lease.ts), a
- * counter of the messages written in a `leaseMs` window: a plain enqueue in
- * its own MULTI/EXEC beside the XADDs (api/enqueue.ts `enqueueWaking`, then
- * `leased` says what it found), others in one EVAL request after the write. The request that opens the window
+ * counter of the messages written in a `leaseMs` window, in the enqueue's own
+ * request (beside the XADDs, or inside the Idempotency-Key script; then
+ * `leased` says what it found), else in one EVAL request after the write. The request that opens the window
  * starts a session, and so does each one that carries the window past
  * another `WAKE_CAPACITY` messages; the others start nothing. A session reads
  * once more after the window has ended (run-session.ts `quietAt`), so a
@@ -14,6 +14,11 @@
  * no later than its count, which was before the window ended, which is
  * before that last read; a write after the window ended opens the next one. The window
  * expires by itself, so releasing it costs nothing.
+ *
+ * A session is one invocation's budgets (about a hundred messages on Free).
+ * One that ends on a budget with the window's messages still unread hands
+ * them to the function's drainer (hand-over.ts), a fresh invocation per
+ * alarm, with the window's end (`quietAt`) for its own last read.
  */
 import type { PollingFunction } from "../core/define/define.js";
 import type { RunReport } from "../core/features/report.js";
@@ -21,6 +26,7 @@ import { runSession } from "../core/run/run-session.js";
 import type { Transport } from "../core/redis/transport.js";
 import type { Env } from "../env.js";
 import { startDrainers } from "./fan-out.js";
+import { handOver, handOverReserve } from "./hand-over.js";
 import { wakeLeaseCommand } from "./wake-lease.js";
 
 /** How long a lease holds: the longest a message written under it waits for the session's last read. */
@@ -70,15 +76,20 @@ export async function wakeConsumers(
   const slot = Math.floor(Math.random() * 1_000);
   // A burst larger than this invocation's budgets starts drainers, as a tick's backlog does (fan-out.ts, `maxParallelRuns`).
   const drains: Promise<unknown>[] = [];
-  const onBacklog = (fn: PollingFunction) => () => void drains.push(startDrainers(fn, env, slot, now()).catch((e: unknown) => console.error(`cronsumer: ${fn.name} fan-out after enqueue failed: ${String(e)}`)));
+  const backlogged = new Set<string>();
+  const onBacklog = (fn: PollingFunction) => () => {
+    backlogged.add(fn.name);
+    drains.push(startDrainers(fn, env, slot, now()).catch((e: unknown) => console.error(`cronsumer: ${fn.name} fan-out after enqueue failed: ${String(e)}`)));
+  };
+  // A session that ends on a budget hands the rest to the function's drainer (hand-over.ts), which keeps the subrequest that costs in reserve.
+  const reserved = Math.max(ENQUEUE_SUBREQUESTS, 1 + 2 * wanted.length) + handOverReserve(env);
   const reports = await Promise.all(
-    due.map((fn) =>
-      runSession(
-        fn,
-        { transport: t, vars: env, trigger: "enqueue", slot, sharers: due.length, now, limits: { maxRunMs: WAIT_UNTIL_MS }, onBacklog: onBacklog(fn), functions },
-        { quietAt, reservedSubrequests: Math.max(ENQUEUE_SUBREQUESTS, 1 + 2 * wanted.length) },
-      ),
-    ),
+    due.map(async (fn) => {
+      const deps = { transport: t, vars: env, trigger: "enqueue" as const, slot, sharers: due.length, now, limits: { maxRunMs: WAIT_UNTIL_MS }, onBacklog: onBacklog(fn), functions };
+      const report = await runSession(fn, deps, { quietAt, reservedSubrequests: reserved });
+      await handOver(fn, env, report, { slot, from: now(), quietAt, backlogged: backlogged.has(fn.name) });
+      return report;
+    }),
   );
   await Promise.all(drains);
   for (const r of reports) if (r.stopReason === "error") console.error(`cronsumer: ${r.function} run after enqueue failed: ${r.error}`);

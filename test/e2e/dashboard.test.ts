@@ -2,8 +2,10 @@
  * The console in a real browser (Debian's chromium driven by playwright-core)
  * against a real local stack on the store the suite runs on: sign in with
  * the token, see the same numbers the store holds on the Overview and the
- * Pending tab, replay a dead letter from its tab and see it consumed.
- * Screenshots go to test-artifacts/.
+ * Pending tab, replay a dead letter from its tab and see it consumed, and
+ * open a JSON-bodied message (`payload: "json"`) to see its body
+ * pretty-printed. The Worker is the shipped one plus that JSON function
+ * (test/e2e/json-worker). Screenshots go to test-artifacts/.
  *
  * Skipped, saying so, only when /usr/bin/chromium is absent (.ci/run
  * installs it).
@@ -31,6 +33,8 @@ if (!hasChromium) console.warn(`dashboard browser test skipped: ${CHROMIUM} is a
 const STREAM = "orders:payments";
 const GROUP = "payment-processors";
 const DLQ = "orders:dlq";
+/** The stream of json-worker/worker.ts's `bodies` function (`payload: "json"`). */
+const BODIES_STREAM = "orders:bodies";
 /** Short, so the consumer holding the parked retry is flagged stale within the test. */
 const STALE_MS = 1_000;
 
@@ -49,7 +53,15 @@ describe.skipIf(!hasChromium).sequential("the dashboard in chromium", () => {
   beforeAll(async () => {
     dir = await tempDir("e2e");
     profile = await tempDir("chromium-profile");
-    stack = await startStack({ dir: dir.path, store: ON_ENGINE ? "embedded" : "redis-server", cron: false, port: await freePort(), bridgePort: await freePort(), vars: { STALE_CONSUMER_MS: String(STALE_MS), WAKE_ON_ENQUEUE: "false" } }); // Runs are driven by hand, so each report is known.
+    stack = await startStack({
+      dir: dir.path,
+      config: "test/e2e/json-worker/wrangler.toml",
+      store: ON_ENGINE ? "embedded" : "redis-server",
+      cron: false,
+      port: await freePort(),
+      bridgePort: await freePort(),
+      vars: { STALE_CONSUMER_MS: String(STALE_MS), WAKE_ON_ENQUEUE: "false" }, // Runs are driven by hand, so each report is known.
+    });
     api = apiClient(stack.apiUrl, stack.token);
     view = redisView(stack.bridgeUrl, stack.bridgeToken);
 
@@ -179,6 +191,47 @@ describe.skipIf(!hasChromium).sequential("the dashboard in chromium", () => {
       return shown === (await view.length(DLQ)) ? true : undefined;
     }, 15_000);
   }, 60_000);
+
+  it("shows a JSON body pretty-printed in the message drawer: indented, nesting, numbers and unicode intact", async () => {
+    const body = {
+      order: {
+        id: 42,
+        lines: [
+          { sku: "KAFFEE-☕", qty: 2, price: 3.5 },
+          { sku: "東京-🍣", qty: 1, price: 12 },
+        ],
+        address: { city: "Zürich", note: "„bitte klingeln“ — 日本語" },
+      },
+      paid: true,
+      coupon: null,
+    };
+    const { ids } = await api<{ ids: string[] }>("POST", `/streams/${encodeURIComponent(BODIES_STREAM)}/messages`, { body, headers: { source: "e2e" } });
+    await page.goto(`${stack.dashboardUrl}#/${["bodies", "overview", BODIES_STREAM, ids[0]!].map(encodeURIComponent).join("/")}`);
+    const shown = page.locator("#drawer pre[data-body]");
+    await shown.waitFor({ timeout: 15_000 });
+    try {
+      await drawerShows(shown, body);
+    } finally {
+      // Closed whatever the outcome, so the next test finds the page as it left it.
+      await page.keyboard.press("Escape");
+      await page.locator("#drawer").waitFor({ state: "hidden" });
+    }
+  }, 30_000);
+
+  /** The drawer's body, as the operator reads it, against what was sent. */
+  async function drawerShows(shown: ReturnType<Page["locator"]>, body: unknown): Promise<void> {
+    const text = (await shown.textContent())!;
+    expect(text).toBe(JSON.stringify(body, null, 2));
+    expect(JSON.parse(text)).toEqual(body);
+    expect(text).toContain('\n  "order": {\n    "id": 42,\n    "lines": [\n      {\n        "sku": "KAFFEE-☕",');
+    expect(text).toContain('"note": "„bitte klingeln“ — 日本語"');
+    // Shown as laid out: a <pre> keeps the newlines and the indentation on screen.
+    expect(await shown.evaluate((el) => getComputedStyle(el).whiteSpace)).toMatch(/^pre/);
+    expect((await shown.innerText()).split("\n")).toHaveLength(text.split("\n").length);
+    // The stored entry beside it: the body as one JSON field, the header as a string field.
+    expect(JSON.parse((await page.locator('#drawer [data-field="body"]').textContent())!)).toEqual(body);
+    expect(await page.locator('#drawer [data-field="source"]').textContent()).toBe("e2e");
+  }
 
   it("renders on a phone-sized screen without errors; screenshots saved", async () => {
     const artifacts = join(PROJECT_DIR, "test-artifacts");

@@ -5,6 +5,7 @@
  * database at any time (`faults`), as on `faultyBridge`.
  */
 import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll } from "vitest";
 import type { Transport } from "../../src/core/redis/transport.js";
 import { createRedisBackend } from "../../src/dev/bridge/redis-backend.js";
 import type { FaultContext, Faults } from "../../src/dev/bridge/faults.js";
@@ -52,4 +53,16 @@ export async function startDatabase(): Promise<Database> {
       await server.stop();
     },
   }) as Database;
+}
+
+/** `count` databases started before the describe's tests and closed after them; the array fills in `beforeAll`. */
+export function useDatabases(count: number): Database[] {
+  const dbs: Database[] = [];
+  beforeAll(async () => {
+    for (let j = 0; j < count; j++) dbs.push(await startDatabase());
+  });
+  afterAll(async () => {
+    await Promise.all(dbs.splice(0).map((d) => d.close()));
+  });
+  return dbs;
 }

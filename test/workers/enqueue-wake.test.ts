@@ -7,12 +7,13 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createApi } from "../../src/functions/create-worker.js";
-import { bindings, entries, freshFunction, pendingIds, useNativeFetch } from "./support.js";
+import { wakeLeaseKey } from "../../src/core/redis/keys.js";
+import { bindings, entries, freshFunction, pendingIds, redis, useNativeFetch } from "./support.js";
 
 useNativeFetch();
 
-function enqueue(api: ReturnType<typeof createApi>, stream: string, body: unknown, ctx: ExecutionContext) {
-  const init = { method: "POST", headers: { Authorization: `Bearer ${bindings.API_TOKEN}`, "Content-Type": "application/json" }, body: JSON.stringify(body) };
+function enqueue(api: ReturnType<typeof createApi>, stream: string, body: unknown, ctx: ExecutionContext, headers: Record<string, string> = {}) {
+  const init = { method: "POST", headers: { Authorization: `Bearer ${bindings.API_TOKEN}`, "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) };
   return api.fetch(new Request(`https://cronsumer.test/streams/${encodeURIComponent(stream)}/messages`, init), bindings, ctx);
 }
 
@@ -31,6 +32,30 @@ describe("the enqueue route in workerd", () => {
     await waitOnExecutionContext(ctx);
 
     expect((await entries(`${fn.stream}:effects`)).map((e) => e.fields)).toEqual([{ orderID: "o-1" }]);
+    expect(await pendingIds(fn.stream, fn.group)).toEqual([]);
+  });
+
+  it("with an Idempotency-Key, takes the wake lease inside its script and runs the function; a repeat starts nothing", async () => {
+    const handled: string[] = [];
+    const fn = freshFunction({
+      async handle(m, ctx) {
+        handled.push(m.fields.orderID!);
+        ctx.effects.xadd(`${m.stream}:effects`, { orderID: m.fields.orderID! });
+      },
+    });
+    const api = createApi({ functions: [fn] });
+    const first = createExecutionContext();
+    expect((await enqueue(api, fn.stream, { orderID: "o-1" }, first, { "Idempotency-Key": "k-1" })).status).toBe(201);
+    // The script counted its message in the window (it lasts 250 ms; the session outlives it).
+    expect(await redis.get(wakeLeaseKey(fn.stream))).toBe("1");
+    await waitOnExecutionContext(first);
+    expect((await entries(`${fn.stream}:effects`)).map((e) => e.fields)).toEqual([{ orderID: "o-1" }]);
+
+    const repeat = createExecutionContext();
+    expect((await enqueue(api, fn.stream, { orderID: "o-1" }, repeat, { "Idempotency-Key": "k-1" })).status).toBe(200);
+    expect(await redis.get(wakeLeaseKey(fn.stream))).toBeNull();
+    await waitOnExecutionContext(repeat);
+    expect(handled).toEqual(["o-1"]);
     expect(await pendingIds(fn.stream, fn.group)).toEqual([]);
   });
 

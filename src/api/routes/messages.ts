@@ -14,7 +14,8 @@ import type { PollingFunction } from "../../core/define/define.js";
 import { MAX_DELAY_MS } from "../../core/features/delayed.js";
 import type { Catalog } from "../catalog.js";
 import { checkDelayedFields, dueAtOf, parseDelay, requireDelays } from "../delay.js";
-import { enqueue, enqueueWaking } from "../enqueue.js";
+import { enqueue } from "../enqueue.js";
+import { enqueueWaking } from "../enqueue-parts.js";
 import { JsonEnqueueBody, requestMessages } from "../body-envelope.js";
 import { EnqueueBody, enqueueHook } from "../enqueue-body.js";
 import { IDEMPOTENCY_KEY, enqueueOnce } from "../idempotency.js";
@@ -99,13 +100,15 @@ export const messages = router.openapi(
       const { created, ids, streams } = await writePartitioned(c, request, spec, Array.isArray(raw), key);
       return created ? c.json({ ids, streams, ...extra }, 201) : c.json({ ids, streams }, 200);
     }
-    // An immediate write takes its stream's wake lease in its own MULTI/EXEC: one request (api/enqueue.ts).
-    const waking = key === undefined && delay === undefined && wakes(c, stream);
-    const written = waking ? await enqueueWaking(c.var.redis(), request, WAKE_LEASE_MS) : undefined;
-    const { created, ids } = written ? { created: true, ids: written.ids } : key === undefined ? { created: true, ids: await enqueue(c.var.redis(), request) } : await enqueueOnce(c.var.redis(), request, key);
+    // An immediate write takes its stream's wake lease in its own request: beside the XADDs in the MULTI/EXEC
+    // (enqueue-parts.ts), or inside the Idempotency-Key script (idempotency-script.ts), which counts it only if it wrote.
+    // A delayed write waits for its due time: the tick (or a session polling) promotes it, so it takes no lease.
+    const leaseMs = delay === undefined && wakes(c, stream) ? WAKE_LEASE_MS : undefined;
+    const t = c.var.redis();
+    const { created, ids, wakes: starts } =
+      key !== undefined ? await enqueueOnce(t, request, key, leaseMs) : leaseMs !== undefined ? { created: true, ...(await enqueueWaking(t, request, leaseMs)) } : { created: true, ids: await enqueue(t, request) };
     // Only a write starts a run: a repeated Idempotency-Key wrote nothing, so it starts nothing.
-    // A delayed write waits for its due time: the tick (or a session polling) promotes it.
-    if (created && dueAt === undefined) wakeAfterEnqueue(c, [{ stream, messages: ids.length }], written && (written.wakes ? [stream] : []));
+    if (created && leaseMs !== undefined && starts === true) wakeAfterEnqueue(c, [{ stream, messages: ids.length }], [stream]);
     // A repeat answers the ids it wrote; its due time was fixed then, and is listed under GET …/delayed.
     return created ? c.json({ ids, ...extra }, 201) : c.json({ ids }, 200);
   },

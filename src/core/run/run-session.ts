@@ -10,7 +10,9 @@
  *   enqueues from starting a run;
  * - `pollIntervalMs` has passed, when the caller asks for polling.
  * A wake is kept only if a batch could still be read then. A run that
- * stops for its budget or an error ends the session; the next tick goes on.
+ * stops for its budget or an error ends the session; on a budget, the
+ * caller may hand the rest to a fresh invocation (functions/hand-over.ts),
+ * else the next tick goes on.
  */
 import { resolveOptions } from "../define/define.js";
 import { homeTransport } from "../partitions/routed-transport.js";

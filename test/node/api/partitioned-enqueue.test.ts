@@ -54,8 +54,8 @@ describe("enqueue onto a partitioned stream", () => {
       ],
       [],
     ]);
-    // One MULTI per partition touched.
-    expect({ requests: counted.requests, commands: counted.commands }).toEqual({ requests: 2, commands: 4 });
+    // One MULTI per database touched: both partitions live on the one database, so one request.
+    expect({ requests: counted.requests, commands: counted.commands }).toEqual({ requests: 1, commands: 4 });
   });
 
   it("routes a single message too", async () => {
@@ -155,7 +155,29 @@ describe("Idempotency-Key on a partitioned stream", () => {
     expect(await snapshot(f.tcp, [idOf(fn)])).toEqual(before);
   });
 
-  it.each(["before", "after"] as const)("a retry after one partition's write failed (%s sending) writes only what is missing: every message exactly once", async (when) => {
+  it("a retry after one partition's write failed (its stream key held a string) writes only what is missing: every message exactly once", async () => {
+    const { part, send } = setup();
+    // MULTI/EXEC runs every command though one fails at run time: partition 1's XADD fails, the others are written.
+    await f.tcp.set(part(1), "not a stream");
+    const failed = await send(batch(), { key: "order-3" });
+    expect(failed).toMatchObject({ status: 502, body: { error: { code: "redis_error" } } });
+    expect(failed.body.error.message).toContain(`failed: ${part(1)} (1)`);
+    expect(failed.body.error.message).toContain("repeat with the same Idempotency-Key");
+    expect(await f.tcp.get(idempotencyKey(part(1), "order-3"))).toBeNull();
+    await f.tcp.del(part(1));
+    const afterFailure = await contents(part);
+    expect(afterFailure.map((entries) => entries.map((e) => e.n))).toEqual([["1", "4"], [], ["3"], []]);
+
+    const retry = await send(batch(), { key: "order-3" });
+    expect(retry.status).toBe(201);
+    const stored = await contents(part);
+    expect(stored.map((entries) => entries.map((e) => e.n))).toEqual([["1", "4"], ["2"], ["3"], []]);
+    // The answer holds the ids stored, including those the first attempt wrote.
+    expect(retry.body.ids).toEqual([stored[0]![0]!.id, stored[1]![0]!.id, stored[2]![0]!.id, stored[0]![1]!.id]);
+    expect(retry.body.ids.slice(0, 1)).toEqual([afterFailure[0]![0]!.id]);
+  });
+
+  it.each(["before", "after"] as const)("a retry after the database's one request failed (%s sending) leaves every message exactly once", async (when) => {
     const p = partitioned(f, 4);
     track(p.fn);
     const transport = failOnce(p.part(1), when);
@@ -165,31 +187,29 @@ describe("Idempotency-Key on a partitioned stream", () => {
 
     const failed = await call(flaky, path, { body: batch(), headers });
     expect(failed).toMatchObject({ status: 503, body: { error: { code: "redis_unavailable" } } });
-    expect(failed.body.error.message).toContain(`failed: ${p.part(1)} (1)`);
+    expect(failed.body.error.message).toContain(`failed: ${p.part(0)} (2), ${p.part(1)} (1), ${p.part(2)} (1)`);
     expect(failed.body.error.message).toContain("repeat with the same Idempotency-Key");
+    // The partitions of one database are one request: all written, or none.
     const afterFailure = await contents(p.part);
-    expect(afterFailure[0]!.map((e) => e.n)).toEqual(["1", "4"]);
-    expect(afterFailure[1]!.map((e) => e.n)).toEqual(when === "after" ? ["2"] : []);
+    expect(afterFailure.map((entries) => entries.map((e) => e.n))).toEqual(when === "after" ? [["1", "4"], ["2"], ["3"], []] : [[], [], [], []]);
 
     const retry = await call(flaky, path, { body: batch(), headers });
-    // A lost answer had written partition 1 too: the retry writes nothing.
+    // A lost answer had written everything: the retry writes nothing and answers those ids.
     expect(retry.status).toBe(when === "after" ? 200 : 201);
     const stored = await contents(p.part);
     expect(stored.map((entries) => entries.map((e) => e.n))).toEqual([["1", "4"], ["2"], ["3"], []]);
-    // The answer holds the ids stored, including those the first attempt wrote.
     expect(retry.body.ids).toEqual([stored[0]![0]!.id, stored[1]![0]!.id, stored[2]![0]!.id, stored[0]![1]!.id]);
-    expect(retry.body.ids.slice(0, 1)).toEqual([afterFailure[0]![0]!.id]);
   });
 
   it("without a key, a partial failure says which partitions were written", async () => {
-    const p = partitioned(f, 4);
-    track(p.fn);
-    const transport = failOnce(p.part(2), "before");
-    const flaky = app({ functions: p.members, transport: () => transport });
-    const res = await call(flaky, `/streams/${enc(p.fn.stream)}/messages`, { body: batch() });
-    expect(res.status).toBe(503);
-    expect(res.body.error.message).toContain(`partitions written: ${p.part(0)} (2), ${p.part(1)} (1); failed: ${p.part(2)} (1)`);
+    const { part, send } = setup();
+    await f.tcp.set(part(2), "not a stream");
+    const res = await send(batch());
+    expect(res.status).toBe(502);
+    expect(res.body.error.message).toContain(`partitions written: ${part(0)} (2), ${part(1)} (1); failed: ${part(2)} (1)`);
     expect(res.body.error.message).toContain("send an Idempotency-Key");
+    await f.tcp.del(part(2));
+    expect((await contents(part)).map((entries) => entries.map((e) => e.n))).toEqual([["1", "4"], ["2"], [], []]);
   });
 });
 
@@ -201,21 +221,21 @@ describe("waking members after a partitioned enqueue", () => {
     const init = { method: "POST", headers: { Authorization: "Bearer t", "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) };
     const res = await api.request(path, init, apiEnv(), ctx);
     await Promise.all(started);
-    const ran = (await Promise.all([0, 1, 2, 3].map(async (i) => ((await f.tcp.exists(part(i))) && (await f.tcp.xInfoGroups(part(i))).length > 0 ? i : -1)))).filter((i) => i >= 0);
+    const ran = (await Promise.all([0, 1, 2, 3].map(async (i) => ((await f.tcp.type(part(i))) === "stream" && (await f.tcp.xInfoGroups(part(i))).length > 0 ? i : -1)))).filter((i) => i >= 0);
     return { status: res.status, ran };
   }
 
   it("wakes the members of the partitions written, none on a repeat, and only the missing partition's on a retry", async () => {
     const p = partitioned(f, 4);
     track(p.fn);
-    const transport = failOnce(p.part(1), "before");
-    const api = app({ functions: p.members, transport: () => transport });
+    const api = app({ functions: p.members });
     const path = `/streams/${enc(p.fn.stream)}/messages`;
     const body = [{ customer: k0![0]!, n: "1" }, { customer: k1![0]!, n: "2" }];
     const headers = { "Idempotency-Key": "wake-1" };
-    // Partition 1's write fails: only partition 0's member is woken (it creates its group).
-    expect(await sendAndWait(api, path, body, headers, p.part)).toEqual({ status: 503, ran: [0] });
-    await f.tcp.del(p.part(0));
+    // Partition 1's write fails (its stream key holds a string): only partition 0's member is woken (it creates its group).
+    await f.tcp.set(p.part(1), "not a stream");
+    expect(await sendAndWait(api, path, body, headers, p.part)).toEqual({ status: 502, ran: [0] });
+    await f.tcp.del([p.part(0), p.part(1)]);
     // The retry writes only partition 1, and wakes only its member.
     expect(await sendAndWait(api, path, body, headers, p.part)).toEqual({ status: 201, ran: [1] });
     await f.tcp.del(p.part(1));

@@ -4,7 +4,7 @@
  * reports) lands in that partition's database only, and a commit cut off
  * after Redis ran it loses and duplicates nothing in either.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { coalescingTransport } from "../../../src/core/redis/coalescing-transport.js";
 import type { PollingFunction } from "../../../src/core/define/define.js";
 import { definePollingFunction } from "../../../src/core/define/define.js";
@@ -16,7 +16,7 @@ import type { Transport } from "../../../src/core/redis/transport.js";
 import { createApi } from "../../../src/functions/create-worker.js";
 import { runScheduled } from "../../../src/functions/scheduled.js";
 import type { Database } from "../../support/databases.js";
-import { startDatabase } from "../../support/databases.js";
+import { useDatabases } from "../../support/databases.js";
 import { age, entries, pending } from "../../support/engine.js";
 import { ON_ENGINE, realRedisOnly } from "../../support/store-kind.js";
 
@@ -26,13 +26,7 @@ const routed = (dbs: Database[], fn: PollingFunction) => routedTransport(dbs.map
 const VT = 6_000;
 
 describe.skipIf(ON_ENGINE)(realRedisOnly("a partitioned function over two databases", "two redis-servers"), () => {
-  let dbs: Database[] = [];
-  beforeAll(async () => {
-    dbs = [await startDatabase(), await startDatabase()];
-  });
-  afterAll(async () => {
-    await Promise.all(dbs.map((d) => d.close()));
-  });
+  const dbs = useDatabases(2);
 
   let n = 0;
   const partitioned = (handle: Parameters<typeof definePollingFunction>[0]["handle"]) => {

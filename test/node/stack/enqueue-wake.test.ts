@@ -70,6 +70,38 @@ describe.sequential("enqueue starts consumption on the local stack, with no cron
     expect(sets.filter((c) => c[0] === "EVAL" && !c[3]!.startsWith("cronsumer:runs:"))).toEqual([]);
   }, 60_000);
 
+  it("handles an Idempotency-Key enqueue from one request that also counts the wake lease, and its repeat from one request that starts nothing", async () => {
+    const post = (orderID: string, key: string) =>
+      fetch(`${stack.apiUrl}/streams/${encodeURIComponent(STREAM)}/messages`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${stack.token}`, "content-type": "application/json", "idempotency-key": key },
+        body: JSON.stringify({ orderID, amount: "1.00" }),
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as { ids: string[] } }));
+    // A store refusing the key-locking shebang costs the isolate's first script one more request: spend it here.
+    expect((await post("k-warm", "warm")).status).toBe(201);
+    await waitFor("the warm-up order in the ledger", async () => ((await ledgerOf("k-warm")).length > 0 ? true : undefined), 20_000);
+    const lease = `{${STREAM}}:cronsumer-wake`;
+    // The requests of the enqueue: those naming its record, the wake lease (a SET, an INCRBY, or the lease EVAL's key), or an XADD to the stream.
+    const enqueues = () => requests.filter((r) => r.some((c) => c.some((arg) => arg === lease || (arg.startsWith("cronsumer:idem:") && arg.endsWith(":k-1"))) || (c[0] === "XADD" && c[1] === STREAM)));
+    requests.length = 0;
+
+    const first = await post("k-1", "k-1");
+    expect(first.status).toBe(201);
+    await waitFor("the keyed order in the ledger", async () => ((await ledgerOf("k-1")).length > 0 ? true : undefined), 20_000);
+    // One request: the script checks the record, writes, records, and counts the lease; no other request takes it.
+    expect(enqueues().map((r) => r.map((c) => c[0]))).toEqual([["EVAL"]]);
+    expect(enqueues()[0]![0]!.slice(3, 6)).toEqual([expect.stringContaining(":k-1"), STREAM, lease]);
+
+    requests.length = 0;
+    const repeat = await post("k-1", "k-1");
+    expect(repeat).toEqual({ status: 200, body: { ids: first.body.ids } });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(enqueues().map((r) => r.map((c) => c[0]))).toEqual([["EVAL"]]);
+    // It started nothing: no read of the stream followed.
+    expect(requests.filter((r) => r.some((c) => c[0] === "XREADGROUP"))).toEqual([]);
+    expect(await ledgerOf("k-1")).toHaveLength(1);
+  }, 60_000);
+
   it("retries a fail-once order after its 2 s backoff: in the ledger 2 to 3 s after it was enqueued", async () => {
     const api = apiClient(stack.apiUrl, stack.token);
     const { ids } = await api<{ ids: string[] }>("POST", `/streams/${encodeURIComponent(STREAM)}/messages`, { orderID: "f-1", amount: "2.00", simulate: "fail-once" });

@@ -5,7 +5,8 @@
  * so no cron tick ever runs; latency is from just before the POST to the
  * handler's start, on one clock. Two traffic shapes: single enqueues with
  * random gaps (0–300 ms, so some land under another's wake lease), and a
- * burst of 100 concurrent ones.
+ * burst of 100 concurrent ones; and 1, 100 or 500 messages in one request
+ * (latency-requests.ts), where the enqueue's session hands the rest over.
  *
  * Cron-only is computed, not simulated: with a one-minute cron a message
  * waits for the next tick, uniform over 0–60 s, then one run; its
@@ -14,20 +15,16 @@
  * Retries: fail-once orders with a fixed backoff; the gap between the two
  * attempts' starts against the configured delay.
  */
-import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createApp } from "../../../src/api/app.js";
-import { definePollingFunction } from "../../../src/core/define/define.js";
-import { gateKey, reportsKey, wakeLeaseKey } from "../../../src/core/redis/keys.js";
-import { transportFromEnv } from "../../../src/functions/redis.js";
 import { mulberry32 } from "../../../src/dev/prng.js";
 import type { Context } from "../context.js";
 import type { Section } from "../report.js";
 import { int, ms } from "../report.js";
 import type { BenchBridge } from "../stack.js";
-import { freshStream } from "../workload.js";
+import { latencyHarness } from "./latency-harness.js";
+import type { PerRequestRow } from "./latency-requests.js";
+import { measurePerRequest, perRequestTable } from "./latency-requests.js";
 
-const TOKEN = "bench";
 const SEQUENTIAL = 60;
 const BURST = 100;
 const RETRY_DELAYS = [1_000, 2_000, 5_000];
@@ -53,8 +50,10 @@ interface RetryRow {
 export async function latencyScenario(ctx: Context): Promise<Section> {
   const latency: LatencyRow[] = [];
   const retries: RetryRow[] = [];
+  const perRequest: PerRequestRow[] = [];
   for (const d of ctx.settings.delays) {
     const bridge = await ctx.stack.bridge(d);
+    perRequest.push(...(await measurePerRequest(ctx, bridge, d)));
     ctx.log(`  enqueue-to-handled, delay ${d} ms …`);
     const seq = await measureLatency(ctx, bridge, "sequential");
     latency.push({ delayMs: d, shape: `single enqueues, gaps 0–300 ms`, ...percentiles(seq) });
@@ -71,6 +70,7 @@ export async function latencyScenario(ctx: Context): Promise<Section> {
   return {
     scenario: "6. Enqueue-to-handled latency and retries on time",
     tables: [
+      perRequestTable(perRequest),
       {
         title: "Enqueue (HTTP API) to handler start, no cron tick: the enqueue starts the run",
         columns: ["Delay", "Traffic", "Samples", "p50", "p95", "p99", "Cron-only p50 / p95 / p99 (computed)"],
@@ -87,7 +87,7 @@ export async function latencyScenario(ctx: Context): Promise<Section> {
         notes: ["Without the session's wait, any of these retries would run at the next cron tick: 0–60 s later, whatever the delay."],
       },
     ],
-    data: { latency, retries },
+    data: { perRequest, latency, retries },
   };
 }
 
@@ -97,38 +97,10 @@ function percentiles(samples: number[]): Omit<LatencyRow, "delayMs" | "shape"> {
   return { samples: sorted.length, p50: at(0.5), p95: at(0.95), p99: at(0.99) };
 }
 
-/** An API over a fresh stream whose function records when it saw each order, and a way to POST with a waitUntil. */
-function harness(ctx: Context, bridge: BenchBridge, options: object, handle: (orderID: string, attempt: number) => void) {
-  const id = randomUUID().slice(0, 8);
-  const stream = freshStream(ctx.stack, "latency");
-  const fn = definePollingFunction({
-    name: `bench-latency-${id}`,
-    stream,
-    group: "bench",
-    crons: ["* * * * *"],
-    options: { deadLetterStream: `${stream}:dlq`, handlerTimeoutMs: 1_000, visibilityTimeoutMs: 10_000, ...options },
-    async handle(m) {
-      handle(m.fields.orderID!, m.attempt);
-      if (m.fields.simulate === "fail-once" && m.attempt === 1) throw new Error("simulated transient failure");
-    },
-  });
-  ctx.stack.track(`${stream}:dlq`, reportsKey(fn.name), gateKey(stream), wakeLeaseKey(stream));
-  const env = { ...bridge.env, API_TOKEN: TOKEN };
-  const api = createApp({ functions: [fn], transport: () => transportFromEnv(env) });
-  const running: Promise<unknown>[] = [];
-  const waitUntil = { waitUntil: (p: Promise<unknown>) => void running.push(p), passThroughOnException() {}, props: {} };
-  const post = async (body: unknown) => {
-    const init = { method: "POST", headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" }, body: JSON.stringify(body) };
-    const res = await api.request(`/streams/${encodeURIComponent(stream)}/messages`, init, env, waitUntil as never);
-    if (res.status !== 201) throw new Error(`enqueue answered ${res.status}: ${await res.text()}`);
-  };
-  return { post, settled: async () => void (await Promise.all(running)) };
-}
-
 async function measureLatency(ctx: Context, bridge: BenchBridge, shape: "sequential" | "burst"): Promise<number[]> {
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
-  const h = harness(ctx, bridge, {}, (orderID, attempt) => {
+  const h = latencyHarness(ctx, bridge, {}, (orderID, attempt) => {
     if (attempt === 1) latencies.push(Date.now() - sentAt.get(orderID)!);
   });
   const send = (i: number) => {
@@ -151,7 +123,7 @@ async function measureLatency(ctx: Context, bridge: BenchBridge, shape: "sequent
 async function measureRetry(ctx: Context, bridge: BenchBridge, delayMs: number): Promise<number[]> {
   const firstAt = new Map<string, number>();
   const gaps: number[] = [];
-  const h = harness(ctx, bridge, { backoff: { strategy: "fixed", baseDelayMs: delayMs, maxDelayMs: delayMs } }, (orderID, attempt) => {
+  const h = latencyHarness(ctx, bridge, { backoff: { strategy: "fixed", baseDelayMs: delayMs, maxDelayMs: delayMs } }, (orderID, attempt) => {
     if (attempt === 1) firstAt.set(orderID, Date.now());
     else gaps.push(Date.now() - firstAt.get(orderID)!);
   });
