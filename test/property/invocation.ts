@@ -18,6 +18,7 @@ import type { RunDeps } from "../../src/core/run/deps.js";
 import { sharedByNeed } from "../../src/functions/scheduled.js";
 import type { Case } from "./case.js";
 import { QUIET_STEP_MS, settled } from "./case.js";
+import { asInvocation } from "./eviction.js";
 import type { Gate } from "./faults.js";
 import type { Fault } from "./generators.js";
 import { LATE_MS, RATE_PERIOD_MS } from "./generators.js";
@@ -75,13 +76,16 @@ export class MergedCase {
     // As runScheduled shares them: by need when no function sets its own budget, else an even split.
     const share = sharedByNeed(functions, {});
     const budgets = share ? { share, sharers: 1 } : { sharers: functions.length };
-    const runs = this.parts.flatMap((part) =>
-      part.fns.flat().map((fn) => {
-        const deps: RunDeps = { transport, vars: {}, trigger: "cron", slot: spec.slot, now: this.store.clock.now, functions, ...budgets };
-        return settled(part.start(fn, deps)).then((outcome) => ({ part, fn, outcome }));
-      }),
+    const invocation = asInvocation(() =>
+      this.parts.flatMap((part) =>
+        part.fns.flat().map((fn) => {
+          const deps: RunDeps = { transport, vars: {}, trigger: "cron", slot: spec.slot, now: this.store.clock.now, functions, ...budgets };
+          return settled(part.start(fn, deps)).then((outcome) => ({ part, fn, outcome }));
+        }),
+      ),
     );
-    const ended = await Promise.race([Promise.all(runs), faults.killed.then(() => "killed" as const)]);
+    const ended = await Promise.race([Promise.all(invocation.result), faults.killed.then(() => "killed" as const)]);
+    if (ended === "killed") invocation.evict();
     await faults.close();
     this.fired.push(...faults.fired);
     if (spec.faults.length > 0 || ended === "killed") return;
