@@ -82,7 +82,7 @@ const skipReason = (fn: PollingFunction, env: Env): string | undefined => fn.ski
  * and its validation says which does not fit, instead of some functions
  * silently reading nothing.
  */
-function sharedByNeed(functions: readonly PollingFunction[], env: Env): InvocationShare | undefined {
+export function sharedByNeed(functions: readonly PollingFunction[], env: Env): InvocationShare | undefined {
   const own = (f: PollingFunction, option: "maxSubrequests" | "maxCpuMs") => f.options[option] !== undefined || env[overrideVarName(f.name, [option])] !== undefined;
   if (functions.length < 2 || functions.some((f) => own(f, "maxSubrequests") || own(f, "maxCpuMs"))) return undefined;
   let requests = 0;
@@ -100,5 +100,6 @@ function sharedByNeed(functions: readonly PollingFunction[], env: Env): Invocati
   // Each function's possible hand-over keeps its subrequest out of the pool.
   const pool = FREE_PLAN_SUBREQUESTS - handOverReserve(env) * functions.length;
   if (requests > pool || cpuUs > FREE_PLAN_CPU_MS * 1_000) return undefined;
-  return new InvocationShare(pool, FREE_PLAN_CPU_MS);
+  // Each run's least is set aside for it, so one started last still gets its first batch.
+  return new InvocationShare(pool, FREE_PLAN_CPU_MS, { subrequests: requests, cpuUs });
 }

@@ -15,7 +15,7 @@ import { runSession } from "../../src/core/run/run-session.js";
 import type { Gate } from "./faults.js";
 import { KilledRunError } from "./faults.js";
 import type { CaseKeys } from "./functions.js";
-import { PARTITIONS } from "./functions.js";
+import { messageFields, PARTITIONS } from "./functions.js";
 import type { MessageSpec, OptionSet, RunSpec } from "./generators.js";
 import { LATE_MS, RATE_PERIOD_MS } from "./generators.js";
 import { History } from "./history.js";
@@ -27,6 +27,15 @@ export interface Enqueued extends MessageSpec {
   /** On the case's clock; absent for an immediate message. */
   dueAt?: number;
 }
+
+export type RunOutcome = { report: RunReport } | { error: unknown } | { killed: true };
+
+/** A run's end as a value: its report, or what it threw. */
+export const settled = (running: Promise<RunReport>): Promise<RunOutcome> =>
+  running.then(
+    (report) => ({ report }),
+    (error: unknown) => ({ error }),
+  );
 
 /** Far enough for every lease, visibility timeout and retry delay of a case to end. */
 export const QUIET_STEP_MS = 30_000;
@@ -69,7 +78,7 @@ export class Case {
     for (const spec of specs) {
       const key = spec.key ?? (this.has("partitions") ? "a" : undefined);
       const n = this.enqueued.length;
-      const fields: Record<string, string> = { n: String(n), b: spec.behaviour, ...(key === undefined ? {} : { k: key }) };
+      const fields = messageFields(this.set, n, spec.behaviour, key);
       const routed = this.has("partitions") ? routeFields(fields, this.keys.stream, { count: PARTITIONS, key: "k" }) : { stream: this.keys.stream };
       if ("missing" in routed) throw new Error(`unroutable message ${n}`);
       const entry: Enqueued = { ...spec, key, n, stream: routed.stream };
@@ -91,19 +100,19 @@ export class Case {
     if (spec.faults.length > 0) this.faulted += 1;
     const faults = await this.store.faulty(spec.faults, { gate, delay: () => this.store.advance(LATE_MS, this.streams, this.pattern) });
     const deps: RunDeps = { transport: faults.transport, vars: {}, trigger: "manual", slot: spec.slot, now: this.store.clock.now, functions: this.fns.flat() };
-    const running: Promise<RunReport> = this.has("pollIntervalMs")
-      ? runSession(fn, deps, { poll: true, sleep: (ms) => this.sleepVirtual(ms) })
-      : runFunction(fn, deps);
-    const outcome = await Promise.race([
-      running.then(
-        (report) => ({ report }),
-        (error: unknown) => ({ error }),
-      ),
-      faults.killed.then(() => ({ killed: true as const })),
-    ]);
+    const outcome = await Promise.race([settled(this.start(fn, deps)), faults.killed.then(() => ({ killed: true as const }))]);
     await faults.close();
     this.fired.push(...faults.fired);
-    if (spec.faults.length > 0) return;
+    if (spec.faults.length === 0) this.judge(fn, outcome);
+  }
+
+  /** One run of `fn` as this case runs it: a polling session with `pollIntervalMs`, one run otherwise. */
+  start(fn: PollingFunction, deps: RunDeps): Promise<RunReport> {
+    return this.has("pollIntervalMs") ? runSession(fn, deps, { poll: true, sleep: (ms) => this.sleepVirtual(ms) }) : runFunction(fn, deps);
+  }
+
+  /** A run that met no fault must neither throw nor report an error. */
+  judge(fn: PollingFunction, outcome: RunOutcome): void {
     if ("error" in outcome && !(outcome.error instanceof KilledRunError)) this.unexpected.push(`${fn.name} threw: ${String(outcome.error)}`);
     if ("report" in outcome && outcome.report.error !== undefined) this.unexpected.push(`${fn.name} reported: ${outcome.report.error}`);
   }

@@ -21,11 +21,14 @@ export const MAX_FAULTED_RUNS = 3;
 
 type Command = fc.AsyncCommand<Model, Case>;
 
-const faultsIn = (specs: readonly RunSpec[]) => specs.filter((s) => s.faults.length > 0).length;
-const lateIn = (specs: readonly RunSpec[]) => specs.filter((s) => s.faults.some((f) => f.kind === "late")).length;
+/** Anything that meets faults: a run, or a whole invocation (invocation.ts). */
+type Faulted = Pick<RunSpec, "faults">;
+
+const faultsIn = (specs: readonly Faulted[]) => specs.filter((s) => s.faults.length > 0).length;
+const lateIn = (specs: readonly Faulted[]) => specs.filter((s) => s.faults.some((f) => f.kind === "late")).length;
 /** One late request per case: two in one batch's life would pass the visibility timeout's margin, outside what a run promises. */
-const fits = (m: Readonly<Model>, specs: readonly RunSpec[]) => m.faulted + faultsIn(specs) <= MAX_FAULTED_RUNS && m.late + lateIn(specs) <= 1;
-const count = (m: Model, specs: readonly RunSpec[]) => {
+export const fits = (m: Readonly<Model>, specs: readonly Faulted[]) => m.faulted + faultsIn(specs) <= MAX_FAULTED_RUNS && m.late + lateIn(specs) <= 1;
+export const count = (m: Model, specs: readonly Faulted[]) => {
   m.faulted += faultsIn(specs);
   m.late += lateIn(specs);
 };

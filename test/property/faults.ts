@@ -44,13 +44,17 @@ export interface KillOptions {
 
 export function killingTransport(inner: Transport, faults: readonly Fault[], { gate, delay, fired, close }: KillOptions): RunFaults {
   let requests = 0;
+  let evicted = false;
   let markKilled!: () => void;
   const killed = new Promise<void>((resolve) => (markKilled = resolve));
   const kill = faults.find((f) => f.kind === "hang" || f.kind === "throw");
   function send(kind: "pipeline" | "transaction", commands: readonly Command[]): Promise<Outcome[]> {
     const at = requests++;
+    // An evicted Worker sends nothing more: with several runs on one transport (an invocation), the others stop too.
+    if (evicted) return new Promise(() => {});
     if (kill?.at === at && kill.kind === "hang") {
       fired.push("hang");
+      evicted = true;
       markKilled();
       return new Promise(() => {});
     }

@@ -14,6 +14,7 @@ import { expandPartitions } from "../../src/core/partitions/partition-members.js
 import type { StandardSchemaV1 } from "../../src/core/define/standard-schema.js";
 import type { Behaviour, OptionSet } from "./generators.js";
 import { HANDLER_TIMEOUT_MS, MAX_DELIVERIES, RATE_PERIOD_MS, RETRY_DELAYS_MS, VISIBILITY_MS } from "./generators.js";
+import { unlessEvicted } from "./eviction.js";
 import type { History } from "./history.js";
 
 export const PARTITIONS = 2;
@@ -46,8 +47,10 @@ const schema: StandardSchemaV1<unknown, Record<string, string>> = {
     version: 1,
     vendor: "pbt",
     validate: (value) => {
-      const fields = value as Record<string, string>;
-      return /^\d+$/.test(fields.n ?? "") ? { value: fields } : { issues: [{ message: "n must be digits", path: ["n"] }] };
+      // Flat fields carry `n` as digits; a JSON body (`payload: "json"`) as a number.
+      const n = (value as { n?: unknown }).n;
+      const ok = (typeof n === "number" && Number.isInteger(n)) || (typeof n === "string" && /^\d+$/.test(n));
+      return ok ? { value: value as Record<string, string> } : { issues: [{ message: "n must be digits", path: ["n"] }] };
     },
   },
 };
@@ -74,25 +77,62 @@ export function options(set: OptionSet, keys: CaseKeys): Partial<FunctionOptions
     ...(has("retention") ? { retention: { maxLen: 0 } } : {}),
     ...(has("maxParallelRuns") ? { maxParallelRuns: 3 } : {}),
     ...(has("pollIntervalMs") ? { pollIntervalMs: 1_000 } : {}),
+    ...visibilityAndBodies(set),
   };
+}
+
+/** An attempt may be extended to twice its handler timeout: within `maxRunMs` in every case, polling ones too. */
+export const MAX_HANDLER_MS = 2 * HANDLER_TIMEOUT_MS;
+
+/** `maxHandlerMs`: slow handlers ask for more time (`ctx.extendVisibility`), and each batch keeps its heartbeat. */
+function visibilityAndBodies(set: OptionSet): Partial<FunctionOptions> {
+  return set.features.includes("maxHandlerMs") ? { maxHandlerMs: MAX_HANDLER_MS } : {};
+}
+
+/**
+ * The stream entry of message `n`: flat fields, or with `payload: "json"` a
+ * JSON body holding the behaviour (so a handler that misread the body would
+ * misbehave) beside `n` and `k` as headers (routing, ordering and key limits
+ * read the key from the entry; the ledger and history read `n`).
+ */
+export function messageFields(set: OptionSet, n: number, behaviour: Behaviour, key: string | undefined): Record<string, string> {
+  const k: Record<string, string> = key === undefined ? {} : { k: key };
+  if (!set.features.includes("payload")) return { n: String(n), b: behaviour, ...k };
+  return { n: String(n), ...k, body: JSON.stringify({ n, b: behaviour, detail: { unicode: "Zürich ✓", list: [1, 2.5, null] } }) };
+}
+
+/** What a message asks its handler to do, from its fields or its JSON body. */
+function behaviourOf(m: Message): Behaviour {
+  const body = m.body as unknown as { n?: unknown; b?: unknown } | undefined;
+  if (body && typeof body.n === "number") {
+    if (body.n !== Number(m.fields.n)) throw new PermanentError(`body n ${String(body.n)} does not match header n ${m.fields.n}`);
+    return body.b as Behaviour;
+  }
+  return (m.fields.b ?? "ok") as Behaviour;
 }
 
 /** Redis's own delivery count of a pending entry (`XPENDING`), or undefined when it is not pending. */
 export type DeliveryProbe = (stream: string, group: string, id: string) => Promise<number | undefined>;
 
+/** Changes a case's options before they are defined (merged mode leaves the budgets to the invocation). */
+export type Tune = (o: Partial<FunctionOptions>) => Partial<FunctionOptions>;
+
 /** One list of functions per group: the function itself, or its partition members. Throws ConfigError for a refused set. */
-export function buildFunctions(set: OptionSet, keys: CaseKeys, history: History, probe: DeliveryProbe): PollingFunction[][] {
+export function buildFunctions(set: OptionSet, keys: CaseKeys, history: History, probe: DeliveryProbe, tune: Tune = (o) => o): PollingFunction[][] {
   const has = (f: string) => set.features.includes(f as never);
   const longRetries = has("delays");
   return Array.from({ length: set.groups }, (_, g) => {
     const group = `g${g}`;
-    async function act(m: Message, effects: HandlerContext["effects"]): Promise<Verdict> {
+    async function act(m: Message, effects: HandlerContext["effects"], extend?: (ms: number) => number): Promise<Verdict> {
+      await unlessEvicted();
       const call = history.begin(group, m);
       // What Redis counted, read while the handler holds the message: the truth `attempt` must match.
       if (!has("noAck")) call.deliveries = ((await probe(m.stream, group, m.id)) ?? 0) + (m.priorDeliveries ?? 0);
       try {
-        const v = verdict((m.fields.b ?? "ok") as Behaviour, m.attempt, longRetries);
-        if (m.fields.b === "slow") await sleep(SLOW_MS);
+        const b = has("payload") ? behaviourOf(m) : ((m.fields.b ?? "ok") as Behaviour);
+        const v = verdict(b, m.attempt, longRetries);
+        if (b === "slow" && extend) extend(HANDLER_TIMEOUT_MS);
+        if (b === "slow") await sleep(SLOW_MS);
         if (v.kind === "ack") effects.xadd(keys.ledger, { g: group, n: m.fields.n!, k: m.fields.k ?? "", id: m.id, a: String(m.attempt) });
         call.verdict = v.kind;
         return v;
@@ -115,7 +155,7 @@ export function buildFunctions(set: OptionSet, keys: CaseKeys, history: History,
         }
       : {
           handle: async (m: Message, ctx: HandlerContext) => {
-            const v = await act(m, ctx.effects);
+            const v = await act(m, ctx.effects, has("maxHandlerMs") ? (ms) => ctx.extendVisibility(ms) : undefined);
             if (v.kind === "fail") throw new Error("fails");
             if (v.kind === "permanent") throw new PermanentError("permanent");
             if (v.kind === "retry") throw new RetryError("later", { delayMs: v.delayMs });
@@ -128,8 +168,9 @@ export function buildFunctions(set: OptionSet, keys: CaseKeys, history: History,
       crons: ["* * * * *"],
       ...handlers,
       ...(has("schema") ? { schema } : {}),
+      ...(has("payload") ? { payload: "json" as const } : {}),
       ...(has("partitions") ? { partitions: { count: PARTITIONS, key: "k" } } : {}),
-      options: options(set, keys),
+      options: tune(options(set, keys)),
     });
     return expandPartitions([fn]);
   });

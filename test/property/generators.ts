@@ -9,8 +9,11 @@
  */
 import fc from "fast-check";
 
+/** Issue 23's options: visibility extension (a cap past the handler timeout) and JSON bodies (functions.ts `visibilityAndBodies`). */
+export const VISIBILITY_AND_BODIES = ["maxHandlerMs", "payload"] as const;
+
 /** The options of the combination matrix (issue 19, item 4). */
-export const MATRIX = ["ordered", "rateLimit", "keyConcurrency", "delays", "noAck", "retention", "partitions", "maxParallelRuns", "handleBatch", "schema", "pollIntervalMs"] as const;
+export const MATRIX = ["ordered", "rateLimit", "keyConcurrency", "delays", "noAck", "retention", "partitions", "maxParallelRuns", "handleBatch", "schema", "pollIntervalMs", ...VISIBILITY_AND_BODIES] as const;
 export type Feature = (typeof MATRIX)[number];
 
 export interface OptionSet {

@@ -18,7 +18,7 @@ import type { RunState } from "./state.js";
 import { commitLeading } from "./steps/commit.js";
 import { failed, finish, stored } from "./steps/finish.js";
 import { handle } from "./steps/handle.js";
-import { nextFetch } from "./steps/next-fetch.js";
+import { nextFetchShared } from "./steps/share-wait.js";
 import { prepare } from "./steps/prepare.js";
 import { send } from "./steps/send.js";
 import { start } from "./steps/start.js";
@@ -43,7 +43,7 @@ async function sequence(s: RunState): Promise<RunReport> {
     for (;;) {
       const outcomes = await handle(s);
       const commit = await commitLeading(s, outcomes);
-      const next = nextFetch(s);
+      const next = await nextFetchShared(s, commit);
       const values = await send(s, commit, outcomes, next);
       if (values === undefined) break;
       await takeFetched(s, next, values);

@@ -36,7 +36,7 @@ for (const kind of ["redis", "engine"] as const) {
       const commands = /replayPath="([^"]*)"/.exec(report)?.[1];
       // The generator reads PBT_FEATURES and PBT_FINDINGS too: a replay needs them to draw the same case.
       const aimed = ["features", "findings"].map((k) => process.env[`PBT_${k.toUpperCase()}`] && ` --${k} ${process.env[`PBT_${k.toUpperCase()}`]}`).join("");
-      const replay = details.failed ? `\nReplay: npm run fuzz -- --store ${kind}${aimed} --seed ${details.seed} --path "${details.counterexamplePath}"${commands ? ` --replay "${commands}"` : ""}` : "";
+      const replay = details.failed ? `\nReplay: npm run fuzz -- --single --store ${kind}${aimed} --seed ${details.seed} --path "${details.counterexamplePath}"${commands ? ` --replay "${commands}"` : ""}` : "";
       const why = details.failed ? `\n${String(details.errorInstance)}` : "";
       expect(details.failed, `${report}${why}${replay}`).toBe(false);
       expect(details.numRuns + details.numSkips).toBeGreaterThan(0);

@@ -4,12 +4,20 @@ import { planBatchSize } from "../plan.js";
 import type { RunState } from "../state.js";
 import { requestsAfterRun, requestsPerBatch } from "../state.js";
 
-export function planNext(s: RunState): BatchPlan {
+/** `reads`: the request this plan is for reads the batch (a first request may only check gates). */
+export function planNext(s: RunState, reads = true): BatchPlan {
   const share = s.seat?.allowance();
   const o = share ? { ...s.o, maxSubrequests: Math.min(s.o.maxSubrequests, share.maxSubrequests), maxCpuMs: Math.min(s.o.maxCpuMs, share.maxCpuMs) } : s.o;
-  return planBatchSize(o, {
-    elapsedMs: s.now() - s.startedAt,
-    taken: s.report.read + s.report.reclaimed,
-    subrequestsUsed: s.budget.used + requestsAfterRun(s) + requestsPerBatch(s),
-  });
+  const plan = planBatchSize(o, spentBy(s));
+  if (reads && plan.size > 0) s.seat?.planned();
+  return plan;
 }
+
+/** True when the run's own budgets allow a batch that its part of the shared invocation's does not. */
+export const refusedByShare = (s: RunState): boolean => s.seat !== undefined && planBatchSize(s.o, spentBy(s)).size > 0 && planNext(s, false).size === 0;
+
+const spentBy = (s: RunState) => ({
+  elapsedMs: s.now() - s.startedAt,
+  taken: s.report.read + s.report.reclaimed,
+  subrequestsUsed: s.budget.used + requestsAfterRun(s) + requestsPerBatch(s),
+});

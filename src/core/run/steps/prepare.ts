@@ -6,6 +6,7 @@
  */
 import type { PollingFunction } from "../../define/define.js";
 import { resolveOptions } from "../../define/define.js";
+import { leastCpuUs, leastRequests } from "../../define/options.js";
 import { withLimits } from "../../define/run-limits.js";
 import { featuresOf } from "../../features/index.js";
 import type { RunReport } from "../../features/report.js";
@@ -58,6 +59,8 @@ export function prepare(fn: PollingFunction, deps: RunDeps): RunState | RunRepor
   // A feature may wrap what the run sends through (ordered: the lease's fence); counted outside it, as sent by the run.
   const wrapped = s.features.reduce((inner, f) => f.transport?.(inner) ?? inner, deps.transport);
   if (wrapped !== deps.transport) (s as { t: RunState["t"] }).t = countingTransport(wrapped);
-  if (deps.share) (s as { seat: RunState["seat"] }).seat = deps.share.join(() => ({ subrequests: s.budget.used, messages: s.report.read + s.report.reclaimed }));
+  // Its least for one batch, as the invocation reserved it (scheduled.ts): it gets its first batch however late it joins.
+  const least = { subrequests: leastRequests(o), cpuUs: leastCpuUs(o) };
+  if (deps.share) (s as { seat: RunState["seat"] }).seat = deps.share.join(() => ({ subrequests: s.budget.used, messages: s.report.read + s.report.reclaimed }), least);
   return s;
 }

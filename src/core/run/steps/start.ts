@@ -18,13 +18,13 @@ import { joinRides } from "./rides.js";
 
 /** Undefined when the run goes on; the report to return when it ends here. */
 export async function start(s: RunState): Promise<RunReport | undefined> {
+  const takeover = s.features.find((f) => f.start);
+  const shape = firstShape(s);
   const size = () => {
-    const p = planNext(s);
+    const p = planNext(s, !shape.gatesOnly);
     if (p.size === 0) s.stop(p.limit);
     return p.size;
   };
-  const takeover = s.features.find((f) => f.start);
-  const shape = firstShape(s);
   const first = takeover ? await takeover.start!(s.t, size, shape) : await firstRequest(s.t, s.target, s.o, shape, size);
   if (!first) return { ...costs(s, 0, 0), stopReason: "leased" };
   if (first.paused) return { ...costs(s, 0, 0), stopReason: "paused" };
