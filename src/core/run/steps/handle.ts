@@ -38,7 +38,7 @@ export async function handle(s: RunState): Promise<Outcome[]> {
 }
 
 /** Every message the batch's commit settles as this run's: handled, dead-lettered unhandled, put back, or skipped. */
-const held = (f: Fetched): string[] => [...f.toHandle.map((m) => m.id), ...f.expired.map((e) => e.message.id), ...f.released.map((r) => r.id), ...f.skipped];
+const held = (f: Fetched): string[] => [...f.toHandle.map((m) => m.id), ...f.expired.map((e) => e.message.id), ...f.released.map((r) => r.id), ...f.skipped.map((r) => r.id)];
 
 function extension(s: RunState, fetchedAt: number): Visibility | undefined {
   const { maxHandlerMs } = s.o;
@@ -59,7 +59,7 @@ function extension(s: RunState, fetchedAt: number): Visibility | undefined {
 function dropLost(s: RunState, v: Visibility, outcomes: Outcome[]): Outcome[] {
   const f = s.fetched;
   const kept = (id: string) => !v.lost(id);
-  s.fetched = { ...f, expired: f.expired.filter((e) => kept(e.message.id)), released: f.released.filter((r) => kept(r.id)), skipped: f.skipped.filter(kept), replayOf: f.replayOf.filter((r) => r.entry === undefined || kept(r.entry)) };
+  s.fetched = { ...f, expired: f.expired.filter((e) => kept(e.message.id)), released: f.released.filter((r) => kept(r.id)), skipped: f.skipped.filter((r) => kept(r.id)), replayOf: f.replayOf.filter((r) => r.entry === undefined || kept(r.entry)) };
   let lost = 0;
   const result = outcomes.map((o) => {
     if (kept(o.message.id)) return o;

@@ -1,0 +1,192 @@
+/**
+ * Priority lanes in a run (lanes.ts, run/lane-plan.ts), against Redis through
+ * the bridge: the high lane drains first within its share, the low lane's
+ * wait stays within the stated bound (1 + ⌈k / share⌉ fetches for depth k),
+ * and every per-message effect (XACK, recovery, dead letter, replay, delay)
+ * stays in the message's own lane.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import type { PollingFunction, PollingFunctionDefinition } from "../../../src/core/define/define.js";
+import { laneStreams, resolveLanes, shares } from "../../../src/core/define/lanes.js";
+import { delayCommand } from "../../../src/core/features/delayed.js";
+import { PermanentError } from "../../../src/core/redis/errors.js";
+import { runFunction } from "../../../src/core/run/run.js";
+import { replay } from "../../../src/api/replay.js";
+import { createCatalog } from "../../../src/api/catalog.js";
+import { delayedKey, delayedPayloadsKey } from "../../../src/core/redis/keys.js";
+import { age, bridgeTransport, enqueue, entries, faultyBridge, pending, useFixture } from "../../support/engine.js";
+
+const f = useFixture();
+const transport = bridgeTransport();
+const VT = 60_000;
+const LANES = { names: ["high", "low"], weights: [4, 1] };
+const made: string[] = [];
+afterAll(async () => {
+  if (made.length > 0) await f.tcp.del(made);
+});
+
+/** A lanes function; its lane streams (highest first) are cleaned up after the file. */
+function lanesFn(def: Partial<PollingFunctionDefinition> & Pick<PollingFunctionDefinition, "handle"> | Partial<PollingFunctionDefinition> & Pick<PollingFunctionDefinition, "handleBatch">, options: Record<string, unknown> = {}) {
+  const fn = f.fn({ ...def, options: { lanes: LANES, visibilityTimeoutMs: VT, ...options } } as never);
+  const streams = laneStreams(fn.stream, resolveLanes(LANES));
+  made.push(...streams, ...streams.flatMap((s) => [delayedKey(s), delayedPayloadsKey(s)]));
+  return { fn, high: streams[0]!, low: streams[1]! };
+}
+
+const run = (fn: PollingFunction) => runFunction(fn, { transport, vars: {}, trigger: "cron" });
+const tagged = (lane: string, n: number) => Array.from({ length: n }, (_, i) => ({ lane, n: String(i) }));
+
+describe("lanes: shares and the starvation bound", () => {
+  it("with both lanes backlogged, reads high 40 and low 10 per fetch of 50, and every low message within 1 + ⌈k/10⌉ fetches", async () => {
+    const batches: { high: number; low: number; lowDepths: number[] }[] = [];
+    const { fn, high, low } = lanesFn({
+      handleBatch: async (messages) => {
+        const b = { high: 0, low: 0, lowDepths: [] as number[] };
+        for (const m of messages) {
+          if (m.stream === high) b.high += 1;
+          else if (m.stream === low) {
+            b.low += 1;
+            b.lowDepths.push(Number(m.fields.n) + 1);
+          } else throw new Error(`a message from ${m.stream}`);
+        }
+        batches.push(b);
+      },
+    }, { batchSize: 50, concurrency: 50, maxCpuMs: 30_000 });
+    await enqueue(f.tcp, high, tagged("high", 200));
+    await enqueue(f.tcp, low, tagged("low", 200));
+    const report = await run(fn);
+
+    expect(shares(50, [4, 1])).toEqual([40, 10]);
+    // The high lane drains first at its share; the low lane never gets less than its own.
+    const both = batches.slice(0, 5);
+    expect(both.map((b) => [b.high, b.low])).toEqual(Array.from({ length: 5 }, () => [40, 10]));
+    batches.forEach((b, i) => {
+      for (const k of b.lowDepths) expect(i + 1, `low message at depth ${k}`).toBeLessThanOrEqual(1 + Math.ceil(k / 10));
+    });
+    expect(batches.reduce((n, b) => n + b.high, 0)).toBe(200);
+    expect(batches.reduce((n, b) => n + b.low, 0)).toBe(200);
+    expect(report).toMatchObject({ read: 400, acked: 400, laneReads: { high: 200, low: 200 } });
+    // Acknowledged in its own lane: nothing left pending in either stream.
+    expect(await pending(f.tcp, high, fn.group)).toEqual([]);
+    expect(await pending(f.tcp, low, fn.group)).toEqual([]);
+  });
+
+  it("gives a lone backlogged low lane all but the high lane's probe of one per fetch", async () => {
+    const batches: number[] = [];
+    const { fn, low } = lanesFn({ handleBatch: async (messages) => void batches.push(messages.filter((m) => m.stream === low).length) }, { batchSize: 50, concurrency: 50, maxCpuMs: 30_000 });
+    await enqueue(f.tcp, low, tagged("low", 200));
+    const report = await run(fn);
+    // The first fetch asks by share (10 of low), then the empty high lane is probed with one, and low gets 49.
+    expect(batches.slice(0, 4)).toEqual([10, 49, 49, 49]);
+    expect(report).toMatchObject({ read: 200, acked: 200 });
+    expect(await pending(f.tcp, low, fn.group)).toEqual([]);
+  });
+});
+
+describe("lanes: every per-message effect in the message's own lane", () => {
+  it("reclaims a crashed run's messages from each lane, as attempt 2, and acknowledges each in its lane", async () => {
+    const seen: { stream: string; id: string; attempt: number }[] = [];
+    const { fn, high, low } = lanesFn({ handle: async (m) => void seen.push({ stream: m.stream, id: m.id, attempt: m.attempt }) });
+    const highIds = await enqueue(f.tcp, high, tagged("high", 3));
+    const lowIds = await enqueue(f.tcp, low, tagged("low", 2));
+    const broken = await faultyBridge({ before: (ctx) => (ctx.path === "/multi-exec" ? "drop" : undefined) });
+    const crashed = await runFunction(fn, { transport: broken.transport, vars: {}, trigger: "cron" });
+    await broken.close();
+    expect(crashed.stopReason).toBe("error");
+    expect((await pending(f.tcp, high, fn.group)).map((p) => p.id)).toEqual(highIds);
+    expect((await pending(f.tcp, low, fn.group)).map((p) => p.id)).toEqual(lowIds);
+
+    seen.length = 0;
+    await age(f.tcp, high, fn.group, VT);
+    await age(f.tcp, low, fn.group, VT);
+    const late = await run(fn);
+    expect(late).toMatchObject({ reclaimed: 5, acked: 5, read: 0 });
+    expect(seen.filter((m) => m.stream === high).map((m) => [m.id, m.attempt])).toEqual(highIds.map((id) => [id, 2]));
+    expect(seen.filter((m) => m.stream === low).map((m) => [m.id, m.attempt])).toEqual(lowIds.map((id) => [id, 2]));
+    expect(await pending(f.tcp, high, fn.group)).toEqual([]);
+    expect(await pending(f.tcp, low, fn.group)).toEqual([]);
+  });
+
+  it("dead-letters a poison message of the high lane with that lane's stream, and its replay lands back in the high lane", async () => {
+    let healed = false;
+    const seen: { stream: string; tag: string }[] = [];
+    const { fn, high, low } = lanesFn({
+      handle: async (m) => {
+        if (m.fields.tag === "poison" && !healed) throw new PermanentError("poison");
+        seen.push({ stream: m.stream, tag: m.fields.tag! });
+      },
+    });
+    await enqueue(f.tcp, high, [{ tag: "poison" }, { tag: "fine-high" }]);
+    await enqueue(f.tcp, low, [{ tag: "fine-low" }]);
+    const first = await run(fn);
+    expect(first).toMatchObject({ read: 3, acked: 2, deadLettered: 1 });
+    expect(await pending(f.tcp, high, fn.group)).toEqual([]);
+    const dlq = `${fn.stream}:dlq`;
+    const letters = await entries(f.tcp, dlq);
+    expect(letters).toHaveLength(1);
+    expect(letters[0]!.message.stream).toBe(high);
+
+    const replayed = await replay(transport, createCatalog([fn]), dlq, { ids: [letters[0]!.id] });
+    expect(replayed).toHaveLength(1);
+    expect((await entries(f.tcp, high)).filter((e) => e.message.tag === "poison")).toHaveLength(2);
+    expect((await entries(f.tcp, low)).filter((e) => e.message.tag === "poison")).toHaveLength(0);
+    healed = true;
+    seen.length = 0;
+    await run(fn);
+    expect(seen).toEqual([{ stream: high, tag: "poison" }]);
+    // The replay settled its dead letter in the commit that acknowledged it.
+    expect(await entries(f.tcp, dlq)).toEqual([]);
+  });
+
+  it("promotes a delayed message enqueued for the high lane into the high lane, and parks a long retry back into its own lane", async () => {
+    const seen: { stream: string; tag: string; attempt: number }[] = [];
+    let fail = true;
+    const { fn, high, low } = lanesFn(
+      {
+        handle: async (m) => {
+          seen.push({ stream: m.stream, tag: m.fields.tag!, attempt: m.attempt });
+          if (m.fields.tag === "retry" && fail) {
+            fail = false;
+            const { RetryError } = await import("../../../src/core/redis/errors.js");
+            throw new RetryError("later", { delayMs: VT * 2 });
+          }
+        },
+      },
+      { delays: true },
+    );
+    await run(fn); // Creates the groups.
+    await transport.pipeline([delayCommand(high, { inMs: 0 }, [{ id: "d1", fields: { tag: "delayed" } }])]);
+    await enqueue(f.tcp, low, [{ tag: "retry" }]);
+    const first = await run(fn);
+    expect(first).toMatchObject({ read: 2, acked: 1, retried: 1 });
+    expect(seen.slice(0, 2).sort((a, b) => a.tag.localeCompare(b.tag))).toEqual([
+      { stream: high, tag: "delayed", attempt: 1 },
+      { stream: low, tag: "retry", attempt: 1 },
+    ]);
+    // The parked retry waits in the low lane's delayed set, not the high lane's.
+    expect(await f.tcp.zCard(delayedKey(low))).toBe(1);
+    expect(await f.tcp.zCard(delayedKey(high))).toBe(0);
+    // Make it due now, on the Redis clock's terms (its score is a unix ms time).
+    await f.tcp.sendCommand(["ZADD", delayedKey(low), "0", (await f.tcp.zRange(delayedKey(low), 0, 0))[0]!]);
+    seen.length = 0;
+    await run(fn);
+    expect(seen).toEqual([{ stream: low, tag: "retry", attempt: 2 }]);
+    expect(await pending(f.tcp, low, fn.group)).toEqual([]);
+    expect(await pending(f.tcp, high, fn.group)).toEqual([]);
+  });
+
+  it("reads nothing from any lane while the function is paused", async () => {
+    const seen: string[] = [];
+    const { fn, high, low } = lanesFn({ handle: async (m) => void seen.push(m.stream) });
+    await run(fn);
+    const { pauseOp } = await import("../../../src/core/features/pause.js");
+    await transport.pipeline([pauseOp(fn.stream, fn.group, Date.now()).command]);
+    await enqueue(f.tcp, high, [{ tag: "h" }]);
+    await enqueue(f.tcp, low, [{ tag: "l" }]);
+    const paused = await run(fn);
+    expect(paused.stopReason).toBe("paused");
+    expect(seen).toEqual([]);
+    expect(await pending(f.tcp, high, fn.group)).toEqual([]);
+    expect(await pending(f.tcp, low, fn.group)).toEqual([]);
+  });
+});
