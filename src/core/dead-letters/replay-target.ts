@@ -32,6 +32,8 @@ export interface ReplayOf {
   id: string;
   /** The replayed entry that named it: its settle must travel with that entry's own commit (split-commit.ts). */
   entry?: string;
+  /** That entry's stream (a lane's, lanes.ts). */
+  stream?: string;
 }
 
 /** What a run does with one entry it fetched. */
@@ -61,7 +63,7 @@ export function sortInto(into: ReplaySorting, at: { stream: string; group: strin
     into.skipped.push({ id, stream: at.stream });
     return undefined;
   }
-  if (sorted.of) into.replayOf.push({ ...sorted.of, entry: id });
+  if (sorted.of) into.replayOf.push({ ...sorted.of, entry: id, stream: at.stream });
   return sorted.fields;
 }
 

@@ -190,3 +190,39 @@ describe("lanes: every per-message effect in the message's own lane", () => {
     expect(await pending(f.tcp, low, fn.group)).toEqual([]);
   });
 });
+
+describe("lanes with maxHandlerMs", () => {
+  it("extends each lane's entry in its own stream, though their ids coincide: handled once each under overlapping runs, no delivery charged", async () => {
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const vt = 2_000;
+    const calls: { stream: string; attempt: number }[] = [];
+    const { fn, high, low } = lanesFn(
+      {
+        handle: async (m, ctx) => {
+          calls.push({ stream: m.stream, attempt: m.attempt });
+          await sleep(3 * vt);
+          ctx.effects.rpush(`${fn.stream}:done`, m.stream);
+        },
+      },
+      { visibilityTimeoutMs: vt, handlerTimeoutMs: 7_000, maxHandlerMs: 7_000, maxRunMs: 10_000, batchSize: 2, concurrency: 2, maxDeliveries: 5 },
+    );
+    made.push(`${fn.stream}:done`);
+    await run(fn); // Creates the groups.
+    // The same id in both lanes: an extension that names the wrong stream would lose one of them.
+    await f.tcp.xAdd(high, "5-1", { tag: "h" });
+    await f.tcp.xAdd(low, "5-1", { tag: "l" });
+    const runs: Promise<unknown>[] = [];
+    for (let i = 0; i < 8; i++) {
+      runs.push(runFunction(fn, { transport: bridgeTransport(), vars: {}, trigger: "manual", slot: i }));
+      await sleep(1_000);
+    }
+    const reports = (await Promise.all(runs)) as { reclaimed: number; acked: number; error?: string }[];
+    expect(calls.sort((a, b) => a.stream.localeCompare(b.stream))).toEqual([high, low].sort().map((stream) => ({ stream, attempt: 1 })));
+    expect(reports.reduce((n, r) => n + r.reclaimed, 0)).toBe(0);
+    expect(reports.reduce((n, r) => n + r.acked, 0)).toBe(2);
+    expect(reports.map((r) => r.error).filter(Boolean)).toEqual([]);
+    expect((await f.tcp.lRange(`${fn.stream}:done`, 0, -1)).sort()).toEqual([high, low].sort());
+    expect(await pending(f.tcp, high, fn.group)).toEqual([]);
+    expect(await pending(f.tcp, low, fn.group)).toEqual([]);
+  }, 20_000);
+});
