@@ -13,14 +13,7 @@ import type { Partitions } from "../core/define/partitions.js";
 import { ApiError } from "./errors.js";
 import { partitionSpecs } from "../core/partitions/partition-specs.js";
 import type { Payload } from "../core/define/payload.js";
-import { laneStreams } from "../core/define/lanes.js";
-import { lanesOf, type FunctionOptions } from "../core/define/options.js";
-
-/** The streams a function reads: its lanes', or its stream alone. */
-const readStreams = (stream: string, o: FunctionOptions): string[] => {
-  const lanes = lanesOf(o);
-  return lanes ? laneStreams(stream, lanes) : [stream];
-};
+import { streamsRead } from "../core/define/options.js";
 
 export interface Catalog {
   readonly functions: readonly PollingFunction[];
@@ -47,7 +40,7 @@ export function createCatalog(functions: readonly PollingFunction[]): Catalog {
   const resolved = new Map(functions.map((fn) => [fn, resolveOptions(fn, {}, 1)]));
   const dlqOf = new Map(functions.map((fn) => [fn, resolved.get(fn)!.deadLetterStream]));
   // A function with lanes (lanes.ts) consumes each lane's stream: its dead letters replay there.
-  const streamsOf = new Map(functions.map((fn) => [fn, readStreams(fn.stream, resolved.get(fn)!)]));
+  const streamsOf = new Map(functions.map((fn) => [fn, streamsRead(fn.stream, resolved.get(fn)!)]));
   const consumersOf = (stream: string) => functions.filter((fn) => streamsOf.get(fn)!.includes(stream));
   const isDeadLetter = (stream: string) => [...dlqOf.values()].includes(stream);
   const isSource = (stream: string) => consumersOf(stream).length > 0;

@@ -7,7 +7,7 @@
 import { estimateCpuUs } from "./cpu-estimate.js";
 import { checkVisibility, extensionsPerBatch } from "./visibility-limits.js";
 import { ConfigError } from "../redis/errors.js";
-import { resolveLanes, validateLanes, type LaneOptions, type Lanes } from "./lanes.js";
+import { laneStreams, resolveLanes, validateLanes, type LaneOptions, type Lanes } from "./lanes.js";
 
 export interface RateLimit {
   /** Messages per window. */
@@ -144,6 +144,12 @@ export interface FunctionOptions {
 
 /** A function's lanes with their defaults filled in, or undefined when it reads one stream. */
 export const lanesOf = (o: Pick<FunctionOptions, "lanes">): Lanes | undefined => (o.lanes === undefined ? undefined : resolveLanes(o.lanes));
+
+/** The streams a function on `stream` reads, highest lane first: its lanes' streams, or `stream` alone. */
+export function streamsRead(stream: string, o: Pick<FunctionOptions, "lanes">): string[] {
+  const lanes = lanesOf(o);
+  return lanes ? laneStreams(stream, lanes) : [stream];
+}
 
 export interface KeyConcurrency {
   field: string;

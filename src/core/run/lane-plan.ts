@@ -16,8 +16,8 @@
  */
 import type { Target } from "../define/target.js";
 import type { LaneRead } from "../define/lanes.js";
-import { laneCounts, laneStreams, shares } from "../define/lanes.js";
-import { lanesOf, type FunctionOptions } from "../define/options.js";
+import { laneCounts, shares } from "../define/lanes.js";
+import { lanesOf, streamsRead, type FunctionOptions } from "../define/options.js";
 import type { Fetched } from "../handle/fetched.js";
 import { emptyFetch } from "../handle/fetched.js";
 import type { Op } from "../redis/ops.js";
@@ -42,7 +42,7 @@ export interface LanePlan {
 
 export function lanePlan(stream: string, o: Pick<FunctionOptions, "lanes">): LanePlan {
   const lanes = lanesOf(o);
-  const streams = lanes ? laneStreams(stream, lanes) : [stream];
+  const streams = streamsRead(stream, o);
   return { streams, weights: lanes?.weights ?? [1], names: lanes?.names, last: undefined, asked: [], cursors: streams.map(() => undefined) };
 }
 

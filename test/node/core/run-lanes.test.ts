@@ -226,3 +226,27 @@ describe("lanes with maxHandlerMs", () => {
     expect(await pending(f.tcp, low, fn.group)).toEqual([]);
   }, 20_000);
 });
+
+describe("lanes with retention", () => {
+  it("trims every lane below what the group still needs, keeping each lane's pending entries", async () => {
+    let failLow = true;
+    const { fn, high, low } = lanesFn(
+      {
+        handle: async (m) => {
+          if (m.stream === low && m.fields.n === "0" && failLow) throw new Error("not yet");
+        },
+      },
+      { retention: { maxLen: 0 } },
+    );
+    await enqueue(f.tcp, high, tagged("high", 5));
+    const [keep] = await enqueue(f.tcp, low, tagged("low", 5));
+    const report = await run(fn);
+    expect(report).toMatchObject({ read: 10, acked: 9, retried: 1 });
+    // The high lane's acknowledged history is gone; the low lane keeps only its pending entry and what follows it.
+    expect(await entries(f.tcp, high)).toEqual([]);
+    expect((await entries(f.tcp, low)).map((e) => e.id)[0]).toBe(keep);
+    expect((await pending(f.tcp, low, fn.group)).map((p) => p.id)).toEqual([keep]);
+    failLow = false;
+  });
+});
+
