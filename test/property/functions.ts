@@ -17,6 +17,8 @@ import { HANDLER_TIMEOUT_MS, MAX_DELIVERIES, RATE_PERIOD_MS, RETRY_DELAYS_MS, VI
 import type { History } from "./history.js";
 
 export const PARTITIONS = 2;
+/** With `lanes`: two lanes, `low` (the default) being the stream itself. */
+export const LANES = { names: ["high", "low"] };
 export const SLOW_MS = 40;
 
 export interface CaseKeys {
@@ -55,7 +57,8 @@ const schema: StandardSchemaV1<unknown, Record<string, string>> = {
 export function options(set: OptionSet, keys: CaseKeys): Partial<FunctionOptions> {
   const has = (f: string) => set.features.includes(f as never);
   return {
-    batchSize: set.batchSize,
+    // Every lane is read on every fetch, so a batch holds at least one message per lane.
+    batchSize: has("lanes") ? Math.max(LANES.names.length, set.batchSize) : set.batchSize,
     concurrency: set.concurrency,
     visibilityTimeoutMs: VISIBILITY_MS,
     handlerTimeoutMs: HANDLER_TIMEOUT_MS,
@@ -74,6 +77,7 @@ export function options(set: OptionSet, keys: CaseKeys): Partial<FunctionOptions
     ...(has("retention") ? { retention: { maxLen: 0 } } : {}),
     ...(has("maxParallelRuns") ? { maxParallelRuns: 3 } : {}),
     ...(has("pollIntervalMs") ? { pollIntervalMs: 1_000 } : {}),
+    ...(has("lanes") ? { lanes: LANES } : {}),
   };
 }
 
