@@ -83,6 +83,17 @@ describe("lanes: shares and the starvation bound", () => {
   });
 });
 
+describe("lanes: what an idle tick costs", () => {
+  it("is one request of two commands per lane (each lane's XPENDING summary and XREADGROUP), against two for one stream", async () => {
+    const { fn } = lanesFn({ handle: async () => {} });
+    const plain = f.fn({ handle: async () => {} });
+    await run(fn);
+    await run(plain);
+    expect(await run(fn)).toMatchObject({ requests: 1, commands: 4, read: 0 });
+    expect(await run(plain)).toMatchObject({ requests: 1, commands: 2, read: 0 });
+  });
+});
+
 describe("lanes: every per-message effect in the message's own lane", () => {
   it("reclaims a crashed run's messages from each lane, as attempt 2, and acknowledges each in its lane", async () => {
     const seen: { stream: string; id: string; attempt: number }[] = [];
