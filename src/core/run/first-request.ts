@@ -46,6 +46,8 @@ export async function firstRequest(
   const summaryOps = (): Op<unknown>[] => lanes.streams.map((stream) => shape.summary?.(stream) ?? xpendingSummary(stream, target.group));
   const extra = shape.ride?.ops ?? [];
   let mainMissing = false;
+  // Each lane's read as it came back (lane order), and what it asked: a lane's read may succeed beside another's refusal.
+  let laneReads: LaneReply[] = [];
   const send = async (count: number): Promise<[Settled<unknown>, Settled<unknown> | undefined]> => {
     const summaries = summaryOps();
     const reads = count === 0 ? [] : shape.gatesOnly ? [gatesOnlyOp(target, gate)] : readOps(target, lanes, count, o.noAck, gate);
@@ -54,8 +56,11 @@ export async function firstRequest(
     if (extra.length > 0) shape.ride?.replies?.(settled.slice(ops));
     const main = settled[lanes.streams.indexOf(target.stream)];
     mainMissing = main !== undefined && !main.ok && isMissingGroup(main.error);
+    laneReads = count === 0 || shape.gatesOnly ? [] : byLane(lanes.asked, settled.slice(summaries.length, ops));
     return [joined(settled.slice(0, summaries.length)), reads.length === 0 ? undefined : joined(settled.slice(summaries.length, ops))];
   };
+  // What a send's lane reads delivered stays delivered (pending under our consumer) when the request is sent again.
+  let carried: LaneReply[] = [];
   const plainSummary = async () => joined(await pipelineSettled(t, lanes.streams.map((stream) => xpendingSummary(stream, target.group))));
   let requested = size();
   let [summary, read] = await send(requested);
@@ -71,6 +76,8 @@ export async function firstRequest(
     // Only when missing: ensureGroup also opens the gates, and the backpressure gate may be closed on purpose.
     if (mainMissing) await ensureGroup(t, target.stream, target.group, o.startId);
     await ensureLaneGroups(t, target, lanes, o.startId);
+    // A lane whose group existed was read already (its entries are pending under our consumer): hand them on too.
+    carried = laneReads;
     requested = size();
     [summary, read] = await send(requested);
     promotedAfterRead = false;
@@ -98,12 +105,36 @@ export async function firstRequest(
   if (pauseGate === "paused") return { ...base, entries: undefined, requested: 0, gateOpen: true, paused: true };
   if (read === undefined) return { ...base, entries: undefined, requested: 0, gateOpen: true };
   if (read.ok && shape.gatesOnly) return { ...base, entries: undefined, requested: 0, gateOpen: true };
-  if (read.ok) return { ...base, entries: read.value as StreamEntry[][], requested, gateOpen: true };
+  if (read.ok || (!isPausedError(read.error) && !isMissingGroup(read.error))) {
+    // Refused for another reason (Upstash's per-consumer PEL limit is per stream): the lanes read stay read.
+    const got = merged(carried, laneReads);
+    lanes.asked = got.map((r) => r.asked);
+    const entries = got.filter((r) => r.asked > 0).map((r) => r.entries);
+    return { ...base, asked: lanes.asked, entries, requested: lanes.asked.reduce((a, b) => a + b, 0), gateOpen: true, ...(read.ok ? {} : { readError: read.error }) };
+  }
   if (isPausedError(read.error)) return { ...base, entries: undefined, requested: 0, gateOpen: true, paused: true };
-  // The group and the pause gate exist, so a missing group here is the closed backpressure gate.
-  if (isMissingGroup(read.error)) return { ...base, entries: undefined, requested: 0, gateOpen: false };
-  return { ...base, entries: undefined, requested: 0, gateOpen: true, readError: read.error };
+  // The group and the pause gate exist, so a missing group here is the closed backpressure gate (it refuses every lane alike).
+  return { ...base, entries: undefined, requested: 0, gateOpen: false };
 }
+
+/** One lane's read in the first request: what it asked, and what it brought (nothing when it was refused or not sent). */
+interface LaneReply {
+  asked: number;
+  entries: StreamEntry[];
+}
+
+/** The reads' replies (sent for the lanes asked for more than 0) by lane; a refused read counts as not asked. */
+function byLane(asked: readonly number[], replies: readonly Settled<unknown>[]): LaneReply[] {
+  let r = 0;
+  return asked.map((n) => {
+    if (n === 0) return { asked: 0, entries: [] };
+    const reply = replies[r++];
+    return reply?.ok ? { asked: n, entries: reply.value as StreamEntry[] } : { asked: 0, entries: [] };
+  });
+}
+
+const merged = (a: readonly LaneReply[], b: readonly LaneReply[]): LaneReply[] =>
+  b.map((x, i) => (a[i] === undefined || a[i]!.asked === 0 ? x : { asked: a[i]!.asked + x.asked, entries: [...a[i]!.entries, ...x.entries] }));
 
 /** Several lanes' replies as one: the first refusal (the gates refuse every lane's read alike), or every value in order. */
 function joined(settled: readonly Settled<unknown>[]): Settled<unknown[]> {

@@ -48,21 +48,32 @@ export function lanePlan(stream: string, o: Pick<FunctionOptions, "lanes">): Lan
 
 export const laneTarget = (t: Target, stream: string): Target => (stream === t.stream ? t : { ...t, stream });
 
-/** `size` over the lanes by weight; below one per lane, the highest lanes get one each (the lowest wait). */
-function split(size: number, weights: readonly number[], counts: (size: number) => number[]): number[] {
+/**
+ * `size` over the lanes by weight. A budget (time, CPU, subrequests) may
+ * allow fewer messages than there are lanes: then one each goes to the
+ * highest lanes not found short (a lane not read yet this run counts as not
+ * short), so every lane is reached within ⌈lanes / size⌉ fetches, and an
+ * empty high lane never keeps a lower one from being read. The share bound
+ * of lanes.ts holds from a size of one message per lane up.
+ */
+function split(size: number, weights: readonly number[], counts: (size: number) => number[], last?: readonly LaneRead[]): number[] {
   if (size >= weights.length) return counts(size);
-  return weights.map((_, i) => (i < size ? 1 : 0));
+  const short = (i: number) => (last?.[i] !== undefined && last[i]!.asked > 0 && last[i]!.got < last[i]!.asked ? 1 : 0);
+  const order = weights.map((_, i) => i).sort((a, b) => short(a) - short(b) || a - b);
+  const out = weights.map(() => 0);
+  for (const i of order.slice(0, size)) out[i] = 1;
+  return out;
 }
 
 /** The reads of one fetch, highest lane first; a lane asked for nothing is not read (COUNT 0 would mean no limit). */
 export function readOps(t: Target, plan: LanePlan, size: number, noAck: boolean, gate?: string): Op<unknown>[] {
-  plan.asked = split(size, plan.weights, (n) => laneCounts(n, plan.weights, plan.last));
+  plan.asked = split(size, plan.weights, (n) => laneCounts(n, plan.weights, plan.last), plan.last);
   return plan.streams.flatMap((stream, i) => (plan.asked[i]! > 0 ? [readOp(t, plan.asked[i]!, noAck, gate, stream)] : []));
 }
 
 export interface Reads {
   fetched: Fetched;
-  /** Every lane read came back short: nothing new is left to read. */
+  /** Every lane was read and came back short: nothing new is left to read. */
   short: boolean;
   /** A lane came back full: a backlog (fan-out, budgets). */
   full: boolean;
@@ -80,7 +91,8 @@ export function takeReads(t: Target, plan: LanePlan, replies: readonly StreamEnt
   let full = false;
   plan.streams.forEach((stream, i) => {
     const asked = plan.asked[i]!;
-    if (asked === 0) return;
+    // A lane this fetch could not afford to ask may hold messages: reading is not over.
+    if (asked === 0) return void (short = false);
     const part = fromRead(laneTarget(t, stream), replies[r++] ?? []);
     const got = part.toHandle.length + part.skipped.length;
     last[i] = { asked, got };

@@ -83,6 +83,17 @@ describe("lanes: shares and the starvation bound", () => {
   });
 });
 
+describe("lanes: a budget of fewer messages than lanes", () => {
+  it("reads a lower lane when the high lane is empty, though each fetch may take one message (found by the property tests)", async () => {
+    const seen: string[] = [];
+    const { fn, low } = lanesFn({ handle: async (m) => void seen.push(m.fields.tag!) }, { rateLimit: { limit: 1, periodMs: 600_000 } });
+    await run(fn);
+    await enqueue(f.tcp, low, [{ tag: "only" }]);
+    expect(await run(fn)).toMatchObject({ read: 1, acked: 1 });
+    expect(seen).toEqual(["only"]);
+  });
+});
+
 describe("lanes: what an idle tick costs", () => {
   it("is one request of two commands per lane (each lane's XPENDING summary and XREADGROUP), against two for one stream", async () => {
     const { fn } = lanesFn({ handle: async () => {} });
@@ -184,6 +195,49 @@ describe("lanes: every per-message effect in the message's own lane", () => {
     expect(seen).toEqual([{ stream: low, tag: "retry", attempt: 2 }]);
     expect(await pending(f.tcp, low, fn.group)).toEqual([]);
     expect(await pending(f.tcp, high, fn.group)).toEqual([]);
+  });
+
+  it("creates a lane's group when lanes are added to a function whose group exists, and reads what was enqueued to the lane before", async () => {
+    const seen: string[] = [];
+    const { fn, high } = lanesFn({ handle: async (m) => void seen.push(`${m.stream === high ? "high" : "low"}:${m.fields.tag}`) });
+    await f.createGroup(fn);
+    await enqueue(f.tcp, high, [{ tag: "early" }]);
+    await enqueue(f.tcp, fn.stream, [{ tag: "plain" }]);
+    const r = await run(fn);
+    expect(r).toMatchObject({ read: 2, acked: 2 });
+    expect(seen.sort()).toEqual(["high:early", "low:plain"]);
+    expect(await pending(f.tcp, high, fn.group)).toEqual([]);
+  });
+
+  it("holds keyConcurrency across lanes and runs though two lanes' entries share an id (found by the property tests)", async () => {
+    let now = 0;
+    let most = 0;
+    let started!: () => void;
+    const first = new Promise<void>((resolve) => (started = resolve));
+    const { fn, high, low } = lanesFn(
+      {
+        handle: async () => {
+          most = Math.max(most, ++now);
+          started();
+          await new Promise((resolve) => setTimeout(resolve, 400));
+          now -= 1;
+        },
+      },
+      { keyConcurrency: { field: "k", max: 1 } },
+    );
+    made.push(`{${fn.stream}}:cronsumer-key:${fn.group}:a`);
+    await run(fn);
+    await f.tcp.xAdd(high, "7-1", { k: "a" });
+    const a = runFunction(fn, { transport, vars: {}, trigger: "manual", slot: 0 });
+    await first;
+    // While run A holds key a for the high lane's 7-1, run B reads the low lane's 7-1 of the same key.
+    await f.tcp.xAdd(low, "7-1", { k: "a" });
+    const b = await runFunction(fn, { transport, vars: {}, trigger: "manual", slot: 1 });
+    await a;
+    expect(most).toBe(1);
+    expect(b).toMatchObject({ read: 1, acked: 0, heldBack: 1 });
+    // Put back in its own lane, uncharged.
+    expect((await pending(f.tcp, low, fn.group)).map((p) => [p.id, p.deliveries])).toEqual([["7-1", 0]]);
   });
 
   it("reads nothing from any lane while the function is paused", async () => {
