@@ -15,7 +15,10 @@ import { runSession } from "../../src/core/run/run-session.js";
 import type { Gate } from "./faults.js";
 import { KilledRunError } from "./faults.js";
 import type { CaseKeys } from "./functions.js";
-import { messageFields, PARTITIONS } from "./functions.js";
+import { LANES, messageFields, PARTITIONS } from "./functions.js";
+import { laneStream, resolveLanes } from "../../src/core/define/lanes.js";
+import { streamsRead } from "../../src/core/define/options.js";
+import { resolveOptions } from "../../src/core/define/define.js";
 import type { MessageSpec, OptionSet, RunSpec } from "./generators.js";
 import { LATE_MS, RATE_PERIOD_MS } from "./generators.js";
 import { History } from "./history.js";
@@ -70,8 +73,9 @@ export class Case {
     return `*pbt-${this.keys.id}*`;
   }
 
+  /** Every stream a function reads (each lane's, with `lanes`), with its group. */
   get streams(): [string, string][] {
-    return this.fns.flat().map((fn) => [fn.stream, fn.group]);
+    return this.fns.flat().flatMap((fn) => streamsRead(fn.stream, resolveOptions(fn, {}, 1)).map((stream): [string, string] => [stream, fn.group]));
   }
 
   async enqueue(specs: readonly MessageSpec[]): Promise<void> {
@@ -81,14 +85,16 @@ export class Case {
       const fields = messageFields(this.set, n, spec.behaviour, key);
       const routed = this.has("partitions") ? routeFields(fields, this.keys.stream, { count: PARTITIONS, key: "k" }) : { stream: this.keys.stream };
       if ("missing" in routed) throw new Error(`unroutable message ${n}`);
-      const entry: Enqueued = { ...spec, key, n, stream: routed.stream };
+      // A lane derives from the stream the message routes to (a partition member's, with partitions).
+      const stream = this.has("lanes") && spec.lane === "high" ? laneStream(routed.stream, resolveLanes(LANES), "high") : routed.stream;
+      const entry: Enqueued = { ...spec, key, n, stream };
       this.enqueued.push(entry);
       if (spec.delayMs !== undefined && this.has("delays")) {
         entry.dueAt = this.store.clock.now() + spec.delayMs;
-        await enqueueDelayed(this.store.clean, routed.stream, [fields], this.store.storeTime(entry.dueAt));
+        await enqueueDelayed(this.store.clean, stream, [fields], this.store.storeTime(entry.dueAt));
       } else {
         delete entry.delayMs;
-        await this.store.command(["XADD", routed.stream, "*", ...Object.entries(fields).flat()]);
+        await this.store.command(["XADD", stream, "*", ...Object.entries(fields).flat()]);
       }
     }
   }

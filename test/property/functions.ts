@@ -18,6 +18,8 @@ import { unlessEvicted } from "./eviction.js";
 import type { History } from "./history.js";
 
 export const PARTITIONS = 2;
+/** With `lanes`: two lanes, `low` (the default) being the stream itself. */
+export const LANES = { names: ["high", "low"] };
 export const SLOW_MS = 40;
 
 export interface CaseKeys {
@@ -58,7 +60,8 @@ const schema: StandardSchemaV1<unknown, Record<string, string>> = {
 export function options(set: OptionSet, keys: CaseKeys): Partial<FunctionOptions> {
   const has = (f: string) => set.features.includes(f as never);
   return {
-    batchSize: set.batchSize,
+    // Every lane is read on every fetch, so a batch holds at least one message per lane.
+    batchSize: has("lanes") ? Math.max(LANES.names.length, set.batchSize) : set.batchSize,
     concurrency: set.concurrency,
     visibilityTimeoutMs: VISIBILITY_MS,
     handlerTimeoutMs: HANDLER_TIMEOUT_MS,
@@ -78,6 +81,7 @@ export function options(set: OptionSet, keys: CaseKeys): Partial<FunctionOptions
     ...(has("maxParallelRuns") ? { maxParallelRuns: 3 } : {}),
     ...(has("pollIntervalMs") ? { pollIntervalMs: 1_000 } : {}),
     ...visibilityAndBodies(set),
+    ...(has("lanes") ? { lanes: LANES } : {}),
   };
 }
 

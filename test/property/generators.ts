@@ -13,7 +13,7 @@ import fc from "fast-check";
 export const VISIBILITY_AND_BODIES = ["maxHandlerMs", "payload"] as const;
 
 /** The options of the combination matrix (issue 19, item 4). */
-export const MATRIX = ["ordered", "rateLimit", "keyConcurrency", "delays", "noAck", "retention", "partitions", "maxParallelRuns", "handleBatch", "schema", "pollIntervalMs", ...VISIBILITY_AND_BODIES] as const;
+export const MATRIX = ["ordered", "rateLimit", "keyConcurrency", "delays", "noAck", "retention", "partitions", "maxParallelRuns", "handleBatch", "schema", "pollIntervalMs", "lanes", ...VISIBILITY_AND_BODIES] as const;
 export type Feature = (typeof MATRIX)[number];
 
 export interface OptionSet {
@@ -34,6 +34,8 @@ export interface MessageSpec {
   key?: string;
   /** Enqueued with `enqueueDelayed`, due this long after the model clock's now. */
   delayMs?: number;
+  /** With `lanes`: the lane it is enqueued to (`low`, the default lane, is the stream itself). */
+  lane?: "high" | "low";
 }
 
 /** A fault of one request of one run, by the request's index in that run. */
@@ -90,6 +92,7 @@ export const messageArb: fc.Arbitrary<MessageSpec> = fc.record(
     behaviour: behaviourArb,
     key: fc.constantFrom("a", "b", "c"),
     delayMs: fc.constantFrom(1_000, 20_000),
+    lane: fc.constantFrom<"high" | "low">("high", "low"),
   },
   { requiredKeys: ["behaviour"] },
 );

@@ -32,6 +32,8 @@ export interface ReplayOf {
   id: string;
   /** The replayed entry that named it: its settle must travel with that entry's own commit (split-commit.ts). */
   entry?: string;
+  /** That entry's stream (a lane's, lanes.ts). */
+  stream?: string;
 }
 
 /** What a run does with one entry it fetched. */
@@ -48,20 +50,20 @@ export function sortEntry(group: string, fields: Fields): Sorted {
 
 /** What a fetch found of replayed entries: part of every fetch (see fetch.ts). */
 export interface ReplaySorting {
-  /** Entries replayed to another group: acknowledged, never handled. */
-  skipped: string[];
+  /** Entries replayed to another group: acknowledged, never handled (in their own stream: a lane's, lanes.ts). */
+  skipped: { id: string; stream: string }[];
   /** Dead letters whose replayed entry this fetch read: settled in its commit. */
   replayOf: ReplayOf[];
 }
 
 /** Sorts one entry into `into`; the fields to hand the handler, or undefined when the entry is skipped. */
-export function sortInto(into: ReplaySorting, group: string, id: string, fields: Fields): Fields | undefined {
-  const sorted = sortEntry(group, fields);
+export function sortInto(into: ReplaySorting, at: { stream: string; group: string }, id: string, fields: Fields): Fields | undefined {
+  const sorted = sortEntry(at.group, fields);
   if (sorted.skip) {
-    into.skipped.push(id);
+    into.skipped.push({ id, stream: at.stream });
     return undefined;
   }
-  if (sorted.of) into.replayOf.push({ ...sorted.of, entry: id });
+  if (sorted.of) into.replayOf.push({ ...sorted.of, entry: id, stream: at.stream });
   return sorted.fields;
 }
 

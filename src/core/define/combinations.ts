@@ -22,6 +22,7 @@ export const COMBINED = [
   "pollIntervalMs",
   "maxHandlerMs",
   "payload",
+  "lanes",
 ] as const;
 
 export type Combined = (typeof COMBINED)[number];
@@ -70,6 +71,12 @@ export const REFUSED: readonly Refusal[] = [
     pair: ["maxHandlerMs", "noAck"],
     why: "extending visibility keeps a pending message from recovery, and a NOACK read leaves nothing pending: there is no visibility to extend",
   },
+  {
+    pair: ["ordered", "lanes"],
+    why:
+      "each lane is a stream of its own, read by share, so a key's later message in a higher lane is read and handled before its earlier one still waiting in a lower lane: " +
+      "per-key order cannot hold across lanes",
+  },
 ];
 
 /** The options of `COMBINED` a function uses. */
@@ -89,6 +96,7 @@ export function usedOptions(o: FunctionOptions, shape?: Shape): Set<Combined> {
   set("handleBatch", shape?.handleBatch ?? false);
   set("schema", shape?.schema ?? false);
   set("payload", shape?.payload ?? false);
+  set("lanes", o.lanes !== undefined);
   return used;
 }
 

@@ -51,8 +51,12 @@ export type Verdict = { size: number } | { waitMs: number; reason: StopReason } 
 
 export interface FirstRequest {
   pendingAtStart: number;
-  /** Undefined when nothing was read (no budget, a gate closed, or the read refused). */
-  entries: StreamEntry[] | undefined;
+  /** Each lane's read, in the order the reads were sent (lane-plan.ts); undefined when nothing was read (no budget, a gate closed, or the read refused). */
+  entries: StreamEntry[][] | undefined;
+  /** What each lane's read asked for, highest first (lane-plan.ts); absent: one stream, asked for `requested`. */
+  asked?: number[];
+  /** Each lane's pending count; absent: only the total, `pendingAtStart`, is known. */
+  pending?: number[];
   requested: number;
   gateOpen: boolean;
   /** The function is paused (pause.ts): nothing was read, and the run must stop at once. */
@@ -73,8 +77,8 @@ export interface FirstShape {
   gate?: string;
   /** The read names only the gates: the feature cannot pay for messages yet (rate limit). */
   gatesOnly?: boolean;
-  /** Replaces the XPENDING summary: a script that also answers `{ pending, promoted }` (delays). */
-  summary?: () => Op<unknown>;
+  /** Replaces the XPENDING summary of each stream read (a lane's, lanes.ts): a script that also answers `{ pending, promoted }` (delays). */
+  summary?: (stream: string) => Op<unknown>;
   /** Commands beside the read. */
   ride?: Ride;
 }

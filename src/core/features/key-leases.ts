@@ -29,6 +29,13 @@ import type { Transport } from "../redis/transport.js";
 export const leaseKey = (stream: string, group: string, value: string): string =>
   stream.includes("{") ? `${stream}:cronsumer-key:${group}:${value}` : `{${stream}}:cronsumer-key:${group}:${value}`;
 
+/**
+ * A lease's field: the message id, named with its lane's stream when it is
+ * not the function's own (lanes.ts): two lanes' entries may share an id, and
+ * one field for both would count two holders as one.
+ */
+const holder = (stream: string, m: Pick<Delivered, "id" | "stream">): string => (m.stream === stream ? m.id : `${m.stream} ${m.id}`);
+
 /** How long a held-back message waits before a recovery pass may take it again. */
 export const HELD_BACK_DELAY_MS = 1_000;
 
@@ -45,7 +52,7 @@ export function acquireOps(stream: string, group: string, kc: KeyConcurrency, me
     const value = m.fields[kc.field];
     if (value === undefined) continue;
     const key = leaseKey(stream, group, value);
-    keys.set(key, [...(keys.get(key) ?? []), m.id]);
+    keys.set(key, [...(keys.get(key) ?? []), holder(stream, m)]);
   }
   const ops: Op<unknown>[] = [];
   for (const [key, ids] of keys) {
@@ -58,7 +65,7 @@ export function acquireOps(stream: string, group: string, kc: KeyConcurrency, me
 
 /** Splits the batch by the snapshot `acquireOps` answered (its HGETALL replies, in order). */
 export function decide(stream: string, group: string, kc: KeyConcurrency, messages: readonly Delivered[], snapshots: readonly { key: string; leases: Map<string, number> }[], now: number): Leased {
-  const ours = new Set(messages.map((m) => m.id));
+  const ours = new Set(messages.map((m) => holder(stream, m)));
   const room = new Map<string, number>();
   const release: Op<unknown>[] = [];
   for (const { key, leases } of snapshots) {
@@ -70,7 +77,7 @@ export function decide(stream: string, group: string, kc: KeyConcurrency, messag
       else lapsed.push(id);
     }
     room.set(key, kc.max - others);
-    const mine = messages.filter((m) => m.fields[kc.field] !== undefined && leaseKey(stream, group, m.fields[kc.field]!) === key).map((m) => m.id);
+    const mine = messages.filter((m) => m.fields[kc.field] !== undefined && leaseKey(stream, group, m.fields[kc.field]!) === key).map((m) => holder(stream, m));
     release.push(op(["HDEL", key, ...mine, ...lapsed], (r) => r));
   }
   const toHandle: Delivered[] = [];

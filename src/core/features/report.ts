@@ -51,6 +51,8 @@ export interface RunReport {
   failures: Failure[];
   /** Messages put back uncharged because their key was at `keyConcurrency.max`; present when any were. */
   heldBack?: number;
+  /** With lanes (lanes.ts): new messages read from each lane, by name; `read` is their total. Absent without lanes. */
+  laneReads?: Record<string, number>;
   /** Enqueue-to-acknowledge latency of the run's successes (latency.ts); absent when none. */
   latencyMs?: LatencySummary;
   error?: string;

@@ -60,7 +60,7 @@ export interface AttemptErrorsInput {
   /** Failures this commit schedules for a retry: their errors are recorded. */
   retrying: readonly Outcome[];
   expired: readonly { message: Message; deliveries: number }[];
-  trimmed: readonly string[];
+  trimmed: readonly { id: string }[];
   now: number;
 }
 
@@ -79,7 +79,7 @@ export function attemptErrorCommands(c: AttemptErrorsInput): Command[] {
   const settled: string[] = [];
   for (const o of c.outcomes) if (o.message.attempt > 1 && (o.ok || (failed(o) && !o.lost)) && !retrying.has(o.message.id)) settled.push(o.message.id);
   for (const e of c.expired) if (e.deliveries > 1) settled.push(e.message.id);
-  for (const id of c.trimmed) settled.push(id);
+  for (const { id } of c.trimmed) settled.push(id);
   const commands: Command[] = [];
   if (settled.length > 0) commands.push(["HDEL", key, ...settled]);
   if (record.length > 0) commands.push(["HSET", key, ...record], ["PEXPIRE", key, ATTEMPT_ERRORS_TTL_MS]);

@@ -13,9 +13,17 @@ export interface Expired {
   deliveries: number;
 }
 
+/** A pending entry by its stream: with lanes (lanes.ts) one batch holds entries of several streams, whose ids may coincide. */
+export interface EntryRef {
+  id: string;
+  stream: string;
+}
+
 /** A message put back without an attempt: eligible again at once, its delivery count reset when known. */
 export interface Released {
   id: string;
+  /** The entry's stream (a lane's, lanes.ts). @default the run's stream */
+  stream?: string;
   /** Deliveries to restore (XCLAIM … RETRYCOUNT), undoing a delivery that never reached a handler. */
   retryCount?: number;
   /** Eligible again only after this long (a key at its concurrency limit). @default 0 */
@@ -26,7 +34,7 @@ export interface Fetched extends ReplaySorting {
   toHandle: Message[];
   expired: Expired[];
   /** Trimmed ids still pending (Redis 6.2 shape), to acknowledge. */
-  trimmed: string[];
+  trimmed: EntryRef[];
   released: Released[];
   /** Trimmed or deleted entries found, acknowledged or purged, never handled. */
   dropped: number;
@@ -36,4 +44,4 @@ export const emptyFetch = (): Fetched => ({ toHandle: [], expired: [], trimmed: 
 
 /** Puts messages back uncharged: the delivery this fetch counted never reached a handler. */
 export const putBack = (messages: readonly Message[], delayMs?: number): Released[] =>
-  messages.map((m) => ({ id: m.id, retryCount: m.attempt - 1 - (m.priorDeliveries ?? 0), ...(delayMs === undefined ? {} : { delayMs }) }));
+  messages.map((m) => ({ id: m.id, stream: m.stream, retryCount: m.attempt - 1 - (m.priorDeliveries ?? 0), ...(delayMs === undefined ? {} : { delayMs }) }));

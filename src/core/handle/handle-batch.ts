@@ -66,7 +66,7 @@ async function inLanes(messages: readonly Message[], o: BatchOptions): Promise<O
 
 async function attempt(message: Message, o: BatchOptions, read: ReadRedis, deadlines: Deadlines): Promise<Outcome> {
   const v = o.visibility;
-  const lostBefore = v?.lostBecause(message.id);
+  const lostBefore = v?.lostBecause(message);
   if (lostBefore !== undefined) return lostTo(message, lostBefore);
   const ctx = new AttemptContext(o, read, message.attempt >= o.maxDeliveries);
   let unwatch: (() => void) | undefined;
@@ -76,7 +76,7 @@ async function attempt(message: Message, o: BatchOptions, read: ReadRedis, deadl
   try {
     const tracked = deadlines.track(o.fn.handle!(message, ctx));
     extension?.attach(tracked);
-    unwatch = v?.watch(message.id, (error) => {
+    unwatch = v?.watch(message, (error) => {
       lost = error;
       tracked.expire();
     });
@@ -84,7 +84,7 @@ async function attempt(message: Message, o: BatchOptions, read: ReadRedis, deadl
     ctx.end();
     if (lost) {
       ctx.abort(lost);
-      return lostTo(message, v!.lostBecause(message.id)!);
+      return lostTo(message, v!.lostBecause(message)!);
     }
     if (result === "timeout") {
       const limitMs = extension?.limitMs ?? o.handlerTimeoutMs;

@@ -33,9 +33,9 @@ export function readOnly(transport: Transport, budget: SubrequestBudget, reserve
     const carried = visibility?.carry();
     let outcomes;
     try {
-      outcomes = await transport.pipeline(carried ? [command, carried.command] : [command]);
+      outcomes = await transport.pipeline(carried ? [command, ...carried.commands] : [command]);
     } finally {
-      carried?.settle(outcomes?.[1]);
+      carried?.settle(outcomes?.slice(1));
     }
     const [outcome] = outcomes;
     if (!outcome || "error" in outcome) throw new RedisReplyError(`ctx.read ${name}: ${outcome ? outcome.error : "no reply"}`);

@@ -38,12 +38,16 @@
  * rescheduled (a retry or a put-back sets its idle time with XCLAIM IDLE)
  * may look idle enough to take back. Both leave it unhandled by anyone until
  * it is due, so taking it back hands it to the attempt still running here.
+ *
+ * A batch of a function with lanes (lanes.ts) spans several streams, whose
+ * ids may coincide: entries are tracked by stream and id, and an extension
+ * is one XCLAIM per stream the batch still holds, all in one request.
  */
 import type { Target } from "../define/target.js";
 import { HEARTBEAT_FRACTION, VISIBILITY_MARGIN_MS } from "../define/visibility-limits.js";
 import { xclaimJustId } from "../redis/commands.js";
 import { sendPipeline } from "../redis/ops.js";
-import type { Command, Outcome, Transport } from "../redis/transport.js";
+import type { Command, Outcome, Reply, Transport } from "../redis/transport.js";
 import { isError } from "../redis/transport.js";
 import type { SubrequestBudget } from "./budget.js";
 import type { Clock } from "./deadlines.js";
@@ -72,10 +76,18 @@ export interface VisibilityOptions {
   clock?: Clock;
 }
 
+/** A pending entry by stream and id (fetched.ts `EntryRef`). */
+export interface Held {
+  id: string;
+  stream: string;
+}
+
+const keyOf = (e: Held): string => `${e.stream}\n${e.id}`;
+
 export class Visibility {
   readonly #o: VisibilityOptions;
   readonly #clock: Clock;
-  #ids: string[];
+  #ids: Held[];
   readonly #lost = new Map<string, string>();
   readonly #watchers = new Map<string, (error: VisibilityLostError) => void>();
   #claimedAt: number;
@@ -84,7 +96,7 @@ export class Visibility {
   #closed = false;
 
   /** `fetchedAt`: read after the request that delivered `ids` came back. */
-  constructor(o: VisibilityOptions, ids: readonly string[], fetchedAt: number) {
+  constructor(o: VisibilityOptions, ids: readonly Held[], fetchedAt: number) {
     this.#o = o;
     this.#clock = o.clock ?? realClock;
     this.#ids = [...ids];
@@ -110,20 +122,20 @@ export class Visibility {
   }
 
   /** Calls `onLost` if `id` is lost while its attempt runs (at once, if it already is); returns the way to stop watching. */
-  watch(id: string, onLost: (error: VisibilityLostError) => void): () => void {
-    const why = this.#lost.get(id);
-    if (why !== undefined) onLost(new VisibilityLostError(id, why));
-    else this.#watchers.set(id, onLost);
-    return () => this.#watchers.delete(id);
+  watch(e: Held, onLost: (error: VisibilityLostError) => void): () => void {
+    const why = this.#lost.get(keyOf(e));
+    if (why !== undefined) onLost(new VisibilityLostError(e.id, why));
+    else this.#watchers.set(keyOf(e), onLost);
+    return () => this.#watchers.delete(keyOf(e));
   }
 
-  lost(id: string): boolean {
-    return this.#lost.has(id);
+  lost(e: Held): boolean {
+    return this.#lost.has(keyOf(e));
   }
 
-  /** Why `id` was lost, if it was. */
-  lostBecause(id: string): string | undefined {
-    return this.#lost.get(id);
+  /** Why `e` was lost, if it was. */
+  lostBecause(e: Held): string | undefined {
+    return this.#lost.get(keyOf(e));
   }
 
   /** The batch is over: no more extensions, and one in flight is waited for, so its verdict is known before the commit is built. */
@@ -139,7 +151,7 @@ export class Visibility {
    * interval: it then costs a command there instead of a request of its own. The caller sends `command` in the
    * same pipeline and hands back its outcome (undefined when the request failed).
    */
-  carry(): { command: Command; settle(outcome: Outcome | undefined): void } | undefined {
+  carry(): { commands: Command[]; settle(outcomes: readonly Outcome[] | undefined): void } | undefined {
     if (this.#closed || this.#inFlight || this.#ids.length === 0) return undefined;
     if (this.#clock.now() < this.#claimedAt + this.intervalMs / 2) return undefined;
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
@@ -148,10 +160,10 @@ export class Visibility {
     let done!: () => void;
     this.#inFlight = new Promise<void>((resolve) => (done = resolve));
     return {
-      command: claim.command,
-      settle: (outcome) => {
+      commands: claim.map((c) => c.command),
+      settle: (outcomes) => {
         this.#inFlight = undefined;
-        const kept = outcome && !isError(outcome) ? parsed(() => claim.parse(outcome.result)) : undefined;
+        const kept = outcomes && outcomes.length === claim.length && outcomes.every((x) => !isError(x)) ? parsed(() => claim.map((c, i) => c.parse((outcomes[i] as { result: Reply }).result))) : undefined;
         if (kept) this.#kept(kept);
         else if (!this.#closed) this.#arm(this.intervalMs / 4);
         done();
@@ -170,11 +182,15 @@ export class Visibility {
     }, wait);
   }
 
-  /** The fenced claim of every message still ours: asks for the idle time since the last claim came back. */
+  /** The fenced claim of every message still ours, one XCLAIM per stream: asks for the idle time since the last claim came back. */
   #claim() {
-    const { stream, group, consumer } = this.#o.target;
+    const { group, consumer } = this.#o.target;
     const minIdleMs = Math.max(0, this.#clock.now() - this.#claimedAt - FENCE_SLACK_MS);
-    return xclaimJustId(stream, group, consumer, minIdleMs, this.#ids);
+    return this.#streams().map((stream) => xclaimJustId(stream, group, consumer, minIdleMs, this.#ids.filter((e) => e.stream === stream).map((e) => e.id)));
+  }
+
+  #streams(): string[] {
+    return [...new Set(this.#ids.map((e) => e.stream))];
   }
 
   async #beat(): Promise<void> {
@@ -185,9 +201,9 @@ export class Visibility {
       this.#lose(this.#ids, "the subrequest budget could not pay for extending its visibility");
       return;
     }
-    let kept: string[];
+    let kept: string[][];
     try {
-      [kept] = await sendPipeline(this.#o.transport, [this.#claim()] as const);
+      kept = await sendPipeline(this.#o.transport, this.#claim());
     } catch {
       // Unknown whether it landed: `claimedAt` stays at the last claim known to have, so the next one asks for
       // the idle time since then. If this one did land, that asks too much, and the batch is given up: safe, only costly.
@@ -197,31 +213,32 @@ export class Visibility {
     this.#kept(kept);
   }
 
-  /** A claim came back: what it did not keep is lost. */
-  #kept(kept: readonly string[]): void {
+  /** A claim came back (one reply per stream, in `#claim`'s order): what it did not keep is lost. */
+  #kept(kept: readonly (readonly string[])[]): void {
     this.#claimedAt = this.#clock.now();
-    const still = new Set(kept);
+    const still = new Set(this.#streams().flatMap((stream, i) => (kept[i] ?? []).map((id) => keyOf({ id, stream }))));
     this.#lose(
-      this.#ids.filter((id) => !still.has(id)),
+      this.#ids.filter((e) => !still.has(keyOf(e))),
       "recovered by another run after the visibility timeout, or settled by one",
     );
     if (!this.#closed && this.#ids.length > 0) this.#arm();
   }
 
-  #lose(ids: readonly string[], why: string): void {
-    if (ids.length === 0) return;
-    const gone = new Set(ids);
-    this.#ids = this.#ids.filter((id) => !gone.has(id));
-    for (const id of ids) {
-      this.#lost.set(id, why);
-      this.#watchers.get(id)?.(new VisibilityLostError(id, why));
-      this.#watchers.delete(id);
+  #lose(entries: readonly Held[], why: string): void {
+    if (entries.length === 0) return;
+    const gone = new Set(entries.map(keyOf));
+    this.#ids = this.#ids.filter((e) => !gone.has(keyOf(e)));
+    for (const e of entries) {
+      const key = keyOf(e);
+      this.#lost.set(key, why);
+      this.#watchers.get(key)?.(new VisibilityLostError(e.id, why));
+      this.#watchers.delete(key);
     }
   }
 }
 
 /** A reply of a shape the parser refuses counts as no reply: the claim is tried again. */
-function parsed(parse: () => string[]): string[] | undefined {
+function parsed<T>(parse: () => T): T | undefined {
   try {
     return parse();
   } catch {

@@ -36,7 +36,7 @@ import { delayCommand, retryId } from "../features/delayed.js";
 import { REENTRY_FIELDS, reentryFields } from "../features/reentry.js";
 import { holdRefOp } from "../dead-letters/dead-letter-refs.js";
 import type { Delivered as Message } from "../define/define.js";
-import type { Expired, Released } from "../handle/fetched.js";
+import type { EntryRef, Expired, Released } from "../handle/fetched.js";
 import type { Outcome } from "../handle/handle-batch.js";
 import type { FunctionOptions } from "../define/options.js";
 import type { ReplayOf } from "../dead-letters/replay-target.js";
@@ -57,11 +57,11 @@ export interface CommitInput {
   /** Reclaimed messages already at `maxDeliveries`: never handed to a handler again. */
   expired: readonly Expired[];
   /** Pending ids whose entries were trimmed (the Redis 6.2 shape): acknowledged, never handled. */
-  trimmed: readonly string[];
+  trimmed: readonly EntryRef[];
   /** Reclaimed messages put back without an attempt. */
   released: readonly Released[];
   /** Entries replayed to another group: acknowledged, never handled (see replay-target.ts). */
-  skipped?: readonly string[];
+  skipped?: readonly EntryRef[];
   /** Dead letters whose replayed entry was fetched: deleted from the dead-letter stream, with their replay locks. */
   replayOf?: readonly ReplayOf[];
   now: number;
@@ -96,13 +96,20 @@ export function buildCommit(c: CommitInput): Commit {
     commit.commands.push(command);
     commit.checks.push(check);
   };
-  const ack: string[] = [...c.trimmed, ...(o.noAck ? [] : (c.skipped ?? []))];
+  // Every entry is settled in its own stream (a lane's, lanes.ts): one XACK per stream, in first-seen order.
+  const acks = new Map<string, string[]>();
+  const ackIn = (stream: string, id: string) => {
+    const ids = acks.get(stream);
+    if (ids) ids.push(id);
+    else acks.set(stream, [id]);
+  };
+  for (const r of [...c.trimmed, ...(o.noAck ? [] : (c.skipped ?? []))]) ackIn(r.stream, r.id);
   const retrying: Outcome[] = [];
-  // Grouped by (idle, retry count): one XCLAIM each.
-  const schedule = new Map<string, { idleMs: number; retryCount?: number; ids: string[] }>();
-  const later = (id: string, idleMs: number, retryCount?: number) => {
-    const key = `${idleMs}/${retryCount ?? ""}`;
-    const entry = schedule.get(key) ?? { idleMs, ...(retryCount === undefined ? {} : { retryCount }), ids: [] };
+  // Grouped by (stream, idle, retry count): one XCLAIM each.
+  const schedule = new Map<string, { stream: string; idleMs: number; retryCount?: number; ids: string[] }>();
+  const later = (stream: string, id: string, idleMs: number, retryCount?: number) => {
+    const key = `${idleMs}/${retryCount ?? ""}/${stream}`;
+    const entry = schedule.get(key) ?? { stream, idleMs, ...(retryCount === undefined ? {} : { retryCount }), ids: [] };
     entry.ids.push(id);
     schedule.set(key, entry);
   };
@@ -117,7 +124,7 @@ export function buildCommit(c: CommitInput): Commit {
       push(xadd(o.deadLetterStream, deadLetterReferenceFields(metadata, bytes)).command, { kind: "dead-letter", message });
       push(holdRefOp(message.stream, message.id, message.group).command, { kind: "hold" });
     }
-    if (!o.noAck) ack.push(message.id);
+    if (!o.noAck) ackIn(message.stream, message.id);
     commit.deadLettered += 1;
   };
 
@@ -127,7 +134,7 @@ export function buildCommit(c: CommitInput): Commit {
     const fields = reentryFields(message);
     // Due on the Redis clock, which promotion reads too (delayed.ts `Due`).
     push(delayCommand(message.stream, { inMs: delayMs }, [{ id: retryId(message.id, message.group), fields }]), { kind: "park", message });
-    ack.push(message.id);
+    ackIn(message.stream, message.id);
     commit.retried += 1;
   };
 
@@ -139,18 +146,18 @@ export function buildCommit(c: CommitInput): Commit {
       deadLetter(message, message.attempt, effectsTooLarge(effectsBytes, limit));
     } else if (outcome.ok) {
       for (const effect of outcome.effects) push(effect, { kind: "effect" });
-      if (!o.noAck) ack.push(message.id);
+      if (!o.noAck) ackIn(message.stream, message.id);
       commit.acked += 1;
     } else if (outcome.notAttempted && !o.noAck) {
       // Ordered consumption parks a held message until its key's head is due (ordered/handle-ordered.ts).
-      later(message.id, outcome.delayMs === undefined ? o.visibilityTimeoutMs : idleForDelay(o.visibilityTimeoutMs, outcome.delayMs), message.attempt - 1 - (message.priorDeliveries ?? 0));
+      later(message.stream, message.id, outcome.delayMs === undefined ? o.visibilityTimeoutMs : idleForDelay(o.visibilityTimeoutMs, outcome.delayMs), message.attempt - 1 - (message.priorDeliveries ?? 0));
     } else if (outcome.permanent || o.noAck || message.attempt >= o.maxDeliveries) {
       deadLetter(message, message.attempt, outcome.error);
     } else {
       const delayMs = outcome.delayMs ?? retryDelayMs(o.backoff, message.attempt);
       if (parks(o, message, delayMs)) park(message, delayMs);
       else {
-        later(message.id, idleForDelay(o.visibilityTimeoutMs, delayMs));
+        later(message.stream, message.id, idleForDelay(o.visibilityTimeoutMs, delayMs));
         retrying.push(outcome);
         commit.retried += 1;
       }
@@ -163,16 +170,34 @@ export function buildCommit(c: CommitInput): Commit {
     const counted = Math.min(deliveries, o.maxDeliveries);
     deadLetter(message, counted, `delivery ${counted} of ${o.maxDeliveries} never completed (the handler crashed, or overran the visibility timeout)${extra}`);
   }
-  for (const r of c.released) later(r.id, idleForDelay(o.visibilityTimeoutMs, r.delayMs ?? 0), r.retryCount);
+  for (const r of c.released) later(r.stream ?? c.stream, r.id, idleForDelay(o.visibilityTimeoutMs, r.delayMs ?? 0), r.retryCount);
   for (const command of settleCommands(o.deadLetterStream, c.replayOf ?? [])) push(command, { kind: "replay-settle" });
 
-  if (ack.length > 0) push(xack(c.stream, c.group, ack).command, { kind: "xack", ids: ack.length });
-  for (const { idleMs, retryCount, ids } of schedule.values()) {
+  for (const [stream, ids] of acks) push(xack(stream, c.group, ids).command, { kind: "xack", ids: ids.length });
+  for (const { stream, idleMs, retryCount, ids } of schedule.values()) {
     const opts = retryCount === undefined ? { idleMs } : { idleMs, retryCount };
-    push(xclaimJustId(c.stream, c.group, c.consumer, 0, ids, opts).command, { kind: "schedule", ids });
+    push(xclaimJustId(stream, c.group, c.consumer, 0, ids, opts).command, { kind: "schedule", ids });
   }
-  for (const command of attemptErrorCommands({ ...c, noAck: o.noAck, retrying })) push(command, { kind: "trace" });
+  for (const command of traceCommands(c, retrying)) push(command, { kind: "trace" });
   return commit;
+}
+
+/** Last errors are kept per stream (the pending listing of a lane reads its own); one stream is the common case. */
+function traceCommands(c: CommitInput, retrying: readonly Outcome[]): Command[] {
+  const streams = new Set([...c.outcomes.map((x) => x.message.stream), ...c.expired.map((x) => x.message.stream), ...c.trimmed.map((x) => x.stream)]);
+  if (streams.size <= 1) return attemptErrorCommands({ ...c, stream: [...streams][0] ?? c.stream, noAck: c.options.noAck, retrying });
+  const of = <T>(xs: readonly T[], stream: string, at: (x: T) => string) => xs.filter((x) => at(x) === stream);
+  return [...streams].flatMap((stream) =>
+    attemptErrorCommands({
+      ...c,
+      stream,
+      noAck: c.options.noAck,
+      outcomes: of(c.outcomes, stream, (x) => x.message.stream),
+      retrying: of(retrying, stream, (x) => x.message.stream),
+      expired: of(c.expired, stream, (x) => x.message.stream),
+      trimmed: of(c.trimmed, stream, (x) => x.stream),
+    }),
+  );
 }
 
 /** Deterministic: the same handler would write as much again, so the message is dead-lettered at once. */

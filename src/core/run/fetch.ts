@@ -37,10 +37,11 @@ export { emptyFetch } from "../handle/fetched.js";
 /**
  * Every read names the function's pause gate (pause.ts), first, so a paused
  * function's read fails with WRONGTYPE whatever state the backpressure gate
- * is in; the first read of a run also names the backpressure gate.
+ * is in; the first read of a run also names the backpressure gate. `from`:
+ * the lane read (lane-plan.ts); the gates stay the function's own.
  */
-export const readOp = (t: Target, count: number, noAck: boolean, gate?: string) =>
-  xreadgroup(t.stream, t.group, t.consumer, { count, noAck, alsoStreams: [pauseKey(t.stream, t.group), ...(gate === undefined ? [] : [gate])] });
+export const readOp = (t: Target, count: number, noAck: boolean, gate?: string, from: string = t.stream) =>
+  xreadgroup(from, t.group, t.consumer, { count, noAck, alsoStreams: [pauseKey(t.stream, t.group), ...(gate === undefined ? [] : [gate])] });
 
 /**
  * Redis 7.0 reads its clock separately for each command of a MULTI (it calls
@@ -75,7 +76,7 @@ export function fromRead(t: Target, entries: StreamEntry[]): Fetched {
   const fetched = emptyFetch();
   for (const e of entries) {
     // A new message cannot have been trimmed before its first delivery.
-    const sorted = e.fields && sortInto(fetched, t.group, e.id, e.fields);
+    const sorted = e.fields && sortInto(fetched, t, e.id, e.fields);
     if (sorted) fetched.toHandle.push(delivered(t, e.id, sorted, 0));
   }
   return fetched;
@@ -112,7 +113,7 @@ export function fromRecovery(t: Target, before: PendingEntry[], claim: AutoClaim
       fetched.unlisted.push(e.id);
       continue;
     }
-    const sorted = sortInto(fetched, t.group, e.id, e.fields ?? {});
+    const sorted = sortInto(fetched, t, e.id, e.fields ?? {});
     if (!sorted) continue;
     const message = delivered(t, e.id, sorted, counted);
     const total = message.attempt - 1;
@@ -120,7 +121,7 @@ export function fromRecovery(t: Target, before: PendingEntry[], claim: AutoClaim
     else fetched.toHandle.push(message);
   }
   const nils = identifyNils(before, claim, o.visibilityTimeoutMs);
-  fetched.trimmed = nils.ids;
+  fetched.trimmed = nils.ids.map((id) => ({ id, stream: t.stream }));
   fetched.dropped = claim.deleted.length + nils.ids.length;
   if (nils.unknown > 0) {
     fetched.note =
@@ -147,7 +148,7 @@ export async function readRecovery(tr: Transport, t: Target, before: PendingEntr
   const listing = [...before, ...looked.map((p) => ({ ...p, deliveries: p.deliveries - 1 }))].sort((a, b) => compareStreamIds(a.id, b.id));
   const second = fromRecovery(t, listing, claim, o);
   // Not ours any more (nothing else claims an entry idle for less than the timeout): put back, counted one too high.
-  second.released.push(...second.unlisted.map((id) => ({ id })));
+  second.released.push(...second.unlisted.map((id) => ({ id, stream: t.stream })));
   const lost = second.unlisted.length > 0 ? `; ${second.unlisted.length} could not be looked up and were put back with one delivery too many: ${second.unlisted.join(", ")}` : "";
   const note = `recovery: XAUTOCLAIM claimed ${first.unlisted.length} entries the XPENDING listing before it did not hold; their delivery counts were read after the claim${lost}`;
   second.note = second.note === undefined ? note : `${note}; ${second.note}`;

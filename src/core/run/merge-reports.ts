@@ -12,9 +12,10 @@ export function mergeReports(reports: readonly RunReport[], durationMs: number):
   const [first, ...rest] = reports;
   if (!first) throw new RangeError("mergeReports: no reports");
   if (rest.length === 0) return first;
-  const merged: RunReport = { ...first, failures: [...first.failures] };
+  const merged: RunReport = { ...first, failures: [...first.failures], ...(first.laneReads ? { laneReads: { ...first.laneReads } } : {}) };
   for (const r of rest) {
     for (const key of SUMMED) merged[key] += r[key];
+    for (const [lane, n] of Object.entries(r.laneReads ?? {})) (merged.laneReads ??= {})[lane] = (merged.laneReads[lane] ?? 0) + n;
     merged.failures.push(...r.failures);
     merged.backpressure ||= r.backpressure;
     if (r.error !== undefined) merged.error ??= r.error;

@@ -29,18 +29,20 @@ export function splitCommit(input: CommitInput): Commit[] {
   // A replayed entry's dead letter is settled in the same MULTI/EXEC as the entry's own XACK or retry: if that
   // part is lost, the entry stays pending, is fetched again, and settles it then. Apart, a lost settle would
   // leave the dead letter behind an acknowledged entry, replayable a second time.
+  // By stream and id: entries of two lanes (lanes.ts) may share an id.
+  const at = (stream: string | undefined, id: string | undefined) => `${stream ?? input.stream}\n${id ?? ""}`;
   const settles = new Map<string, NonNullable<CommitInput["replayOf"]>[number][]>();
-  for (const of of input.replayOf ?? []) settles.set(of.entry ?? "", [...(settles.get(of.entry ?? "") ?? []), of]);
-  const withSettles = (id: string, s: Partial<Share>) => {
-    const replayOf = settles.get(id) ?? [];
-    settles.delete(id);
+  for (const of of input.replayOf ?? []) settles.set(at(of.stream, of.entry), [...(settles.get(at(of.stream, of.entry)) ?? []), of]);
+  const withSettles = (key: string, s: Partial<Share>) => {
+    const replayOf = settles.get(key) ?? [];
+    settles.delete(key);
     return share({ ...s, replayOf });
   };
   const shares: Share[] = [
-    ...input.outcomes.map((x) => withSettles(x.message.id, { outcomes: [x] })),
-    ...input.expired.map((x) => withSettles(x.message.id, { expired: [x] })),
+    ...input.outcomes.map((x) => withSettles(at(x.message.stream, x.message.id), { outcomes: [x] })),
+    ...input.expired.map((x) => withSettles(at(x.message.stream, x.message.id), { expired: [x] })),
     ...input.trimmed.map((x) => share({ trimmed: [x] })),
-    ...input.released.map((x) => withSettles(x.id, { released: [x] })),
+    ...input.released.map((x) => withSettles(at(x.stream, x.id), { released: [x] })),
     // Replayed entries another group's run skips: each acknowledged once, in whichever part has room.
     ...(input.skipped ?? []).map((x) => share({ skipped: [x] })),
   ];

@@ -12,6 +12,7 @@ import type { Fetched } from "../handle/fetched.js";
 import type { EffectStreams } from "../define/effects.js";
 import type { Counted } from "../redis/counting-transport.js";
 import type { RunDeps } from "./deps.js";
+import type { LanePlan } from "./lane-plan.js";
 import type { Seat } from "./share.js";
 
 export interface RunState extends RunScope {
@@ -30,8 +31,8 @@ export interface RunState extends RunScope {
   fetched: Fetched;
   /** Something was pending at the start: idle entries are claimed before anything new is read. */
   recovering: boolean;
-  /** Where the next recovery request starts (XAUTOCLAIM's cursor). */
-  cursor: string;
+  /** The streams it reads (its lanes, or its stream alone), their recovery cursors and last reads (lane-plan.ts). */
+  readonly lanes: LanePlan;
   /** The last read found fewer than it asked for: nothing new is left to read. */
   lastReadShort: boolean;
   /** Its part of the invocation's budgets, when they are shared by need (share.ts). */

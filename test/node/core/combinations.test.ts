@@ -43,6 +43,8 @@ function withOption(def: PollingFunctionDefinition, name: Combined): PollingFunc
       return { ...def, options: { ...o, maxHandlerMs: 20_000 } };
     case "payload":
       return { ...def, payload: "json" };
+    case "lanes":
+      return { ...def, options: { ...o, lanes: { names: ["high", "low"] } } };
   }
 }
 

@@ -202,7 +202,7 @@ describe("Redis 6.2's XAUTOCLAIM", () => {
     ];
     const fetched = fromRecovery(target, before, { cursor: "0-0", claimed: [{ id: "1-0", fields: { a: "1" } }], deleted: [], nilPositions: [{ index: 1, id: null }] }, { maxDeliveries: 5, visibilityTimeoutMs: 60_000 });
     expect(fetched.toHandle.map((m) => [m.id, m.attempt])).toEqual([["1-0", 2]]);
-    expect(fetched.trimmed).toEqual(["2-0"]);
+    expect(fetched.trimmed).toEqual([{ id: "2-0", stream: "s" }]);
     expect(fetched.dropped).toBe(1);
   });
 });

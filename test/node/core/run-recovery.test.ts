@@ -259,7 +259,7 @@ describe("Redis 6.2's bare nil in XAUTOCLAIM", () => {
     const before = [listed("1-0", VT + 10_000), listed("1-5", VT - 500), listed("2-0", VT + 10_000)];
     const fetched = fromRecovery(target, before, claim([{ id: "1-0" }, null]), limits);
     expect(fetched.toHandle.map((m) => m.id)).toEqual(["1-0"]);
-    expect(fetched.trimmed).toEqual(["2-0"]);
+    expect(fetched.trimmed).toEqual([{ id: "2-0", stream: "s" }]);
     expect(fetched.dropped).toBe(1);
     expect(fetched.note).toBeUndefined();
   });
@@ -277,7 +277,7 @@ describe("Redis 6.2's bare nil in XAUTOCLAIM", () => {
   it("finds a nil before the first claimed entry, bounded by the cursor after the last", () => {
     const before = [listed("0-5", VT - 100), listed("1-0", VT + 1), listed("2-0", VT), listed("4-0", VT + 5)];
     const fetched = fromRecovery(target, before, claim([null, { id: "2-0" }, null], "4-0"), limits);
-    expect(fetched.trimmed).toEqual(["1-0"]);
+    expect(fetched.trimmed).toEqual([{ id: "1-0", stream: "s" }]);
     // 4-0 is the cursor, not yet examined: the second nil has no certain candidate.
     expect(fetched.note).toMatch(/1 trimmed entry/);
   });

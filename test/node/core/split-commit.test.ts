@@ -29,4 +29,23 @@ describe("splitCommit", () => {
     expect(acking).toHaveLength(1);
     expect(settling).toEqual(acking);
   });
+
+  it("keeps a lane's replayed entry's settle with that lane's XACK, though another lane's entry has the same id", () => {
+    const options = { ...defaultOptions(stream), maxRequestBytes: 65_536 };
+    const high = `${stream}:lane:high`;
+    const outcomes: Outcome[] = [
+      { message: message("10-0", { big: "x".repeat(30_000) }), ok: false, permanent: true, error: "bad" },
+      { message: message("11-0", { big: "y".repeat(30_000) }), ok: false, permanent: true, error: "bad" },
+      { message: { ...message("10-0", { n: "replayed" }), stream: high }, ok: true, effects: [] },
+    ];
+    const parts = splitCommit({
+      fn: "f", stream, group: "g", consumer: "f-0", options, outcomes, expired: [], trimmed: [], released: [], skipped: [],
+      replayOf: [{ dlq: options.deadLetterStream, id: "9-0", entry: "10-0", stream: high }], now: 0,
+    });
+    expect(parts.length).toBeGreaterThan(1);
+    const acking = parts.filter((p) => p.commands.some((c) => c[0] === "XACK" && c[1] === high && c.includes("10-0")));
+    const settling = parts.filter((p) => p.commands.some((c) => c[0] === "XDEL" && c.includes("9-0")));
+    expect(acking).toHaveLength(1);
+    expect(settling).toEqual(acking);
+  });
 });

@@ -86,5 +86,5 @@ function retryIn(outcome: Outcome, backoff: BackoffOptions): number {
 /** Entries a fetch settles without a handler (dead-lettered on reclaim, trimmed, replayed elsewhere) release their keys. */
 export function settleUnhandled(held: Held, fetched: Fetched): void {
   for (const e of fetched.expired) held.settleId(e.message.id);
-  for (const id of [...fetched.trimmed, ...fetched.skipped]) held.settleId(id);
+  for (const { id } of [...fetched.trimmed, ...fetched.skipped]) held.settleId(id);
 }

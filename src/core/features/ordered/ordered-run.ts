@@ -140,11 +140,11 @@ export class OrderedRun {
     this.#held = Held.parse(s.held);
     this.#released = s.released;
     // Released by the script: the read found nothing, which must end the run (an empty read of `requested`).
-    if (s.released) return { pendingAtStart: 0, entries: [], requested, gateOpen: true, promoted: 0, promotedAfterRead: false };
+    if (s.released) return { pendingAtStart: 0, entries: [[]], requested, gateOpen: true, promoted: 0, promotedAfterRead: false };
     const readError = s.gateClosed ? undefined : s.readError;
     return {
       pendingAtStart: s.pendingAtStart,
-      entries: s.entries,
+      entries: s.entries === undefined ? undefined : [s.entries],
       requested: s.entries === undefined ? 0 : requested,
       gateOpen: !s.gateClosed,
       promoted: 0,

@@ -10,5 +10,6 @@ import { promoteOp } from "../promote.js";
 
 export function delays(s: RunScope): Feature | undefined {
   if (!s.o.delays) return undefined;
-  return { first: () => ({ summary: () => promoteOp(s.target.stream, s.target.group) }) };
+  // Each lane has its own delayed set (keys.ts `delayedKey` of the lane's stream), promoted into that lane.
+  return { first: () => ({ summary: (stream) => promoteOp(stream, s.target.group) }) };
 }

@@ -16,12 +16,13 @@ import type { Command, Outcome, Transport } from "../../redis/transport.js";
 
 type LeaseStart = (t: Transport, size: () => number) => Promise<FirstRequest | undefined>;
 
-export async function shapedStart(t: Transport, shape: FirstShape, size: () => number, start: LeaseStart): Promise<FirstRequest | undefined> {
+/** `stream`: an ordered function reads one stream (lanes cannot hold its order: combinations.ts). */
+export async function shapedStart(t: Transport, stream: string, shape: FirstShape, size: () => number, start: LeaseStart): Promise<FirstRequest | undefined> {
   let summary: Settled<unknown> | undefined;
   const riding: Transport = {
     pipeline: async (commands) => {
       if (!isLeaseScript(commands)) return t.pipeline(commands);
-      const before = shape.summary ? [shape.summary()] : [];
+      const before = shape.summary ? [shape.summary(stream)] : [];
       const after = shape.ride?.ops ?? [];
       const settled = await pipelineSettled(t, [...before, ...commands.map(rawOp), ...after]);
       if (before.length > 0) summary = settled[0];
@@ -32,15 +33,15 @@ export async function shapedStart(t: Transport, shape: FirstShape, size: () => n
   };
   const first = await start(riding, shape.gatesOnly ? () => 0 : size);
   if (!first || !shape.summary || summary === undefined) return first;
-  return { ...first, ...(await promoted(t, shape, summary)) };
+  return { ...first, ...(await promoted(t, stream, shape, summary)) };
 }
 
 /** What the summary script did: how many it promoted, and whether the read beside it saw them. */
-async function promoted(t: Transport, shape: FirstShape, summary: Settled<unknown>): Promise<Partial<FirstRequest>> {
+async function promoted(t: Transport, stream: string, shape: FirstShape, summary: Settled<unknown>): Promise<Partial<FirstRequest>> {
   if (summary.ok) return { promoted: (summary.value as { promoted: number }).promoted, promotedAfterRead: false };
   if (refusedShebang(summary.error)) {
     // It never ran: sent again alone, in its plain form; the read beside it did not see what it promotes now.
-    const again: Settled<unknown> = (await pipelineSettled(t, [shape.summary!()]))[0]!;
+    const again: Settled<unknown> = (await pipelineSettled(t, [shape.summary!(stream)]))[0]!;
     if (again.ok) {
       const count = (again.value as { promoted: number }).promoted;
       return { promoted: count, promotedAfterRead: count > 0 };

@@ -25,7 +25,7 @@ export function ordered(s: RunScope): Feature | undefined {
   let admitted = new Map<string, Delivered>();
   return {
     transport: (inner) => run.fence(inner),
-    start: (t, size, shape) => shapedStart(t, shape, size, (riding, sized) => run.start(riding, sized)),
+    start: (t, size, shape) => shapedStart(t, s.target.stream, shape, size, (riding, sized) => run.start(riding, sized)),
     async admit(_t, fetched) {
       admitted = new Map(fetched.toHandle.map((m) => [m.id, m]));
       return fetched;

@@ -3,7 +3,7 @@
  * stream is trimmed below what every group still needs, in requests kept
  * free for it from the start, and the report rides with the trim.
  */
-import { RETENTION_REQUESTS } from "../../define/options.js";
+import { RETENTION_REQUESTS, streamsRead } from "../../define/options.js";
 import type { Feature, RunScope } from "../feature.js";
 import { applyRetention } from "../retention.js";
 
@@ -12,6 +12,6 @@ export function retention(s: RunScope): Feature | undefined {
   if (!options) return undefined;
   return {
     requestsAfterRun: RETENTION_REQUESTS,
-    finish: (t, report) => applyRetention(t, s.target.stream, options, report, s.target),
+    finish: (t, report) => applyRetention(t, streamsRead(s.target.stream, s.o), options, report, s.target),
   };
 }

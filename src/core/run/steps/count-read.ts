@@ -1,13 +1,11 @@
 import type { RunReport } from "../../features/report.js";
-import type { Fetched } from "../../handle/fetched.js";
+import type { Reads } from "../lane-plan.js";
 
-/**
- * Counts a read in the report; answers whether it found fewer entries than it
- * asked for. Entries replayed to another group count as found: a batch of
- * them must not end the run's reading.
- */
-export function countRead(r: RunReport, fetched: Fetched, requested: number): boolean {
-  r.read += fetched.toHandle.length;
-  r.skippedReplays += fetched.skipped.length;
-  return fetched.toHandle.length + fetched.skipped.length < requested;
+/** Counts a read in the report: its messages, per lane when the function has lanes, and the replays it skipped. */
+export function countRead(r: RunReport, reads: Pick<Reads, "fetched" | "perLane">, names?: readonly string[]): void {
+  r.read += reads.fetched.toHandle.length;
+  r.skippedReplays += reads.fetched.skipped.length;
+  if (names === undefined) return;
+  const lanes = (r.laneReads ??= {});
+  names.forEach((name, i) => (lanes[name] = (lanes[name] ?? 0) + (reads.perLane[i] ?? 0)));
 }

@@ -10,6 +10,7 @@ import type { BatchOptions, Outcome } from "../../handle/attempt-context.js";
 import { lostTo } from "../../handle/attempt-context.js";
 import { handleBatch } from "../../handle/handle-batch.js";
 import type { Fetched } from "../../handle/fetched.js";
+import type { Held } from "../../handle/visibility.js";
 import { Visibility } from "../../handle/visibility.js";
 import { sinceEnqueue } from "../../features/latency.js";
 import type { RunState } from "../state.js";
@@ -38,7 +39,12 @@ export async function handle(s: RunState): Promise<Outcome[]> {
 }
 
 /** Every message the batch's commit settles as this run's: handled, dead-lettered unhandled, put back, or skipped. */
-const held = (f: Fetched): string[] => [...f.toHandle.map((m) => m.id), ...f.expired.map((e) => e.message.id), ...f.released.map((r) => r.id), ...f.skipped];
+const held = (f: Fetched, stream: string): Held[] => [
+  ...f.toHandle,
+  ...f.expired.map((e) => e.message),
+  ...f.released.map((r) => ({ id: r.id, stream: r.stream ?? stream })),
+  ...f.skipped,
+].map(({ id, stream }) => ({ id, stream }));
 
 function extension(s: RunState, fetchedAt: number): Visibility | undefined {
   const { maxHandlerMs } = s.o;
@@ -52,19 +58,25 @@ function extension(s: RunState, fetchedAt: number): Visibility | undefined {
     maxHandlerMs,
     runEndsAt: s.startedAt + s.o.maxRunMs,
   };
-  return new Visibility(options, held(s.fetched), fetchedAt);
+  return new Visibility(options, held(s.fetched, s.target.stream), fetchedAt);
 }
 
 /** Lost messages: their outcomes commit nothing, and the entries the commit would settle unhandled are left to the run that holds them. */
 function dropLost(s: RunState, v: Visibility, outcomes: Outcome[]): Outcome[] {
   const f = s.fetched;
-  const kept = (id: string) => !v.lost(id);
-  s.fetched = { ...f, expired: f.expired.filter((e) => kept(e.message.id)), released: f.released.filter((r) => kept(r.id)), skipped: f.skipped.filter(kept), replayOf: f.replayOf.filter((r) => r.entry === undefined || kept(r.entry)) };
+  const kept = (id: string, stream = s.target.stream) => !v.lost({ id, stream });
+  s.fetched = {
+    ...f,
+    expired: f.expired.filter((e) => kept(e.message.id, e.message.stream)),
+    released: f.released.filter((r) => kept(r.id, r.stream)),
+    skipped: f.skipped.filter((r) => kept(r.id, r.stream)),
+    replayOf: f.replayOf.filter((r) => r.entry === undefined || kept(r.entry, r.stream)),
+  };
   let lost = 0;
   const result = outcomes.map((o) => {
-    if (kept(o.message.id)) return o;
+    if (kept(o.message.id, o.message.stream)) return o;
     lost += 1;
-    return o.ok === false && o.lost ? o : lostTo(o.message, v.lostBecause(o.message.id)!);
+    return o.ok === false && o.lost ? o : lostTo(o.message, v.lostBecause(o.message)!);
   });
   if (lost > 0) s.report.error ??= `visibility: ${lost} message(s) of a batch were lost to another run while being handled; nothing of theirs was committed by this run`;
   return result;

@@ -7,7 +7,7 @@
  */
 import type { Op } from "../../redis/ops.js";
 import type { FetchKind } from "../../features/feature.js";
-import { readOp, recoverOps } from "../fetch.js";
+import { readOps, recoverLaneOps } from "../lane-plan.js";
 import type { RunState } from "../state.js";
 import { planNext } from "./plan.js";
 
@@ -38,7 +38,7 @@ export function nextFetch(s: RunState): NextFetch {
     }
     size = v.size;
   }
-  const ops = kind === "recover" ? [...recoverOps(s.target, s.o.visibilityTimeoutMs, s.cursor, size)] : [readOp(s.target, size, s.o.noAck)];
+  const ops = kind === "recover" ? recoverLaneOps(s.target, s.lanes, s.o.visibilityTimeoutMs, size) : readOps(s.target, s.lanes, size, s.o.noAck);
   return { kind, ops, size, waitMs: 0 };
 }
 

@@ -17,6 +17,7 @@ import { effectStreams } from "../../partitions/effect-streams.js";
 import { countingTransport } from "../../redis/counting-transport.js";
 import { consumerName } from "../../redis/keys.js";
 import type { RunDeps } from "../deps.js";
+import { lanePlan } from "../lane-plan.js";
 import type { RunState } from "../state.js";
 import { describeError } from "./describe-error.js";
 
@@ -47,7 +48,7 @@ export function prepare(fn: PollingFunction, deps: RunDeps): RunState | RunRepor
     stopReason: undefined,
     fetched: emptyFetch(),
     recovering: false,
-    cursor: "0-0",
+    lanes: lanePlan(fn.stream, o),
     lastReadShort: false,
     stored: undefined,
     seat: undefined,

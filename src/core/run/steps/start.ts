@@ -8,8 +8,8 @@
 import type { FirstShape } from "../../features/feature.js";
 import type { RunReport } from "../../features/report.js";
 import { emptyFetch } from "../../handle/fetched.js";
-import { fromRead } from "../fetch.js";
 import { firstRequest } from "../first-request.js";
+import { startRecovery, takeReads } from "../lane-plan.js";
 import type { RunState } from "../state.js";
 import { costs } from "../state.js";
 import { countRead } from "./count-read.js";
@@ -25,17 +25,20 @@ export async function start(s: RunState): Promise<RunReport | undefined> {
     if (p.size === 0) s.stop(p.limit);
     return p.size;
   };
-  const first = takeover ? await takeover.start!(s.t, size, shape) : await firstRequest(s.t, s.target, s.o, shape, size);
+  const first = takeover ? await takeover.start!(s.t, size, shape) : await firstRequest(s.t, s.target, s.o, shape, size, s.lanes);
   if (!first) return { ...costs(s, 0, 0), stopReason: "leased" };
   if (first.paused) return { ...costs(s, 0, 0), stopReason: "paused" };
-  if (first.entries && first.requested > 0 && first.entries.length >= first.requested) s.deps.onBacklog?.();
   if (first.readError) s.report.error = `read refused: ${first.readError}`;
   if (first.promoteError) s.report.error ??= `delayed messages not promoted: ${first.promoteError}`;
-  s.fetched = first.entries ? fromRead(s.target, first.entries) : emptyFetch();
-  const short = countRead(s.report, s.fetched, first.requested);
-  s.recovering = first.pendingAtStart > 0 && !s.o.noAck;
+  // A takeover (ordered's lease) reads the one stream.
+  s.lanes.asked = first.asked ?? [first.requested];
+  const reads = first.entries && first.requested > 0 ? takeReads(s.target, s.lanes, first.entries) : undefined;
+  if (reads?.full) s.deps.onBacklog?.();
+  s.fetched = reads?.fetched ?? emptyFetch();
+  if (reads) countRead(s.report, reads, s.lanes.names);
+  s.recovering = !s.o.noAck && startRecovery(s.lanes, first.pending, first.pendingAtStart);
   // Messages promoted after the first read was sent are read next, even when that read came back short.
-  s.lastReadShort = first.entries !== undefined && short && !first.promotedAfterRead;
+  s.lastReadShort = first.entries !== undefined && (reads?.short ?? false) && !first.promotedAfterRead;
   for (const f of s.features) f.started?.(first, s.fetched);
   return undefined;
 }

@@ -5,25 +5,26 @@
  * short read ends the reading.
  */
 import { emptyFetch } from "../../handle/fetched.js";
-import type { AutoClaimReply, PendingEntry, StreamEntry } from "../../redis/parse-replies.js";
-import { fromRead, readRecovery } from "../fetch.js";
+import type { StreamEntry } from "../../redis/parse-replies.js";
+import { takeReads, takeRecovery } from "../lane-plan.js";
 import type { RunState } from "../state.js";
 import { countRead } from "./count-read.js";
 import type { NextFetch } from "./next-fetch.js";
 
 export async function takeFetched(s: RunState, next: NextFetch, values: unknown[]): Promise<void> {
   if (next.kind === "recover") {
-    const recovered = await readRecovery(s.t, s.target, values[0] as PendingEntry[], values[1] as AutoClaimReply, s.o);
+    const recovered = await takeRecovery(s.t, s.target, s.lanes, values, s.o);
     if (recovered.note) s.report.error ??= recovered.note;
     s.fetched = recovered;
     s.report.reclaimed += recovered.toHandle.length + recovered.expired.length;
     s.report.skippedReplays += recovered.skipped.length;
     s.report.dropped += recovered.dropped;
     if (recovered.nextCursor === undefined) s.recovering = false;
-    else s.cursor = recovered.nextCursor;
   } else if (next.kind === "read") {
-    s.fetched = fromRead(s.target, values[0] as StreamEntry[]);
-    s.lastReadShort = countRead(s.report, s.fetched, next.size);
+    const reads = takeReads(s.target, s.lanes, values as StreamEntry[][]);
+    s.fetched = reads.fetched;
+    countRead(s.report, reads, s.lanes.names);
+    s.lastReadShort = reads.short;
   } else {
     s.fetched = emptyFetch();
     return;

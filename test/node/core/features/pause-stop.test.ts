@@ -19,9 +19,9 @@ describe("the pause feature", () => {
     expect(admitted.toHandle).toEqual([]);
     expect(admitted.expired).toEqual([]);
     expect(admitted.released).toEqual([
-      { id: "1-0", retryCount: 2 },
-      { id: "2-0", retryCount: 2 },
-      { id: "3-0", retryCount: 5 },
+      { id: "1-0", stream: "s", retryCount: 2 },
+      { id: "2-0", stream: "s", retryCount: 2 },
+      { id: "3-0", stream: "s", retryCount: 5 },
     ]);
     expect(s.stops).toEqual(["paused"]);
   });

@@ -44,7 +44,7 @@ describe("the key-concurrency feature", () => {
 describe("the delays and retention features", () => {
   it("delays replaces the first request's summary with the promotion script", () => {
     expect(delays(scope())).toBeUndefined();
-    const op = delays(scope({ delays: true }))!.first!().summary!();
+    const op = delays(scope({ delays: true }))!.first!().summary!("s");
     expect(op.command[0]).toBe("EVAL");
   });
 
