@@ -20,7 +20,7 @@ import { acquireLock, type Lock } from "./lock.js";
 import { assertPortFree, freePort, waitUntilClosed } from "./ports.js";
 import { writeStackFile, type StackFile } from "./stack-file.js";
 import { startStore, type Store, type StoreKind } from "./store.js";
-import { startWorker, type WorkerProcess } from "./worker.js";
+import { startWorker, WorkerStartError, type WorkerProcess } from "./worker.js";
 
 /** This repository's root (tests and tools run the stack on it). */
 export const PROJECT_DIR = fileURLToPath(new URL("../../..", import.meta.url));
@@ -121,8 +121,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     undo.push(() => bridge.close());
 
     const functionVars = { ...devVars, ...options.vars };
-    const inspectorPort = await freePort();
-    const launch = () =>
+    let inspectorPort = await freePort();
+    const start = () =>
       startWorker({
         projectDir,
         port,
@@ -133,6 +133,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         vars: { ...functionVars, UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: bridgeToken, API_TOKEN: apiToken },
         onOutput: onWorkerOutput,
       });
+    // A port picked free can be taken by another process before workerd binds it (its inspector's, or one wrangler
+    // picks for itself): start again on fresh ones. The Worker's own port was checked above and is never the one lost.
+    const launch = async (): Promise<WorkerProcess> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await start();
+        } catch (error) {
+          if (attempt >= 3 || !lostRacedPort(error, port)) throw error;
+          log(`stack: wrangler dev lost a port to another process (${String((error as Error).message.match(ADDRESS_IN_USE)?.[0])}); starting it again`);
+          inspectorPort = await freePort();
+        }
+      }
+    };
     let worker: WorkerProcess = await launch();
     undo.push(() => worker.stop());
 
@@ -175,4 +188,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await rollback();
     throw error;
   }
+}
+
+const ADDRESS_IN_USE = /Address already in use \(?[\d.]+:(\d+)\)?/;
+
+/** Whether wrangler failed to start because a port other than the Worker's was taken meanwhile. */
+export function lostRacedPort(error: unknown, workerPort: number): boolean {
+  const m = error instanceof WorkerStartError ? error.message.match(ADDRESS_IN_USE) : null;
+  return m !== null && Number(m[1]) !== workerPort;
 }
