@@ -3,7 +3,9 @@
  * it: 10 ms per invocation on the Free plan) and in Node for comparison,
  * for today's engine and, side by side, the engine before the CPU work
  * (commit BEFORE_COMMIT, built into its own copy of the bench Worker:
- * tools/bench/cpu/before.ts).
+ * tools/bench/cpu/before.ts), and against a minimal folded loop through the
+ * same client (tools/bench/cpu/folded.ts): their ratio per message at batch
+ * 100 is the engine's own cost, the client's cancelled out (cpu/ratio.ts).
  *
  * Runs use a no-op handler, and are paired so that differences isolate the
  * costs (a request costs a hundred messages, so per-message figures compare
@@ -35,6 +37,7 @@ import type { RunReport } from "../../../src/core/features/report.js";
 import { BEFORE_COMMIT } from "../cpu/before.js";
 import type { CpuWorker, ProfiledRun } from "../cpu/workerd.js";
 import { startCpuWorker } from "../cpu/workerd.js";
+import { foldedRatioTable } from "../cpu/ratio.js";
 import { backlog, freshStream } from "../workload.js";
 
 const GROUP = "cpu";
@@ -42,7 +45,8 @@ const REPEATS = 11;
 const REPLAYS = 100;
 const UNBOUNDED = { maxCpuMs: 30_000 };
 
-type Engine = "today" | "before";
+type Engine = "today" | "before" | "folded";
+const ENGINES: Engine[] = ["today", "before", "folded"];
 
 interface Config {
   key: string;
@@ -53,6 +57,8 @@ interface Config {
   replay?: boolean;
   /** Also measured on the engine before the CPU work. */
   before?: boolean;
+  /** Also measured on the folded loop (the baseline), which reads only `batchSize` and `maxMessages`. */
+  folded?: boolean;
 }
 
 const B100 = { batchSize: 100, handlerTimeoutMs: 2_000 };
@@ -60,9 +66,9 @@ const CONFIGS: Config[] = [
   { key: "idle", label: "idle run (defaults)", options: {}, backlog: 0, replay: true, before: true },
   { key: "default", label: "default run (batch 10, Free budget)", options: {}, backlog: 600, before: true },
   { key: "b1", label: "batch 1 × 49", options: { ...UNBOUNDED, batchSize: 1 }, backlog: 100, before: true },
-  { key: "b1x10", label: "batch 1 × 10", options: { ...UNBOUNDED, batchSize: 1, maxMessages: 10 }, backlog: 20, replay: true, before: true },
+  { key: "b1x10", label: "batch 1 × 10", options: { ...UNBOUNDED, batchSize: 1, maxMessages: 10 }, backlog: 20, replay: true, before: true, folded: true },
   { key: "b10x10", label: "batch 10 × 10", options: { ...UNBOUNDED, maxMessages: 100 }, backlog: 110, replay: true, before: true },
-  { key: "b100x10", label: "batch 100 × 10", options: { ...UNBOUNDED, ...B100, maxMessages: 1_000 }, backlog: 1_100, replay: true, before: true },
+  { key: "b100x10", label: "batch 100 × 10", options: { ...UNBOUNDED, ...B100, maxMessages: 1_000 }, backlog: 1_100, replay: true, before: true, folded: true },
   // The most one Free-plan tick takes: the default CPU budget, bigger batches.
   { key: "free100", label: "batch 100, Free budget", options: { ...B100 }, backlog: 1_000 },
   { key: "free500", label: "batch 500, Free budget", options: { batchSize: 500, handlerTimeoutMs: 500 }, backlog: 1_000 },
@@ -97,46 +103,52 @@ const cpuOf = (r: ProfiledRun): number => r.cpu.js + r.cpu.gc + r.cpu.program;
 const msOf = (us: number): string => (Number.isNaN(us) ? "–" : us >= 10_000 ? (us / 1000).toFixed(0) : (us / 1000).toFixed(1));
 const usOf = (us: number): string => (Number.isNaN(us) ? "–" : us >= 100 ? int(us) : us.toFixed(1));
 
+/** The engines a configuration is measured on, in the order of a turn. */
+const enginesOf = (c: Config): Engine[] => ENGINES.filter((e) => e === "today" || c[e]);
+
 export async function cpuScenario(ctx: Context): Promise<Section> {
   const { stack, log } = ctx;
   const bridge = await stack.bridge(0);
-  const prepare = async (c: Config): Promise<Record<string, string>> => {
+  const prepare = async (c: Config, engine: Engine = "today"): Promise<Record<string, string>> => {
     const stream = freshStream(stack, `cpu-${c.key}`);
     await backlog(stack.tcp, stream, c.backlog, GROUP);
     await openGate(stack, stream, GROUP);
-    return { stream, group: GROUP, options: JSON.stringify(c.options) };
+    return { stream, group: GROUP, options: JSON.stringify(c.options), ...(engine === "folded" ? { engine } : {}) };
   };
   const check = (r: RunReport) => {
     if (r.stopReason === "error") throw new Error(`cpu bench run failed: ${r.error}`);
   };
 
-  log(`  workerd (wrangler dev), today's engine and ${BEFORE_COMMIT}'s …`);
+  log(`  workerd (wrangler dev), today's engine, ${BEFORE_COMMIT}'s and the folded loop …`);
   const workers = {} as Record<Engine, CpuWorker>;
-  const samples: Record<Engine, Map<string, Samples>> = { today: new Map(), before: new Map() };
+  const samples: Record<Engine, Map<string, Samples>> = { today: new Map(), before: new Map(), folded: new Map() };
   /** Thread CPU of a bare request, taken off every live run's thread figure. */
-  const bareUs: Record<Engine, number> = { today: 0, before: 0 };
+  const bareUs: Record<Engine, number> = { today: 0, before: 0, folded: 0 };
   try {
     workers.today = await startCpuWorker(bridge, log);
     workers.before = await startCpuWorker(bridge, log, "before");
-    for (const w of Object.values(workers)) for (let i = 0; i < 2; i++) check((await w.timedRun(await prepare(CONFIGS[1]!))).report);
+    // The folded loop runs in today's bench Worker (`engine=folded`).
+    workers.folded = workers.today;
+    for (const w of [workers.today, workers.before]) for (let i = 0; i < 2; i++) check((await w.timedRun(await prepare(CONFIGS[1]!))).report);
     for (const e of ["today", "before"] as Engine[]) {
       const bare: number[] = [];
       for (let i = 0; i < 20; i++) bare.push(await workers[e].timedHealth());
       bareUs[e] = median(bare);
     }
+    bareUs.folded = bareUs.today;
     for (const c of CONFIGS) {
       log(`    ${c.label}`);
-      const engines: Engine[] = c.before ? ["today", "before"] : ["today"];
+      const engines = enginesOf(c);
       for (const e of engines) samples[e].set(c.key, { reports: [], profile: [], thread: [], replayProfile: [], fns: new Map(), jsUs: 0, gcUs: 0 });
       for (let i = 0; i < REPEATS; i++) {
         // In turns, starting with each engine alike.
         for (const e of i % 2 ? [...engines].reverse() : engines) {
           const w = workers[e];
           const x = samples[e].get(c.key)!;
-          const plain = await w.timedRun(await prepare(c));
+          const plain = await w.timedRun(await prepare(c, e));
           check(plain.report);
           x.thread.push(Math.max(0, plain.busiestUs - bareUs[e]));
-          const run = await w.profileRun(await prepare(c));
+          const run = await w.profileRun(await prepare(c, e));
           check(run.report);
           x.reports.push(run.report);
           x.profile.push(cpuOf(run));
@@ -144,8 +156,8 @@ export async function cpuScenario(ctx: Context): Promise<Section> {
           x.gcUs += run.cpu.gc / REPEATS;
           for (const [k, v] of run.cpu.byFunction) x.fns.set(k, (x.fns.get(k) ?? 0) + v / REPEATS);
           if (!c.replay) continue;
-          const pBase = await w.profileReplay(await prepare(c), 0);
-          const pMany = await w.profileReplay(await prepare(c), REPLAYS);
+          const pBase = await w.profileReplay(await prepare(c, e), 0);
+          const pMany = await w.profileReplay(await prepare(c, e), REPLAYS);
           check(pMany.report);
           x.replayProfile.push((cpuOf(pMany) - cpuOf(pBase)) / REPLAYS);
         }
@@ -157,23 +169,33 @@ export async function cpuScenario(ctx: Context): Promise<Section> {
   }
 
   log("  Node (child process) …");
+  // In turns with the folded loop where it is measured, as in workerd.
   const queries: Record<string, string>[] = [];
+  const nodeKeys: string[] = [];
   for (let i = 0; i < 2; i++) queries.push(await prepare(CONFIGS[1]!));
-  for (const c of CONFIGS) for (let i = 0; i < REPEATS; i++) queries.push(await prepare(c));
+  for (const c of CONFIGS) {
+    for (let i = 0; i < REPEATS; i++) {
+      for (const e of enginesOf(c).filter((e) => e !== "before")) {
+        queries.push(await prepare(c, e));
+        nodeKeys.push(`${e}/${c.key}`);
+      }
+    }
+  }
   const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", resolve(import.meta.dirname, "../cpu/node-run.ts"), JSON.stringify(queries)], {
     env: { ...process.env, CPU_BENCH_URL: bridge.url, CPU_BENCH_TOKEN: bridge.token },
     maxBuffer: 64 * 1024 * 1024,
   });
   const nodeRuns = stdout.trim().split("\n").map((l) => JSON.parse(l) as { report: RunReport; cpuUs: number }).slice(2);
   nodeRuns.forEach((r) => check(r.report));
+  const nodeCpu = (e: Engine, key: string) => nodeRuns.filter((_, i) => nodeKeys[i] === `${e}/${key}`).map((r) => r.cpuUs);
   await stack.sweep();
 
-  const figures: Record<Engine, Map<string, Figures>> = { today: new Map(), before: new Map() };
-  for (const e of ["today", "before"] as Engine[]) {
-    CONFIGS.forEach((c, ci) => {
+  const figures: Record<Engine, Map<string, Figures>> = { today: new Map(), before: new Map(), folded: new Map() };
+  for (const e of ENGINES) {
+    CONFIGS.forEach((c) => {
       const x = samples[e].get(c.key);
       if (!x) return;
-      const node = e === "today" ? nodeRuns.slice(ci * REPEATS, (ci + 1) * REPEATS).map((r) => r.cpuUs) : [];
+      const node = nodeCpu(e, c.key);
       figures[e].set(c.key, {
         stop: x.reports[0]!.stopReason,
         profile: median(x.profile),
@@ -223,6 +245,7 @@ export async function cpuScenario(ctx: Context): Promise<Section> {
     tables: [
       today,
       { ...runTable("before", `The same runs on the engine before the CPU work (commit ${BEFORE_COMMIT}), measured in turns with today's`), notes: [`${BEFORE_COMMIT} has no CPU budget: its default run is bounded by subrequests only.`] },
+      foldedRatioTable({ today: figures.today, folded: figures.folded, measures, defaultRunUs: figures.today.get("default")!.profile }),
       {
         title: `Derived costs (µs), today's engine against ${BEFORE_COMMIT}'s`,
         columns: ["Measure", "per request, before", "per request, today", "per message at 10, before", "per message at 10, today", "per message at 100, before", "per message at 100, today", "today ÷ before at 100"],
@@ -238,6 +261,6 @@ export async function cpuScenario(ctx: Context): Promise<Section> {
         ],
       },
     ],
-    data: { figures: Object.fromEntries((["today", "before"] as Engine[]).map((e) => [e, Object.fromEntries(figures[e])])), derived },
+    data: { figures: Object.fromEntries(ENGINES.map((e) => [e, Object.fromEntries(figures[e])])), derived },
   };
 }
