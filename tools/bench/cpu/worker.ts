@@ -11,12 +11,9 @@
  * the options' `batchSize` and `maxMessages`. Functions are defined once per
  * configuration, as a Worker defines them at module scope.
  */
-import { definePollingFunction } from "../../../src/core/define/define.js";
-import type { PollingFunction } from "../../../src/core/define/define.js";
-import { runFunction } from "../../../src/core/run/run.js";
 import type { Env } from "../../../src/env.js";
-import { databaseTransport, transportFromEnv } from "../../../src/functions/redis.js";
-import { foldedOptions, foldedRun } from "./folded.js";
+import type { PollingFunction } from "./engine.js";
+import { baselineRun, definePollingFunction, runFunction, transportFromEnv } from "./engine.js";
 import type { Recording } from "./replay.js";
 import { installBenchFetch, record, replay } from "./replay.js";
 
@@ -49,16 +46,13 @@ function engineRun(q: URLSearchParams, env: Env): () => Promise<unknown> {
   return () => runFunction(fn, { transport: transportFromEnv(env), vars: env, trigger: "manual" });
 }
 
-function baselineRun(q: URLSearchParams, env: Env): () => Promise<unknown> {
-  const options = foldedOptions((name) => q.get(name));
-  return () => foldedRun(databaseTransport(env, 0), options);
-}
-
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     const url = new URL(request.url);
     if (url.pathname === "/health") return new Response("ok");
-    const run = url.searchParams.get("engine") === "folded" ? baselineRun(url.searchParams, env) : engineRun(url.searchParams, env);
+    const baseline = url.searchParams.get("engine") === "folded" ? baselineRun(url.searchParams, env) : undefined;
+    if (url.searchParams.has("engine") && !baseline) return new Response("this bench Worker has no folded loop", { status: 400 });
+    const run = baseline ?? engineRun(url.searchParams, env);
     if (url.pathname === "/run") return Response.json(await run());
     if (url.pathname === "/record") {
       const { result, exchanges } = await record(run);
