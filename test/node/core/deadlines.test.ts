@@ -95,7 +95,7 @@ describe("a batch's handler timeouts", () => {
     await t.advance(99);
     expect((await Promise.all(races.map(settled))).filter((r) => r === "pending")).toHaveLength(5);
     await t.advance(100);
-    const results = await Promise.all(races.map(settled));
+    const results: string[] = await Promise.all(races.map(settled));
     expect(results.map((r, i) => (i % 10 === 3 ? r === "timeout" : r === "done")).every(Boolean)).toBe(true);
     expect(t.armed()).toBe(1);
     expect(t.pending()).toBe(0);
