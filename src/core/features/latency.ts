@@ -23,7 +23,8 @@ export const sinceEnqueue = (id: string, ackedAt: number): number => Math.max(0,
 /** Nearest-rank percentiles; undefined when nothing was acknowledged. */
 export function summarizeLatency(values: readonly number[]): LatencySummary | undefined {
   if (values.length === 0) return undefined;
-  const sorted = [...values].sort((a, b) => a - b);
+  // A typed array sorts numerically without a comparator call per comparison: a run sorts one value per message.
+  const sorted = Float64Array.from(values).sort();
   const rank = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
   return { count: sorted.length, p50: rank(50), p95: rank(95), p99: rank(99), max: sorted[sorted.length - 1]! };
 }
