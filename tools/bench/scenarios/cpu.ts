@@ -37,7 +37,8 @@ import type { RunReport } from "../../../src/core/features/report.js";
 import { BEFORE_COMMIT } from "../cpu/before.js";
 import type { CpuWorker, ProfiledRun } from "../cpu/workerd.js";
 import { startCpuWorker } from "../cpu/workerd.js";
-import { foldedRatioTable } from "../cpu/ratio.js";
+import type { Pair, PerMessage, Side } from "../cpu/ratio.js";
+import { addPair, foldedRatioTable, pairedPerMessage, ratioFigures } from "../cpu/ratio.js";
 import { backlog, freshStream } from "../workload.js";
 
 const GROUP = "cpu";
@@ -45,8 +46,8 @@ const REPEATS = 11;
 const REPLAYS = 100;
 const UNBOUNDED = { maxCpuMs: 30_000 };
 
-type Engine = "today" | "before" | "folded";
-const ENGINES: Engine[] = ["today", "before", "folded"];
+type Engine = "today" | "before";
+const ENGINES: Engine[] = ["today", "before"];
 
 interface Config {
   key: string;
@@ -57,8 +58,6 @@ interface Config {
   replay?: boolean;
   /** Also measured on the engine before the CPU work. */
   before?: boolean;
-  /** Also measured on the folded loop (the baseline), which reads only `batchSize` and `maxMessages`. */
-  folded?: boolean;
 }
 
 const B100 = { batchSize: 100, handlerTimeoutMs: 2_000 };
@@ -66,9 +65,9 @@ const CONFIGS: Config[] = [
   { key: "idle", label: "idle run (defaults)", options: {}, backlog: 0, replay: true, before: true },
   { key: "default", label: "default run (batch 10, Free budget)", options: {}, backlog: 600, before: true },
   { key: "b1", label: "batch 1 × 49", options: { ...UNBOUNDED, batchSize: 1 }, backlog: 100, before: true },
-  { key: "b1x10", label: "batch 1 × 10", options: { ...UNBOUNDED, batchSize: 1, maxMessages: 10 }, backlog: 20, replay: true, before: true, folded: true },
+  { key: "b1x10", label: "batch 1 × 10", options: { ...UNBOUNDED, batchSize: 1, maxMessages: 10 }, backlog: 20, replay: true, before: true },
   { key: "b10x10", label: "batch 10 × 10", options: { ...UNBOUNDED, maxMessages: 100 }, backlog: 110, replay: true, before: true },
-  { key: "b100x10", label: "batch 100 × 10", options: { ...UNBOUNDED, ...B100, maxMessages: 1_000 }, backlog: 1_100, replay: true, before: true, folded: true },
+  { key: "b100x10", label: "batch 100 × 10", options: { ...UNBOUNDED, ...B100, maxMessages: 1_000 }, backlog: 1_100, replay: true, before: true },
   // The most one Free-plan tick takes: the default CPU budget, bigger batches.
   { key: "free100", label: "batch 100, Free budget", options: { ...B100 }, backlog: 1_000 },
   { key: "free500", label: "batch 500, Free budget", options: { batchSize: 500, handlerTimeoutMs: 500 }, backlog: 1_000 },
@@ -104,12 +103,14 @@ const msOf = (us: number): string => (Number.isNaN(us) ? "–" : us >= 10_000 ? 
 const usOf = (us: number): string => (Number.isNaN(us) ? "–" : us >= 100 ? int(us) : us.toFixed(1));
 
 /** The engines a configuration is measured on, in the order of a turn. */
-const enginesOf = (c: Config): Engine[] => ENGINES.filter((e) => e === "today" || c[e]);
+const enginesOf = (c: Config): Engine[] => (c.before ? ["today", "before"] : ["today"]);
+/** The runs of the ratio against the folded loop (cpu/ratio.ts). */
+const PAIRED: Record<Pair, Config> = { b1x10: CONFIGS.find((c) => c.key === "b1x10")!, b100x10: CONFIGS.find((c) => c.key === "b100x10")! };
 
 export async function cpuScenario(ctx: Context): Promise<Section> {
   const { stack, log } = ctx;
   const bridge = await stack.bridge(0);
-  const prepare = async (c: Config, engine: Engine = "today"): Promise<Record<string, string>> => {
+  const prepare = async (c: Config, engine: Engine | Side = "today"): Promise<Record<string, string>> => {
     const stream = freshStream(stack, `cpu-${c.key}`);
     await backlog(stack.tcp, stream, c.backlog, GROUP);
     await openGate(stack, stream, GROUP);
@@ -121,21 +122,19 @@ export async function cpuScenario(ctx: Context): Promise<Section> {
 
   log(`  workerd (wrangler dev), today's engine, ${BEFORE_COMMIT}'s and the folded loop …`);
   const workers = {} as Record<Engine, CpuWorker>;
-  const samples: Record<Engine, Map<string, Samples>> = { today: new Map(), before: new Map(), folded: new Map() };
+  const samples: Record<Engine, Map<string, Samples>> = { today: new Map(), before: new Map() };
   /** Thread CPU of a bare request, taken off every live run's thread figure. */
-  const bareUs: Record<Engine, number> = { today: 0, before: 0, folded: 0 };
+  const bareUs: Record<Engine, number> = { today: 0, before: 0 };
+  let pairs: PerMessage<Measure> = { today: {}, folded: {} };
   try {
     workers.today = await startCpuWorker(bridge, log);
     workers.before = await startCpuWorker(bridge, log, "before");
-    // The folded loop runs in today's bench Worker (`engine=folded`).
-    workers.folded = workers.today;
-    for (const w of [workers.today, workers.before]) for (let i = 0; i < 2; i++) check((await w.timedRun(await prepare(CONFIGS[1]!))).report);
+    for (const w of Object.values(workers)) for (let i = 0; i < 2; i++) check((await w.timedRun(await prepare(CONFIGS[1]!))).report);
     for (const e of ["today", "before"] as Engine[]) {
       const bare: number[] = [];
       for (let i = 0; i < 20; i++) bare.push(await workers[e].timedHealth());
       bareUs[e] = median(bare);
     }
-    bareUs.folded = bareUs.today;
     for (const c of CONFIGS) {
       log(`    ${c.label}`);
       const engines = enginesOf(c);
@@ -163,22 +162,31 @@ export async function cpuScenario(ctx: Context): Promise<Section> {
         }
       }
     }
+    // The folded loop runs in today's bench Worker (`engine=folded`).
+    log("    batch 1 × 10 then batch 100 × 10, in pairs, against the folded loop");
+    pairs = await pairedPerMessage<Measure>(async (side, pair) => {
+      const c = PAIRED[pair];
+      const plain = await workers.today.timedRun(await prepare(c, side));
+      const live = await workers.today.profileRun(await prepare(c, side));
+      const replayed = await workers.today.profileReplay(await prepare(c, side), REPLAYS);
+      [plain, live, replayed].forEach((r) => check(r.report));
+      return { messages: live.report.read + live.report.reclaimed, thread: plain.busiestUs, profile: cpuOf(live), replayProfile: cpuOf(replayed) / REPLAYS };
+    }, REPEATS);
   } finally {
     await workers.today?.stop();
     await workers.before?.stop();
   }
 
   log("  Node (child process) …");
-  // In turns with the folded loop where it is measured, as in workerd.
   const queries: Record<string, string>[] = [];
-  const nodeKeys: string[] = [];
   for (let i = 0; i < 2; i++) queries.push(await prepare(CONFIGS[1]!));
-  for (const c of CONFIGS) {
-    for (let i = 0; i < REPEATS; i++) {
-      for (const e of enginesOf(c).filter((e) => e !== "before")) {
-        queries.push(await prepare(c, e));
-        nodeKeys.push(`${e}/${c.key}`);
-      }
+  for (const c of CONFIGS) for (let i = 0; i < REPEATS; i++) queries.push(await prepare(c));
+  // Then the ratio's pairs, in turns as in workerd.
+  const paired: Side[] = [];
+  for (let i = 0; i < REPEATS; i++) {
+    for (const side of (i % 2 ? ["folded", "today"] : ["today", "folded"]) as Side[]) {
+      paired.push(side);
+      queries.push(await prepare(PAIRED.b1x10, side), await prepare(PAIRED.b100x10, side));
     }
   }
   const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", resolve(import.meta.dirname, "../cpu/node-run.ts"), JSON.stringify(queries)], {
@@ -187,15 +195,17 @@ export async function cpuScenario(ctx: Context): Promise<Section> {
   });
   const nodeRuns = stdout.trim().split("\n").map((l) => JSON.parse(l) as { report: RunReport; cpuUs: number }).slice(2);
   nodeRuns.forEach((r) => check(r.report));
-  const nodeCpu = (e: Engine, key: string) => nodeRuns.filter((_, i) => nodeKeys[i] === `${e}/${key}`).map((r) => r.cpuUs);
+  const pairRuns = nodeRuns.splice(CONFIGS.length * REPEATS);
+  const sampled = (r: { report: RunReport; cpuUs: number }) => ({ messages: r.report.read + r.report.reclaimed, node: r.cpuUs });
+  paired.forEach((side, i) => addPair(pairs, side, sampled(pairRuns[2 * i]!), sampled(pairRuns[2 * i + 1]!)));
   await stack.sweep();
 
-  const figures: Record<Engine, Map<string, Figures>> = { today: new Map(), before: new Map(), folded: new Map() };
+  const figures: Record<Engine, Map<string, Figures>> = { today: new Map(), before: new Map() };
   for (const e of ENGINES) {
-    CONFIGS.forEach((c) => {
+    CONFIGS.forEach((c, ci) => {
       const x = samples[e].get(c.key);
       if (!x) return;
-      const node = nodeCpu(e, c.key);
+      const node = e === "today" ? nodeRuns.slice(ci * REPEATS, (ci + 1) * REPEATS).map((r) => r.cpuUs) : [];
       figures[e].set(c.key, {
         stop: x.reports[0]!.stopReason,
         profile: median(x.profile),
@@ -245,7 +255,7 @@ export async function cpuScenario(ctx: Context): Promise<Section> {
     tables: [
       today,
       { ...runTable("before", `The same runs on the engine before the CPU work (commit ${BEFORE_COMMIT}), measured in turns with today's`), notes: [`${BEFORE_COMMIT} has no CPU budget: its default run is bounded by subrequests only.`] },
-      foldedRatioTable({ today: figures.today, folded: figures.folded, measures, defaultRunUs: figures.today.get("default")!.profile }),
+      foldedRatioTable({ samples: pairs, measures, defaultRunUs: figures.today.get("default")!.profile }),
       {
         title: `Derived costs (µs), today's engine against ${BEFORE_COMMIT}'s`,
         columns: ["Measure", "per request, before", "per request, today", "per message at 10, before", "per message at 10, today", "per message at 100, before", "per message at 100, today", "today ÷ before at 100"],
@@ -261,6 +271,6 @@ export async function cpuScenario(ctx: Context): Promise<Section> {
         ],
       },
     ],
-    data: { figures: Object.fromEntries(ENGINES.map((e) => [e, Object.fromEntries(figures[e])])), derived },
+    data: { figures: Object.fromEntries(ENGINES.map((e) => [e, Object.fromEntries(figures[e])])), derived, ratio: Object.fromEntries(measures.map(([m]) => [m, ratioFigures(pairs, m)])) },
   };
 }
