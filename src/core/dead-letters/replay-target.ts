@@ -58,6 +58,8 @@ export interface ReplaySorting {
 
 /** Sorts one entry into `into`; the fields to hand the handler, or undefined when the entry is skipped. */
 export function sortInto(into: ReplaySorting, at: { stream: string; group: string }, id: string, fields: Fields): Fields | undefined {
+  // The usual entry, not a replay: no intermediate object (this runs per message).
+  if (fields[REPLAY_TO] === undefined && fields[REPLAY_OF] === undefined) return fields;
   const sorted = sortEntry(at.group, fields);
   if (sorted.skip) {
     into.skipped.push({ id, stream: at.stream });

@@ -74,13 +74,15 @@ async function attempt(message: Message, o: BatchOptions, read: ReadRedis, deadl
   const extension = v && new Extension(v, o.handlerTimeoutMs, v.maxHandlerMs);
   if (extension) ctx.extender = (ms) => extension.extend(ms);
   try {
-    const tracked = deadlines.track(o.fn.handle!(message, ctx));
-    extension?.attach(tracked);
+    const work = o.fn.handle!(message, ctx);
+    // Only an attempt that may be extended or lost needs a deadline of its own (deadlines.ts `race`).
+    const tracked = v && deadlines.track(work);
+    extension?.attach(tracked!);
     unwatch = v?.watch(message, (error) => {
       lost = error;
-      tracked.expire();
+      tracked!.expire();
     });
-    const result = await tracked.result;
+    const result = await (tracked ? tracked.result : deadlines.race(work));
     ctx.end();
     if (lost) {
       ctx.abort(lost);

@@ -114,6 +114,8 @@ const ranNothing = (error: unknown): boolean => error instanceof RedisReplyError
 
 /** Consecutive runs of callers whose commands together stay within the cap; one too large alone goes alone. */
 function fitting(waiting: readonly Waiting[], maxBytes: number): Waiting[][] {
+  // A lone caller goes alone whatever its size: no need to measure it (that scans every id of a commit).
+  if (waiting.length <= 1) return waiting.length === 0 ? [] : [[...waiting]];
   const batches: Waiting[][] = [];
   let current: Waiting[] = [];
   let bytes = 0;

@@ -33,6 +33,21 @@ export function commandsBytes(commands: readonly Command[]): number {
   return bytes;
 }
 
+/**
+ * Whether `commands` take at most `limit` bytes: at once when even their
+ * most escaped size does (6 bytes a code unit, 24 a number), which is every
+ * usual commit, else by counting (`commandsBytes`). A commit is checked
+ * every batch, and counting scans each of its ids character by character.
+ */
+export function fitsWithin(commands: readonly Command[], limit: number): boolean {
+  let most = 2 + commands.length;
+  for (const command of commands) {
+    most += 2 + command.length;
+    for (const arg of command) most += typeof arg === "string" ? 2 + 6 * arg.length : 24;
+  }
+  return most <= limit || commandsBytes(commands) <= limit;
+}
+
 /** Bytes of `JSON.stringify(text)` in UTF-8, quotes included. */
 function jsonStringBytes(text: string): number {
   let bytes = 2;

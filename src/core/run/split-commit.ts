@@ -15,7 +15,7 @@
  */
 import type { Commit, CommitInput } from "./commit.js";
 import { buildCommit } from "./commit.js";
-import { commandsBytes, partBytes } from "../redis/request-bytes.js";
+import { commandsBytes, fitsWithin, partBytes } from "../redis/request-bytes.js";
 
 type Parts = "outcomes" | "expired" | "trimmed" | "released" | "skipped" | "replayOf";
 type Share = { [K in Parts]: NonNullable<CommitInput[K]>[number][] };
@@ -25,7 +25,7 @@ export function splitCommit(input: CommitInput): Commit[] {
   const limit = partBytes(input.options.maxRequestBytes);
   // The usual batch fits: one build and one measure, not a build per message.
   const whole = buildCommit(input);
-  if (commandsBytes(whole.commands) <= limit) return [whole];
+  if (fitsWithin(whole.commands, limit)) return [whole];
   // A replayed entry's dead letter is settled in the same MULTI/EXEC as the entry's own XACK or retry: if that
   // part is lost, the entry stays pending, is fetched again, and settles it then. Apart, a lost settle would
   // leave the dead letter behind an acknowledged entry, replayable a second time.

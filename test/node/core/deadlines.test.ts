@@ -86,6 +86,21 @@ describe("a batch's handler timeouts", () => {
     expect(t.pending()).toBe(0);
   });
 
+  it("time out, on one timer, the stuck attempts among many that started in the same millisecond, and only those", async () => {
+    const t = fakeClock();
+    const deadlines = new Deadlines(100, t.clock);
+    const races = Array.from({ length: 50 }, (_, i) => deadlines.race(i % 10 === 3 ? never() : Promise.resolve()));
+    const broken = deadlines.race(Promise.reject(new Error("handler broke")));
+    await expect(broken).rejects.toThrow("handler broke");
+    await t.advance(99);
+    expect((await Promise.all(races.map(settled))).filter((r) => r === "pending")).toHaveLength(5);
+    await t.advance(100);
+    const results: string[] = await Promise.all(races.map(settled));
+    expect(results.map((r, i) => (i % 10 === 3 ? r === "timeout" : r === "done")).every(Boolean)).toBe(true);
+    expect(t.armed()).toBe(1);
+    expect(t.pending()).toBe(0);
+  });
+
   it("arm one timer for quick handlers run one after another, as a lane runs them", async () => {
     const t = fakeClock();
     const deadlines = new Deadlines(100, t.clock);

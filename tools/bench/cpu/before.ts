@@ -5,7 +5,8 @@
  * shared, loaded machine, figures taken minutes apart do not compare, figures
  * taken in turns do. The old `src/` is extracted with `git archive` under
  * `.wrangler/` (ignored by git; node_modules still resolve from there), next
- * to today's bench Worker files, whose imports it satisfies.
+ * to today's bench Worker files, with its own engine.ts (`BEFORE_ENGINE`):
+ * the modules the Worker runs sat elsewhere in that tree.
  */
 import { execFile } from "node:child_process";
 import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -14,6 +15,14 @@ import { promisify } from "node:util";
 
 /** The last commit before the CPU work (maxCpuMs, cpu-estimate.ts, the per-message cuts). */
 export const BEFORE_COMMIT = "40afb87";
+
+/** engine.ts for the tree of `BEFORE_COMMIT`: its paths, and no folded loop (the bench runs that on today's Worker). */
+const BEFORE_ENGINE = `export { definePollingFunction } from "../../../src/core/define.js";
+export type { PollingFunction } from "../../../src/core/define.js";
+export { runFunction } from "../../../src/core/run.js";
+export { transportFromEnv } from "../../../src/functions/redis.js";
+export const baselineRun = (..._: unknown[]): undefined => undefined;
+`;
 
 /** Builds the before Worker's tree and returns its wrangler.toml. */
 export async function materializeBefore(projectDir: string): Promise<string> {
@@ -29,6 +38,7 @@ export async function materializeBefore(projectDir: string): Promise<string> {
   const to = join(dir, "tools/bench/cpu");
   await mkdir(to, { recursive: true });
   for (const f of ["worker.ts", "replay.ts"]) await copyFile(join(from, f), join(to, f));
+  await writeFile(join(to, "engine.ts"), BEFORE_ENGINE);
   const toml = (await readFile(join(from, "wrangler.toml"), "utf8")).replace(/^name = .*$/m, 'name = "cronsumer-cpu-bench-before"');
   await writeFile(join(to, "wrangler.toml"), toml);
   return join(to, "wrangler.toml");

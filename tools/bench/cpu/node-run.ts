@@ -4,15 +4,25 @@
  * the bench Worker takes them) with the same code path, `runFunction` over
  * `transportFromEnv`, and prints one JSON line per run with its report and
  * `process.cpuUsage()` (user + system, all threads) around it.
+ * A query with `engine: "folded"` runs the baseline (folded.ts) instead.
  * The bridge's URL and token come in the environment, never in argv.
  */
 import { definePollingFunction } from "../../../src/core/define/define.js";
 import { runFunction } from "../../../src/core/run/run.js";
-import { transportFromEnv } from "../../../src/functions/redis.js";
+import { databaseTransport, transportFromEnv } from "../../../src/functions/redis.js";
+import { foldedOptions, foldedRun } from "./folded.js";
 
 const queries = JSON.parse(process.argv[2] ?? "[]") as Record<string, string>[];
 const env = { UPSTASH_REDIS_REST_URL: process.env.CPU_BENCH_URL, UPSTASH_REDIS_REST_TOKEN: process.env.CPU_BENCH_TOKEN };
 for (const q of queries) {
+  if (q.engine === "folded") {
+    const options = foldedOptions((name) => q[name]);
+    const before = process.cpuUsage();
+    const report = await foldedRun(databaseTransport(env, 0), options);
+    const used = process.cpuUsage(before);
+    console.log(JSON.stringify({ report, cpuUs: used.user + used.system }));
+    continue;
+  }
   const fn = definePollingFunction({
     name: q.name ?? "cpu-bench",
     stream: q.stream!,

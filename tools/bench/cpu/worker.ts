@@ -6,14 +6,14 @@
  * inside workerd, where it is billed. `/record` makes the same run and keeps
  * its HTTP exchanges; `/replay?times=N` replays it N times without the
  * network (replay.ts), which isolates the run's own CPU from the per-request
- * cost of local HTTP. Functions are defined once per
+ * cost of local HTTP. Any route with `engine=folded` runs the bench's
+ * baseline instead (folded.ts), a minimal loop through the same client, with
+ * the options' `batchSize` and `maxMessages`. Functions are defined once per
  * configuration, as a Worker defines them at module scope.
  */
-import { definePollingFunction } from "../../../src/core/define/define.js";
-import type { PollingFunction } from "../../../src/core/define/define.js";
-import { runFunction } from "../../../src/core/run/run.js";
 import type { Env } from "../../../src/env.js";
-import { transportFromEnv } from "../../../src/functions/redis.js";
+import type { PollingFunction } from "./engine.js";
+import { baselineRun, definePollingFunction, runFunction, transportFromEnv } from "./engine.js";
 import type { Recording } from "./replay.js";
 import { installBenchFetch, record, replay } from "./replay.js";
 
@@ -41,12 +41,18 @@ function functionFor(q: URLSearchParams): PollingFunction {
   return fn;
 }
 
+function engineRun(q: URLSearchParams, env: Env): () => Promise<unknown> {
+  const fn = functionFor(q);
+  return () => runFunction(fn, { transport: transportFromEnv(env), vars: env, trigger: "manual" });
+}
+
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     const url = new URL(request.url);
     if (url.pathname === "/health") return new Response("ok");
-    const fn = functionFor(url.searchParams);
-    const run = () => runFunction(fn, { transport: transportFromEnv(env), vars: env, trigger: "manual" });
+    const baseline = url.searchParams.get("engine") === "folded" ? baselineRun(url.searchParams, env) : undefined;
+    if (url.searchParams.has("engine") && !baseline) return new Response("this bench Worker has no folded loop", { status: 400 });
+    const run = baseline ?? engineRun(url.searchParams, env);
     if (url.pathname === "/run") return Response.json(await run());
     if (url.pathname === "/record") {
       const { result, exchanges } = await record(run);

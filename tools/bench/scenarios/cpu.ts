@@ -3,7 +3,9 @@
  * it: 10 ms per invocation on the Free plan) and in Node for comparison,
  * for today's engine and, side by side, the engine before the CPU work
  * (commit BEFORE_COMMIT, built into its own copy of the bench Worker:
- * tools/bench/cpu/before.ts).
+ * tools/bench/cpu/before.ts), and against a minimal folded loop through the
+ * same client (tools/bench/cpu/folded.ts): their ratio per message at batch
+ * 100 is the engine's own cost, the client's cancelled out (cpu/ratio.ts).
  *
  * Runs use a no-op handler, and are paired so that differences isolate the
  * costs (a request costs a hundred messages, so per-message figures compare
@@ -35,6 +37,8 @@ import type { RunReport } from "../../../src/core/features/report.js";
 import { BEFORE_COMMIT } from "../cpu/before.js";
 import type { CpuWorker, ProfiledRun } from "../cpu/workerd.js";
 import { startCpuWorker } from "../cpu/workerd.js";
+import type { Pair, PerMessage, Side } from "../cpu/ratio.js";
+import { addPair, foldedRatioTable, pairedPerMessage, ratioFigures } from "../cpu/ratio.js";
 import { backlog, freshStream } from "../workload.js";
 
 const GROUP = "cpu";
@@ -43,6 +47,7 @@ const REPLAYS = 100;
 const UNBOUNDED = { maxCpuMs: 30_000 };
 
 type Engine = "today" | "before";
+const ENGINES: Engine[] = ["today", "before"];
 
 interface Config {
   key: string;
@@ -97,24 +102,30 @@ const cpuOf = (r: ProfiledRun): number => r.cpu.js + r.cpu.gc + r.cpu.program;
 const msOf = (us: number): string => (Number.isNaN(us) ? "–" : us >= 10_000 ? (us / 1000).toFixed(0) : (us / 1000).toFixed(1));
 const usOf = (us: number): string => (Number.isNaN(us) ? "–" : us >= 100 ? int(us) : us.toFixed(1));
 
+/** The engines a configuration is measured on, in the order of a turn. */
+const enginesOf = (c: Config): Engine[] => (c.before ? ["today", "before"] : ["today"]);
+/** The runs of the ratio against the folded loop (cpu/ratio.ts). */
+const PAIRED: Record<Pair, Config> = { b1x10: CONFIGS.find((c) => c.key === "b1x10")!, b100x10: CONFIGS.find((c) => c.key === "b100x10")! };
+
 export async function cpuScenario(ctx: Context): Promise<Section> {
   const { stack, log } = ctx;
   const bridge = await stack.bridge(0);
-  const prepare = async (c: Config): Promise<Record<string, string>> => {
+  const prepare = async (c: Config, engine: Engine | Side = "today"): Promise<Record<string, string>> => {
     const stream = freshStream(stack, `cpu-${c.key}`);
     await backlog(stack.tcp, stream, c.backlog, GROUP);
     await openGate(stack, stream, GROUP);
-    return { stream, group: GROUP, options: JSON.stringify(c.options) };
+    return { stream, group: GROUP, options: JSON.stringify(c.options), ...(engine === "folded" ? { engine } : {}) };
   };
   const check = (r: RunReport) => {
     if (r.stopReason === "error") throw new Error(`cpu bench run failed: ${r.error}`);
   };
 
-  log(`  workerd (wrangler dev), today's engine and ${BEFORE_COMMIT}'s …`);
+  log(`  workerd (wrangler dev), today's engine, ${BEFORE_COMMIT}'s and the folded loop …`);
   const workers = {} as Record<Engine, CpuWorker>;
   const samples: Record<Engine, Map<string, Samples>> = { today: new Map(), before: new Map() };
   /** Thread CPU of a bare request, taken off every live run's thread figure. */
   const bareUs: Record<Engine, number> = { today: 0, before: 0 };
+  let pairs: PerMessage<Measure> = { today: {}, folded: {} };
   try {
     workers.today = await startCpuWorker(bridge, log);
     workers.before = await startCpuWorker(bridge, log, "before");
@@ -126,17 +137,17 @@ export async function cpuScenario(ctx: Context): Promise<Section> {
     }
     for (const c of CONFIGS) {
       log(`    ${c.label}`);
-      const engines: Engine[] = c.before ? ["today", "before"] : ["today"];
+      const engines = enginesOf(c);
       for (const e of engines) samples[e].set(c.key, { reports: [], profile: [], thread: [], replayProfile: [], fns: new Map(), jsUs: 0, gcUs: 0 });
       for (let i = 0; i < REPEATS; i++) {
         // In turns, starting with each engine alike.
         for (const e of i % 2 ? [...engines].reverse() : engines) {
           const w = workers[e];
           const x = samples[e].get(c.key)!;
-          const plain = await w.timedRun(await prepare(c));
+          const plain = await w.timedRun(await prepare(c, e));
           check(plain.report);
           x.thread.push(Math.max(0, plain.busiestUs - bareUs[e]));
-          const run = await w.profileRun(await prepare(c));
+          const run = await w.profileRun(await prepare(c, e));
           check(run.report);
           x.reports.push(run.report);
           x.profile.push(cpuOf(run));
@@ -144,13 +155,23 @@ export async function cpuScenario(ctx: Context): Promise<Section> {
           x.gcUs += run.cpu.gc / REPEATS;
           for (const [k, v] of run.cpu.byFunction) x.fns.set(k, (x.fns.get(k) ?? 0) + v / REPEATS);
           if (!c.replay) continue;
-          const pBase = await w.profileReplay(await prepare(c), 0);
-          const pMany = await w.profileReplay(await prepare(c), REPLAYS);
+          const pBase = await w.profileReplay(await prepare(c, e), 0);
+          const pMany = await w.profileReplay(await prepare(c, e), REPLAYS);
           check(pMany.report);
           x.replayProfile.push((cpuOf(pMany) - cpuOf(pBase)) / REPLAYS);
         }
       }
     }
+    // The folded loop runs in today's bench Worker (`engine=folded`).
+    log("    batch 1 × 10 then batch 100 × 10, in pairs, against the folded loop");
+    pairs = await pairedPerMessage<Measure>(async (side, pair) => {
+      const c = PAIRED[pair];
+      const plain = await workers.today.timedRun(await prepare(c, side));
+      const live = await workers.today.profileRun(await prepare(c, side));
+      const replayed = await workers.today.profileReplay(await prepare(c, side), REPLAYS);
+      [plain, live, replayed].forEach((r) => check(r.report));
+      return { messages: live.report.read + live.report.reclaimed, thread: plain.busiestUs, profile: cpuOf(live), replayProfile: cpuOf(replayed) / REPLAYS };
+    }, REPEATS);
   } finally {
     await workers.today?.stop();
     await workers.before?.stop();
@@ -160,16 +181,27 @@ export async function cpuScenario(ctx: Context): Promise<Section> {
   const queries: Record<string, string>[] = [];
   for (let i = 0; i < 2; i++) queries.push(await prepare(CONFIGS[1]!));
   for (const c of CONFIGS) for (let i = 0; i < REPEATS; i++) queries.push(await prepare(c));
+  // Then the ratio's pairs, in turns as in workerd.
+  const paired: Side[] = [];
+  for (let i = 0; i < REPEATS; i++) {
+    for (const side of (i % 2 ? ["folded", "today"] : ["today", "folded"]) as Side[]) {
+      paired.push(side);
+      queries.push(await prepare(PAIRED.b1x10, side), await prepare(PAIRED.b100x10, side));
+    }
+  }
   const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", resolve(import.meta.dirname, "../cpu/node-run.ts"), JSON.stringify(queries)], {
     env: { ...process.env, CPU_BENCH_URL: bridge.url, CPU_BENCH_TOKEN: bridge.token },
     maxBuffer: 64 * 1024 * 1024,
   });
   const nodeRuns = stdout.trim().split("\n").map((l) => JSON.parse(l) as { report: RunReport; cpuUs: number }).slice(2);
   nodeRuns.forEach((r) => check(r.report));
+  const pairRuns = nodeRuns.splice(CONFIGS.length * REPEATS);
+  const sampled = (r: { report: RunReport; cpuUs: number }) => ({ messages: r.report.read + r.report.reclaimed, node: r.cpuUs });
+  paired.forEach((side, i) => addPair(pairs, side, sampled(pairRuns[2 * i]!), sampled(pairRuns[2 * i + 1]!)));
   await stack.sweep();
 
   const figures: Record<Engine, Map<string, Figures>> = { today: new Map(), before: new Map() };
-  for (const e of ["today", "before"] as Engine[]) {
+  for (const e of ENGINES) {
     CONFIGS.forEach((c, ci) => {
       const x = samples[e].get(c.key);
       if (!x) return;
@@ -223,6 +255,7 @@ export async function cpuScenario(ctx: Context): Promise<Section> {
     tables: [
       today,
       { ...runTable("before", `The same runs on the engine before the CPU work (commit ${BEFORE_COMMIT}), measured in turns with today's`), notes: [`${BEFORE_COMMIT} has no CPU budget: its default run is bounded by subrequests only.`] },
+      foldedRatioTable({ samples: pairs, measures, defaultRunUs: figures.today.get("default")!.profile }),
       {
         title: `Derived costs (µs), today's engine against ${BEFORE_COMMIT}'s`,
         columns: ["Measure", "per request, before", "per request, today", "per message at 10, before", "per message at 10, today", "per message at 100, before", "per message at 100, today", "today ÷ before at 100"],
@@ -238,6 +271,6 @@ export async function cpuScenario(ctx: Context): Promise<Section> {
         ],
       },
     ],
-    data: { figures: Object.fromEntries((["today", "before"] as Engine[]).map((e) => [e, Object.fromEntries(figures[e])])), derived },
+    data: { figures: Object.fromEntries(ENGINES.map((e) => [e, Object.fromEntries(figures[e])])), derived, ratio: Object.fromEntries(measures.map(([m]) => [m, ratioFigures(pairs, m)])) },
   };
 }
