@@ -13,6 +13,7 @@
  * happened, so a case cannot pass vacuously.
  */
 import { coalescingTransport, rodeAlong } from "../../src/core/redis/coalescing-transport.js";
+import { commandsBytes } from "../../src/core/redis/request-bytes.js";
 import type { Command, Outcome, Transport } from "../../src/core/redis/transport.js";
 import type { RunDeps } from "../../src/core/run/deps.js";
 import { sharedByNeed } from "../../src/functions/scheduled.js";
@@ -38,12 +39,21 @@ export interface Merging {
   commands: number;
   /** Calls answered by a merged request another call opened. */
   riders: number;
+  /**
+   * Calls that began in one macrotask right after another of their kind while
+   * the two fit within the cap together: the coalescer had to merge them. Under a small
+   * cap a part whose every request is a script body larger than the cap (an
+   * ordered function's lease and fence) has none, and rightly goes alone.
+   */
+  mergeable: number;
 }
 
 const MAX_QUIET_ROUNDS = 24;
 
 export class MergedCase {
-  readonly merging: Merging = { calls: 0, requests: 0, commands: 0, riders: 0 };
+  readonly merging: Merging = { calls: 0, requests: 0, commands: 0, riders: 0, mergeable: 0 };
+  /** The calls begun since the coalescer's last flush, by kind: the same setTimeout 0 turn it batches on. */
+  #turn: { pipeline: number[]; transaction: number[] } | undefined;
   readonly fired: string[] = [];
 
   constructor(
@@ -106,11 +116,25 @@ export class MergedCase {
   #counted(outer: Transport): Transport {
     const call = (kind: "pipeline" | "transaction") => async (commands: readonly Command[]): Promise<Outcome[]> => {
       this.merging.calls += 1;
+      this.#noteTurn(kind, commandsBytes(commands));
       const outcomes = await outer[kind](commands);
       if (rodeAlong(outcomes)) this.merging.riders += 1;
       return outcomes;
     };
     return { pipeline: call("pipeline"), transaction: call("transaction") };
+  }
+
+  #noteTurn(kind: "pipeline" | "transaction", bytes: number): void {
+    if (!this.#turn) {
+      this.#turn = { pipeline: [], transaction: [] };
+      // Scheduled before the coalescer's own flush of this turn, so it closes the same batch.
+      setTimeout(() => (this.#turn = undefined), 0);
+    }
+    // Two neighbours that fit together always land in one batch of the coalescer's greedy cut; two apart may not.
+    const earlier = this.#turn[kind];
+    const last = earlier.at(-1);
+    if (last !== undefined && last + bytes <= this.maxRequestBytes) this.merging.mergeable += 1;
+    earlier.push(bytes);
   }
 
   /** Every group of every part exists before the first message; the first invocation is an idle tick. */

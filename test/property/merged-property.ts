@@ -34,7 +34,7 @@ export const newMergedTally = (): MergedTally => ({
   cases: { run: 0, skipped: 0 },
   partsRefused: 0,
   sharing: 0,
-  merging: { calls: 0, requests: 0, commands: 0, riders: 0 },
+  merging: { calls: 0, requests: 0, commands: 0, riders: 0, mergeable: 0 },
   fired: new Map(),
   parts: new Map(),
 });
@@ -89,11 +89,11 @@ export function mergedProperty(store: Store, tally: MergedTally) {
       await mc.quiesce();
       tally.cases.run += 1;
       tally.parts.set(parts.length, (tally.parts.get(parts.length) ?? 0) + 1);
-      for (const k of ["calls", "requests", "commands", "riders"] as const) tally.merging[k] += mc.merging[k];
+      for (const k of ["calls", "requests", "commands", "riders", "mergeable"] as const) tally.merging[k] += mc.merging[k];
       for (const f of mc.fired) tally.fired.set(f, (tally.fired.get(f) ?? 0) + 1);
       const found: string[] = [];
       for (const [i, p] of parts.entries()) for (const v of await violations(p)) found.push(`part ${i} [${p.set.features.join(",") || "defaults"}]: ${v}`);
-      if (mc.merging.riders === 0) found.push(`no request was merged: ${mc.merging.calls} calls went out as ${mc.merging.requests} requests`);
+      if (mc.merging.mergeable > 0 && mc.merging.riders === 0) found.push(`no request was merged: ${mc.merging.calls} calls went out as ${mc.merging.requests} requests, though ${mc.merging.mergeable} began beside a neighbour they fit with`);
       if (found.length > 0) {
         const calls = parts.map((p, i) => `part ${i}: ${JSON.stringify(p.history.calls.map((x) => [x.group, x.n, x.attempt, x.verdict]))}`);
         throw new Error(`${found.length} invariant(s) broken in merged mode on ${store.kind}:\n  ${found.slice(0, 12).join("\n  ")}\nhandler calls:\n  ${calls.join("\n  ")}`);
