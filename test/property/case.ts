@@ -123,10 +123,9 @@ export class Case {
     if ("report" in outcome && outcome.report.error !== undefined) this.unexpected.push(`${fn.name} reported: ${outcome.report.error}`);
   }
 
-  /** A polling session's wait: the clock moves on by what it asked for, with no real wait. */
-  private async sleepVirtual(ms: number): Promise<void> {
-    this.store.clock.offset += ms;
-    await new Promise((resolve) => setImmediate(resolve));
+  /** A polling session's wait: the clock moves on to its wake (Clock.sleep), with no real wait. */
+  private sleepVirtual(ms: number): Promise<void> {
+    return this.store.clock.sleep(ms);
   }
 
   /** A clean first run of every member on an empty stream: it creates the groups and their gates. */

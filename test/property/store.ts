@@ -24,9 +24,50 @@ import { createEngineBackend } from "../../src/dev/engine/index.js";
 import { killingTransport, type Gate, type RunFaults } from "./faults.js";
 import type { Fault } from "./generators.js";
 
+/** Turns of the event loop a sleeper waits, at most, for the requests in flight to come back. */
+const SETTLE_TURNS = 2_000;
+
 export class Clock {
   offset = 0;
+  /** Requests sent and not yet answered, by every run on this clock. */
+  inFlight = 0;
   readonly now = (): number => Date.now() + this.offset;
+
+  /**
+   * A virtual sleep of `ms`. Time moves on only once the other runs have had
+   * their answers and taken their next step, as they would in the wall-clock
+   * time the sleeper waits; and to the sleeper's wake, not by `ms` more, so
+   * sessions sleeping side by side do not add their sleeps up. (Moving the
+   * clock at once let one session's poll age another's run between its lease
+   * and its first fetch, every tick, past its `maxRunMs`: an ordered function
+   * beside a polling one never recovered. A stall inside a run is the `late`
+   * fault's to make, not a sleeper's.) Bounded, so a request a gate holds
+   * cannot stall the sleeper for good.
+   */
+  async sleep(ms: number): Promise<void> {
+    const until = this.now() + ms;
+    for (let turn = 0, idle = 0; turn < SETTLE_TURNS && idle < 2; turn++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      idle = this.inFlight === 0 ? idle + 1 : 0;
+    }
+    const now = this.now();
+    if (now < until) this.offset += until - now;
+  }
+
+  /** `inner`, counted in `inFlight`. */
+  counted(inner: Transport): Transport {
+    const wrap =
+      (send: Transport["pipeline"]): Transport["pipeline"] =>
+      async (commands) => {
+        this.inFlight += 1;
+        try {
+          return await send(commands);
+        } finally {
+          this.inFlight -= 1;
+        }
+      };
+    return { pipeline: wrap((c) => inner.pipeline(c)), transaction: wrap((c) => inner.transaction(c)) };
+  }
 }
 
 export interface Store {
@@ -96,7 +137,7 @@ export async function openStore(kind: "redis" | "engine", redisUrl?: string): Pr
           after: (ctx) => (dropAfter.has(ctx) ? "drop" : undefined),
         },
       });
-      return killingTransport(client(own.url, token), faults, { ...options, fired, close: () => own.close() });
+      return killingTransport(clock.counted(client(own.url, token)), faults, { ...options, fired, close: () => own.close() });
     },
     storeTime: (t) => (kind === "engine" ? t : t - clock.offset),
     async advance(ms, streams, pattern) {
