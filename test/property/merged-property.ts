@@ -45,10 +45,12 @@ const shared: Tune = ({ maxSubrequests: _s, maxCpuMs: _c, ...rest }) => rest;
  * Known defect, lifted with PBT_FINDINGS=share-starved: with four or more
  * functions sharing Free's budgets, runs that need more than their first
  * batch (an ordered run's recovery, a rate-limited read) can still be left
- * short every tick, so their messages stay pending (replay: `npm run fuzz --
- * --merged --store engine --seed 77 --findings share-starved --path
- * "36:1:0:2:2:2:3:3:3:3:4:3:3:5:5:5:5:3:3:3" --replay ":"`). Until it is
- * fixed, larger invocations keep budgets of their own.
+ * short every tick, so their messages stay pending. Smallest case so far:
+ * two plain functions and a keyConcurrency + rateLimit function of two
+ * groups, one message each; the second group's is never handled (replay:
+ * `npm run fuzz -- --merged --store engine --seed 77 --findings share-starved
+ * --path "50:1:1:1:1:1:1:5:6:6:6:6:6:6:6:6:6:6:6:6:6:6:6:6:6:7" --replay
+ * "E:B"`). Until it is fixed, larger invocations keep budgets of their own.
  */
 const MOST_SHARING = (process.env.PBT_FINDINGS ?? "").split(",").includes("share-starved") ? Infinity : 3;
 
