@@ -114,18 +114,13 @@ export class Case {
 
   /** One run of `fn` as this case runs it: a polling session with `pollIntervalMs`, one run otherwise. */
   start(fn: PollingFunction, deps: RunDeps): Promise<RunReport> {
-    return this.has("pollIntervalMs") ? runSession(fn, deps, { poll: true, sleep: (ms) => this.sleepVirtual(ms) }) : runFunction(fn, deps);
+    return this.has("pollIntervalMs") ? runSession(fn, deps, { poll: true, sleep: (ms) => this.store.clock.sleep(ms) }) : runFunction(fn, deps);
   }
 
   /** A run that met no fault must neither throw nor report an error. */
   judge(fn: PollingFunction, outcome: RunOutcome): void {
     if ("error" in outcome && !(outcome.error instanceof KilledRunError)) this.unexpected.push(`${fn.name} threw: ${String(outcome.error)}`);
     if ("report" in outcome && outcome.report.error !== undefined) this.unexpected.push(`${fn.name} reported: ${outcome.report.error}`);
-  }
-
-  /** A polling session's wait: the clock moves on to its wake (Clock.sleep), with no real wait. */
-  private sleepVirtual(ms: number): Promise<void> {
-    return this.store.clock.sleep(ms);
   }
 
   /** A clean first run of every member on an empty stream: it creates the groups and their gates. */

@@ -52,8 +52,8 @@ const MAX_QUIET_ROUNDS = 24;
 
 export class MergedCase {
   readonly merging: Merging = { calls: 0, requests: 0, commands: 0, riders: 0, mergeable: 0 };
-  /** The calls begun since the coalescer's last flush, by kind: the same setTimeout 0 turn it batches on. */
-  #turn: { pipeline: number[]; transaction: number[] } | undefined;
+  /** The size of the last call of each kind begun since the coalescer's last flush: the same setTimeout 0 turn it batches on. */
+  #turn: { pipeline?: number; transaction?: number } | undefined;
   readonly fired: string[] = [];
 
   constructor(
@@ -126,15 +126,14 @@ export class MergedCase {
 
   #noteTurn(kind: "pipeline" | "transaction", bytes: number): void {
     if (!this.#turn) {
-      this.#turn = { pipeline: [], transaction: [] };
+      this.#turn = {};
       // Scheduled before the coalescer's own flush of this turn, so it closes the same batch.
       setTimeout(() => (this.#turn = undefined), 0);
     }
     // Two neighbours that fit together always land in one batch of the coalescer's greedy cut; two apart may not.
-    const earlier = this.#turn[kind];
-    const last = earlier.at(-1);
+    const last = this.#turn[kind];
     if (last !== undefined && last + bytes <= this.maxRequestBytes) this.merging.mergeable += 1;
-    earlier.push(bytes);
+    this.#turn[kind] = bytes;
   }
 
   /** Every group of every part exists before the first message; the first invocation is an idle tick. */

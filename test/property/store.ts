@@ -56,17 +56,15 @@ export class Clock {
 
   /** `inner`, counted in `inFlight`. */
   counted(inner: Transport): Transport {
-    const wrap =
-      (send: Transport["pipeline"]): Transport["pipeline"] =>
-      async (commands) => {
-        this.inFlight += 1;
-        try {
-          return await send(commands);
-        } finally {
-          this.inFlight -= 1;
-        }
-      };
-    return { pipeline: wrap((c) => inner.pipeline(c)), transaction: wrap((c) => inner.transaction(c)) };
+    const wrap = (kind: "pipeline" | "transaction"): Transport["pipeline"] => async (commands) => {
+      this.inFlight += 1;
+      try {
+        return await inner[kind](commands);
+      } finally {
+        this.inFlight -= 1;
+      }
+    };
+    return { pipeline: wrap("pipeline"), transaction: wrap("transaction") };
   }
 }
 
