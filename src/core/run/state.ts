@@ -5,7 +5,7 @@
  */
 import type { PollingFunction } from "../define/define.js";
 import type { Feature, RunScope } from "../features/feature.js";
-import { summarizeLatency } from "../features/latency.js";
+import type { Latencies } from "../features/latency.js";
 import type { RunReport, StopReason } from "../features/report.js";
 import type { SubrequestBudget } from "../handle/budget.js";
 import type { Fetched } from "../handle/fetched.js";
@@ -24,7 +24,7 @@ export interface RunState extends RunScope {
   /** Where effects onto a partitioned stream of the deployment go (effect-streams.ts). */
   readonly effectStreams: EffectStreams | undefined;
   /** Handled messages' enqueue-to-acknowledge times. */
-  readonly latencies: number[];
+  readonly latencies: Latencies;
   /** Why the run ends after the request in flight; unset while it goes on. */
   stopReason: StopReason | undefined;
   /** The batch in hand. */
@@ -54,8 +54,8 @@ export function costs(s: RunState, requests: number, commands: number): RunRepor
 }
 
 /** Present only when the run acknowledged something, so idle and failing runs' reports stay as they were. */
-function latencyField(values: readonly number[]): Pick<RunReport, "latencyMs"> {
-  const latencyMs = summarizeLatency(values);
+function latencyField(latencies: Latencies): Pick<RunReport, "latencyMs"> {
+  const latencyMs = latencies.summary();
   return latencyMs ? { latencyMs } : {};
 }
 

@@ -1,6 +1,7 @@
 /** A run's enqueue-to-acknowledge percentiles: nearest rank, over numbers sorted as numbers. */
 import { describe, expect, it } from "vitest";
-import { sinceEnqueue, summarizeLatency } from "../../../src/core/features/latency.js";
+import fc from "fast-check";
+import { Latencies, sinceEnqueue, summarizeLatency } from "../../../src/core/features/latency.js";
 
 describe("latency summary", () => {
   it("takes nearest-rank percentiles of values sorted numerically, whatever order they came in", () => {
@@ -16,5 +17,40 @@ describe("latency summary", () => {
   it("reads an id's milliseconds, and never goes below zero", () => {
     expect(sinceEnqueue("1764823468123-7", 1764823468200)).toBe(77);
     expect(sinceEnqueue("1764823468123-0", 1764823468000)).toBe(0);
+  });
+
+  it("keeps runs of equal values: the summary is the one of every value, for ids in any order, over any commits", () => {
+    const id = fc.tuple(fc.integer({ min: 0, max: 2_000 }), fc.integer({ min: 0, max: 3 })).map(([ms, seq]) => [1_764_823_468_000 + ms, seq] as const);
+    const commit = fc.tuple(fc.integer({ min: 0, max: 3_000 }), fc.array(id, { maxLength: 40 }));
+    fc.assert(
+      fc.property(fc.array(commit, { maxLength: 8 }), (commits) => {
+        const kept = new Latencies();
+        const values: number[] = [];
+        for (const [after, ids] of commits) {
+          const ackedAt = 1_764_823_468_000 + after;
+          for (const [ms, seq] of ids) {
+            kept.add(`${ms}-${seq}`, ackedAt);
+            values.push(Math.max(0, ackedAt - ms));
+          }
+        }
+        expect(kept.summary()).toEqual(summarizeLatency(values));
+      }),
+    );
+  });
+
+  it("tells ids apart whose millisecond parts share digits", () => {
+    const at = 17_648_234_681_300;
+    for (const ids of [
+      ["1764823468123-0", "17648234681230-1"],
+      ["17648234681230-1", "1764823468123-0"],
+      ["176482346812-3", "1764823468123-0"],
+      ["1764823468123-0", "1764823468124-0"],
+    ]) {
+      const kept = new Latencies();
+      for (const id of ids) kept.add(id, at);
+      const values = ids.map((id) => sinceEnqueue(id, at));
+      // Two values: p50 is the smaller, max the larger, so a wrong one shows.
+      expect(kept.summary()).toMatchObject({ count: 2, p50: Math.min(...values), max: Math.max(...values) });
+    }
   });
 });

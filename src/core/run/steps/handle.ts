@@ -12,7 +12,6 @@ import { handleBatch } from "../../handle/handle-batch.js";
 import type { Fetched } from "../../handle/fetched.js";
 import type { Held } from "../../handle/visibility.js";
 import { Visibility } from "../../handle/visibility.js";
-import { sinceEnqueue } from "../../features/latency.js";
 import type { RunState } from "../state.js";
 import { requestsAfterRun } from "../state.js";
 
@@ -31,10 +30,15 @@ export async function handle(s: RunState): Promise<Outcome[]> {
   }
   if (visibility) outcomes = dropLost(s, visibility, outcomes);
   for (const f of s.features) f.handled?.(outcomes);
-  s.report.handled += outcomes.filter((x) => x.ok || !x.notAttempted).length;
   traceFailures(s.fn.name, outcomes, s.report);
   const committing = s.now();
-  for (const x of outcomes) if (x.ok) s.latencies.push(sinceEnqueue(x.message.id, committing));
+  // One pass, no array built: this runs per message.
+  let handled = 0;
+  for (const x of outcomes) {
+    if (x.ok) s.latencies.add(x.message.id, committing);
+    if (x.ok || !x.notAttempted) handled += 1;
+  }
+  s.report.handled += handled;
   return outcomes;
 }
 

@@ -10,6 +10,7 @@ import { leastCpuUs, leastRequests } from "../../define/options.js";
 import { withLimits } from "../../define/run-limits.js";
 import { featuresOf } from "../../features/index.js";
 import type { RunReport } from "../../features/report.js";
+import { Latencies } from "../../features/latency.js";
 import { emptyReport } from "../../features/report.js";
 import { SubrequestBudget } from "../../handle/budget.js";
 import { emptyFetch } from "../../handle/fetched.js";
@@ -44,7 +45,7 @@ export function prepare(fn: PollingFunction, deps: RunDeps): RunState | RunRepor
     budget: new SubrequestBudget(() => Math.min(o.maxSubrequests, s.seat?.allowance().maxSubrequests ?? Infinity), () => s.t.requests),
     features: [],
     effectStreams: deps.functions ? effectStreams(deps.functions, fn) : undefined,
-    latencies: [],
+    latencies: new Latencies(),
     stopReason: undefined,
     fetched: emptyFetch(),
     recovering: false,
