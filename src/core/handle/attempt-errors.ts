@@ -45,7 +45,8 @@ const failed = (o: Outcome): o is Failed => !o.ok && !o.notAttempted;
 
 /** Logs each failed attempt, and samples the first `FAILURES_KEPT` into the report. */
 export function traceFailures(fn: string, outcomes: readonly Outcome[], report: { failures: Failure[] }): void {
-  for (const o of outcomes.filter(failed)) {
+  for (const o of outcomes) {
+    if (!failed(o)) continue;
     const { id, stream, group, attempt } = o.message;
     console.warn(JSON.stringify({ event: "cronsumer.attempt_failed", function: fn, stream, group, id, attempt, permanent: o.permanent, error: o.error }));
     if (report.failures.length < FAILURES_KEPT) report.failures.push({ id, attempt, error: o.error.slice(0, FAILURE_CHARS) });

@@ -98,10 +98,16 @@ export function buildCommit(c: CommitInput): Commit {
   };
   // Every entry is settled in its own stream (a lane's, lanes.ts): one XACK per stream, in first-seen order.
   const acks = new Map<string, string[]>();
+  // The last stream's list is kept at hand: one stream is the rule, and this runs per message.
+  let lastStream: string | undefined;
+  let lastIds: string[] = [];
   const ackIn = (stream: string, id: string) => {
-    const ids = acks.get(stream);
-    if (ids) ids.push(id);
-    else acks.set(stream, [id]);
+    if (stream !== lastStream) {
+      lastStream = stream;
+      lastIds = acks.get(stream) ?? [];
+      if (lastIds.length === 0) acks.set(stream, lastIds);
+    }
+    lastIds.push(id);
   };
   for (const r of [...c.trimmed, ...(o.noAck ? [] : (c.skipped ?? []))]) ackIn(r.stream, r.id);
   const retrying: Outcome[] = [];
@@ -138,15 +144,17 @@ export function buildCommit(c: CommitInput): Commit {
     commit.retried += 1;
   };
 
+  // Read once, not per message: options differ in shape between functions, and a property read that has seen many shapes is slow.
+  const { noAck } = o;
   for (const outcome of c.outcomes) {
     const { message } = outcome;
     if (!outcome.ok && outcome.lost) continue;
-    const effectsBytes = outcome.ok ? commandsBytes(outcome.effects) : 0;
+    const effectsBytes = outcome.ok && outcome.effects.length > 0 ? commandsBytes(outcome.effects) : 0;
     if (outcome.ok && effectsBytes > limit) {
       deadLetter(message, message.attempt, effectsTooLarge(effectsBytes, limit));
     } else if (outcome.ok) {
       for (const effect of outcome.effects) push(effect, { kind: "effect" });
-      if (!o.noAck) ackIn(message.stream, message.id);
+      if (!noAck) ackIn(message.stream, message.id);
       commit.acked += 1;
     } else if (outcome.notAttempted && !o.noAck) {
       // Ordered consumption parks a held message until its key's head is due (ordered/handle-ordered.ts).
@@ -184,8 +192,14 @@ export function buildCommit(c: CommitInput): Commit {
 
 /** Last errors are kept per stream (the pending listing of a lane reads its own); one stream is the common case. */
 function traceCommands(c: CommitInput, retrying: readonly Outcome[]): Command[] {
-  const streams = new Set([...c.outcomes.map((x) => x.message.stream), ...c.expired.map((x) => x.message.stream), ...c.trimmed.map((x) => x.stream)]);
-  if (streams.size <= 1) return attemptErrorCommands({ ...c, stream: [...streams][0] ?? c.stream, noAck: c.options.noAck, retrying });
+  if (c.options.noAck) return []; // Nothing is pending, nothing is retried.
+  const streams = new Set<string>();
+  // Compared with the last one seen, not added to the set, while it is the same: this runs per message, and one stream is the rule.
+  let last: string | undefined;
+  for (const x of c.outcomes) if (x.message.stream !== last) streams.add((last = x.message.stream));
+  for (const x of c.expired) streams.add(x.message.stream);
+  for (const x of c.trimmed) streams.add(x.stream);
+  if (streams.size <= 1) return attemptErrorCommands({ ...c, stream: streams.values().next().value ?? c.stream, noAck: false, retrying });
   const of = <T>(xs: readonly T[], stream: string, at: (x: T) => string) => xs.filter((x) => at(x) === stream);
   return [...streams].flatMap((stream) =>
     attemptErrorCommands({
