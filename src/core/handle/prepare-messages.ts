@@ -37,7 +37,17 @@ function messageOf(d: Delivered, data: Fields, body: Fields, headers: Fields): M
 }
 
 /** Flat fields without a schema: `data` and `body` are the fields themselves, with no promise or check per message. */
-export const asIs = (d: Delivered): Message => messageOf(d, d.fields, d.fields, NO_HEADERS);
+export const asIs = (d: Delivered): Message => (isPlain(d) ? d : messageOf(d, d.fields, d.fields, NO_HEADERS));
+
+/**
+ * A delivered entry made as its own flat message (fetch.ts): handed over as it is, without a copy per message.
+ * Its `data` and `body` are its fields, as `asIs` would make them.
+ */
+export function plainMessage(id: string, stream: string, group: string, fields: Fields, attempt: number): Message {
+  return { id, stream, group, fields, attempt, data: fields, body: fields, headers: NO_HEADERS };
+}
+
+const isPlain = (d: Delivered): d is Message => (d as Partial<Message>).headers === NO_HEADERS && (d as Partial<Message>).data === d.fields;
 
 export async function prepareMessages(delivered: readonly Delivered[], fn: Shape): Promise<Prepared> {
   const prepared: Prepared = { valid: [], refused: [] };

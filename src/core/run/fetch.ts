@@ -21,6 +21,7 @@ import { xautoclaim, xpendingRange, xreadgroup } from "../redis/commands.js";
 import type { Target } from "../define/target.js";
 import type { Fetched } from "../handle/fetched.js";
 import { emptyFetch } from "../handle/fetched.js";
+import { plainMessage } from "../handle/prepare-messages.js";
 import type { Delivered as Message } from "../define/define.js";
 import { pauseKey } from "../redis/keys.js";
 import { carriedDeliveries, DELIVERIES_FIELD } from "../features/delayed.js";
@@ -85,7 +86,7 @@ export function fromRead(t: Target, entries: StreamEntry[]): Fetched {
 /** A fetched entry as handed on: a parked retry's carried deliveries count in `attempt` (delayed.ts). */
 function delivered(t: Target, id: string, sorted: Fields, counted: number): Message {
   // Most entries carry no parked deliveries: no intermediate object for them (this runs per message).
-  if (sorted[DELIVERIES_FIELD] === undefined) return { id, stream: t.stream, group: t.group, fields: sorted, attempt: counted + 1 };
+  if (sorted[DELIVERIES_FIELD] === undefined) return plainMessage(id, t.stream, t.group, sorted, counted + 1);
   const { fields, prior } = carriedDeliveries(sorted);
   const message: Message = { id, stream: t.stream, group: t.group, fields, attempt: counted + prior + 1 };
   if (prior > 0) message.priorDeliveries = prior;
