@@ -14,13 +14,8 @@
  * the queue, whose order it would break, for a timer of its own: extending
  * is rare, and costs a timer only for the attempts that do it.
  *
- * `race` is the plain form, for attempts that are never extended or expired
- * (no `maxHandlerMs`): attempts whose deadline falls on the same millisecond
- * share one queue entry and its timeout, and each attempt costs a promise
- * and no named closure (a Worker's bundle names every named one: esbuild's
- * keepNames). In workerd the clock stands still between I/O, so a whole
- * batch shares one entry; `track`'s promise and closures per attempt were
- * the largest part of the engine's CPU per message there.
+ * Plain attempts (no `maxHandlerMs`: never extended or expired) do not come
+ * here: their lanes keep their own deadlines (plain-lanes.ts).
  */
 export interface Clock {
   now(): number;
@@ -44,11 +39,6 @@ interface Entry {
   timeout(): void;
 }
 
-/** The queue entry `race`'s attempts share: its timeout settles every one of them. */
-interface Shared extends Entry {
-  readonly waiting: ((result: "timeout") => void)[];
-}
-
 /** One attempt's race, with ways to move its deadline or end it at once. */
 export interface Tracked {
   result: Promise<"done" | "timeout">;
@@ -65,36 +55,11 @@ export class Deadlines {
   /** The deadline the timer was armed for: when it fires, that time has come even if the clock reads a little less. */
   #armedFor = 0;
   readonly #extended = new Set<Entry>();
-  /** The last entry `race` made: reused by attempts with the same deadline. */
-  #shared: Shared | undefined;
 
   constructor(
     readonly ms: number,
     private readonly clock: Clock = realClock,
   ) {}
-
-  /** Resolves "timeout" `ms` after now unless `work` settles first; rejects as `work` does. */
-  race(work: Promise<unknown>): Promise<"done" | "timeout"> {
-    const at = this.clock.now() + this.ms;
-    let shared = this.#shared;
-    if (!shared || !shared.open || shared.at !== at) shared = this.#share(at);
-    const { waiting } = shared;
-    // Not Promise.race: it costs twice the promises, and an iterator.
-    return new Promise((resolve, reject) => {
-      waiting.push(resolve);
-      work.then(() => resolve("done"), reject);
-    });
-  }
-
-  #share(at: number): Shared {
-    const waiting: Shared["waiting"] = [];
-    // Stays open until its deadline fires or the batch closes: whether its attempts settled is not tracked.
-    const shared: Shared = { at, open: true, timeout: () => waiting.forEach((resolve) => resolve("timeout")), waiting };
-    this.#queue.push(shared);
-    this.#shared = shared;
-    if (this.#timer === undefined) this.#arm(at);
-    return shared;
-  }
 
   track(work: Promise<unknown>): Tracked {
     let entry!: Entry;
@@ -115,7 +80,6 @@ export class Deadlines {
     if (this.#timer !== undefined) this.clock.clearTimeout(this.#timer);
     for (const entry of this.#extended) this.clock.clearTimeout(entry.timer);
     this.#extended.clear();
-    this.#shared = undefined;
     this.#timer = undefined;
     this.#queue = [];
     this.#head = 0;

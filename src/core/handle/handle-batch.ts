@@ -4,7 +4,7 @@
  * a mismatch is dead-lettered at once, never handed to a handler). Then either the whole batch goes to `handleBatch` (whole-batch.ts),
  * or each message to `handle`, with bounded concurrency. Each attempt gets an
  * AbortSignal that fires at `handlerTimeoutMs` (the batch's timeouts share one
- * timer: deadlines.ts), a budgeted `fetch`, read-only
+ * timer: plain-lanes.ts, or deadlines.ts with `maxHandlerMs`), a budgeted `fetch`, read-only
  * Redis, and its own effects buffer. An attempt that overruns is counted as
  * failed at once; its buffer is sealed, so nothing it writes later is committed.
  */
@@ -16,12 +16,15 @@ import type { Delivered, Message } from "../define/define.js";
 import type { ReadRedis } from "./read-only.js";
 import { asIs, prepareMessages } from "./prepare-messages.js";
 import { handleWholeBatch } from "./whole-batch.js";
+import { plainLanes } from "./plain-lanes.js";
+import type { Visibility } from "./visibility.js";
 
 export type { BatchOptions, Outcome } from "./attempt-context.js";
 
 export async function handleBatch(delivered: readonly Delivered[], o: BatchOptions): Promise<Outcome[]> {
   const handleAll = (messages: readonly Message[]) => (o.fn.handleBatch ? handleWholeBatch(messages, o) : inLanes(messages, o));
-  const overdue = delivered.some((d) => d.attempt > o.maxDeliveries);
+  const { maxDeliveries } = o;
+  const overdue = delivered.some((d) => d.attempt > maxDeliveries);
   if (!o.fn.schema && o.fn.payload !== "json" && !overdue) return handleAll(delivered.map(asIs));
   const outcomes: Outcome[] = new Array(delivered.length);
   // Indices into `delivered` of the messages a handler may see.
@@ -45,7 +48,10 @@ function overDelivered(d: Delivered, maxDeliveries: number): Outcome {
   return { message: { ...d, attempt: deliveries }, ok: false, permanent: true, error };
 }
 
+/** Concurrent attempts: plain ones (plain-lanes.ts), or with visibility extension, each tracked on the batch's deadlines. */
 async function inLanes(messages: readonly Message[], o: BatchOptions): Promise<Outcome[]> {
+  const v = o.visibility;
+  if (!v) return plainLanes(messages, o);
   const outcomes: Outcome[] = new Array(messages.length);
   const read = batchReader(o);
   const deadlines = new Deadlines(o.handlerTimeoutMs);
@@ -53,7 +59,7 @@ async function inLanes(messages: readonly Message[], o: BatchOptions): Promise<O
   async function lane(): Promise<void> {
     while (next < messages.length) {
       const index = next++;
-      outcomes[index] = await attempt(messages[index]!, o, read, deadlines);
+      outcomes[index] = await attempt(messages[index]!, o, v!, read, deadlines);
     }
   }
   try {
@@ -64,35 +70,29 @@ async function inLanes(messages: readonly Message[], o: BatchOptions): Promise<O
   return outcomes;
 }
 
-async function attempt(message: Message, o: BatchOptions, read: ReadRedis, deadlines: Deadlines): Promise<Outcome> {
-  const v = o.visibility;
-  const lostBefore = v?.lostBecause(message);
+async function attempt(message: Message, o: BatchOptions, v: Visibility, read: ReadRedis, deadlines: Deadlines): Promise<Outcome> {
+  const lostBefore = v.lostBecause(message);
   if (lostBefore !== undefined) return lostTo(message, lostBefore);
   const ctx = new AttemptContext(o, read, message.attempt >= o.maxDeliveries);
   let unwatch: (() => void) | undefined;
   let lost: Error | undefined;
-  const extension = v && new Extension(v, o.handlerTimeoutMs, v.maxHandlerMs);
-  if (extension) ctx.extender = (ms) => extension.extend(ms);
+  const extension = new Extension(v, o.handlerTimeoutMs, v.maxHandlerMs);
+  ctx.extender = (ms) => extension.extend(ms);
   try {
     const work = o.fn.handle!(message, ctx);
-    // Only an attempt that may be extended or lost needs a deadline of its own (deadlines.ts `race`).
-    const tracked = v && deadlines.track(work);
-    extension?.attach(tracked!);
-    unwatch = v?.watch(message, (error) => {
+    const tracked = deadlines.track(work);
+    extension.attach(tracked);
+    unwatch = v.watch(message, (error) => {
       lost = error;
-      tracked!.expire();
+      tracked.expire();
     });
-    const result = await (tracked ? tracked.result : deadlines.race(work));
+    const result = await tracked.result;
     ctx.end();
     if (lost) {
       ctx.abort(lost);
-      return lostTo(message, v!.lostBecause(message)!);
+      return lostTo(message, v.lostBecause(message)!);
     }
-    if (result === "timeout") {
-      const limitMs = extension?.limitMs ?? o.handlerTimeoutMs;
-      ctx.abort(new Error(`handler timed out after ${limitMs} ms`));
-      return timedOut(message, limitMs);
-    }
+    if (result === "timeout") return timeout(ctx, message, extension.limitMs);
     return { message, ok: true, effects: ctx.written };
   } catch (error) {
     ctx.end();
@@ -101,4 +101,10 @@ async function attempt(message: Message, o: BatchOptions, read: ReadRedis, deadl
   } finally {
     unwatch?.();
   }
+}
+
+/** The attempt overran: its signal fires, and its effects are not committed. */
+function timeout(ctx: AttemptContext, message: Message, limitMs: number): Outcome {
+  ctx.abort(new Error(`handler timed out after ${limitMs} ms`));
+  return timedOut(message, limitMs);
 }
