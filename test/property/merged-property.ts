@@ -41,19 +41,6 @@ export const newMergedTally = (): MergedTally => ({
 
 const shared: Tune = ({ maxSubrequests: _s, maxCpuMs: _c, ...rest }) => rest;
 
-/**
- * Known defect, lifted with PBT_FINDINGS=share-starved: with four or more
- * functions sharing Free's budgets, runs that need more than their first
- * batch (an ordered run's recovery, a rate-limited read) can still be left
- * short every tick, so their messages stay pending. Smallest case so far:
- * two plain functions and a keyConcurrency + rateLimit function of two
- * groups, one message each; the second group's is never handled (replay:
- * `npm run fuzz -- --merged --store engine --seed 77 --findings share-starved
- * --path "50:1:1:1:1:1:1:5:6:6:6:6:6:6:6:6:6:6:6:6:6:6:6:6:6:7" --replay
- * "E:B"`). Until it is fixed, larger invocations keep budgets of their own.
- */
-const MOST_SHARING = (process.env.PBT_FINDINGS ?? "").split(",").includes("share-starved") ? Infinity : 3;
-
 /** The parts' functions, built with the invocation's shared budgets when it would share them, else with their own. */
 function build(c: Case, shareBudgets: boolean) {
   const probe = (stream: string, group: string, entry: string) => c.deliveries(stream, group, entry);
@@ -80,7 +67,7 @@ export function mergedProperty(store: Store, tally: MergedTally) {
     }
     const all = parts.flatMap((p) => p.fns.flat());
     // Too many to share (runScheduled would split evenly, and refuse them loudly): they keep budgets of their own.
-    const sharing = gen.shareBudgets && all.length <= MOST_SHARING && sharedByNeed(all, {}) !== undefined;
+    const sharing = gen.shareBudgets && sharedByNeed(all, {}) !== undefined;
     if (gen.shareBudgets && !sharing) for (const p of parts) p.fns.splice(0, p.fns.length, ...build(p, false));
     if (sharing) tally.sharing += 1;
     const mc = new MergedCase(store, id, parts, gen.maxRequestBytes);

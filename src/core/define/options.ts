@@ -166,6 +166,10 @@ export { VISIBILITY_MARGIN_MS } from "./visibility-limits.js";
 export const UPSTASH_PEL_LIMIT = 1000;
 /** Requests retention may take after a run: groups and length, pending floors, the trim. */
 export const RETENTION_REQUESTS = 3;
+/** A batch's key leases take a request of their own (features/run/key-concurrency.ts). */
+export const KEY_LEASE_REQUESTS = 1;
+/** A rate-limited run's first request only reserves tokens and checks the gates; the batch is read by the next (features/run/rate.ts). */
+export const RATE_FIRST_REQUESTS = 1;
 /** Workers Free plan: subrequests per invocation, shared by every function on one cron. */
 export const FREE_PLAN_SUBREQUESTS = 50;
 /** Polls closer than this would spend a Free plan's 50 subrequests in a few seconds. */
@@ -285,23 +289,39 @@ export function validateOptions(where: string, o: FunctionOptions): FunctionOpti
   if (o.maxRunMs < o.handlerTimeoutMs) {
     throw new ConfigError(`${where}: \`maxRunMs\` (${o.maxRunMs}) must be at least \`handlerTimeoutMs\` (${o.handlerTimeoutMs}), or no batch could ever be read`);
   }
-  const extensions = extensionsPerBatch(o);
   const least = leastRequests(o);
   if (o.maxSubrequests < least) {
-    const also = [o.retention ? " and retention" : "", extensions > 0 ? ` and a batch's ${extensions} visibility extensions (maxHandlerMs)` : ""].join("");
-    throw new ConfigError(`${where}: \`maxSubrequests\` (${o.maxSubrequests}) must leave room for one read, one commit, one message's fetches${also} (${least})`);
+    throw new ConfigError(`${where}: \`maxSubrequests\` (${o.maxSubrequests}) must leave room for one read, one commit, one message's fetches${leastParts(o)} (${least})`);
   }
   if (o.maxCpuMs * 1_000 < leastCpuUs(o)) {
     throw new ConfigError(
-      `${where}: \`maxCpuMs\` (${o.maxCpuMs}) must leave room for one read, one commit and one message (${leastCpuUs(o) / 1_000} ms by the CPU estimate); ` +
+      `${where}: \`maxCpuMs\` (${o.maxCpuMs}) must leave room for one read, one commit and one message${leastParts(o)} (${leastCpuUs(o) / 1_000} ms by the CPU estimate); ` +
         "on the Free plan, spread functions over more crons, or on Paid set maxCpuMs: 30000",
     );
   }
   return o;
 }
 
-/** Subrequests one run needs for one batch: a read, a commit, one message's fetches, retention, a batch's visibility extensions. */
-export const leastRequests = (o: FunctionOptions): number => 2 + o.fetchesPerMessage + (o.retention ? RETENTION_REQUESTS : 0) + extensionsPerBatch(o);
+/**
+ * Subrequests one run needs for one batch of one message: a read, a commit, the message's fetches, and what the
+ * features add (retention after the run, a rate limit's first request that reads nothing, a batch's key leases and
+ * visibility extensions). The invocation reserves this much for each of its runs (run/share.ts), so a feature's
+ * request left out here is a run that can never read its first batch when the pool is tight.
+ */
+export const leastRequests = (o: FunctionOptions): number =>
+  2 + o.fetchesPerMessage + (o.retention ? RETENTION_REQUESTS : 0) + (o.rateLimit ? RATE_FIRST_REQUESTS : 0) + (o.keyConcurrency ? KEY_LEASE_REQUESTS : 0) + extensionsPerBatch(o);
 
-/** CPU one run needs for one batch of one message, by the estimate (cpu-estimate.ts). */
-export const leastCpuUs = (o: FunctionOptions): number => estimateCpuUs(2 + o.fetchesPerMessage + (o.retention ? RETENTION_REQUESTS : 0), 1);
+/** CPU one run needs for one batch of one message, by the estimate (cpu-estimate.ts): every request of `leastRequests`. */
+export const leastCpuUs = (o: FunctionOptions): number => estimateCpuUs(leastRequests(o), 1);
+
+/** What `leastRequests` counts beyond a read, a commit and the fetches, for the error that names it. */
+function leastParts(o: FunctionOptions): string {
+  const extensions = extensionsPerBatch(o);
+  const parts = [
+    o.retention ? "retention" : "",
+    o.rateLimit ? "the rate limit's first request" : "",
+    o.keyConcurrency ? "a batch's key leases" : "",
+    extensions > 0 ? `a batch's ${extensions} visibility extensions (maxHandlerMs)` : "",
+  ].filter(Boolean);
+  return parts.map((p) => ` and ${p}`).join("");
+}

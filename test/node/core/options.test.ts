@@ -52,7 +52,19 @@ describe("definePollingFunction", () => {
   it("lets handlers outlast the visibility timeout once maxHandlerMs extends it, bounded by the run instead", () => {
     const long = { visibilityTimeoutMs: 5_000, handlerTimeoutMs: 20_000, maxRunMs: 60_000, batchSize: 20, concurrency: 5 };
     expect(() => define(long)).toThrow(/`visibilityTimeoutMs` \(5000\) must be at least .* or set `maxHandlerMs`/);
-    expect(resolveOptions(define({ ...long, maxHandlerMs: 45_000 }), {}, 1)).toMatchObject({ maxHandlerMs: 45_000, handlerTimeoutMs: 20_000 });
+    // On Paid's CPU: a batch's 32 extensions, kept free before it is read, do not fit Free's 10 ms estimate (below).
+    expect(resolveOptions(define({ ...long, maxHandlerMs: 45_000, maxCpuMs: 30_000 }), {}, 1)).toMatchObject({ maxHandlerMs: 45_000, handlerTimeoutMs: 20_000 });
+  });
+
+  it("refuses extensions whose requests the CPU budget could never pay before a batch is read, naming them", () => {
+    const long = { visibilityTimeoutMs: 5_000, handlerTimeoutMs: 20_000, maxRunMs: 60_000, batchSize: 20, concurrency: 5, maxHandlerMs: 45_000 };
+    expect(() => define(long)).toThrow(/`maxCpuMs` \(10\) must leave room for one read, one commit and one message and a batch's 32 visibility extensions \(maxHandlerMs\) \(27\.71 ms/);
+  });
+
+  it("counts a rate limit's first request and a batch's key leases in the least a run needs, naming them", () => {
+    const o = { maxSubrequests: 3, rateLimit: { limit: 10, periodMs: 1_000 }, keyConcurrency: { field: "k", max: 1 } };
+    expect(() => define(o)).toThrow(/`maxSubrequests` \(3\) must leave room for one read, one commit, one message's fetches and the rate limit's first request and a batch's key leases \(4\)/);
+    expect(resolveOptions(define({ ...o, maxSubrequests: 4 }), {}, 1).maxSubrequests).toBe(4);
   });
 
   it("fills documented defaults", () => {

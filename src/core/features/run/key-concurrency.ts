@@ -5,6 +5,7 @@
  * batch is deleted in the request that commits it.
  */
 import type { KeyConcurrency } from "../../define/options.js";
+import { KEY_LEASE_REQUESTS } from "../../define/options.js";
 import { putBack } from "../../handle/fetched.js";
 import type { Op } from "../../redis/ops.js";
 import type { Feature, RunScope } from "../feature.js";
@@ -14,7 +15,7 @@ export function keyConcurrency(s: RunScope, kc: KeyConcurrency | undefined): Fea
   if (!kc) return undefined;
   let release: Op<unknown>[] = [];
   return {
-    requestsPerBatch: 1,
+    requestsPerBatch: KEY_LEASE_REQUESTS,
     async admit(t, fetched) {
       if (fetched.toHandle.length === 0) return fetched;
       const leased = await leaseBatch(t, s.target, kc, fetched.toHandle, s.now(), s.o.visibilityTimeoutMs);
