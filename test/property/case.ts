@@ -12,6 +12,7 @@ import type { RunReport } from "../../src/core/features/report.js";
 import type { RunDeps } from "../../src/core/run/deps.js";
 import { runFunction } from "../../src/core/run/run.js";
 import { runSession } from "../../src/core/run/run-session.js";
+import { asInvocation } from "./eviction.js";
 import type { Gate } from "./faults.js";
 import { KilledRunError } from "./faults.js";
 import type { CaseKeys } from "./functions.js";
@@ -106,7 +107,10 @@ export class Case {
     if (spec.faults.length > 0) this.faulted += 1;
     const faults = await this.store.faulty(spec.faults, { gate, delay: () => this.store.advance(LATE_MS, this.streams, this.pattern) });
     const deps: RunDeps = { transport: faults.transport, vars: {}, trigger: "manual", slot: spec.slot, now: this.store.clock.now, functions: this.fns.flat() };
-    const outcome = await Promise.race([settled(this.start(fn, deps)), faults.killed.then(() => ({ killed: true as const }))]);
+    // An invocation of its own, so that a killed run's handlers end with it (eviction.ts).
+    const invocation = asInvocation(() => settled(this.start(fn, deps)));
+    const outcome = await Promise.race([invocation.result, faults.killed.then(() => ({ killed: true as const }))]);
+    if ("killed" in outcome) invocation.evict();
     await faults.close();
     this.fired.push(...faults.fired);
     if (spec.faults.length === 0) this.judge(fn, outcome);

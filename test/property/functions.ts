@@ -14,7 +14,7 @@ import { expandPartitions } from "../../src/core/partitions/partition-members.js
 import type { StandardSchemaV1 } from "../../src/core/define/standard-schema.js";
 import type { Behaviour, OptionSet } from "./generators.js";
 import { HANDLER_TIMEOUT_MS, MAX_DELIVERIES, RATE_PERIOD_MS, RETRY_DELAYS_MS, VISIBILITY_MS } from "./generators.js";
-import { unlessEvicted } from "./eviction.js";
+import { endOnEviction, unlessEvicted } from "./eviction.js";
 import type { History } from "./history.js";
 
 export const PARTITIONS = 2;
@@ -130,6 +130,7 @@ export function buildFunctions(set: OptionSet, keys: CaseKeys, history: History,
     async function act(m: Message, effects: HandlerContext["effects"], extend?: (ms: number) => number): Promise<Verdict> {
       await unlessEvicted();
       const call = history.begin(group, m);
+      const forget = endOnEviction(() => history.end(call));
       // What Redis counted, read while the handler holds the message: the truth `attempt` must match.
       if (!has("noAck")) call.deliveries = ((await probe(m.stream, group, m.id)) ?? 0) + (m.priorDeliveries ?? 0);
       try {
@@ -141,6 +142,7 @@ export function buildFunctions(set: OptionSet, keys: CaseKeys, history: History,
         call.verdict = v.kind;
         return v;
       } finally {
+        forget();
         history.end(call);
       }
     }

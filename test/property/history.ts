@@ -42,7 +42,9 @@ export class History {
     return call;
   }
 
+  /** Once: a call its invocation's eviction ended (eviction.ts) stays ended when its handler returns. */
   end(call: Call): void {
+    if (!Number.isNaN(call.end)) return;
     call.end = this.now();
     if (call.key !== undefined) {
       const slot = `${call.group}\u0000${call.key}`;
