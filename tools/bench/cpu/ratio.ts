@@ -42,12 +42,15 @@ export function addPair<M extends string>(out: PerMessage<M>, side: Side, one: S
   }
 }
 
-const median = (xs: readonly number[] | undefined): number => {
+/** The `q` quantile (0 to 1) of the samples, interpolated between the two nearest; NaN without samples. */
+const quantile = (xs: readonly number[] | undefined, q: number): number => {
   if (!xs || xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
-  const h = Math.floor(s.length / 2);
-  return s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
+  const at = q * (s.length - 1);
+  const lo = Math.floor(at);
+  return s[lo]! + (s[Math.min(lo + 1, s.length - 1)]! - s[lo]!) * (at - lo);
 };
+const median = (xs: readonly number[] | undefined): number => quantile(xs, 0.5);
 
 export interface RatioInput<M extends string> {
   samples: PerMessage<M>;
@@ -66,14 +69,16 @@ export function foldedRatioTable<M extends string>(r: RatioInput<M>): Table {
   const us = (x: number) => (Number.isNaN(x) ? "–" : x.toFixed(2));
   return {
     title: `CPU per message at batch 100 (µs): cronsumer's run against a minimal folded loop through the same client (goal ≤ ${RATIO_GOAL}×)`,
-    columns: ["Measure", "pairs", "folded loop", "cronsumer", "cronsumer ÷ folded"],
+    columns: ["Measure", "pairs", "folded loop", "cronsumer", "cronsumer ÷ folded", "folded, quartiles", "cronsumer, quartiles"],
     rows: r.measures.map(([m, label]) => {
       const f = ratioFigures(r.samples, m);
-      return [label, String(f.n), us(f.folded), us(f.today), Number.isFinite(f.ratio) && f.folded > 0 ? `${f.ratio.toFixed(2)}×` : "–"];
+      const quartiles = (xs: readonly number[] | undefined) => `${us(quantile(xs, 0.25))}–${us(quantile(xs, 0.75))}`;
+      const ratio = Number.isFinite(f.ratio) && f.folded > 0 ? `${f.ratio.toFixed(2)}×` : "–";
+      return [label, String(f.n), us(f.folded), us(f.today), ratio, quartiles(r.samples.folded[m]), quartiles(r.samples.today[m])];
     }),
     notes: [
       "folded loop (tools/bench/cpu/folded.ts): XREADGROUP COUNT 100, a no-op handler per message (its fields as an object), then one /pipeline with the batch's XACK and the next XREADGROUP, until a short read or maxMessages; the same @upstash/redis client and HTTP layer as the run's. No recovery, retries, budget, report or features.",
-      "Each sample: (batch 100 × 10 − batch 1 × 10) / 990, the two runs back to back; cronsumer's and the folded loop's pairs in turns; medians of the samples. The ratio is of the medians.",
+      "Each sample: (batch 100 × 10 − batch 1 × 10) / 990, the two runs back to back; cronsumer's and the folded loop's pairs in turns; medians of the samples. The ratio is of the medians; the quartiles show how far the samples spread on this machine.",
       `The default run (batch 10, Free budget) measured ${(r.defaultRunUs / 1000).toFixed(1)} ms by the profiler (goal ≤ ${DEFAULT_RUN_GOAL_MS} ms).`,
     ],
   };
