@@ -62,7 +62,7 @@ export class Case {
     readonly keys: CaseKeys,
     readonly fns: PollingFunction[][],
   ) {
-    this.history = new History(store.clock.now);
+    this.history = new History(store.clock);
   }
 
   has(feature: string): boolean {

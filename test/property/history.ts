@@ -28,11 +28,13 @@ export class History {
   /** The most calls of one group and key that ran at once, over the whole case. */
   mostAtOnce = 0;
 
-  constructor(private readonly now: () => number) {}
+  /** `clock.handling` counts the calls running, so a sleeper lets them finish first (store.ts `Clock.sleep`). */
+  constructor(private readonly clock: { now(): number; handling: number }) {}
 
   begin(group: string, m: Delivered): Call {
-    const call: Call = { seq: this.calls.length, group, stream: m.stream, id: m.id, n: Number(m.fields.n), key: m.fields.k, attempt: m.attempt, start: this.now(), end: Number.NaN };
+    const call: Call = { seq: this.calls.length, group, stream: m.stream, id: m.id, n: Number(m.fields.n), key: m.fields.k, attempt: m.attempt, start: this.clock.now(), end: Number.NaN };
     this.calls.push(call);
+    this.clock.handling += 1;
     if (call.key !== undefined) {
       const slot = `${group}\u0000${call.key}`;
       const running = (this.#running.get(slot) ?? 0) + 1;
@@ -45,7 +47,8 @@ export class History {
   /** Once: a call its invocation's eviction ended (eviction.ts) stays ended when its handler returns. */
   end(call: Call): void {
     if (!Number.isNaN(call.end)) return;
-    call.end = this.now();
+    call.end = this.clock.now();
+    this.clock.handling -= 1;
     if (call.key !== undefined) {
       const slot = `${call.group}\u0000${call.key}`;
       this.#running.set(slot, this.#running.get(slot)! - 1);

@@ -26,11 +26,15 @@ import type { Fault } from "./generators.js";
 
 /** Turns of the event loop a sleeper waits, at most, for the requests in flight to come back. */
 const SETTLE_TURNS = 2_000;
+/** The longest real time a sleeper waits for the other runs' steps. */
+const SETTLE_REAL_MS = 2_000;
 
 export class Clock {
   offset = 0;
   /** Requests sent and not yet answered, by every run on this clock. */
   inFlight = 0;
+  /** Handler calls running, by every run on this clock (history.ts counts them). */
+  handling = 0;
   readonly now = (): number => Date.now() + this.offset;
 
   /**
@@ -41,14 +45,20 @@ export class Clock {
    * clock at once let one session's poll age another's run between its lease
    * and its first fetch, every tick, past its `maxRunMs`: an ordered function
    * beside a polling one never recovered. A stall inside a run is the `late`
-   * fault's to make, not a sleeper's.) Bounded, so a request a gate holds
-   * cannot stall the sleeper for good.
+   * fault's to make, not a sleeper's.) A handler running is a step not yet
+   * taken: a slow one's real 40 ms let a sleeper jump the clock by a second
+   * under an ordered run, which then found its `maxRunMs` spent after one
+   * message, every tick, and a case of a dozen messages never came to rest
+   * within the quiet rounds. Bounded, so a request a gate holds cannot stall
+   * the sleeper for good.
    */
   async sleep(ms: number): Promise<void> {
     const until = this.now() + ms;
-    for (let turn = 0, idle = 0; turn < SETTLE_TURNS && idle < 2; turn++) {
-      await new Promise((resolve) => setImmediate(resolve));
-      idle = this.inFlight === 0 ? idle + 1 : 0;
+    const givesUpAt = performance.now() + SETTLE_REAL_MS;
+    for (let turn = 0, idle = 0; idle < 2 && (turn < SETTLE_TURNS || this.handling > 0) && performance.now() < givesUpAt; turn++) {
+      // A handler takes real time (a slow one sleeps): waited for by the millisecond, not by event-loop turns.
+      await new Promise((resolve) => (this.handling > 0 ? setTimeout(resolve, 1) : setImmediate(resolve)));
+      idle = this.inFlight === 0 && this.handling === 0 ? idle + 1 : 0;
     }
     const now = this.now();
     if (now < until) this.offset += until - now;

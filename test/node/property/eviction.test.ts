@@ -27,18 +27,20 @@ function slowCall(history: History, release: Promise<void>): Promise<void> {
 
 describe("an evicted invocation's running handler calls", () => {
   it("end with the eviction, so the next invocation's attempt of the same key does not overlap them", async () => {
-    let now = 0;
-    const history = new History(() => now);
+    const clock = { now: () => 0, handling: 0 };
+    const history = new History(clock);
+    const at = (t: number) => (clock.now = () => t);
     let release!: () => void;
     const slow = new Promise<void>((resolve) => (release = resolve));
     const first = asInvocation(() => slowCall(history, slow));
-    now = 10;
+    at(10);
     first.evict();
-    now = 20;
+    at(20);
     await asInvocation(() => slowCall(history, Promise.resolve())).result;
     release();
     await first.result;
     expect(history.mostAtOnce).toBe(1);
+    expect(clock.handling).toBe(0);
     expect(history.calls.map((c) => [c.start, c.end])).toEqual([
       [0, 10],
       [20, 20],
@@ -46,7 +48,7 @@ describe("an evicted invocation's running handler calls", () => {
   });
 
   it("still overlap while their invocation lives", async () => {
-    const history = new History(() => 0);
+    const history = new History({ now: () => 0, handling: 0 });
     let release!: () => void;
     const slow = new Promise<void>((resolve) => (release = resolve));
     const first = asInvocation(() => slowCall(history, slow));
