@@ -189,7 +189,12 @@ export const timedOut = (message: Delivered, ms: number): Failure => ({ message,
 /** Another run holds the message now: nothing of this attempt is committed (commit.ts). */
 export const lostTo = (message: Delivered, why: string): Failure => ({ message, ok: false, permanent: false, lost: true, error: `VisibilityLostError: ${why}` });
 
+/** Total: a handler may throw anything, also a value that cannot be made a string (`Object.create(null)`). */
 function describe(error: unknown): string {
-  if (error instanceof Error) return `${error.name === "Error" ? "" : `${error.name}: `}${error.message}`.slice(0, 1_000);
-  return String(error).slice(0, 1_000);
+  try {
+    if (error instanceof Error) return `${error.name === "Error" ? "" : `${error.name}: `}${error.message}`.slice(0, 1_000);
+    return String(error).slice(0, 1_000);
+  } catch {
+    return `a thrown ${typeof error} that cannot be shown as text`;
+  }
 }

@@ -49,11 +49,18 @@ export function plainLanes(messages: readonly Message[], o: BatchOptions, clock:
   let timer: unknown;
   let armedFor = 0;
   let settle!: (outcomes: Outcome[]) => void;
-  let fail!: (error: unknown) => void;
-  const batch = new Promise<Outcome[]>((resolve, reject) => {
+  let reject!: (error: unknown) => void;
+  const batch = new Promise<Outcome[]>((resolve, rejected) => {
     settle = resolve;
-    fail = reject;
+    reject = rejected;
   });
+  // The lanes' own code threw: the batch fails, and nothing more is started or given up for it.
+  const fail = (error: unknown) => {
+    next = messages.length;
+    if (timer !== undefined && timer !== FIRING) clock.clearTimeout(timer);
+    timer = FIRING;
+    reject(error);
+  };
 
   const arm = (at: number) => {
     armedFor = at;

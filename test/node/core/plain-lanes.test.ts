@@ -176,4 +176,30 @@ describe("plain lanes: each attempt awaited in its lane, overruns given up on on
     expect(await plainLanes([], options(async () => {}, 10), t.clock)).toEqual([]);
     expect(t.armed()).toBe(0);
   });
+
+  it("records a thrown value that cannot be made a string as a failure, and goes on with the batch", async () => {
+    const t = fakeClock();
+    const seen: number[] = [];
+    const handle: Handler = async (m) => {
+      seen.push(Number(m.fields.n));
+      if (m.fields.n === "0") throw Object.create(null);
+    };
+    const outcomes = await done(plainLanes([message(0), message(1)], options(handle, 1), t.clock));
+    expect(kinds(outcomes)).toEqual(["a thrown object that cannot be shown as text", "ok"]);
+    expect(seen).toEqual([0, 1]);
+    expect(t.pending()).toBe(0);
+  });
+
+  it("when the lanes' own code throws, fails the batch with it, clears its timer and starts nothing more", async () => {
+    const t = fakeClock();
+    const seen: number[] = [];
+    const handle: Handler = async (m) => void seen.push(Number(m.fields.n));
+    // A message the lane cannot read: its attempt count throws before any handler is called.
+    const unreadable = Object.defineProperty(message(1), "attempt", { get: () => { throw new Error("unreadable attempt"); } });
+    const batch = plainLanes([message(0), unreadable, message(2)], options(handle, 1), t.clock);
+    await expect(batch).rejects.toThrow("unreadable attempt");
+    await t.advance(1_000);
+    expect(seen).toEqual([0]);
+    expect(t.pending()).toBe(0);
+  });
 });
