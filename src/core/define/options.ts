@@ -170,6 +170,8 @@ export const RETENTION_REQUESTS = 3;
 export const KEY_LEASE_REQUESTS = 1;
 /** A rate-limited run's first request only reserves tokens and checks the gates; the batch is read by the next (features/run/rate.ts). */
 export const RATE_FIRST_REQUESTS = 1;
+/** A recovery claim: the XPENDING listing and XAUTOCLAIM in one request (run/fetch.ts `recoverOps`). */
+export const RECOVERY_REQUESTS = 1;
 /** Workers Free plan: subrequests per invocation, shared by every function on one cron. */
 export const FREE_PLAN_SUBREQUESTS = 50;
 /** Polls closer than this would spend a Free plan's 50 subrequests in a few seconds. */
@@ -289,13 +291,14 @@ export function validateOptions(where: string, o: FunctionOptions): FunctionOpti
   if (o.maxRunMs < o.handlerTimeoutMs) {
     throw new ConfigError(`${where}: \`maxRunMs\` (${o.maxRunMs}) must be at least \`handlerTimeoutMs\` (${o.handlerTimeoutMs}), or no batch could ever be read`);
   }
-  const least = leastRequests(o);
+  const least = leastToRetry(o);
   if (o.maxSubrequests < least) {
-    throw new ConfigError(`${where}: \`maxSubrequests\` (${o.maxSubrequests}) must leave room for one read, one commit, one message's fetches${leastParts(o)} (${least})`);
+    throw new ConfigError(`${where}: \`maxSubrequests\` (${o.maxSubrequests}) must leave room for ${roomFor(o, "one message's fetches")} (${least})`);
   }
-  if (o.maxCpuMs * 1_000 < leastCpuUs(o)) {
+  const leastCpu = estimateCpuUs(least, 1);
+  if (o.maxCpuMs * 1_000 < leastCpu) {
     throw new ConfigError(
-      `${where}: \`maxCpuMs\` (${o.maxCpuMs}) must leave room for one read, one commit and one message${leastParts(o)} (${leastCpuUs(o) / 1_000} ms by the CPU estimate); ` +
+      `${where}: \`maxCpuMs\` (${o.maxCpuMs}) must leave room for ${roomFor(o, "one message")} (${leastCpu / 1_000} ms by the CPU estimate); ` +
         "on the Free plan, spread functions over more crons, or on Paid set maxCpuMs: 30000",
     );
   }
@@ -314,14 +317,28 @@ export const leastRequests = (o: FunctionOptions): number =>
 /** CPU one run needs for one batch of one message, by the estimate (cpu-estimate.ts): every request of `leastRequests`. */
 export const leastCpuUs = (o: FunctionOptions): number => estimateCpuUs(leastRequests(o), 1);
 
-/** What `leastRequests` counts beyond a read, a commit and the fetches, for the error that names it. */
-function leastParts(o: FunctionOptions): string {
+/**
+ * A recovery claim (XPENDING and XAUTOCLAIM, after a first read that found nothing new): validation wants room for
+ * it, so that a function can retry. The invocation's reserve does not hold it (run/share.ts): a recovering run beside
+ * others waits for one to leave instead (steps/share-wait.ts).
+ */
+const recoveryRequests = (o: FunctionOptions): number => (o.noAck ? 0 : RECOVERY_REQUESTS);
+
+/** What validation wants of `maxSubrequests` (and, by the estimate, of `maxCpuMs`): one batch, or one recovery claim and its batch. */
+export const leastToRetry = (o: FunctionOptions): number => leastRequests(o) + recoveryRequests(o);
+
+/** What `leastToRetry` counts, in words, for the errors that name it: a read, a commit, `message`, and what the options add. */
+function roomFor(o: FunctionOptions, message: string): string {
   const extensions = extensionsPerBatch(o);
   const parts = [
+    "one read",
+    "one commit",
+    message,
+    o.noAck ? "" : "a recovery claim",
     o.retention ? "retention" : "",
     o.rateLimit ? "the rate limit's first request" : "",
     o.keyConcurrency ? "a batch's key leases" : "",
     extensions > 0 ? `a batch's ${extensions} visibility extensions (maxHandlerMs)` : "",
   ].filter(Boolean);
-  return parts.map((p) => ` and ${p}`).join("");
+  return `${parts.slice(0, -1).join(", ")} and ${parts[parts.length - 1]}`;
 }

@@ -38,12 +38,12 @@ describe("definePollingFunction", () => {
       "a subrequest budget with no room for a batch's extensions",
       { maxHandlerMs: 20_000, visibilityTimeoutMs: 2_000, handlerTimeoutMs: 3_000, backoff: { maxDelayMs: 1_000 }, maxSubrequests: 4 },
       {},
-      /`maxSubrequests` \(4\) must leave room for one read, one commit, one message's fetches and a batch's 3 visibility extensions \(maxHandlerMs\) \(5\)/,
+      /`maxSubrequests` \(4\) must leave room for one read, one commit, one message's fetches, a recovery claim and a batch's 3 visibility extensions \(maxHandlerMs\) \(6\)/,
     ],
     ["maxPending near Upstash's PEL limit", { maxPending: 900 }, {}, /`maxPending` \+ `batchSize` must stay below 900/],
     ["a run shorter than one handler", { maxRunMs: 1_000, handlerTimeoutMs: 5_000 }, {}, /`maxRunMs` \(1000\) must be at least `handlerTimeoutMs` \(5000\)/],
-    ["a subrequest budget that cannot carry one message", { maxSubrequests: 2, fetchesPerMessage: 1 }, {}, /`maxSubrequests` \(2\) must leave room for one read, one commit, one message's fetches \(3\)/],
-    ["a subrequest budget with no room for retention", { maxSubrequests: 4, retention: {} }, {}, /`maxSubrequests` \(4\) must leave room for one read, one commit, one message's fetches and retention \(5\)/],
+    ["a subrequest budget that cannot carry one message", { maxSubrequests: 2, fetchesPerMessage: 1 }, {}, /`maxSubrequests` \(2\) must leave room for one read, one commit, one message's fetches and a recovery claim \(4\)/],
+    ["a subrequest budget with no room for retention", { maxSubrequests: 5, retention: {} }, {}, /`maxSubrequests` \(5\) must leave room for one read, one commit, one message's fetches, a recovery claim and retention \(6\)/],
   ])("rejects %s with an error naming it", (_, options, extra, message) => {
     expect(() => define(options, extra)).toThrow(ConfigError);
     expect(() => define(options, extra)).toThrow(message);
@@ -58,13 +58,15 @@ describe("definePollingFunction", () => {
 
   it("refuses extensions whose requests the CPU budget could never pay before a batch is read, naming them", () => {
     const long = { visibilityTimeoutMs: 5_000, handlerTimeoutMs: 20_000, maxRunMs: 60_000, batchSize: 20, concurrency: 5, maxHandlerMs: 45_000 };
-    expect(() => define(long)).toThrow(/`maxCpuMs` \(10\) must leave room for one read, one commit and one message and a batch's 32 visibility extensions \(maxHandlerMs\) \(27\.71 ms/);
+    expect(() => define(long)).toThrow(/`maxCpuMs` \(10\) must leave room for one read, one commit, one message, a recovery claim and a batch's 32 visibility extensions \(maxHandlerMs\) \(28\.51 ms/);
   });
 
   it("counts a rate limit's first request and a batch's key leases in the least a run needs, naming them", () => {
-    const o = { maxSubrequests: 3, rateLimit: { limit: 10, periodMs: 1_000 }, keyConcurrency: { field: "k", max: 1 } };
-    expect(() => define(o)).toThrow(/`maxSubrequests` \(3\) must leave room for one read, one commit, one message's fetches and the rate limit's first request and a batch's key leases \(4\)/);
-    expect(resolveOptions(define({ ...o, maxSubrequests: 4 }), {}, 1).maxSubrequests).toBe(4);
+    const o = { maxSubrequests: 4, rateLimit: { limit: 10, periodMs: 1_000 }, keyConcurrency: { field: "k", max: 1 } };
+    expect(() => define(o)).toThrow(
+      /`maxSubrequests` \(4\) must leave room for one read, one commit, one message's fetches, a recovery claim, the rate limit's first request and a batch's key leases \(5\)/,
+    );
+    expect(resolveOptions(define({ ...o, maxSubrequests: 5 }), {}, 1).maxSubrequests).toBe(5);
   });
 
   it("fills documented defaults", () => {

@@ -52,7 +52,7 @@ describe("maxCpuMs", () => {
   });
 
   it("refuses a budget with no room for one request, one commit and one message, naming it", () => {
-    expect(() => define({ maxCpuMs: 1 })).toThrow(/`maxCpuMs` \(1\) must leave room for one read, one commit and one message/);
+    expect(() => define({ maxCpuMs: 1 })).toThrow(/`maxCpuMs` \(1\) must leave room for one read, one commit, one message and a recovery claim/);
     expect(() => define({ maxCpuMs: 0 })).toThrow(/`maxCpuMs` must be a number from/);
   });
 });

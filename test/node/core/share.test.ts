@@ -121,6 +121,6 @@ describe("a cron tick of one busy function and two idle ones", () => {
     for (const fn of fns) await f.createGroup(fn);
     const reports = (await runScheduled(fns, "* * * * *", Date.now(), { WAKE_ON_ENQUEUE: "false" }, bridgeTransport())) as RunReport[];
     expect(reports.map((r) => r.stopReason)).toEqual(Array(10).fill("error"));
-    expect(reports.every((r) => /`maxCpuMs` \(1\) must leave room for one read, one commit and one message/.test(r.error ?? ""))).toBe(true);
+    expect(reports.every((r) => /`maxCpuMs` \(1\) must leave room for one read, one commit, one message and a recovery claim/.test(r.error ?? ""))).toBe(true);
   });
 });
