@@ -131,9 +131,9 @@ export function buildFunctions(set: OptionSet, keys: CaseKeys, history: History,
       await unlessEvicted();
       const call = history.begin(group, m);
       const forget = endOnEviction(() => history.end(call));
-      // What Redis counted, read while the handler holds the message: the truth `attempt` must match.
-      if (!has("noAck")) call.deliveries = ((await probe(m.stream, group, m.id)) ?? 0) + (m.priorDeliveries ?? 0);
       try {
+        // What Redis counted, read while the handler holds the message: the truth `attempt` must match.
+        if (!has("noAck")) call.deliveries = ((await probe(m.stream, group, m.id)) ?? 0) + (m.priorDeliveries ?? 0);
         const b = has("payload") ? behaviourOf(m) : ((m.fields.b ?? "ok") as Behaviour);
         const v = verdict(b, m.attempt, longRetries);
         if (b === "slow" && extend) extend(HANDLER_TIMEOUT_MS);
