@@ -69,16 +69,19 @@ export interface AttemptErrorsInput {
 export function attemptErrorCommands(c: AttemptErrorsInput): Command[] {
   if (c.noAck) return []; // Nothing is pending, nothing is retried.
   const key = attemptErrorsKey(c.stream, c.group);
-  const retrying = new Set(c.retrying.map((o) => o.message.id));
-  const at = new Date(c.now).toISOString();
+  // Most commits retry nothing: no set and no date formatted for them (this runs for every commit).
+  const retrying = c.retrying.length > 0 ? new Set(c.retrying.map((o) => o.message.id)) : undefined;
   const record: string[] = [];
-  for (const o of c.retrying) {
-    if (!o.ok) record.push(o.message.id, JSON.stringify({ attempt: o.message.attempt, error: o.error, at } satisfies AttemptError));
+  if (retrying) {
+    const at = new Date(c.now).toISOString();
+    for (const o of c.retrying) {
+      if (!o.ok) record.push(o.message.id, JSON.stringify({ attempt: o.message.attempt, error: o.error, at } satisfies AttemptError));
+    }
   }
   // One loop, first deliveries skipped first: this runs per message of every commit, and most are first deliveries.
   // A lost message (visibility.ts) is another run's to settle, its recorded error too.
   const settled: string[] = [];
-  for (const o of c.outcomes) if (o.message.attempt > 1 && (o.ok || (failed(o) && !o.lost)) && !retrying.has(o.message.id)) settled.push(o.message.id);
+  for (const o of c.outcomes) if (o.message.attempt > 1 && (o.ok || (failed(o) && !o.lost)) && !retrying?.has(o.message.id)) settled.push(o.message.id);
   for (const e of c.expired) if (e.deliveries > 1) settled.push(e.message.id);
   for (const { id } of c.trimmed) settled.push(id);
   const commands: Command[] = [];
