@@ -14,11 +14,6 @@ export interface LatencySummary {
   max: number;
 }
 
-/** Milliseconds from a message's enqueue (its id) to `ackedAt`; never negative (clocks differ). */
-export function sinceEnqueue(id: string, ackedAt: number): number {
-  return Math.max(0, ackedAt - idMs(id));
-}
-
 /**
  * An id's millisecond part, read digit by digit up to its "-", without splitting it: workerd's
  * `parseInt` of a string with a tail took about 80 ns per message.
@@ -56,7 +51,7 @@ export class Latencies {
   #below = "-";
   #ms = 0;
 
-  /** A message acknowledged at `ackedAt`, by its id. */
+  /** A message acknowledged at `ackedAt`, by its id: milliseconds since its enqueue (its id), never negative (clocks differ). */
   add(id: string, ackedAt: number): void {
     if (!(id >= this.#from && id < this.#below)) {
       this.#ms = idMs(id);

@@ -186,6 +186,12 @@ export function failure(message: Delivered, error: unknown): Failure {
 
 export const timedOut = (message: Delivered, ms: number): Failure => ({ message, ok: false, permanent: false, error: `handler timed out after ${ms} ms` });
 
+/** An attempt that overran: its signal fires, and its effects (sealed by `end`) are not committed. */
+export function overran(ctx: AttemptContext, message: Delivered, ms: number): Failure {
+  ctx.abort(new Error(`handler timed out after ${ms} ms`));
+  return timedOut(message, ms);
+}
+
 /** Another run holds the message now: nothing of this attempt is committed (commit.ts). */
 export const lostTo = (message: Delivered, why: string): Failure => ({ message, ok: false, permanent: false, lost: true, error: `VisibilityLostError: ${why}` });
 

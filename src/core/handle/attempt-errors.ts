@@ -56,7 +56,6 @@ export function traceFailures(fn: string, outcomes: readonly Outcome[], report: 
 export interface AttemptErrorsInput {
   stream: string;
   group: string;
-  noAck: boolean;
   outcomes: readonly Outcome[];
   /** Failures this commit schedules for a retry: their errors are recorded. */
   retrying: readonly Outcome[];
@@ -65,9 +64,8 @@ export interface AttemptErrorsInput {
   now: number;
 }
 
-/** The commit's bookkeeping of last errors: HSET + PEXPIRE for retries, HDEL for settled messages delivered before. */
+/** The commit's bookkeeping of last errors: HSET + PEXPIRE for retries, HDEL for settled messages delivered before. Not for `noAck`, which retries nothing (commit.ts). */
 export function attemptErrorCommands(c: AttemptErrorsInput): Command[] {
-  if (c.noAck) return []; // Nothing is pending, nothing is retried.
   const key = attemptErrorsKey(c.stream, c.group);
   // Most commits retry nothing: no set and no date formatted for them (this runs for every commit).
   const retrying = c.retrying.length > 0 ? new Set(c.retrying.map((o) => o.message.id)) : undefined;

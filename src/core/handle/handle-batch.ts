@@ -9,7 +9,7 @@
  * failed at once; its buffer is sealed, so nothing it writes later is committed.
  */
 import type { BatchOptions, Outcome } from "./attempt-context.js";
-import { AttemptContext, batchReader, failure, lostTo, timedOut } from "./attempt-context.js";
+import { AttemptContext, batchReader, failure, lostTo, overran } from "./attempt-context.js";
 import { Deadlines } from "./deadlines.js";
 import { Extension } from "./extension.js";
 import type { Delivered, Message } from "../define/define.js";
@@ -92,7 +92,7 @@ async function attempt(message: Message, o: BatchOptions, v: Visibility, read: R
       ctx.abort(lost);
       return lostTo(message, v.lostBecause(message)!);
     }
-    if (result === "timeout") return timeout(ctx, message, extension.limitMs);
+    if (result === "timeout") return overran(ctx, message, extension.limitMs);
     return { message, ok: true, effects: ctx.written };
   } catch (error) {
     ctx.end();
@@ -101,10 +101,4 @@ async function attempt(message: Message, o: BatchOptions, v: Visibility, read: R
   } finally {
     unwatch?.();
   }
-}
-
-/** The attempt overran: its signal fires, and its effects are not committed. */
-function timeout(ctx: AttemptContext, message: Message, limitMs: number): Outcome {
-  ctx.abort(new Error(`handler timed out after ${limitMs} ms`));
-  return timedOut(message, limitMs);
 }

@@ -23,7 +23,7 @@
  * current attempt's.
  */
 import type { BatchOptions, Outcome } from "./attempt-context.js";
-import { AttemptContext, batchReader, failure, timedOut } from "./attempt-context.js";
+import { AttemptContext, batchReader, failure, overran } from "./attempt-context.js";
 import type { Clock } from "./deadlines.js";
 import { realClock } from "./deadlines.js";
 import type { Message } from "../define/define.js";
@@ -116,8 +116,7 @@ export function plainLanes(messages: readonly Message[], o: BatchOptions, clock:
       if (lane.due > now) continue;
       lane.givenUp = true;
       lane.ctx!.end();
-      lane.ctx!.abort(new Error(`handler timed out after ${ms} ms`));
-      outcomes[lane.index] = timedOut(messages[lane.index]!, ms);
+      outcomes[lane.index] = overran(lane.ctx!, messages[lane.index]!, ms);
       if (next < messages.length) start();
       end(lane);
     }

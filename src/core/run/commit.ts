@@ -156,10 +156,10 @@ export function buildCommit(c: CommitInput): Commit {
       for (const effect of outcome.effects) push(effect, { kind: "effect" });
       if (!noAck) ackIn(message.stream, message.id);
       commit.acked += 1;
-    } else if (outcome.notAttempted && !o.noAck) {
+    } else if (outcome.notAttempted && !noAck) {
       // Ordered consumption parks a held message until its key's head is due (ordered/handle-ordered.ts).
       later(message.stream, message.id, outcome.delayMs === undefined ? o.visibilityTimeoutMs : idleForDelay(o.visibilityTimeoutMs, outcome.delayMs), message.attempt - 1 - (message.priorDeliveries ?? 0));
-    } else if (outcome.permanent || o.noAck || message.attempt >= o.maxDeliveries) {
+    } else if (outcome.permanent || noAck || message.attempt >= o.maxDeliveries) {
       deadLetter(message, message.attempt, outcome.error);
     } else {
       const delayMs = outcome.delayMs ?? retryDelayMs(o.backoff, message.attempt);
@@ -199,13 +199,12 @@ function traceCommands(c: CommitInput, retrying: readonly Outcome[]): Command[] 
   for (const x of c.outcomes) if (x.message.stream !== last) streams.add((last = x.message.stream));
   for (const x of c.expired) streams.add(x.message.stream);
   for (const x of c.trimmed) streams.add(x.stream);
-  if (streams.size <= 1) return attemptErrorCommands({ ...c, stream: streams.values().next().value ?? c.stream, noAck: false, retrying });
+  if (streams.size <= 1) return attemptErrorCommands({ ...c, stream: streams.values().next().value ?? c.stream, retrying });
   const of = <T>(xs: readonly T[], stream: string, at: (x: T) => string) => xs.filter((x) => at(x) === stream);
   return [...streams].flatMap((stream) =>
     attemptErrorCommands({
       ...c,
       stream,
-      noAck: c.options.noAck,
       outcomes: of(c.outcomes, stream, (x) => x.message.stream),
       retrying: of(retrying, stream, (x) => x.message.stream),
       expired: of(c.expired, stream, (x) => x.message.stream),
